@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Idempotent machine setup for the tests and the demo (Debian/Ubuntu, root or sudo):
+#   1. apt-get install whatever is missing of docker.io busybox-static git ca-certificates
+#   2. start dockerd in the background when `docker info` fails, wait until it answers (60 s)
+#   3. npm ci when node_modules is missing or older than package-lock.json; make sure dist/ exists
+#   4. build the local test images (scripts/build-test-images.sh)
+# Environment: SPIN_DOCKERD_LOG (default /var/log/spin-dockerd.log, else /tmp/spin-dockerd.log),
+#              SPIN_DOCKERD_ARGS (extra dockerd flags, e.g. "--storage-driver=vfs").
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT="$(pwd)"
+
+log() { echo "[setup] $*"; }
+die() {
+  echo "[setup] ERROR: $*" >&2
+  exit 1
+}
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+fi
+
+# --- 1. packages -----------------------------------------------------------------------------
+missing=()
+for pkg in docker.io busybox-static git ca-certificates; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$pkg")
+  fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  command -v apt-get >/dev/null 2>&1 || die "apt-get not found; install ${missing[*]} by hand"
+  log "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  log "packages present"
+fi
+
+# Prefer Debian's client: /usr/local/bin/docker may be a newer client that shadows it.
+if [ -x /usr/bin/docker ]; then DOCKER=/usr/bin/docker; else DOCKER=docker; fi
+command -v "$DOCKER" >/dev/null 2>&1 || die "docker client not found after install"
+
+# --- 2. docker engine ------------------------------------------------------------------------
+wait_for_docker() { # wait_for_docker SECONDS PID -> 0 when answering, 1 on timeout or dockerd exit
+  local deadline=$((SECONDS + $1)) pid="$2"
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    if $SUDO "$DOCKER" info >/dev/null 2>&1; then return 0; fi
+    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then return 1; fi
+    sleep 1
+  done
+  return 1
+}
+
+if $SUDO "$DOCKER" info >/dev/null 2>&1; then
+  log "docker engine answering"
+else
+  command -v dockerd >/dev/null 2>&1 || die "dockerd not found (package docker.io)"
+  DOCKERD_LOG="${SPIN_DOCKERD_LOG:-/var/log/spin-dockerd.log}"
+  if ! { : >>"$DOCKERD_LOG"; } 2>/dev/null; then DOCKERD_LOG=/tmp/spin-dockerd.log; fi
+  started=0
+  # A plain start first; if dockerd dies (e.g. overlayfs unsupported inside a container), retry with vfs.
+  for extra in "${SPIN_DOCKERD_ARGS:-}" "--storage-driver=vfs"; do
+    if pgrep -x dockerd >/dev/null 2>&1; then
+      log "dockerd already running but not answering yet; waiting"
+      pid="$(pgrep -xo dockerd || true)"
+    else
+      log "starting dockerd${extra:+ $extra} (log: $DOCKERD_LOG)"
+      # setsid+nohup: dockerd outlives this script (the demo and later test runs reuse it).
+      # shellcheck disable=SC2086
+      $SUDO setsid nohup dockerd $extra >>"$DOCKERD_LOG" 2>&1 </dev/null &
+      pid=$!
+    fi
+    if wait_for_docker 60 "$pid"; then
+      started=1
+      break
+    fi
+    log "dockerd did not answer; last log lines:"
+    tail -n 15 "$DOCKERD_LOG" >&2 || true
+    if pgrep -x dockerd >/dev/null 2>&1; then break; fi # still running but stuck: do not start a second one
+  done
+  [ "$started" = 1 ] || die "Docker engine not reachable: dockerd did not answer within 60 s or exited (see $DOCKERD_LOG)"
+  log "docker engine answering"
+fi
+
+# --- 3. node dependencies and build ----------------------------------------------------------
+stamp=node_modules/.package-lock.json
+[ -e "$stamp" ] || stamp=node_modules
+if [ ! -d node_modules ] || [ package-lock.json -nt "$stamp" ]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund
+else
+  log "node_modules up to date"
+fi
+if [ ! -f dist/cli/main.js ]; then
+  log "npm run build"
+  npm run build
+fi
+[ -d dist ] || die "dist/ missing after build"
+
+# --- 4. test images --------------------------------------------------------------------------
+bash "$ROOT/scripts/build-test-images.sh"
+
+log "done"

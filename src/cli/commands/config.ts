@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
+import { sortDiagnostics } from '../../stack/diagnostics.js';
+import { collectEnv } from '../env-options.js';
+import { EXIT, printJson } from '../output.js';
+import { loadModel, openStack, printDiagnostics } from './validate.js';
+import { withExit } from '../action.js';
+
+/** `spin config`: the stack after interpolation and normalisation, as the daemon would run it. */
+export function registerConfig(program: Command): void {
+  program
+    .command('config')
+    .description('print the resolved stack after interpolation and normalisation')
+    .argument('[path]', 'stack folder or stack file', '.')
+    .option('--env <KEY=VALUE>', 'variable for interpolation (repeatable)', collectEnv)
+    .option('--env-file <file>', 'dotenv file with variables for interpolation')
+    .option('--project <name>', 'project name (default: the folder name)')
+    .option('--json', 'print JSON instead of YAML')
+    .action(
+      withExit(
+        async (
+          target: string,
+          options: { env?: string[]; envFile?: string; project?: string; json?: boolean },
+        ) => {
+          const stack = await openStack(target, options);
+          const { model, diagnostics } = await loadModel(stack);
+          if (!model) {
+            printDiagnostics(sortDiagnostics(diagnostics));
+            return EXIT.invalid;
+          }
+          if (options.json) printJson(model);
+          else process.stdout.write(stringify(model, { sortMapEntries: false }));
+          return EXIT.ok;
+        },
+      ),
+    );
+}

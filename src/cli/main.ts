@@ -1,0 +1,44 @@
+import { Command, CommanderError } from 'commander';
+import { registerConfig } from './commands/config.js';
+import { registerDaemon } from './commands/daemon.js';
+import { registerPlan } from './commands/plan.js';
+import { registerStatus } from './commands/status.js';
+import { registerSync } from './commands/sync.js';
+import { registerValidate } from './commands/validate.js';
+import { CliError, EXIT } from './output.js';
+import { exitState } from './action.js';
+
+/** Every command's action returns its exit code; errors map to the contract's codes. */
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('spin')
+    .description('GitOps for research science gateways on Docker')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  for (const register of [
+    registerDaemon,
+    registerValidate,
+    registerConfig,
+    registerPlan,
+    registerStatus,
+    registerSync,
+  ]) {
+    register(program);
+  }
+  for (const command of program.commands) command.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return exitState.code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0
+        ? EXIT.ok
+        : EXIT.usage;
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`spin: ${err.message}\n`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}

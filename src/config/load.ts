@@ -1,0 +1,162 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ErrorObject } from 'ajv';
+import { parseYaml } from '../stack/parse.js';
+import type { Diagnostic } from '../stack/diagnostics.js';
+import { parseDurationMs } from '../util/duration.js';
+import { readSchema } from '../util/schemas.js';
+import { resolvePolicy } from '../policy/index.js';
+import type { ProjectConfig, RepoLocation, SpinConfig } from './types.js';
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validateConfigSchema = ajv.compile(readSchema('config.schema.json'));
+
+export type ConfigResult = { ok: true; config: SpinConfig } | { ok: false; diagnostics: Diagnostic[] };
+
+export async function loadConfigFile(file: string): Promise<ConfigResult> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(err);
+    return { ok: false, diagnostics: [diag(file, 0, 0, 'config.read', `cannot read config: ${reason}`, '')] };
+  }
+  return parseConfig(file, text);
+}
+
+/** Pure: config text -> validated, defaulted config with absolute paths (relative to the file). */
+export function parseConfig(file: string, text: string): ConfigResult {
+  const parsed = parseYaml(file, text);
+  if (!parsed.doc || parsed.diagnostics.length > 0) return { ok: false, diagnostics: parsed.diagnostics };
+  const doc = parsed.doc;
+  if (!validateConfigSchema(doc.value)) {
+    return {
+      ok: false,
+      diagnostics: (validateConfigSchema.errors ?? []).map((e) => schemaDiagnostic(file, e, doc.locate)),
+    };
+  }
+  const raw = doc.value as RawConfig;
+  const baseDir = path.dirname(path.resolve(file));
+  const diagnostics: Diagnostic[] = [];
+  const defaultPollMs = parseDurationMs(raw.pollInterval ?? '15s') ?? 15_000;
+  const policies = raw.policies ?? {};
+  const seen = new Set<string>();
+  const projects: ProjectConfig[] = [];
+  (raw.projects ?? []).forEach((p, index) => {
+    const at = (key: string) => doc.locate(['projects', index, key]);
+    if (seen.has(p.name)) {
+      const pos = at('name');
+      diagnostics.push(
+        diag(
+          file,
+          pos.line,
+          pos.column,
+          'config.duplicate-project',
+          `project '${p.name}' is listed twice`,
+          `projects.${index}.name`,
+        ),
+      );
+    }
+    seen.add(p.name);
+    const policy = resolvePolicy(p.policy, policies);
+    if (!policy.ok) {
+      const pos = at('policy');
+      diagnostics.push(
+        diag(file, pos.line, pos.column, 'config.policy', policy.error, `projects.${index}.policy`),
+      );
+      return;
+    }
+    projects.push({
+      name: p.name,
+      repo: resolveRepo(p.repo, baseDir),
+      branch: p.branch ?? 'main',
+      path: normaliseStackPath(p.path ?? '.'),
+      env: Object.fromEntries(Object.entries(p.env ?? {}).map(([k, v]) => [k, String(v)])),
+      policyName: p.policy ?? 'spin-default',
+      policy: policy.policy,
+      pollIntervalMs: parseDurationMs(p.pollInterval ?? defaultPollMs / 1000) ?? defaultPollMs,
+      webhookSecret: p.webhookSecret,
+      webhookSecretFile: p.webhookSecretFile ? path.resolve(baseDir, p.webhookSecretFile) : undefined,
+      suspended: p.suspended ?? false,
+    });
+  });
+  if (diagnostics.length > 0) return { ok: false, diagnostics };
+  return {
+    ok: true,
+    config: {
+      file: path.resolve(file),
+      stateDir: path.resolve(baseDir, raw.stateDir ?? './.spin'),
+      pollIntervalMs: defaultPollMs,
+      concurrency: raw.concurrency ?? 4,
+      passTimeoutMs: parseDurationMs(raw.passTimeout ?? '5m') ?? 300_000,
+      api: { listen: raw.api?.listen ?? '127.0.0.1:7070', publicUrl: raw.api?.publicUrl },
+      docker: { host: raw.docker?.host },
+      projects,
+      policies,
+    },
+  };
+}
+
+export function resolveRepo(repo: string, baseDir: string): RepoLocation {
+  if (/^https?:\/\//.test(repo)) return { kind: 'http', url: repo };
+  const localPath = repo.startsWith('file://') ? fileURLToPath(repo) : path.resolve(baseDir, repo);
+  return { kind: 'local', path: localPath };
+}
+
+/** The stack folder inside the repo, POSIX, without leading './' or trailing '/'; '' for the root. */
+function normaliseStackPath(p: string): string {
+  const normal = path.posix.normalize(p.replace(/\\/g, '/'));
+  return normal === '.' ? '' : normal.replace(/^\.\//, '').replace(/\/+$/, '');
+}
+
+function schemaDiagnostic(
+  file: string,
+  e: ErrorObject,
+  locate: (p: string[]) => { line: number; column: number },
+): Diagnostic {
+  const segments = e.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const pos = locate(segments);
+  const where = segments.join('.') || 'config';
+  const extra =
+    e.keyword === 'additionalProperties'
+      ? `unknown key '${(e.params as { additionalProperty: string }).additionalProperty}' in ${where}`
+      : `${where} ${e.message ?? 'is invalid'}`;
+  return diag(file, pos.line, pos.column, `config.${e.keyword}`, extra, segments.join('.'));
+}
+
+function diag(
+  file: string,
+  line: number,
+  column: number,
+  rule: string,
+  message: string,
+  p: string,
+): Diagnostic {
+  return { file, line, column, rule, message, path: p };
+}
+
+interface RawConfig {
+  stateDir?: string;
+  pollInterval?: string | number;
+  concurrency?: number;
+  passTimeout?: string | number;
+  api?: { listen?: string; publicUrl?: string };
+  docker?: { host?: string };
+  projects?: Array<{
+    name: string;
+    repo: string;
+    branch?: string;
+    path?: string;
+    env?: Record<string, string | number | boolean>;
+    policy?: string;
+    pollInterval?: string | number;
+    webhookSecret?: string;
+    webhookSecretFile?: string;
+    suspended?: boolean;
+  }>;
+  policies?: Record<string, unknown>;
+}

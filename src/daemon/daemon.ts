@@ -1,0 +1,229 @@
+import type { SpinConfig, ProjectConfig } from '../config/types.js';
+import type { Driver } from '../drivers/driver.js';
+import { createGitSource } from '../git/index.js';
+import { reconcileProject, type PassOutcome, type ProjectContext } from '../reconciler/reconcile-project.js';
+import { StatusStore } from '../status/store.js';
+import { unknownStatus, type ProjectStatus } from '../status/project-status.js';
+import { errorMessage } from '../util/errors.js';
+import type { Logger } from '../util/logger.js';
+import { Semaphore } from './semaphore.js';
+
+interface ProjectRuntime {
+  ctx: ProjectContext;
+  timer?: NodeJS.Timeout;
+  closeWatch?: () => Promise<void>;
+  running: boolean;
+  /** Callers waiting for the next pass of this project to finish (spin sync, webhooks). */
+  waiters: ((outcome: PassOutcome) => void)[];
+  /** Waiters that the running pass will answer (those who asked before it started). */
+  answering: ((outcome: PassOutcome) => void)[];
+}
+
+const ENGINE_RETRY_MS = 5_000;
+
+/**
+ * The reconcile loop. Projects are marked due (poll timer, file watcher, webhook, `spin sync`);
+ * each round lists the engine once for all due projects, then runs their passes in parallel up to
+ * `concurrency`, at most one pass per project at a time. Nothing is carried between passes but
+ * caches: a restart loses nothing.
+ */
+export class Daemon {
+  private readonly projects = new Map<string, ProjectRuntime>();
+  private readonly due = new Set<string>();
+  private readonly statuses = new Map<string, ProjectStatus>();
+  private readonly store: StatusStore;
+  private readonly limiter: Semaphore;
+  private roundScheduled = false;
+  private stopping = false;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly config: SpinConfig,
+    private readonly driver: Driver,
+    private readonly log: Logger,
+  ) {
+    this.store = new StatusStore(config.stateDir);
+    this.limiter = new Semaphore(config.concurrency);
+  }
+
+  async start(): Promise<void> {
+    for (const project of this.config.projects) await this.addProject(project);
+    this.log.info(
+      { projects: this.config.projects.length, stateDir: this.config.stateDir },
+      'daemon started',
+    );
+  }
+
+  /** Reconcile now; resolves when that pass has finished. */
+  syncNow(name: string): Promise<PassOutcome> {
+    const runtime = this.projects.get(name);
+    if (!runtime) return Promise.reject(new Error(`unknown project '${name}'`));
+    const done = new Promise<PassOutcome>((resolve) => runtime.waiters.push(resolve));
+    this.markDue(name);
+    return done;
+  }
+
+  /** Mark a project due without waiting (webhooks, watchers). */
+  trigger(name: string): boolean {
+    if (!this.projects.has(name)) return false;
+    this.markDue(name);
+    return true;
+  }
+
+  status(name: string): ProjectStatus | undefined {
+    if (!this.projects.has(name)) return undefined;
+    return this.statuses.get(name) ?? unknownStatus(name);
+  }
+
+  allStatuses(): ProjectStatus[] {
+    return [...this.projects.keys()].sort().map((name) => this.status(name) as ProjectStatus);
+  }
+
+  projectNames(): string[] {
+    return [...this.projects.keys()].sort();
+  }
+
+  /** Stops scheduling, waits for running passes, closes watchers. Containers keep running. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const runtime of this.projects.values()) {
+      clearTimeout(runtime.timer);
+      await runtime.closeWatch?.();
+    }
+    await Promise.allSettled([...this.inFlight]);
+    this.log.info('daemon stopped');
+  }
+
+  private async addProject(project: ProjectConfig): Promise<void> {
+    const source = createGitSource(project, this.config.stateDir);
+    const runtime: ProjectRuntime = {
+      ctx: {
+        project,
+        source,
+        driver: this.driver,
+        stateDir: this.config.stateDir,
+        log: this.log.child({ project: project.name }),
+        desiredCache: new Map(),
+      },
+      running: false,
+      waiters: [],
+      answering: [],
+    };
+    this.projects.set(project.name, runtime);
+    const previous = await this.store.read(project.name);
+    if (previous) this.statuses.set(project.name, previous);
+    runtime.closeWatch = await source.watch(() => {
+      this.log.debug({ project: project.name }, 'repository changed');
+      this.markDue(project.name);
+    });
+    if (project.suspended) {
+      this.statuses.set(project.name, { ...(previous ?? unknownStatus(project.name)), suspended: true });
+      return;
+    }
+    this.markDue(project.name);
+  }
+
+  private markDue(name: string): void {
+    if (this.stopping) return;
+    this.due.add(name);
+    if (this.roundScheduled) return;
+    this.roundScheduled = true;
+    setImmediate(() => {
+      this.roundScheduled = false;
+      this.track(this.runRound());
+    });
+  }
+
+  private track(promise: Promise<void>): void {
+    this.inFlight.add(promise);
+    void promise.finally(() => this.inFlight.delete(promise));
+  }
+
+  private async runRound(): Promise<void> {
+    const names = [...this.due].filter((n) => !this.projects.get(n)?.running);
+    if (names.length === 0) return;
+    for (const name of names) {
+      this.due.delete(name);
+      const runtime = this.projects.get(name) as ProjectRuntime;
+      runtime.running = true;
+      runtime.answering = runtime.waiters.splice(0);
+      clearTimeout(runtime.timer);
+    }
+    let actual;
+    try {
+      actual = await this.driver.listActual();
+    } catch (err) {
+      this.log.error({ err: errorMessage(err) }, 'docker engine unreachable');
+      await Promise.all(names.map((name) => this.finishWithEngineError(name, errorMessage(err))));
+      return;
+    }
+    await Promise.all(
+      names.map((name) =>
+        this.limiter.run(async () => {
+          const runtime = this.projects.get(name) as ProjectRuntime;
+          let outcome: PassOutcome;
+          try {
+            outcome = await reconcileProject(runtime.ctx, actual, this.statuses.get(name));
+          } catch (err) {
+            this.log.error({ project: name, err: errorMessage(err) }, 'reconcile pass crashed');
+            outcome = this.errorOutcome(
+              name,
+              'InternalError',
+              errorMessage(err),
+              runtime.ctx.project.pollIntervalMs,
+            );
+          }
+          await this.finishPass(name, outcome);
+        }),
+      ),
+    );
+  }
+
+  private async finishWithEngineError(name: string, message: string): Promise<void> {
+    await this.finishPass(
+      name,
+      this.errorOutcome(name, 'EngineUnavailable', `docker engine unreachable: ${message}`, ENGINE_RETRY_MS),
+    );
+  }
+
+  private errorOutcome(
+    name: string,
+    reason: 'EngineUnavailable' | 'InternalError',
+    message: string,
+    requeueAfterMs: number,
+  ): PassOutcome {
+    const previous = this.statuses.get(name) ?? unknownStatus(name);
+    return {
+      status: {
+        ...previous,
+        sync: 'Unknown',
+        health: 'Unknown',
+        healthReason: message,
+        lastError: { reason, message, at: new Date().toISOString() },
+        lastReconcile: new Date().toISOString(),
+        lastResult: 'error',
+      },
+      actions: [],
+      requeueAfterMs,
+    };
+  }
+
+  private async finishPass(name: string, outcome: PassOutcome): Promise<void> {
+    const runtime = this.projects.get(name);
+    if (!runtime) return;
+    this.statuses.set(name, outcome.status);
+    try {
+      await this.store.write(outcome.status);
+    } catch (err) {
+      this.log.error({ project: name, err: errorMessage(err) }, 'cannot write status');
+    }
+    runtime.running = false;
+    for (const resolve of runtime.answering.splice(0)) resolve(outcome);
+    if (this.stopping) return;
+    if (!runtime.ctx.project.suspended) {
+      runtime.timer = setTimeout(() => this.markDue(name), outcome.requeueAfterMs);
+      runtime.timer.unref();
+    }
+    if (this.due.has(name)) this.markDue(name);
+  }
+}

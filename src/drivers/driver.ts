@@ -1,0 +1,36 @@
+import type { NetworkSpec, ServiceSpec, VolumeSpec } from '../stack/model.js';
+import type { ActualState } from '../reconciler/state.js';
+
+/** What a container is created from: the spec plus the labels Spin adds to it. */
+export interface ContainerRequest {
+  project: string;
+  name: string;
+  replica: number;
+  spec: ServiceSpec;
+  commit: string;
+  configHash: string;
+  /** Absolute host paths for bind sources given relative to the repository. */
+  resolveBindSource(source: string): string;
+}
+
+/**
+ * The only thing the reconciler knows about an engine. Drivers list actual state and execute
+ * actions; they make no decisions (those are the planner's).
+ */
+export interface Driver {
+  /** Everything Spin manages on this engine, all projects, in one container-list call. */
+  listActual(): Promise<ActualState>;
+  ping(): Promise<void>;
+  ensureImage(ref: string): Promise<void>;
+  createNetwork(project: string, network: NetworkSpec): Promise<void>;
+  removeNetwork(id: string): Promise<void>;
+  createVolume(project: string, volume: VolumeSpec): Promise<void>;
+  removeVolume(project: string, key: string): Promise<void>;
+  /** Creates (not starts) the container, attached to all its networks; returns its id. */
+  createContainer(request: ContainerRequest): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  /** Stops within the grace period (then the engine kills it). Already stopped is fine. */
+  stopContainer(id: string, graceSeconds: number): Promise<void>;
+  /** Removes the container but never its named volumes. Already gone is fine. */
+  removeContainer(id: string): Promise<void>;
+}

@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import git from 'isomorphic-git';
+import http from 'isomorphic-git/http/node';
+import type { FileReader } from '../stack/source.js';
+import { CommitReader } from './commit-reader.js';
+import { SourceError } from './errors.js';
+import type { GitSource } from './source.js';
+
+export interface HttpGitSourceOptions {
+  url: string;
+  branch: string;
+  /** Bare cache repository for this project, under stateDir. */
+  cacheDir: string;
+  /** Called once per request to the remote, so callers can count and time them. */
+  onRequest?: (kind: 'advertise' | 'fetch') => void;
+}
+
+/**
+ * A remote repository over smart HTTP. Each poll is one ref advertisement (protocol v1: a single
+ * GET of info/refs); objects are fetched only when the head is a commit the cache lacks, and
+ * fetches are incremental into one bare cache, so the repository is never cloned twice.
+ */
+export class HttpGitSource implements GitSource {
+  private readonly cache = {};
+  private initialised = false;
+
+  constructor(private readonly options: HttpGitSourceOptions) {}
+
+  async resolveHead(): Promise<string> {
+    const { url, branch } = this.options;
+    let refs: { ref: string; oid: string }[];
+    try {
+      this.options.onRequest?.('advertise');
+      const info = await git.getRemoteInfo2({ http, url, protocolVersion: 1 });
+      refs = info.refs ?? [];
+    } catch (err) {
+      throw new SourceError('unreachable', `git remote ${redactUrl(url)} is unreachable: ${errorText(err)}`);
+    }
+    const head = refs.find((r) => r.ref === `refs/heads/${branch}`);
+    if (!head) throw new SourceError('branch-missing', `branch '${branch}' not found on ${redactUrl(url)}`);
+    if (!(await this.hasCommit(head.oid))) await this.fetch();
+    if (!(await this.hasCommit(head.oid))) {
+      throw new SourceError(
+        'fetch-failed',
+        `fetched ${redactUrl(url)} but commit ${head.oid.slice(0, 12)} is missing`,
+      );
+    }
+    return head.oid;
+  }
+
+  readerAt(commit: string): FileReader {
+    return new CommitReader(this.options.cacheDir, commit, this.cache);
+  }
+
+  async watch(): Promise<() => Promise<void>> {
+    return async () => {};
+  }
+
+  private async ensureCache(): Promise<void> {
+    if (this.initialised) return;
+    await mkdir(this.options.cacheDir, { recursive: true });
+    await git.init({ fs, gitdir: this.options.cacheDir, bare: true, defaultBranch: this.options.branch });
+    this.initialised = true;
+  }
+
+  private async hasCommit(oid: string): Promise<boolean> {
+    await this.ensureCache();
+    try {
+      await git.readCommit({ fs, gitdir: this.options.cacheDir, oid, cache: this.cache });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async fetch(): Promise<void> {
+    const { url, branch, cacheDir } = this.options;
+    try {
+      this.options.onRequest?.('fetch');
+      await git.fetch({
+        fs,
+        http,
+        gitdir: cacheDir,
+        url,
+        ref: branch,
+        singleBranch: true,
+        tags: false,
+        cache: this.cache,
+      });
+    } catch (err) {
+      throw new SourceError(
+        'fetch-failed',
+        `fetching ${branch} from ${redactUrl(url)} failed: ${errorText(err)}`,
+      );
+    }
+  }
+}
+
+/** Credentials in a repository URL must never reach logs or statuses. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/[^/@]*@/, '//***@');
+}
+
+function errorText(err: unknown): string {
+  return redactUrl(err instanceof Error ? err.message : String(err));
+}

@@ -1,0 +1,23 @@
+import path from 'node:path';
+import type { ProjectConfig } from '../config/types.js';
+import { HttpGitSource } from './http-source.js';
+import { LocalGitSource } from './local-source.js';
+import type { GitSource } from './source.js';
+
+export type { GitSource } from './source.js';
+export { SourceError } from './errors.js';
+export { redactUrl } from './http-source.js';
+
+export function createGitSource(
+  project: ProjectConfig,
+  stateDir: string,
+  onRequest?: (kind: 'advertise' | 'fetch') => void,
+): GitSource {
+  if (project.repo.kind === 'local') return new LocalGitSource(project.repo.path, project.branch);
+  return new HttpGitSource({
+    url: project.repo.url,
+    branch: project.branch,
+    cacheDir: path.join(stateDir, 'repos', `${project.name}.git`),
+    onRequest,
+  });
+}

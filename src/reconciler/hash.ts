@@ -1,0 +1,27 @@
+import { createHash } from 'node:crypto';
+import type { ServiceSpec } from '../stack/model.js';
+import { canonicalJson } from '../util/canonical-json.js';
+
+/** Bump when the meaning of the hashed fields changes, so every container is recreated once. */
+const HASH_VERSION = 'spin-config-v1';
+
+/**
+ * The config hash of a service: what makes two containers of it interchangeable. It covers every
+ * field that changes the container and nothing that does not: `replicas` (scaling must not recreate),
+ * `dependsOn` (ordering only) and `updateConfig` (how to roll, not what runs) are left out.
+ * `extra` carries inputs that live outside the spec, e.g. digests of config files or secrets.
+ */
+export function serviceConfigHash(
+  project: string,
+  spec: ServiceSpec,
+  extra: Record<string, string> = {},
+): string {
+  const {
+    replicas: _replicas,
+    dependsOn: _dependsOn,
+    updateConfig: _updateConfig,
+    ...containerFields
+  } = spec;
+  const payload = canonicalJson({ v: HASH_VERSION, project, service: containerFields, extra });
+  return createHash('sha256').update(payload).digest('hex');
+}

@@ -1,0 +1,53 @@
+/**
+ * What runs on the engine, as plain data read from Spin's labels. Drivers produce it; the planner
+ * and the health verdicts consume it. Nothing here is remembered between passes.
+ */
+
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+export type ContainerHealth = 'none' | 'starting' | 'healthy' | 'unhealthy';
+
+export interface ActualContainer {
+  id: string;
+  name: string;
+  project: string;
+  service: string;
+  /** 0 when the label is missing or not a positive integer (such a container is removed). */
+  replica: number;
+  commit: string;
+  configHash: string;
+  state: ContainerState;
+  health: ContainerHealth;
+  exitCode?: number;
+  image: string;
+  createdAt: number;
+  labels: Record<string, string>;
+}
+
+export interface ActualNetwork {
+  id: string;
+  name: string;
+  project: string;
+  /** Network key in the stack (label spin.network). */
+  key: string;
+}
+
+export interface ActualVolume {
+  name: string;
+  project: string;
+  /** Volume key in the stack (label spin.volume). */
+  key: string;
+}
+
+export interface ActualState {
+  containers: ActualContainer[];
+  networks: ActualNetwork[];
+  volumes: ActualVolume[];
+}
+
+export function actualForProject(all: ActualState, project: string): ActualState {
+  return {
+    containers: all.containers.filter((c) => c.project === project),
+    networks: all.networks.filter((n) => n.project === project),
+    volumes: all.volumes.filter((v) => v.project === project),
+  };
+}

@@ -1,0 +1,43 @@
+import type { CST } from 'yaml';
+
+/**
+ * Deepest collection nesting in a YAML concrete syntax tree, and where it first goes past
+ * `limit`. The yaml composer recurses once per level, and a few hundred thousand levels fit in a
+ * 1 MiB file, so depth must be measured here, on the CST the (iterative) parser produced, before
+ * anything recursive runs. Aliases are leaves in the CST, so nothing is expanded.
+ */
+export function findTooDeep(tokens: readonly CST.Token[], limit: number): { offset: number } | undefined {
+  const stack: Array<{ token: CST.Token; depth: number }> = tokens.map((token) => ({ token, depth: 0 }));
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const { token, depth } = next;
+    const children = childrenOf(token);
+    if (children.length === 0) continue;
+    const inner = isCollectionToken(token) ? depth + 1 : depth;
+    if (inner > limit) return { offset: token.offset };
+    for (const child of children) stack.push({ token: child, depth: inner });
+  }
+  return undefined;
+}
+
+function isCollectionToken(token: CST.Token): boolean {
+  return token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection';
+}
+
+function childrenOf(token: CST.Token): CST.Token[] {
+  switch (token.type) {
+    case 'document':
+      return token.value ? [token.value] : [];
+    case 'block-map':
+    case 'block-seq':
+    case 'flow-collection': {
+      const out: CST.Token[] = [];
+      for (const item of token.items as CST.CollectionItem[]) {
+        if (item.key) out.push(item.key);
+        if (item.value) out.push(item.value);
+      }
+      return out;
+    }
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,39 @@
+import type { Diagnostic } from '../stack/diagnostics.js';
+import type { Health, HealthVerdict } from '../reconciler/health.js';
+import type { PlanSummary } from '../reconciler/plan.js';
+
+export type SyncState = 'Synced' | 'OutOfSync' | 'Unknown';
+
+/** Why the last pass did not converge; `reason` is a stable word an operator can act on. */
+export interface LastError {
+  reason: 'InvalidCommit' | 'SourceUnavailable' | 'EngineUnavailable' | 'ApplyFailed' | 'InternalError';
+  message: string;
+  commit?: string;
+  diagnostics?: Diagnostic[];
+  at: string;
+}
+
+/** What `spin status` shows for one project; written by the daemon after every pass. */
+export interface ProjectStatus {
+  project: string;
+  sync: SyncState;
+  health: Health;
+  healthReason: string;
+  services: Record<string, HealthVerdict>;
+  /** Head of the deploy branch at the last pass (Flux's lastAttemptedRevision). */
+  desiredCommit?: string;
+  /** Last commit whose stack was applied and converged (Flux's lastAppliedRevision). */
+  appliedCommit?: string;
+  /** Set while the head is a commit Spin refused (schema, policy, trust). */
+  refusedCommit?: string;
+  lastError?: LastError;
+  lastReconcile?: string;
+  lastResult?: 'converged' | 'applied' | 'refused' | 'failed' | 'error';
+  lastPlan?: PlanSummary;
+  lastDurationMs?: number;
+  suspended?: boolean;
+}
+
+export function unknownStatus(project: string): ProjectStatus {
+  return { project, sync: 'Unknown', health: 'Unknown', healthReason: 'not reconciled yet', services: {} };
+}

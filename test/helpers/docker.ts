@@ -1,0 +1,179 @@
+/**
+ * Helpers over the real Docker engine (dockerode) for integration tests. Every test uses its own
+ * project name (`uniqueProject`) and removes what it created with `removeProject` in afterAll.
+ */
+import { randomBytes } from 'node:crypto';
+import { inspect } from 'node:util';
+import Docker from 'dockerode';
+
+let instance: Docker | undefined;
+
+/** The shared dockerode client (DOCKER_HOST, else the local socket). */
+export function docker(): Docker {
+  instance ??= new Docker();
+  return instance;
+}
+
+/** `t-<prefix>-<random6>`: a valid, unique Spin project name ([a-z0-9-]). */
+export function uniqueProject(prefix: string): string {
+  const clean = prefix
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 24)
+    .replace(/-$/, '');
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const random = [...randomBytes(6)].map((b) => alphabet[b % alphabet.length]).join('');
+  return clean ? `t-${clean}-${random}` : `t-${random}`;
+}
+
+export interface ProjectContainer {
+  id: string;
+  /** Without the leading slash, e.g. `t-web-ab12cd-web-1`. */
+  name: string;
+  /** Engine state: created, running, exited, restarting, paused, dead. */
+  state: string;
+  /** Human status, e.g. `Up 3 seconds`. */
+  status: string;
+  image: string;
+  labels: Record<string, string>;
+}
+
+/** All containers (running or not) labelled `spin.project=<project>`, sorted by name. */
+export async function listProjectContainers(project: string): Promise<ProjectContainer[]> {
+  const list = await docker().listContainers({ all: true, filters: { label: [`spin.project=${project}`] } });
+  return list
+    .map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
+      state: c.State,
+      status: c.Status,
+      image: c.Image,
+      labels: c.Labels ?? {},
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function statusCode(err: unknown): number | undefined {
+  return typeof err === 'object' && err !== null && 'statusCode' in err
+    ? (err as { statusCode?: number }).statusCode
+    : undefined;
+}
+
+async function ignoreNotFound(p: Promise<unknown>): Promise<void> {
+  try {
+    await p;
+  } catch (err) {
+    if (statusCode(err) !== 404) throw err;
+  }
+}
+
+/**
+ * Force-removes every container, network and volume labelled `spin.project=<project>`
+ * (containers with their anonymous volumes). Safe to call when nothing exists.
+ */
+export async function removeProject(
+  project: string,
+): Promise<{ containers: number; networks: number; volumes: number }> {
+  const d = docker();
+  const label = [`spin.project=${project}`];
+
+  const containers = await d.listContainers({ all: true, filters: { label } });
+  await Promise.all(
+    containers.map((c) => ignoreNotFound(d.getContainer(c.Id).remove({ force: true, v: true }))),
+  );
+
+  const networks = await d.listNetworks({ filters: { label } });
+  for (const n of networks) {
+    const network = d.getNetwork(n.Id);
+    // Disconnect anything else still attached (e.g. a container a test started by hand).
+    try {
+      const info = (await network.inspect()) as { Containers?: Record<string, unknown> };
+      for (const id of Object.keys(info.Containers ?? {})) {
+        await ignoreNotFound(network.disconnect({ Container: id, Force: true }));
+      }
+    } catch (err) {
+      if (statusCode(err) !== 404) throw err;
+    }
+    await ignoreNotFound(network.remove());
+  }
+
+  const { Volumes: volumes } = await d.listVolumes({ filters: { label } });
+  for (const v of volumes ?? []) {
+    await ignoreNotFound(d.getVolume(v.Name).remove({ force: true }));
+  }
+
+  return { containers: containers.length, networks: networks.length, volumes: (volumes ?? []).length };
+}
+
+export interface WaitForOptions<T> {
+  /** Default 30 000. */
+  timeoutMs?: number;
+  /** Default 200. */
+  intervalMs?: number;
+  /** Done when this returns true; default: the value is truthy. */
+  until?: (value: T) => boolean;
+  /** Included in the timeout error, e.g. "web container running". */
+  description?: string;
+}
+
+/**
+ * Polls `fn` until its value satisfies `until` (default: truthy) and resolves to that value.
+ * A throwing `fn` counts as "not yet". On timeout, throws with the last observed value or error.
+ */
+export async function waitFor<T>(fn: () => T | Promise<T>, opts: WaitForOptions<T> = {}): Promise<T> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const intervalMs = opts.intervalMs ?? 200;
+  const until = opts.until ?? ((v: T) => Boolean(v));
+  const deadline = Date.now() + timeoutMs;
+  let last: { value: T } | { error: unknown } | undefined;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (until(value)) return value;
+      last = { value };
+    } catch (error) {
+      last = { error };
+    }
+    if (Date.now() >= deadline) break;
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.min(intervalMs, Math.max(0, deadline - Date.now()))),
+    );
+  }
+  const what = opts.description ? ` for ${opts.description}` : '';
+  const observed =
+    last === undefined
+      ? 'nothing'
+      : 'error' in last
+        ? `error: ${last.error instanceof Error ? last.error.message : inspect(last.error)}`
+        : `value: ${inspect(last.value, { depth: 6, breakLength: 120 })}`;
+  throw new Error(`waitFor${what} timed out after ${timeoutMs} ms; last ${observed}`);
+}
+
+/** Throws (never skips) when the Docker engine does not answer. */
+export async function requireDocker(): Promise<void> {
+  const where = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+  try {
+    await Promise.race([
+      docker().ping(),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('ping timed out after 10 s')), 10_000).unref(),
+      ),
+    ]);
+  } catch (err) {
+    throw new Error(
+      `Docker engine not reachable at ${where}: run scripts/setup.sh (${err instanceof Error ? err.message : String(err)})`,
+      { cause: err },
+    );
+  }
+}
+
+/** The host port the engine published for `containerPort/tcp` of a container (by id or name). */
+export async function hostPort(container: string, containerPort: number): Promise<number> {
+  const info = await docker().getContainer(container).inspect();
+  const bindings = info.NetworkSettings.Ports?.[`${containerPort}/tcp`];
+  const port = bindings?.[0]?.HostPort;
+  if (!port) throw new Error(`container ${container}: port ${containerPort}/tcp is not published`);
+  return Number(port);
+}

@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import { dependencyOrder, describePlan, planProject, type Action } from '../../../src/reconciler/plan.js';
+import type { ActualState } from '../../../src/reconciler/state.js';
+import { container, desiredOf, model, service } from './fixtures.js';
+
+const P = 'proj';
+const defaultNet = { id: 'n1', name: `${P}_default`, project: P, key: 'default' };
+const actualOf = (containers: ActualState['containers'], networks = [defaultNet]): ActualState => ({
+  containers,
+  networks,
+  volumes: [],
+});
+/** A compact, readable form of a plan for table assertions. */
+const brief = (actions: Action[]) =>
+  actions.map((a) => {
+    switch (a.kind) {
+      case 'create-network':
+        return `create-network ${a.network.name}`;
+      case 'create-volume':
+        return `create-volume ${a.volume.name}`;
+      case 'remove-network':
+        return `remove-network ${a.network}`;
+      case 'remove-volume':
+        return `remove-volume ${a.volume}`;
+      case 'remove':
+        return `remove ${a.name} ${a.reason}`;
+      default:
+        return `${a.kind} ${a.name}`;
+    }
+  });
+
+describe('planProject', () => {
+  const web = service('web', { replicas: 2 });
+  const db = service('db');
+
+  const cases: { name: string; desired: ReturnType<typeof model>; actual: ActualState; expected: string[] }[] = [
+    {
+      name: 'cold deploy creates the network, then dependencies first, replicas in order',
+      desired: model(P, [service('web', { replicas: 2, dependsOn: { db: { condition: 'service_started', required: true, restart: false } } }), db]),
+      actual: actualOf([], []),
+      expected: ['create-network default', 'create proj-db-1', 'create proj-web-1', 'create proj-web-2'],
+    },
+    {
+      name: 'converged stack plans nothing',
+      desired: model(P, [web, db]),
+      actual: actualOf([container(P, web, 1), container(P, web, 2), container(P, db, 1)]),
+      expected: [],
+    },
+    {
+      name: 'a changed service is recreated, the other left alone',
+      desired: model(P, [service('web', { replicas: 2, image: 'spin-test/web:2' }), db]),
+      actual: actualOf([container(P, web, 1), container(P, web, 2), container(P, db, 1)]),
+      expected: ['recreate proj-web-1', 'recreate proj-web-2'],
+    },
+    {
+      name: 'scale down removes the highest replica numbers first',
+      desired: model(P, [service('web', { replicas: 1 })]),
+      actual: actualOf([container(P, web, 1), container(P, web, 3), container(P, web, 2)]),
+      expected: ['remove proj-web-3 scale-down', 'remove proj-web-2 scale-down'],
+    },
+    {
+      name: 'scale up adds the missing replicas without touching the existing one',
+      desired: model(P, [service('web', { replicas: 3 })]),
+      actual: actualOf([container(P, web, 1)]),
+      expected: ['create proj-web-2', 'create proj-web-3'],
+    },
+    {
+      name: 'a service gone from the stack is removed before the others are updated',
+      desired: model(P, [service('web', { replicas: 2, command: ['sleep', '2'] })]),
+      actual: actualOf([container(P, web, 1), container(P, web, 2), container(P, db, 1)]),
+      expected: ['remove proj-db-1 service-removed', 'recreate proj-web-1', 'recreate proj-web-2'],
+    },
+    {
+      name: 'a stopped long-running container is started',
+      desired: model(P, [db]),
+      actual: actualOf([container(P, db, 1, { state: 'exited', exitCode: 137 })]),
+      expected: ['start proj-db-1'],
+    },
+    {
+      name: 'a finished one-shot job (exit 0, restart no) is left alone',
+      desired: model(P, [service('job', { restart: 'no' })]),
+      actual: actualOf([container(P, service('job', { restart: 'no' }), 1, { state: 'exited', exitCode: 0 })]),
+      expected: [],
+    },
+    {
+      name: 'a created-but-never-started container is started',
+      desired: model(P, [db]),
+      actual: actualOf([container(P, db, 1, { state: 'created' })]),
+      expected: ['start proj-db-1'],
+    },
+    {
+      name: 'duplicates for one replica: the matching running one is kept',
+      desired: model(P, [db]),
+      actual: actualOf([
+        container(P, db, 1, { configHash: 'old', id: 'stale' }),
+        container(P, db, 1, { id: 'good' }),
+      ]),
+      expected: ['remove proj-db-1 duplicate'],
+    },
+    {
+      name: 'a container with an invalid replica label is removed',
+      desired: model(P, [db]),
+      actual: actualOf([container(P, db, 1), container(P, db, 0, { name: 'proj-db-x' })]),
+      expected: ['remove proj-db-x invalid-replica'],
+    },
+    {
+      name: 'a network no longer in the stack is removed after the containers',
+      desired: model(P, [db]),
+      actual: actualOf([container(P, db, 1)], [defaultNet, { id: 'n2', name: `${P}_old`, project: P, key: 'old' }]),
+      expected: ['remove-network old'],
+    },
+    {
+      name: 'a dead container is recreated',
+      desired: model(P, [db]),
+      actual: actualOf([container(P, db, 1, { state: 'dead' })]),
+      expected: ['recreate proj-db-1'],
+    },
+  ];
+
+  it.each(cases)('$name', ({ desired, actual, expected }) => {
+    expect(brief(planProject(desiredOf(desired), actual, { pruneVolumes: false }))).toEqual(expected);
+  });
+
+  it('keeps named volumes that left the stack unless pruning is allowed', () => {
+    const m = model(P, [db]);
+    const actual: ActualState = {
+      containers: [container(P, db, 1)],
+      networks: [defaultNet],
+      volumes: [{ name: `${P}_data`, project: P, key: 'data' }],
+    };
+    expect(brief(planProject(desiredOf(m), actual, { pruneVolumes: false }))).toEqual([]);
+    expect(brief(planProject(desiredOf(m), actual, { pruneVolumes: true }))).toEqual(['remove-volume data']);
+  });
+
+  it('creates declared volumes before any container', () => {
+    const m = model(P, [service('db', { mounts: [{ type: 'volume', source: 'data', target: '/data', readOnly: false }] })]);
+    m.volumes.data = { name: 'data', driver: 'local', driverOpts: {}, labels: {} };
+    expect(brief(planProject(desiredOf(m), actualOf([]), { pruneVolumes: false }))).toEqual([
+      'create-volume data',
+      'create proj-db-1',
+    ]);
+  });
+
+  it('only a changed commit, same config, changes nothing', () => {
+    const m = model(P, [db]);
+    const actual = actualOf([container(P, db, 1, { commit: 'a'.repeat(40) })]);
+    expect(planProject(desiredOf(m, 'b'.repeat(40)), actual, { pruneVolumes: false })).toEqual([]);
+  });
+
+  it('summarises a plan for humans', () => {
+    const actions = planProject(desiredOf(model(P, [web])), actualOf([container(P, db, 1)]), { pruneVolumes: false });
+    expect(describePlan(actions)).toBe('+2 created, 0 recreated, 0 started, 1 removed');
+    expect(describePlan([])).toBe('no changes');
+  });
+});
+
+describe('dependencyOrder', () => {
+  const dep = { condition: 'service_started' as const, required: true, restart: false };
+  it('puts dependencies first and breaks ties by name', () => {
+    const services = model(P, [
+      service('web', { dependsOn: { api: dep } }),
+      service('api', { dependsOn: { db: dep, cache: dep } }),
+      service('db'),
+      service('cache'),
+      service('admin'),
+    ]).services;
+    expect(dependencyOrder(services)).toEqual(['admin', 'cache', 'db', 'api', 'web']);
+  });
+  it('does not loop on a cycle', () => {
+    const services = model(P, [service('a', { dependsOn: { b: dep } }), service('b', { dependsOn: { a: dep } })]).services;
+    expect(dependencyOrder(services).sort()).toEqual(['a', 'b']);
+  });
+});
