@@ -190,3 +190,12 @@ export function registryAllowed(ref: ImageRef, patterns: readonly string[]): boo
     return ref.registry === (DOCKER_HUB_ALIASES.has(pattern) ? 'docker.io' : pattern);
   });
 }
+
+/** A policy port range: `LOW-HIGH` or a single port; undefined if malformed. */
+export function parsePortRange(spec: string): PortRange | undefined {
+  const m = /^\s*(\d{1,5})\s*(?:-\s*(\d{1,5})\s*)?$/.exec(spec);
+  if (!m) return undefined;
+  const low = Number(m[1]);
+  const high = m[2] === undefined ? low : Number(m[2]);
+  return low <= high && high <= 65535 ? { low, high } : undefined;
+}

@@ -156,6 +156,7 @@ export type RuleId =
   | 'isolation.external-links'
   | 'isolation.volumes-from'
   | 'isolation.network-mode'
+  | 'isolation.network-driver'
   | 'isolation.external-network'
   | 'isolation.external-volume'
   | 'isolation.reserved-label';

@@ -1,0 +1,34 @@
+/** The registry of rule groups, in the order they run. */
+import type { RuleGroup } from './helpers.js';
+import { identity } from './identity.js';
+import { images } from './images.js';
+import { isolation } from './isolation.js';
+import { mounts } from './mounts.js';
+import { namespaces } from './namespaces.js';
+import { ports } from './ports.js';
+import { privilege } from './privilege.js';
+import { resources } from './resources.js';
+import type { RuleId } from './types.js';
+
+export const RULE_GROUPS: readonly RuleGroup[] = [
+  privilege,
+  namespaces,
+  mounts,
+  identity,
+  images,
+  ports,
+  resources,
+  isolation,
+];
+
+export interface RuleInfo {
+  id: RuleId;
+  /** The policy section that configures it (`privilege`, `network`, …). */
+  group: string;
+  /** What it refuses, in a few words. */
+  refuses: string;
+}
+
+export const RULES: readonly RuleInfo[] = RULE_GROUPS.flatMap((g) =>
+  Object.entries(g.rules).map(([id, refuses]) => ({ id: id as RuleId, group: g.name, refuses: refuses ?? '' })),
+);

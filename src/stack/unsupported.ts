@@ -1,0 +1,258 @@
+import { formatPath, type Diagnostic, type PathSegment } from './diagnostics.js';
+import { hasEntry, isRecord } from './records.js';
+import type { LocatedDocument } from './source.js';
+
+/**
+ * Keys the schema lets through (they are valid Compose) but Spin does not run. Each is refused
+ * by name with what to do instead (`unsupported.*`, an error) or, where dropping it changes
+ * nothing a user relies on, reported and ignored (`ignored.*`, a warning). The security policy
+ * (privileged, cap_add, docker.sock binds, ...) is src/policy's business, not this table's.
+ */
+interface Entry {
+  /** Path pattern into the document; '*' matches every key of a mapping. */
+  at: readonly string[];
+  rule: string;
+  /** What to do instead; completes "<path> is not supported: ..." (or "is ignored: ..."). */
+  reason: string;
+  /** Only values this accepts are reported; by default any value present is. */
+  when?: (value: unknown) => boolean;
+}
+
+const SECRET_STORE = 'not yet supported (coming with the secret store)';
+const isTrue = (value: unknown): boolean => value !== false && value !== 'false';
+
+const ENTRIES: readonly Entry[] = [
+  // Top level
+  { at: ['include'], rule: 'unsupported.include', reason: 'put every service of the project in this one stack file' },
+  {
+    at: ['secrets'],
+    rule: 'unsupported.secrets',
+    reason: `${SECRET_STORE}; until then pass values through the project's env and reference them with \${VAR}`,
+  },
+  {
+    at: ['configs'],
+    rule: 'unsupported.configs',
+    reason: `${SECRET_STORE}; until then bind-mount a file from the repository, e.g. ./app.ini:/etc/app.ini:ro`,
+  },
+  { at: ['version'], rule: 'ignored.version', reason: 'it is obsolete in the Compose specification; remove it' },
+  { at: ['name'], rule: 'ignored.name', reason: "Spin takes the project's name from its own config" },
+
+  // Services
+  {
+    at: ['services', '*', 'build'],
+    rule: 'unsupported.build',
+    reason: 'build the image in CI and push it to a registry, then reference it with image:',
+  },
+  {
+    at: ['services', '*', 'develop'],
+    rule: 'unsupported.develop',
+    reason: 'it configures `docker compose watch` on a laptop; remove it, Spin deploys what is in git',
+  },
+  {
+    at: ['services', '*', 'extends'],
+    rule: 'unsupported.extends',
+    reason: 'write the service out in full; YAML anchors (&name, *name) and `<<:` merge keys can share settings',
+  },
+  {
+    at: ['services', '*', 'links'],
+    rule: 'unsupported.links',
+    reason: 'services on a shared network reach each other by service name; use networks: (with aliases: for more names)',
+  },
+  {
+    at: ['services', '*', 'external_links'],
+    rule: 'unsupported.external_links',
+    reason: "Spin connects only a project's own services; reach other services by their address",
+  },
+  {
+    at: ['services', '*', 'platform'],
+    rule: 'unsupported.platform',
+    reason: "Spin runs images for the engine's own platform; use an image built for it (or multi-platform) and remove platform:",
+  },
+  {
+    at: ['services', '*', 'env_file'],
+    rule: 'unsupported.env_file',
+    reason: "not yet: put the values in the project's env and reference them with ${VAR} under environment:",
+  },
+  {
+    at: ['services', '*', 'secrets'],
+    rule: 'unsupported.secrets',
+    reason: `${SECRET_STORE}; until then pass values through the project's env with \${VAR}`,
+  },
+  {
+    at: ['services', '*', 'configs'],
+    rule: 'unsupported.configs',
+    reason: `${SECRET_STORE}; until then bind-mount a file from the repository`,
+  },
+  {
+    at: ['services', '*', 'volumes_from'],
+    rule: 'unsupported.volumes_from',
+    reason: 'declare a named volume under the top-level volumes: and mount it in both services',
+  },
+  {
+    at: ['services', '*', 'devices'],
+    rule: 'unsupported.devices',
+    reason: 'Spin does not pass host devices into containers; run this service outside Spin',
+  },
+  {
+    at: ['services', '*', 'runtime'],
+    rule: 'unsupported.runtime',
+    reason: "Spin uses the engine's default runtime; remove runtime:",
+  },
+  { at: ['services', '*', 'uts'], rule: 'unsupported.uts', reason: 'Spin does not share the host UTS namespace; remove uts:' },
+  {
+    at: ['services', '*', 'userns_mode'],
+    rule: 'unsupported.userns_mode',
+    reason: "Spin keeps the engine's user namespace setting; remove userns_mode:",
+  },
+  { at: ['services', '*', 'cgroup'], rule: 'unsupported.cgroup', reason: "Spin keeps the engine's cgroup namespace; remove cgroup:" },
+  {
+    at: ['services', '*', 'cgroup_parent'],
+    rule: 'unsupported.cgroup_parent',
+    reason: "Spin keeps the engine's cgroup parent; remove cgroup_parent:",
+  },
+  {
+    at: ['services', '*', 'pull_policy'],
+    rule: 'unsupported.pull_policy',
+    reason: 'Spin pulls an image when the engine does not have it; pin the tag or digest you want in image:',
+    when: (value) => value !== 'missing' && value !== 'if_not_present',
+  },
+  {
+    at: ['services', '*', 'restart'],
+    rule: 'ignored.restart',
+    reason: 'the retry count is dropped; Spin restarts on failure without a limit',
+    when: (value) => typeof value === 'string' && value.startsWith('on-failure:'),
+  },
+  {
+    at: ['services', '*', 'container_name'],
+    rule: 'ignored.container_name',
+    reason: 'Spin names containers <project>-<service>-<n>; other services reach this one by its service name',
+  },
+  {
+    at: ['services', '*', 'deploy', 'mode'],
+    rule: 'unsupported.deploy.mode',
+    reason: 'Spin runs on a single engine; use deploy.replicas (one-off jobs run outside Spin)',
+    when: (value) => value !== 'replicated',
+  },
+  {
+    at: ['services', '*', 'deploy', 'placement'],
+    rule: 'unsupported.deploy.placement',
+    reason: 'Spin runs every service on its one engine; remove placement:',
+  },
+  {
+    at: ['services', '*', 'deploy', 'endpoint_mode'],
+    rule: 'unsupported.deploy.endpoint_mode',
+    reason: 'services reach each other by service name on their networks; remove endpoint_mode:',
+  },
+  ...(['limits', 'reservations'] as const).flatMap((kind): Entry[] =>
+    (['devices', 'generic_resources'] as const).map((key) => ({
+      at: ['services', '*', 'deploy', 'resources', kind, key],
+      rule: `unsupported.deploy.resources.${key}`,
+      reason: 'Spin does not reserve devices such as GPUs; run this service outside Spin',
+    })),
+  ),
+  {
+    at: ['services', '*', 'deploy', 'labels'],
+    rule: 'ignored.deploy.labels',
+    reason: 'they label a swarm service, which Spin does not create; put container labels under labels:',
+  },
+  {
+    at: ['services', '*', 'deploy', 'rollback_config'],
+    rule: 'ignored.deploy.rollback_config',
+    reason: 'Spin has no rollback settings; update_config.failure_action decides what a failed update does',
+  },
+  ...(['delay', 'max_attempts', 'window'] as const).map(
+    (key): Entry => ({
+      at: ['services', '*', 'deploy', 'restart_policy', key],
+      rule: 'ignored.deploy.restart_policy',
+      reason: "Spin maps only restart_policy.condition onto the engine's restart policy",
+    }),
+  ),
+  {
+    at: ['services', '*', 'deploy', 'update_config', 'max_failure_ratio'],
+    rule: 'ignored.deploy.update_config',
+    reason: 'Spin applies failure_action at the first failed container',
+  },
+
+  // Top-level networks and volumes: Spin creates and owns them, named <project>_<key>.
+  {
+    at: ['networks', '*', 'external'],
+    rule: 'unsupported.network.external',
+    reason: 'Spin creates and owns every network it attaches (named <project>_<key>); declare it without external:',
+    when: isTrue,
+  },
+  { at: ['networks', '*', 'name'], rule: 'unsupported.network.name', reason: 'Spin names networks <project>_<key>; remove name:' },
+  {
+    at: ['networks', '*', 'ipam'],
+    rule: 'unsupported.network.ipam',
+    reason: 'Spin lets the engine choose subnets; remove ipam: (and fixed addresses) and reach services by name',
+  },
+  {
+    at: ['networks', '*', 'driver_opts'],
+    rule: 'unsupported.network.driver_opts',
+    reason: "Spin creates networks with the driver's defaults; remove driver_opts:",
+  },
+  {
+    at: ['networks', '*', 'enable_ipv6'],
+    rule: 'unsupported.network.enable_ipv6',
+    reason: "Spin creates networks with the engine's defaults; remove enable_ipv6:",
+    when: isTrue,
+  },
+  {
+    at: ['networks', '*', 'attachable'],
+    rule: 'ignored.network.attachable',
+    reason: 'it applies to swarm overlay networks only',
+  },
+  {
+    at: ['volumes', '*', 'external'],
+    rule: 'unsupported.volume.external',
+    reason: 'Spin creates and owns every volume it mounts (named <project>_<key>); declare it without external:',
+    when: isTrue,
+  },
+  { at: ['volumes', '*', 'name'], rule: 'unsupported.volume.name', reason: 'Spin names volumes <project>_<key>; remove name:' },
+];
+
+/**
+ * Refuse (or report and ignore) what Spin does not run. Services with `profiles:` are skipped:
+ * Spin activates no profile, so they are not deployed and their settings do not matter.
+ */
+export function findUnsupported(doc: LocatedDocument): Diagnostic[] {
+  const inactive = inactiveServices(doc.value);
+  const out: Diagnostic[] = [];
+  for (const entry of ENTRIES) {
+    for (const { path, value } of matches(doc.value, entry.at, [])) {
+      if (path[0] === 'services' && inactive.has(String(path[1]))) continue;
+      if (entry.when && !entry.when(value)) continue;
+      const subject = entry.when ? `${formatPath(path)}: ${String(value)}` : formatPath(path);
+      const verdict = entry.rule.startsWith('ignored.') ? 'is ignored' : 'is not supported';
+      out.push({
+        file: doc.file,
+        ...doc.locate(path),
+        rule: entry.rule,
+        message: `${subject} ${verdict}: ${entry.reason}`,
+        path: formatPath(path),
+      });
+    }
+  }
+  return out;
+}
+
+function matches(
+  value: unknown,
+  pattern: readonly string[],
+  path: PathSegment[],
+): Array<{ path: PathSegment[]; value: unknown }> {
+  const [head, ...rest] = pattern;
+  if (head === undefined) return [{ path, value }];
+  if (!isRecord(value)) return [];
+  const keys = head === '*' ? Object.keys(value) : hasEntry(value, head) ? [head] : [];
+  return keys.flatMap((key) => matches(value[key], rest, [...path, key]));
+}
+
+export function inactiveServices(root: unknown): Set<string> {
+  const services = isRecord(root) && isRecord(root.services) ? root.services : {};
+  return new Set(
+    Object.entries(services)
+      .filter(([, service]) => isRecord(service) && service.profiles !== undefined)
+      .map(([name]) => name),
+  );
+}

@@ -1,0 +1,114 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFiles } from '../helpers/git-server.js';
+import { makeTempDir, removeTempDir } from '../helpers/tmp.js';
+import { runSpin } from '../helpers/spin-cli.js';
+
+/** The `spin` binary as a researcher runs it on a laptop: offline commands, exit codes, output formats. */
+let tmp: string;
+const corpus = path.resolve(process.cwd(), '../shared/corpus/awesome-compose');
+
+const good = `services:
+  web:
+    image: registry.example.org/gateway/web:\${TAG}
+    deploy: { resources: { limits: { memory: 64m, cpus: "0.5" } } }
+    cap_drop: [ALL]
+    security_opt: [no-new-privileges:true]
+    environment:
+      MODE: \${MODE:-production}
+`;
+
+beforeAll(async () => {
+  tmp = await makeTempDir('cli');
+  await writeFiles(path.join(tmp, 'good'), { 'compose.yaml': good });
+  await writeFiles(path.join(tmp, 'bad'), {
+    'compose.yaml': 'services:\n  web:\n    image: x:1\n    build: .\n    frobnicate: true\n',
+  });
+  await writeFiles(path.join(tmp, 'envfile'), { 'vars.env': '# comment\nTAG="2.1"\nexport MODE=debug\n' });
+});
+afterAll(() => removeTempDir(tmp));
+
+describe('spin validate', () => {
+  it('exits 0 for a valid stack and says so', async () => {
+    const r = await runSpin(['validate', path.join(tmp, 'good'), '--env', 'TAG=1.0']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/valid \(1 service, policy spin-default\)/);
+  });
+
+  it('exits 1 and prints FILE:LINE:COL: RULE: message for each problem', async () => {
+    const r = await runSpin(['validate', path.join(tmp, 'bad')]);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(1);
+    for (const line of lines) expect(line).toMatch(/^compose\.yaml:\d+:\d+: [a-z-]+\.[a-z.-]+: .+/);
+    expect(r.stderr).toMatch(/compose\.yaml:5:\d+: schema\.additionalProperties: .*frobnicate/);
+  });
+
+  it('prints a JSON array of located errors with --json', async () => {
+    const r = await runSpin(['validate', path.join(tmp, 'bad', 'compose.yaml'), '--json']);
+    expect(r.code).toBe(1);
+    const errors = JSON.parse(r.stdout) as Record<string, unknown>[];
+    expect(errors.length).toBeGreaterThan(0);
+    for (const e of errors) expect(Object.keys(e).sort()).toEqual(['column', 'file', 'line', 'message', 'path', 'rule']);
+    expect(errors).toContainEqual(expect.objectContaining({ rule: 'schema.additionalProperties', line: 5 }));
+  });
+
+  it('exits 2 for a path that does not exist', async () => {
+    const r = await runSpin(['validate', path.join(tmp, 'nope')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no such file or folder');
+  });
+
+  it('exits 2 for an unknown option', async () => {
+    expect((await runSpin(['validate', '--frob'])).code).toBe(2);
+  });
+
+  it('reads variables from --env-file and --env, never from its own environment', async () => {
+    const r = await runSpin(['config', path.join(tmp, 'good'), '--env-file', path.join(tmp, 'envfile', 'vars.env'), '--json']);
+    expect(r.code).toBe(0);
+    const model = JSON.parse(r.stdout) as { services: Record<string, { image: string; environment: Record<string, string> }> };
+    expect(model.services.web?.image).toBe('registry.example.org/gateway/web:2.1');
+    expect(model.services.web?.environment).toEqual({ MODE: 'debug' });
+    const override = await runSpin(['config', path.join(tmp, 'good'), '--env', 'TAG=3', '--json']);
+    expect(JSON.parse(override.stdout).services.web.image).toBe('registry.example.org/gateway/web:3');
+  });
+
+  it('answers --help for every command', async () => {
+    for (const command of ['daemon', 'validate', 'config', 'plan', 'status', 'sync']) {
+      const r = await runSpin([command, '--help']);
+      expect(r.code, command).toBe(0);
+      expect(r.stdout).toContain(`Usage: spin ${command}`);
+    }
+  });
+});
+
+describe('spin validate over the awesome-compose corpus', () => {
+  it('reads every real compose file: exit 0 or 1, never a crash, every refusal located', async () => {
+    let entries: string[];
+    try {
+      entries = (await readdir(corpus, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+    } catch {
+      throw new Error(`../shared/corpus/awesome-compose is missing (expected at ${corpus}); this test needs ../shared`);
+    }
+    expect(entries.length).toBeGreaterThan(30);
+    const verdicts: Record<string, number> = {};
+    for (const name of entries) {
+      const r = await runSpin(['validate', path.join(corpus, name), '--json']);
+      verdicts[name] = r.code;
+      expect([0, 1], `${name}: ${r.stderr}`).toContain(r.code);
+      const errors = JSON.parse(r.stdout) as { line: number; column: number; rule: string; file: string }[];
+      if (r.code === 1) {
+        expect(errors.length, name).toBeGreaterThan(0);
+        for (const e of errors) {
+          expect(e.line, `${name}: ${JSON.stringify(e)}`).toBeGreaterThanOrEqual(1);
+          expect(e.rule).toMatch(/^[a-z]+\.[a-z.-]+$/);
+          expect(e.file).toMatch(/compose\.ya?ml$/);
+        }
+      } else expect(errors).toEqual([]);
+    }
+    // The default policy is strict (limits, cap_drop ALL...): real-world files are mostly refused.
+    expect(Object.values(verdicts).filter((c) => c === 1).length).toBeGreaterThan(30);
+  });
+});

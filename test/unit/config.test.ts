@@ -1,0 +1,78 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseConfig, resolveRepo } from '../../src/config/load.js';
+
+const ok = (text: string) => {
+  const result = parseConfig('/etc/spin/spin.yaml', text);
+  if (!result.ok) throw new Error(JSON.stringify(result.diagnostics));
+  return result.config;
+};
+
+describe('daemon config', () => {
+  it('fills defaults and resolves paths against the config file', () => {
+    const config = ok(`
+projects:
+  - name: gateway-a
+    repo: http://127.0.0.1:8080/gateway-a.git
+    env: { TAG: 1.2, DEBUG: true }
+  - name: local-b
+    repo: ../repos/b
+    path: ./deploy/
+    pollInterval: 1m30s
+`);
+    expect(config.stateDir).toBe('/etc/spin/.spin');
+    expect(config.pollIntervalMs).toBe(15_000);
+    expect(config.api.listen).toBe('127.0.0.1:7070');
+    const [a, b] = config.projects;
+    expect(a).toMatchObject({ branch: 'main', path: '', env: { TAG: '1.2', DEBUG: 'true' }, policyName: 'spin-default' });
+    expect(a?.repo).toEqual({ kind: 'http', url: 'http://127.0.0.1:8080/gateway-a.git' });
+    expect(b?.repo).toEqual({ kind: 'local', path: '/etc/repos/b' });
+    expect(b?.path).toBe('deploy');
+    expect(b?.pollIntervalMs).toBe(90_000);
+  });
+
+  it('refuses unknown keys, bad names and duplicates with their location', () => {
+    const result = parseConfig(
+      'spin.yaml',
+      `pollInterval: 15s
+projects:
+  - name: Bad_Name
+    repo: x
+  - name: a
+    repo: x
+    colour: blue
+  - name: a
+    repo: y
+`,
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const brief = result.diagnostics.map((d) => `${d.line}:${d.column} ${d.rule}`);
+    expect(brief).toContain('3:11 config.pattern');
+    expect(brief).toContain('5:5 config.additionalProperties');
+    expect(result.diagnostics.find((d) => d.rule === 'config.additionalProperties')?.message).toContain("'colour'");
+  });
+
+  it('refuses duplicate project names and unknown policies', () => {
+    const dup = parseConfig('spin.yaml', 'projects:\n  - { name: a, repo: x }\n  - { name: a, repo: y }\n');
+    expect(!dup.ok && dup.diagnostics.map((d) => d.rule)).toEqual(['config.duplicate-project']);
+    const policy = parseConfig('spin.yaml', 'projects:\n  - { name: a, repo: x, policy: nope }\n');
+    expect(!policy.ok && policy.diagnostics.map((d) => `${d.line} ${d.rule}`)).toEqual(['2 config.policy']);
+  });
+
+  it('resolves named policies that extend the built-in default', () => {
+    const config = ok(`
+projects:
+  - { name: a, repo: x, policy: strict }
+policies:
+  strict: { extends: spin-default }
+`);
+    expect(config.projects[0]?.policyName).toBe('strict');
+  });
+
+  it('tells remote from local repositories', () => {
+    expect(resolveRepo('https://git.example.org/x.git', '/')).toEqual({ kind: 'http', url: 'https://git.example.org/x.git' });
+    expect(resolveRepo('file:///srv/git/x', '/')).toEqual({ kind: 'local', path: '/srv/git/x' });
+    expect(resolveRepo('x', '/srv')).toEqual({ kind: 'local', path: path.resolve('/srv/x') });
+  });
+});
