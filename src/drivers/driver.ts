@@ -29,8 +29,11 @@ export interface Driver {
   /** Creates (not starts) the container, attached to all its networks; returns its id. */
   createContainer(request: ContainerRequest): Promise<string>;
   startContainer(id: string): Promise<void>;
-  /** Stops within the grace period (then the engine kills it). Already stopped is fine. */
-  stopContainer(id: string, graceSeconds: number): Promise<void>;
+  /**
+   * Stops within the grace period (then the engine kills it); without one, the container's own
+   * StopTimeout applies. Already stopped is fine.
+   */
+  stopContainer(id: string, graceSeconds?: number): Promise<void>;
   /** Removes the container but never its named volumes. Already gone is fine. */
   removeContainer(id: string): Promise<void>;
 }

@@ -61,6 +61,14 @@ export class HttpGitSource implements GitSource {
     if (this.initialised) return;
     await mkdir(this.options.cacheDir, { recursive: true });
     await git.init({ fs, gitdir: this.options.cacheDir, bare: true, defaultBranch: this.options.branch });
+    // fetch needs a remote with a refspec; force keeps it in step if the project's URL changed.
+    await git.addRemote({
+      fs,
+      gitdir: this.options.cacheDir,
+      remote: 'origin',
+      url: this.options.url,
+      force: true,
+    });
     this.initialised = true;
   }
 

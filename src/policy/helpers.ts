@@ -47,13 +47,28 @@ export class RuleContext {
     this.serviceNames = new Set([...Object.keys(services), ...Object.keys(input.model.services)]);
   }
 
+  private readonly cache = new Map<string, unknown>();
+
+  /** Compute something once per check (e.g. a service's parsed mounts, read by two groups). */
+  memo<T>(key: string, make: () => T): T {
+    if (!this.cache.has(key)) this.cache.set(key, make());
+    return this.cache.get(key) as T;
+  }
+
   get project(): string {
     return this.input.project;
   }
 
   report(rule: RuleId, path: readonly PathSegment[], message: string): void {
     const { line, column } = this.input.document.locate(path);
-    this.diagnostics.push({ file: this.input.document.file, line, column, rule, message, path: formatPath(path) });
+    this.diagnostics.push({
+      file: this.input.document.file,
+      line,
+      column,
+      rule,
+      message,
+      path: formatPath(path),
+    });
   }
 }
 
@@ -111,7 +126,13 @@ export function keyedEntries(value: unknown, path: readonly PathSegment[]): Keye
       const s = text(item);
       if (s === undefined) return [];
       const eq = s.indexOf('=');
-      return [{ key: (eq < 0 ? s : s.slice(0, eq)).trim(), value: eq < 0 ? undefined : s.slice(eq + 1), path: [...path, i] }];
+      return [
+        {
+          key: (eq < 0 ? s : s.slice(0, eq)).trim(),
+          value: eq < 0 ? undefined : s.slice(eq + 1),
+          path: [...path, i],
+        },
+      ];
     });
   }
   return Object.entries(asRecord(value)).map(([key, v]) => ({ key, value: text(v), path: [...path, key] }));
@@ -119,10 +140,7 @@ export function keyedEntries(value: unknown, path: readonly PathSegment[]): Keye
 
 /** `sys_admin`, `CAP_SYS_ADMIN`, ` Sys_Admin ` all become `SYS_ADMIN`. */
 export function normaliseCapability(value: unknown): string {
-  return (text(value) ?? '')
-    .trim()
-    .toUpperCase()
-    .replace(/^CAP_/, '');
+  return (text(value) ?? '').trim().toUpperCase().replace(/^CAP_/, '');
 }
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };

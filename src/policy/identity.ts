@@ -3,14 +3,24 @@
  * allowed root must run as a numeric non-root UID[:GID] and may add only NET_BIND_SERVICE.
  */
 import type { PathSegment } from '../stack/diagnostics.js';
-import { asList, asRecord, has, normaliseCapability, text, type RuleContext, type RuleGroup, type ServiceEntry } from './helpers.js';
+import {
+  asList,
+  asRecord,
+  has,
+  normaliseCapability,
+  text,
+  type RuleContext,
+  type RuleGroup,
+  type ServiceEntry,
+} from './helpers.js';
 import { classifyHostPath } from './mounts.js';
 import { serviceMounts } from './syntax.js';
 
 export const identity: RuleGroup = {
   name: 'identity',
   rules: {
-    'identity.non-root-user': 'a service mounting an allowed root without a numeric non-root `user` (or with group 0)',
+    'identity.non-root-user':
+      'a service mounting an allowed root without a numeric non-root `user` (or with group 0)',
     'identity.cap-add': 'capabilities other than the identity allow list on such a service',
   },
   check(ctx) {
@@ -25,14 +35,16 @@ export const identity: RuleGroup = {
 /** Paths of the mount entries that reach an allowed root, directly or through a volume's device. */
 function globalRootMounts(ctx: RuleContext, s: ServiceEntry): PathSegment[][] {
   const volumes = asRecord(ctx.root.volumes);
-  return serviceMounts(s.raw, s.path).flatMap((m) => {
-    if (!m.source) return [];
-    let hostPath: string | undefined;
-    if (m.type === 'bind') hostPath = m.source;
-    else if (m.type === 'volume') hostPath = text(asRecord(asRecord(volumes[m.source]).driver_opts).device);
-    if (hostPath === undefined || !hostPath.startsWith('/')) return [];
-    return classifyHostPath(ctx, hostPath).kind === 'allowed-root' ? [m.sourcePath] : [];
-  });
+  return ctx
+    .memo(`mounts:${s.name}`, () => serviceMounts(s.raw, s.path))
+    .flatMap((m) => {
+      if (!m.source) return [];
+      let hostPath: string | undefined;
+      if (m.type === 'bind') hostPath = m.source;
+      else if (m.type === 'volume') hostPath = text(asRecord(asRecord(volumes[m.source]).driver_opts).device);
+      if (hostPath === undefined || !hostPath.startsWith('/')) return [];
+      return classifyHostPath(ctx, hostPath).kind === 'allowed-root' ? [m.sourcePath] : [];
+    });
 }
 
 function checkService(ctx: RuleContext, s: ServiceEntry, mountPath: PathSegment[]): void {

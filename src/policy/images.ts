@@ -44,6 +44,10 @@ function checkService(ctx: RuleContext, s: ServiceEntry): void {
     );
   }
   if (!policy.allowLatest && image.tag?.toLowerCase() === 'latest' && image.digest === undefined) {
-    ctx.report('image.latest', at, `image "${ref}" uses the moving tag "latest"; pin a version tag or a digest`);
+    ctx.report(
+      'image.latest',
+      at,
+      `image "${ref}" uses the moving tag "latest"; pin a version tag or a digest`,
+    );
   }
 }

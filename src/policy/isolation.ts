@@ -20,7 +20,8 @@ export const isolation: RuleGroup = {
     'isolation.external-links': '`external_links`',
     'isolation.volumes-from': '`volumes_from` other than services of this stack',
     'isolation.network-mode': '`network_mode` naming an engine network (including `bridge`)',
-    'isolation.network-driver': 'network drivers other than bridge (macvlan, ipvlan … reach the physical network)',
+    'isolation.network-driver':
+      'network drivers other than bridge (macvlan, ipvlan … reach the physical network)',
     'isolation.external-network': 'external networks outside the allow list, and `name:` on a network',
     'isolation.external-volume': 'external volumes outside the allow list, and `name:` on a volume',
     'isolation.reserved-label': 'labels under `spin.`',

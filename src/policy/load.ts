@@ -7,7 +7,8 @@ import { resolvePolicy } from './resolve.js';
 import type { PolicyObject, ResolvedPolicy } from './types.js';
 import { validatePolicyObject } from './validate.js';
 
-export type LoadPolicyResult = { ok: true; policy: ResolvedPolicy } | { ok: false; diagnostics: Diagnostic[] };
+export type LoadPolicyResult =
+  { ok: true; policy: ResolvedPolicy } | { ok: false; diagnostics: Diagnostic[] };
 
 export async function loadPolicyFile(path: string): Promise<LoadPolicyResult> {
   const fail = (rule: string, message: string, line = 0, column = 0, at = ''): LoadPolicyResult => ({
@@ -18,7 +19,10 @@ export async function loadPolicyFile(path: string): Promise<LoadPolicyResult> {
   try {
     source = await readFile(path, 'utf8');
   } catch (error) {
-    return fail('policy.io', `cannot read the policy file: ${error instanceof Error ? error.message : String(error)}`);
+    return fail(
+      'policy.io',
+      `cannot read the policy file: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   const parsed = parseYaml(path, source);
   if (!parsed.doc) return { ok: false, diagnostics: parsed.diagnostics };

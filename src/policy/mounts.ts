@@ -25,15 +25,17 @@ export const mounts: RuleGroup = {
   rules: {
     'mounts.bind-root': 'host paths outside the allowed roots (and `~`, npipe, host devices behind volumes)',
     'mounts.docker-socket': 'the Docker socket, wherever it is mounted from',
-    'mounts.sensitive-path': 'host system folders (/, /etc, /proc, /sys, /dev, /run, /var/lib/docker, /home …)',
-    'mounts.escape': 'repository paths that leave the repository (binds, env_file, configs, secrets, extends, include)',
+    'mounts.sensitive-path':
+      'host system folders (/, /etc, /proc, /sys, /dev, /run, /var/lib/docker, /home …)',
+    'mounts.escape':
+      'repository paths that leave the repository (binds, env_file, configs, secrets, extends, include)',
     'mounts.repo-writable': 'writable binds of repository files',
     'mounts.propagation': '`shared`/`rshared` bind propagation',
     'mounts.volume-driver': 'volume drivers outside the allow list',
   },
   check(ctx) {
     for (const s of ctx.services) {
-      for (const m of serviceMounts(s.raw, s.path)) {
+      for (const m of ctx.memo(`mounts:${s.name}`, () => serviceMounts(s.raw, s.path))) {
         if (m.type === 'npipe') {
           ctx.report('mounts.bind-root', m.sourcePath, 'named pipes are host objects; use a named volume');
         }
@@ -115,10 +117,18 @@ function checkHostPath(ctx: RuleContext, source: string, at: readonly PathSegmen
         `"${source}" is ${v.path === v.under ? '' : `under ${v.under}, `}a host system folder; ${instead(ctx)}`,
       );
     case 'not-allowed':
-      return ctx.report('mounts.bind-root', at, `"${source}" is outside the allowed host roots; ${instead(ctx)}`);
+      return ctx.report(
+        'mounts.bind-root',
+        at,
+        `"${source}" is outside the allowed host roots; ${instead(ctx)}`,
+      );
     case 'repository':
       if (!policy.allowRepositoryFiles) {
-        return ctx.report('mounts.bind-root', at, `binds from the repository are not allowed; ${instead(ctx)}`);
+        return ctx.report(
+          'mounts.bind-root',
+          at,
+          `binds from the repository are not allowed; ${instead(ctx)}`,
+        );
       }
       if (use.use === 'bind' && policy.requireReadOnlyRepositoryFiles && !use.readOnly) {
         ctx.report(
@@ -138,9 +148,17 @@ function instead(ctx: RuleContext): string {
 }
 
 /** Files the loader reads or mounts: only from inside the repository (configs/secrets: or allowed roots). */
-function checkRepositoryFiles(ctx: RuleContext, raw: Record<string, unknown>, path: readonly PathSegment[]): void {
+function checkRepositoryFiles(
+  ctx: RuleContext,
+  raw: Record<string, unknown>,
+  path: readonly PathSegment[],
+): void {
   asList(raw.env_file).forEach((item, i) => {
-    const at = isRecord(item) ? [...path, 'env_file', i, 'path'] : Array.isArray(raw.env_file) ? [...path, 'env_file', i] : [...path, 'env_file'];
+    const at = isRecord(item)
+      ? [...path, 'env_file', i, 'path']
+      : Array.isArray(raw.env_file)
+        ? [...path, 'env_file', i]
+        : [...path, 'env_file'];
     checkLoadedFile(ctx, text(isRecord(item) ? item.path : item), at);
   });
   const ext = asRecord(raw.extends);
@@ -151,7 +169,11 @@ function checkLoadedFile(ctx: RuleContext, file: string | undefined, at: readonl
   if (file === undefined || file === '') return;
   const v = classifyHostPath(ctx, file);
   if (v.kind === 'repository') return;
-  ctx.report('mounts.escape', at, `"${file}" is outside the repository; keep the file inside the repository next to the stack file`);
+  ctx.report(
+    'mounts.escape',
+    at,
+    `"${file}" is outside the repository; keep the file inside the repository next to the stack file`,
+  );
 }
 
 function checkTopLevel(ctx: RuleContext): void {
@@ -159,7 +181,8 @@ function checkTopLevel(ctx: RuleContext): void {
     if (!isRecord(item)) return checkLoadedFile(ctx, text(item), ['include', i]);
     for (const key of ['path', 'env_file', 'project_directory']) {
       const value = item[key];
-      if (Array.isArray(value)) value.forEach((v, j) => checkLoadedFile(ctx, text(v), ['include', i, key, j]));
+      if (Array.isArray(value))
+        value.forEach((v, j) => checkLoadedFile(ctx, text(v), ['include', i, key, j]));
       else checkLoadedFile(ctx, text(value), ['include', i, key]);
     }
   });
@@ -185,7 +208,11 @@ function checkTopLevel(ctx: RuleContext): void {
     if (device === undefined || text(opts.type)?.trim().toLowerCase() === 'tmpfs') continue;
     const at = ['volumes', name, 'driver_opts', 'device'];
     if (pathKind(device) !== 'absolute') {
-      ctx.report('mounts.bind-root', at, `volume "${name}" mounts "${device}" from the host; ${instead(ctx)}`);
+      ctx.report(
+        'mounts.bind-root',
+        at,
+        `volume "${name}" mounts "${device}" from the host; ${instead(ctx)}`,
+      );
     } else checkHostPath(ctx, device, at, { readOnly: false, use: 'bind' });
   }
 }

@@ -58,7 +58,10 @@ function isOwnService(ctx: RuleContext, self: string, kind: string, target: stri
   const prefix = `${ctx.project}-`;
   for (const name of ctx.serviceNames) {
     if (name === self) continue;
-    if (target.startsWith(prefix) && new RegExp(`^${escape(name)}-[1-9][0-9]*$`).test(target.slice(prefix.length))) {
+    if (
+      target.startsWith(prefix) &&
+      new RegExp(`^${escape(name)}-[1-9][0-9]*$`).test(target.slice(prefix.length))
+    ) {
       return true;
     }
   }

@@ -11,7 +11,8 @@ export const ports: RuleGroup = {
   },
   check(ctx) {
     const ranges = ctx.policy.network.portRanges.flatMap((r) => parsePortRange(r) ?? []);
-    for (const s of ctx.services) checkService(ctx, s, ranges);
+    const hostIps = ctx.policy.network.hostIps.map((ip) => ip.trim().replace(/^\[(.*)\]$/, '$1'));
+    for (const s of ctx.services) checkService(ctx, s, ranges, hostIps);
   },
 };
 
@@ -19,9 +20,8 @@ function show(r: PortRange): string {
   return r.low === r.high ? String(r.low) : `${r.low}-${r.high}`;
 }
 
-function checkService(ctx: RuleContext, s: ServiceEntry, ranges: PortRange[]): void {
-  const hostIps = ctx.policy.network.hostIps.map((ip) => ip.trim().replace(/^\[(.*)\]$/, '$1'));
-  const allowed = ranges.map(show).join(', ') || 'none';
+function checkService(ctx: RuleContext, s: ServiceEntry, ranges: PortRange[], hostIps: string[]): void {
+  const allowed = (): string => ranges.map(show).join(', ') || 'none';
   for (const port of servicePorts(s.raw, s.path)) {
     const p = port.published;
     if (port.invalid !== undefined) {
@@ -30,10 +30,14 @@ function checkService(ctx: RuleContext, s: ServiceEntry, ranges: PortRange[]): v
       ctx.report(
         'ports.privileged',
         port.publishedPath,
-        `host port ${show(p)} is below 1024 (reserved for the system); publish a port in ${allowed} and keep the container port as it is`,
+        `host port ${show(p)} is below 1024 (reserved for the system); publish a port in ${allowed()} and keep the container port as it is`,
       );
     } else if (p && !ranges.some((r) => r.low <= p.low && p.high <= r.high)) {
-      ctx.report('ports.range', port.publishedPath, `host port ${show(p)} is outside the allowed ranges; use a port in ${allowed}`);
+      ctx.report(
+        'ports.range',
+        port.publishedPath,
+        `host port ${show(p)} is outside the allowed ranges; use a port in ${allowed()}`,
+      );
     }
     if (hostIps.includes('*')) continue;
     const ip = port.hostIp ?? '0.0.0.0';

@@ -18,18 +18,29 @@ export const privilege: RuleGroup = {
     'privilege.privileged': '`privileged: true`',
     'privilege.cap-drop-all': 'a service without `cap_drop: [ALL]`',
     'privilege.cap-add': '`cap_add` entries outside the allow list (and `ALL`)',
-    'privilege.security-opt': '`security_opt` entries other than no-new-privileges, `label=level:…`, apparmor docker-default',
+    'privilege.security-opt':
+      '`security_opt` entries other than no-new-privileges, `label=level:…`, apparmor docker-default',
     'privilege.no-new-privileges': 'a service without `security_opt: [no-new-privileges:true]`',
     'privilege.devices': '`devices`, `device_cgroup_rules`, `gpus`, device reservations',
     'privilege.cgroup': '`cgroup: host` and `cgroup_parent`',
     'privilege.sysctls': '`sysctls` outside the safe namespaced list',
   },
   check(ctx) {
-    for (const service of ctx.services) checkService(ctx, service);
+    const policy = ctx.policy.privilege;
+    const lists: Lists = {
+      capabilities: new Set(policy.allowedCapabilities.map(normaliseCapability)),
+      sysctls: new Set(policy.allowedSysctls.map((k) => k.trim().toLowerCase())),
+    };
+    for (const service of ctx.services) checkService(ctx, service, lists);
   },
 };
 
-function checkService(ctx: RuleContext, s: ServiceEntry): void {
+interface Lists {
+  capabilities: ReadonlySet<string>;
+  sysctls: ReadonlySet<string>;
+}
+
+function checkService(ctx: RuleContext, s: ServiceEntry, { capabilities: allowed, sysctls }: Lists): void {
   const policy = ctx.policy.privilege;
   const { raw, path } = s;
   if (!policy.allowPrivileged && (isTruthy(raw.privileged) || s.spec?.privileged === true)) {
@@ -46,7 +57,6 @@ function checkService(ctx: RuleContext, s: ServiceEntry): void {
       `service "${s.name}" must drop every capability: add \`cap_drop: [ALL]\` and add back only what it needs with cap_add`,
     );
   }
-  const allowed = new Set(policy.allowedCapabilities.map(normaliseCapability));
   asList(raw.cap_add).forEach((item, i) => {
     const cap = normaliseCapability(item);
     if (cap !== 'ALL' && allowed.has(cap)) return;
@@ -59,12 +69,19 @@ function checkService(ctx: RuleContext, s: ServiceEntry): void {
   checkSecurityOpt(ctx, s);
   checkDevices(ctx, s);
   if (has(raw, 'cgroup_parent')) {
-    ctx.report('privilege.cgroup', [...path, 'cgroup_parent'], 'remove cgroup_parent; Spin places every container in its own cgroup');
+    ctx.report(
+      'privilege.cgroup',
+      [...path, 'cgroup_parent'],
+      'remove cgroup_parent; Spin places every container in its own cgroup',
+    );
   }
   if (text(raw.cgroup)?.trim().toLowerCase() === 'host') {
-    ctx.report('privilege.cgroup', [...path, 'cgroup'], 'remove `cgroup: host`; use the default private cgroup namespace');
+    ctx.report(
+      'privilege.cgroup',
+      [...path, 'cgroup'],
+      'remove `cgroup: host`; use the default private cgroup namespace',
+    );
   }
-  const sysctls = new Set(policy.allowedSysctls.map((k) => k.trim().toLowerCase()));
   for (const entry of keyedEntries(raw.sysctls, [...path, 'sysctls'])) {
     if (sysctls.has(entry.key.toLowerCase())) continue;
     ctx.report(
@@ -114,11 +131,19 @@ function checkDevices(ctx: RuleContext, s: ServiceEntry): void {
   const { raw, path } = s;
   for (const key of ['devices', 'device_cgroup_rules']) {
     asList(raw[key]).forEach((_, i) => {
-      ctx.report('privilege.devices', [...path, key, i], `remove ${key}: host devices are not available to services`);
+      ctx.report(
+        'privilege.devices',
+        [...path, key, i],
+        `remove ${key}: host devices are not available to services`,
+      );
     });
   }
   if (has(raw, 'gpus')) {
-    ctx.report('privilege.devices', [...path, 'gpus'], 'remove gpus: GPUs are not available under this policy');
+    ctx.report(
+      'privilege.devices',
+      [...path, 'gpus'],
+      'remove gpus: GPUs are not available under this policy',
+    );
   }
   const reservations = asRecord(asRecord(asRecord(raw.deploy).resources).reservations);
   asList(reservations.devices).forEach((_, i) => {

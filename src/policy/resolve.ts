@@ -6,7 +6,15 @@ import { validatePolicyObject } from './validate.js';
 
 export type ResolveResult = { ok: true; policy: ResolvedPolicy } | { ok: false; error: string };
 
-const NOT_SETTINGS = new Set(['extends', 'description', 'name', 'chain', '__proto__', 'constructor', 'prototype']);
+const NOT_SETTINGS = new Set([
+  'extends',
+  'description',
+  'name',
+  'chain',
+  '__proto__',
+  'constructor',
+  'prototype',
+]);
 
 /**
  * Resolve `name` (default `spin-default`) among the operator's named policies. Unknown names,
@@ -15,13 +23,16 @@ const NOT_SETTINGS = new Set(['extends', 'description', 'name', 'chain', '__prot
 export function resolvePolicy(name: string | undefined, policies: Record<string, unknown>): ResolveResult {
   const start = name ?? BUILTIN_DEFAULT_POLICY_NAME;
   if (Object.hasOwn(policies, BUILTIN_DEFAULT_POLICY_NAME)) {
-    return fail(`"${BUILTIN_DEFAULT_POLICY_NAME}" is built in and cannot be redefined; give your policy another name`);
+    return fail(
+      `"${BUILTIN_DEFAULT_POLICY_NAME}" is built in and cannot be redefined; give your policy another name`,
+    );
   }
   const chain: string[] = [];
   const layers: Record<string, unknown>[] = [];
   let current = start;
   while (current !== BUILTIN_DEFAULT_POLICY_NAME) {
-    if (chain.includes(current)) return fail(`policy "${start}" has an extends cycle: ${[...chain, current].join(' -> ')}`);
+    if (chain.includes(current))
+      return fail(`policy "${start}" has an extends cycle: ${[...chain, current].join(' -> ')}`);
     if (!Object.hasOwn(policies, current)) {
       const known = Object.keys(policies).sort().join(', ') || 'none';
       return fail(
@@ -33,7 +44,9 @@ export function resolvePolicy(name: string | undefined, policies: Record<string,
     const raw = policies[current] ?? {};
     const problems = validatePolicyObject(raw, 'policies', { pathPrefix: [current] });
     if (problems.length > 0) {
-      return fail(`policy "${current}" is invalid: ${problems.map((d) => `${d.path}: ${d.message}`).join('; ')}`);
+      return fail(
+        `policy "${current}" is invalid: ${problems.map((d) => `${d.path}: ${d.message}`).join('; ')}`,
+      );
     }
     chain.push(current);
     layers.push(raw as Record<string, unknown>);

@@ -1,6 +1,14 @@
 /** Resources: every service is limited, no service is too big, and the project fits its quota. */
 import type { PathSegment } from '../stack/diagnostics.js';
-import { asRecord, formatBytes, has, parseByteSize, type RuleContext, type RuleGroup, type ServiceEntry } from './helpers.js';
+import {
+  asRecord,
+  formatBytes,
+  has,
+  parseByteSize,
+  type RuleContext,
+  type RuleGroup,
+  type ServiceEntry,
+} from './helpers.js';
 
 export const resources: RuleGroup = {
   name: 'resources',
@@ -50,14 +58,17 @@ function checkService(ctx: RuleContext, s: ServiceEntry): void {
   if (!spec) return;
   const { memoryBytes, nanoCpus } = spec.limits;
   if (policy.requireLimits && (memoryBytes === undefined || nanoCpus === undefined)) {
-    const missing = [memoryBytes === undefined ? 'memory' : '', nanoCpus === undefined ? 'cpus' : ''].filter(Boolean);
+    const missing = [memoryBytes === undefined ? 'memory' : '', nanoCpus === undefined ? 'cpus' : ''].filter(
+      Boolean,
+    );
     ctx.report(
       'resources.limits-required',
       where(s, LIMITS, ['deploy', 'resources'], ['deploy']),
       `service "${s.name}" has no ${missing.join(' or ')} limit; set deploy.resources.limits.${missing.join(' and ')} (e.g. memory: 1GiB, cpus: "1")`,
     );
   }
-  const maxMemory = policy.maxMemoryPerService === null ? undefined : parseByteSize(policy.maxMemoryPerService);
+  const maxMemory =
+    policy.maxMemoryPerService === null ? undefined : parseByteSize(policy.maxMemoryPerService);
   if (maxMemory !== undefined && memoryBytes !== undefined && memoryBytes > maxMemory) {
     ctx.report(
       'resources.memory-ceiling',

@@ -30,5 +30,9 @@ export interface RuleInfo {
 }
 
 export const RULES: readonly RuleInfo[] = RULE_GROUPS.flatMap((g) =>
-  Object.entries(g.rules).map(([id, refuses]) => ({ id: id as RuleId, group: g.name, refuses: refuses ?? '' })),
+  Object.entries(g.rules).map(([id, refuses]) => ({
+    id: id as RuleId,
+    group: g.name,
+    refuses: refuses ?? '',
+  })),
 );

@@ -23,7 +23,10 @@ export interface MountEntry {
 const PROPAGATIONS = new Set(['shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate']);
 
 /** The entries of a service's `volumes:` in either syntax. */
-export function serviceMounts(service: Record<string, unknown>, servicePath: readonly PathSegment[]): MountEntry[] {
+export function serviceMounts(
+  service: Record<string, unknown>,
+  servicePath: readonly PathSegment[],
+): MountEntry[] {
   return asList(service.volumes).flatMap((item, i) => {
     const mount = parseMount(item, [...servicePath, 'volumes', i]);
     return mount ? [mount] : [];
@@ -50,19 +53,18 @@ function parseMount(item: unknown, path: PathSegment[]): MountEntry | undefined 
 /** `SOURCE:TARGET[:OPTIONS]`; a source starting with `.`, `/` or `~` is a host path (a bind). */
 function parseShortMount(spec: string, path: PathSegment[]): MountEntry {
   const parts = spec.split(':');
-  if (parts.length === 1) return { type: 'volume', target: spec, readOnly: false, path, sourcePath: path, propagationPath: path };
+  if (parts.length === 1)
+    return { type: 'volume', target: spec, readOnly: false, path, sourcePath: path, propagationPath: path };
   const [source = '', target, ...rest] = parts;
-  const options = rest
-    .join(',')
-    .split(',')
-    .map((o) => o.trim().toLowerCase());
-  const isPath = /^[./~]/.test(source);
+  const options = rest.length === 0 ? [] : rest.join(',').toLowerCase().split(',');
+  const first = source.charAt(0);
+  const isPath = first === '.' || first === '/' || first === '~';
   return {
     type: isPath ? 'bind' : 'volume',
     source,
     target,
-    readOnly: options.includes('ro'),
-    propagation: options.find((o) => PROPAGATIONS.has(o)),
+    readOnly: options.some((o) => o.trim() === 'ro'),
+    propagation: options.map((o) => o.trim()).find((o) => PROPAGATIONS.has(o)),
     path,
     sourcePath: path,
     propagationPath: path,
@@ -86,15 +88,20 @@ export interface PortEntry {
 }
 
 /** The entries of a service's `ports:` in either syntax. */
-export function servicePorts(service: Record<string, unknown>, servicePath: readonly PathSegment[]): PortEntry[] {
+export function servicePorts(
+  service: Record<string, unknown>,
+  servicePath: readonly PathSegment[],
+): PortEntry[] {
   return asList(service.ports).flatMap((item, i): PortEntry[] => {
     const path = [...servicePath, 'ports', i];
     if (typeof item === 'number') return [{ path, publishedPath: path, hostIpPath: path }];
     if (typeof item === 'string') return [parseShortPort(item, path)];
     if (!isRecord(item)) return [];
+    const { published, invalid } = parsePublished(item.published);
     return [
       {
-        ...parsePublished(item.published),
+        published,
+        invalid,
         hostIp: text(item.host_ip)?.trim() || undefined,
         path,
         publishedPath: has(item, 'published') ? [...path, 'published'] : path,
@@ -114,13 +121,26 @@ function parseShortPort(spec: string, path: PathSegment[]): PortEntry {
   if (rest.startsWith('[')) {
     const end = rest.indexOf(']');
     hostIp = rest.slice(1, end < 0 ? undefined : end);
-    parts = end < 0 ? [] : rest.slice(end + 1).replace(/^:/, '').split(':');
+    parts =
+      end < 0
+        ? []
+        : rest
+            .slice(end + 1)
+            .replace(/^:/, '')
+            .split(':');
   } else {
     parts = rest.split(':');
     if (parts.length > 2) hostIp = parts.splice(0, parts.length - 2).join(':');
   }
-  const published = parts.length >= 2 ? parts[0] : undefined;
-  return { ...parsePublished(published), hostIp: hostIp?.trim() || undefined, path, publishedPath: path, hostIpPath: path };
+  const { published, invalid } = parsePublished(parts.length >= 2 ? parts[0] : undefined);
+  return {
+    published,
+    invalid,
+    hostIp: hostIp?.trim() || undefined,
+    path,
+    publishedPath: path,
+    hostIpPath: path,
+  };
 }
 
 function parsePublished(value: unknown): { published?: PortRange; invalid?: string } {
@@ -143,7 +163,12 @@ export interface ImageRef {
   digest?: string;
 }
 
-const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
+const DOCKER_HUB_ALIASES = new Set([
+  'docker.io',
+  'index.docker.io',
+  'registry-1.docker.io',
+  'registry.hub.docker.com',
+]);
 
 /** Split an image reference the way the engine does. */
 export function parseImageRef(ref: string): ImageRef {

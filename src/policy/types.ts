@@ -113,7 +113,9 @@ export interface ResolvedPolicy extends PolicySettings {
   chain: string[];
 }
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K];
+};
 
 /** A policy as written: every field optional, plus `extends`. */
 export type PolicyObject = DeepPartial<PolicySettings> & { extends?: string; description?: string };

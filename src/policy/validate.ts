@@ -25,7 +25,11 @@ function getValidator(): ValidateFunction {
   return validator;
 }
 
-export function validatePolicyObject(value: unknown, file: string, options: ValidateOptions = {}): Diagnostic[] {
+export function validatePolicyObject(
+  value: unknown,
+  file: string,
+  options: ValidateOptions = {},
+): Diagnostic[] {
   const prefix = options.pathPrefix ?? [];
   const make = (rule: string, path: PathSegment[], message: string): Diagnostic => {
     const full = [...prefix, ...path];
@@ -33,12 +37,19 @@ export function validatePolicyObject(value: unknown, file: string, options: Vali
     return { file, line: pos.line, column: pos.column, rule, message, path: formatPath(full) };
   };
   const validate = getValidator();
-  if (!validate(value)) return summarise(validate.errors ?? []).map((e) => make('policy.schema', e.path, e.message));
+  if (!validate(value))
+    return summarise(validate.errors ?? []).map((e) => make('policy.schema', e.path, e.message));
   const out: Diagnostic[] = [];
   const ranges = (value as { network?: { portRanges?: string[] } }).network?.portRanges ?? [];
   ranges.forEach((r, i) => {
     if (!parsePortRange(r)) {
-      out.push(make('policy.schema', ['network', 'portRanges', i], `"${r}" is not a port range LOW-HIGH within 0-65535`));
+      out.push(
+        make(
+          'policy.schema',
+          ['network', 'portRanges', i],
+          `"${r}" is not a port range LOW-HIGH within 0-65535`,
+        ),
+      );
     }
   });
   return out;

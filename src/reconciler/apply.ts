@@ -80,12 +80,11 @@ async function executeAction(
       return createAndStart(action.service, action.replica, action.name);
     case 'start':
       return driver.startContainer(action.containerId);
-    case 'remove': {
-      // A removed service's grace period is unknown now; the engine default (10 s) applies.
-      const grace = desired.model.services[action.service]?.stopGracePeriodSeconds ?? 10;
-      await driver.stopContainer(action.containerId, grace);
+    case 'remove':
+      // No grace given: the engine uses the StopTimeout the container was created with, which is
+      // the stop_grace_period of the service as it was (a removed service has no spec any more).
+      await driver.stopContainer(action.containerId);
       return driver.removeContainer(action.containerId);
-    }
     case 'remove-network':
       return driver.removeNetwork(action.id);
     case 'remove-volume':

@@ -27,7 +27,12 @@ export function interpolate(template: string, env: Record<string, string>): Inte
     parts = parseTemplate(template);
   } catch (error) {
     if (!(error instanceof TemplateError)) throw error;
-    return { error: { rule: 'interpolate.invalid', message: `invalid interpolation in "${template}": ${error.message}` } };
+    return {
+      error: {
+        rule: 'interpolate.invalid',
+        message: `invalid interpolation in "${template}": ${error.message}`,
+      },
+    };
   }
   const unset: string[] = [];
   try {
@@ -160,7 +165,9 @@ function parseBraced(text: string, dollar: number, nesting: number): { part: Par
   if (i >= text.length) throw new TemplateError(`'${shown}' has no closing '}'`);
   const op = OPERATORS.find((candidate) => text.startsWith(candidate, i));
   if (!op) {
-    throw new TemplateError(`'${shown}' must continue with '}' or one of :- - :? ? :+ + after the name ${name}`);
+    throw new TemplateError(
+      `'${shown}' must continue with '}' or one of :- - :? ? :+ + after the name ${name}`,
+    );
   }
   i += op.length;
   const arg = parseParts(text, i, nesting + 1);
@@ -192,7 +199,11 @@ export function interpolateDocument(
       for (const name of result.unset) {
         if (warned.has(name)) continue;
         warned.add(name);
-        report(path, 'interpolate.unset', `variable ${name} is not set, so it reads as ''; set it in the project's env or give a default: \${${name}:-value}`);
+        report(
+          path,
+          'interpolate.unset',
+          `variable ${name} is not set, so it reads as ''; set it in the project's env or give a default: \${${name}:-value}`,
+        );
       }
       return result.value;
     }

@@ -65,13 +65,20 @@ function collapseAlternatives(errors: readonly AjvError[]): AjvError[] {
     if (!outer) continue;
     const deeper = list.some((e) => e.instancePath.startsWith(`${at}/`));
     const valueChecks = here.filter((e) => !isComposite(e) && e.keyword !== 'type');
-    const drop = new Set<AjvError>(deeper || valueChecks.length > 0 ? here.filter((e) => !valueChecks.includes(e)) : here);
+    const drop = new Set<AjvError>(
+      deeper || valueChecks.length > 0 ? here.filter((e) => !valueChecks.includes(e)) : here,
+    );
     list = list.filter((e) => !drop.has(e));
     const expected = descriptionOf(outer.parentSchema);
     if (expected) for (const e of valueChecks) e.expected ??= expected;
     if (!deeper && valueChecks.length === 0) {
       const types = here.filter((e) => e.keyword === 'type').flatMap((e) => String(e.params.type).split(','));
-      list.push({ ...outer, keyword: 'type', params: { type: [...new Set(types)].join(',') }, synthetic: true });
+      list.push({
+        ...outer,
+        keyword: 'type',
+        params: { type: [...new Set(types)].join(',') },
+        synthetic: true,
+      });
     }
   }
   return list;
@@ -97,7 +104,11 @@ function describe(error: AjvError, root: unknown): Problem | undefined {
     // Raised inside `propertyNames`: the key itself is wrong.
     const name = error.propertyName;
     const how = description ? `names must be ${description}` : String(error.message);
-    return { path: [...path, name], rule: 'schema.propertyNames', message: `invalid name '${name}' in ${where}: ${how}` };
+    return {
+      path: [...path, name],
+      rule: 'schema.propertyNames',
+      message: `invalid name '${name}' in ${where}: ${how}`,
+    };
   }
   switch (error.keyword) {
     case 'propertyNames':
@@ -114,14 +125,22 @@ function describe(error: AjvError, root: unknown): Problem | undefined {
       };
     }
     case 'required':
-      return { path, rule, message: `${where} is missing required key '${String(error.params.missingProperty)}'` };
+      return {
+        path,
+        rule,
+        message: `${where} is missing required key '${String(error.params.missingProperty)}'`,
+      };
     case 'type': {
       const wanted = description ?? typeWords(String(error.params.type));
       return { path, rule, message: `${where} must be ${wanted}, not ${showValue(error.data)}` };
     }
     case 'enum': {
       const allowed = Array.isArray(error.params.allowedValues) ? error.params.allowedValues.map(String) : [];
-      return { path, rule, message: `${where} must be one of ${allowed.join(', ')}, not ${showValue(error.data)}` };
+      return {
+        path,
+        rule,
+        message: `${where} must be one of ${allowed.join(', ')}, not ${showValue(error.data)}`,
+      };
     }
     case 'pattern':
       return {
@@ -164,7 +183,9 @@ const TYPE_WORDS: Record<string, string> = {
 
 function typeWords(types: string): string {
   const words = types.split(',').map((t) => TYPE_WORDS[t] ?? t);
-  return words.length > 1 ? `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}` : (words[0] ?? types);
+  return words.length > 1
+    ? `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}`
+    : (words[0] ?? types);
 }
 
 function showValue(value: unknown): string {

@@ -16,25 +16,37 @@ interface Entry {
   reason: string;
   /** Only values this accepts are reported; by default any value present is. */
   when?: (value: unknown) => boolean;
+  /** Planned: the message says "not supported yet". */
+  yet?: true;
 }
 
-const SECRET_STORE = 'not yet supported (coming with the secret store)';
+const SECRET_STORE = 'coming with the secret store';
 const isTrue = (value: unknown): boolean => value !== false && value !== 'false';
 
 const ENTRIES: readonly Entry[] = [
   // Top level
-  { at: ['include'], rule: 'unsupported.include', reason: 'put every service of the project in this one stack file' },
+  {
+    at: ['include'],
+    rule: 'unsupported.include',
+    reason: 'put every service of the project in this one stack file',
+  },
   {
     at: ['secrets'],
     rule: 'unsupported.secrets',
     reason: `${SECRET_STORE}; until then pass values through the project's env and reference them with \${VAR}`,
+    yet: true,
   },
   {
     at: ['configs'],
     rule: 'unsupported.configs',
     reason: `${SECRET_STORE}; until then bind-mount a file from the repository, e.g. ./app.ini:/etc/app.ini:ro`,
+    yet: true,
   },
-  { at: ['version'], rule: 'ignored.version', reason: 'it is obsolete in the Compose specification; remove it' },
+  {
+    at: ['version'],
+    rule: 'ignored.version',
+    reason: 'it is obsolete in the Compose specification; remove it',
+  },
   { at: ['name'], rule: 'ignored.name', reason: "Spin takes the project's name from its own config" },
 
   // Services
@@ -51,12 +63,14 @@ const ENTRIES: readonly Entry[] = [
   {
     at: ['services', '*', 'extends'],
     rule: 'unsupported.extends',
-    reason: 'write the service out in full; YAML anchors (&name, *name) and `<<:` merge keys can share settings',
+    reason:
+      'write the service out in full; YAML anchors (&name, *name) and `<<:` merge keys can share settings',
   },
   {
     at: ['services', '*', 'links'],
     rule: 'unsupported.links',
-    reason: 'services on a shared network reach each other by service name; use networks: (with aliases: for more names)',
+    reason:
+      'services on a shared network reach each other by service name; use networks: (with aliases: for more names)',
   },
   {
     at: ['services', '*', 'external_links'],
@@ -66,22 +80,26 @@ const ENTRIES: readonly Entry[] = [
   {
     at: ['services', '*', 'platform'],
     rule: 'unsupported.platform',
-    reason: "Spin runs images for the engine's own platform; use an image built for it (or multi-platform) and remove platform:",
+    reason:
+      "Spin runs images for the engine's own platform; use an image built for it (or multi-platform) and remove platform:",
   },
   {
     at: ['services', '*', 'env_file'],
     rule: 'unsupported.env_file',
-    reason: "not yet: put the values in the project's env and reference them with ${VAR} under environment:",
+    reason: "put the values in the project's env and reference them with ${VAR} under environment:",
+    yet: true,
   },
   {
     at: ['services', '*', 'secrets'],
     rule: 'unsupported.secrets',
     reason: `${SECRET_STORE}; until then pass values through the project's env with \${VAR}`,
+    yet: true,
   },
   {
     at: ['services', '*', 'configs'],
     rule: 'unsupported.configs',
     reason: `${SECRET_STORE}; until then bind-mount a file from the repository`,
+    yet: true,
   },
   {
     at: ['services', '*', 'volumes_from'],
@@ -98,13 +116,21 @@ const ENTRIES: readonly Entry[] = [
     rule: 'unsupported.runtime',
     reason: "Spin uses the engine's default runtime; remove runtime:",
   },
-  { at: ['services', '*', 'uts'], rule: 'unsupported.uts', reason: 'Spin does not share the host UTS namespace; remove uts:' },
+  {
+    at: ['services', '*', 'uts'],
+    rule: 'unsupported.uts',
+    reason: 'Spin does not share the host UTS namespace; remove uts:',
+  },
   {
     at: ['services', '*', 'userns_mode'],
     rule: 'unsupported.userns_mode',
     reason: "Spin keeps the engine's user namespace setting; remove userns_mode:",
   },
-  { at: ['services', '*', 'cgroup'], rule: 'unsupported.cgroup', reason: "Spin keeps the engine's cgroup namespace; remove cgroup:" },
+  {
+    at: ['services', '*', 'cgroup'],
+    rule: 'unsupported.cgroup',
+    reason: "Spin keeps the engine's cgroup namespace; remove cgroup:",
+  },
   {
     at: ['services', '*', 'cgroup_parent'],
     rule: 'unsupported.cgroup_parent',
@@ -125,7 +151,8 @@ const ENTRIES: readonly Entry[] = [
   {
     at: ['services', '*', 'container_name'],
     rule: 'ignored.container_name',
-    reason: 'Spin names containers <project>-<service>-<n>; other services reach this one by its service name',
+    reason:
+      'Spin names containers <project>-<service>-<n>; other services reach this one by its service name',
   },
   {
     at: ['services', '*', 'deploy', 'mode'],
@@ -160,13 +187,11 @@ const ENTRIES: readonly Entry[] = [
     rule: 'ignored.deploy.rollback_config',
     reason: 'Spin has no rollback settings; update_config.failure_action decides what a failed update does',
   },
-  ...(['delay', 'max_attempts', 'window'] as const).map(
-    (key): Entry => ({
-      at: ['services', '*', 'deploy', 'restart_policy', key],
-      rule: 'ignored.deploy.restart_policy',
-      reason: "Spin maps only restart_policy.condition onto the engine's restart policy",
-    }),
-  ),
+  ...(['delay', 'max_attempts', 'window'] as const).map((key): Entry => ({
+    at: ['services', '*', 'deploy', 'restart_policy', key],
+    rule: 'ignored.deploy.restart_policy',
+    reason: "Spin maps only restart_policy.condition onto the engine's restart policy",
+  })),
   {
     at: ['services', '*', 'deploy', 'update_config', 'max_failure_ratio'],
     rule: 'ignored.deploy.update_config',
@@ -177,14 +202,20 @@ const ENTRIES: readonly Entry[] = [
   {
     at: ['networks', '*', 'external'],
     rule: 'unsupported.network.external',
-    reason: 'Spin creates and owns every network it attaches (named <project>_<key>); declare it without external:',
+    reason:
+      'Spin creates and owns every network it attaches (named <project>_<key>); declare it without external:',
     when: isTrue,
   },
-  { at: ['networks', '*', 'name'], rule: 'unsupported.network.name', reason: 'Spin names networks <project>_<key>; remove name:' },
+  {
+    at: ['networks', '*', 'name'],
+    rule: 'unsupported.network.name',
+    reason: 'Spin names networks <project>_<key>; remove name:',
+  },
   {
     at: ['networks', '*', 'ipam'],
     rule: 'unsupported.network.ipam',
-    reason: 'Spin lets the engine choose subnets; remove ipam: (and fixed addresses) and reach services by name',
+    reason:
+      'Spin lets the engine choose subnets; remove ipam: (and fixed addresses) and reach services by name',
   },
   {
     at: ['networks', '*', 'driver_opts'],
@@ -205,10 +236,15 @@ const ENTRIES: readonly Entry[] = [
   {
     at: ['volumes', '*', 'external'],
     rule: 'unsupported.volume.external',
-    reason: 'Spin creates and owns every volume it mounts (named <project>_<key>); declare it without external:',
+    reason:
+      'Spin creates and owns every volume it mounts (named <project>_<key>); declare it without external:',
     when: isTrue,
   },
-  { at: ['volumes', '*', 'name'], rule: 'unsupported.volume.name', reason: 'Spin names volumes <project>_<key>; remove name:' },
+  {
+    at: ['volumes', '*', 'name'],
+    rule: 'unsupported.volume.name',
+    reason: 'Spin names volumes <project>_<key>; remove name:',
+  },
 ];
 
 /**
@@ -223,7 +259,11 @@ export function findUnsupported(doc: LocatedDocument): Diagnostic[] {
       if (path[0] === 'services' && inactive.has(String(path[1]))) continue;
       if (entry.when && !entry.when(value)) continue;
       const subject = entry.when ? `${formatPath(path)}: ${String(value)}` : formatPath(path);
-      const verdict = entry.rule.startsWith('ignored.') ? 'is ignored' : 'is not supported';
+      const verdict = entry.rule.startsWith('ignored.')
+        ? 'is ignored'
+        : entry.yet
+          ? 'is not supported yet'
+          : 'is not supported';
       out.push({
         file: doc.file,
         ...doc.locate(path),
@@ -248,11 +288,14 @@ function matches(
   return keys.flatMap((key) => matches(value[key], rest, [...path, key]));
 }
 
+/** Services with a non-empty `profiles:` list; Spin activates no profile, so they do not run. */
 export function inactiveServices(root: unknown): Set<string> {
   const services = isRecord(root) && isRecord(root.services) ? root.services : {};
   return new Set(
     Object.entries(services)
-      .filter(([, service]) => isRecord(service) && service.profiles !== undefined)
+      .filter(
+        ([, service]) => isRecord(service) && Array.isArray(service.profiles) && service.profiles.length > 0,
+      )
       .map(([name]) => name),
   );
 }

@@ -1,4 +1,29 @@
-import type { CST } from 'yaml';
+import { CST, Lexer } from 'yaml';
+
+/**
+ * A first, cheaper pass over the lexer's tokens, for the nesting that costs least to write: flow
+ * brackets (`[[[[`, one byte a level) and compact block sequences (`- - - -`). yaml's parser is
+ * linear but slow on such input (seconds per MiB), so this runs before it. Both counts are lower
+ * bounds of the real depth, so this never refuses what the exact check below would accept.
+ */
+export function findTooDeepText(text: string, limit: number): { offset: number } | undefined {
+  let flow = 0;
+  let compact = 0;
+  let offset = 0;
+  let atScalar = false;
+  for (const source of new Lexer().lex(text)) {
+    // Offsets advance as in yaml's Parser: marker tokens take no room in the source.
+    const type: string | null = atScalar ? 'scalar-source' : CST.tokenType(source);
+    atScalar = type === 'scalar';
+    if (type === 'flow-seq-start' || type === 'flow-map-start') flow++;
+    else if (type === 'flow-seq-end' || type === 'flow-map-end') flow = Math.max(0, flow - 1);
+    else if (type === 'seq-item-ind' || type === 'explicit-key-ind') compact++;
+    else if (type === 'newline') compact = 0;
+    if (flow > limit || compact > limit) return { offset };
+    if (type !== 'scalar' && type !== 'doc-mode' && type !== 'flow-error-end') offset += source.length;
+  }
+  return undefined;
+}
 
 /**
  * Deepest collection nesting in a YAML concrete syntax tree, and where it first goes past

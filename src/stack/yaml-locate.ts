@@ -19,7 +19,11 @@ export function makeLocator(doc: Document, linePos: LinePos): (path: readonly Pa
     let found = node?.range ? at(node.range[0]) : { line: 1, column: 1 };
     for (const segment of path) {
       node = deref(doc, node);
-      const step = isSeq(node) ? seqStep(node.items, segment) : isMap(node) ? mapStep(doc, node.items, segment) : null;
+      const step = isSeq(node)
+        ? seqStep(node.items, segment)
+        : isMap(node)
+          ? mapStep(doc, node.items, segment)
+          : null;
       if (!step) break;
       node = step.value;
       const where = hasSource(step.value) ? step.value : step.key;
@@ -39,7 +43,12 @@ function seqStep(items: unknown[], segment: PathSegment): Step | null {
   return isNode(item) ? { key: null, value: item } : null;
 }
 
-function mapStep(doc: Document, pairs: readonly Pair[], segment: PathSegment, seen = new Set<Node>()): Step | null {
+function mapStep(
+  doc: Document,
+  pairs: readonly Pair[],
+  segment: PathSegment,
+  seen = new Set<Node>(),
+): Step | null {
   const name = String(segment);
   for (const pair of pairs) {
     if (!isMergeKey(pair.key) && keyName(pair.key) === name) {
@@ -62,7 +71,8 @@ function mapStep(doc: Document, pairs: readonly Pair[], segment: PathSegment, se
 
 function deref(doc: Document, node: Node | null): Node | null {
   // Alias chains cannot loop (an alias refers to an earlier anchor) but cap them anyway.
-  for (let hops = 0; isAlias(node) && hops < 100; hops++) node = (node.resolve(doc) as Node | undefined) ?? null;
+  for (let hops = 0; isAlias(node) && hops < 100; hops++)
+    node = (node.resolve(doc) as Node | undefined) ?? null;
   return node;
 }
 

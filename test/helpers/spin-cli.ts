@@ -58,14 +58,20 @@ export interface RunningDaemon {
 
 /** Starts `spin daemon` and resolves once its API listens (it logs the URL). */
 export async function startDaemon(configFile: string): Promise<RunningDaemon> {
-  const child = spawn(process.execPath, [SPIN_BIN, 'daemon', '--config', configFile, '--log-level', 'debug'], {
-    env: cliEnv(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [SPIN_BIN, 'daemon', '--config', configFile, '--log-level', 'debug'],
+    {
+      env: cliEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
   let buffer = '';
-  const exited = new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : -1))));
+  const exited = new Promise<number>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : -1))),
+  );
   const apiUrl = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`daemon did not start: ${stderr}`)), 20_000);
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));

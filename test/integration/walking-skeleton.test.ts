@@ -1,6 +1,12 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepo, cloneWorkingCopy, startGitServer, type GitServer, type WorkingCopy } from '../helpers/git-server.js';
+import {
+  createRepo,
+  cloneWorkingCopy,
+  startGitServer,
+  type GitServer,
+  type WorkingCopy,
+} from '../helpers/git-server.js';
 import { docker, listProjectContainers, removeProject, uniqueProject, waitFor } from '../helpers/docker.js';
 import { BUSYBOX_IMAGE, WEB_IMAGE } from '../helpers/images.js';
 import { makeTempDir, removeTempDir } from '../helpers/tmp.js';
@@ -26,6 +32,9 @@ services:
     image: ${WEB_IMAGE}
     deploy:
       replicas: ${web.replicas}
+      resources: { limits: { memory: 32m, cpus: "0.2" } }
+    cap_drop: [ALL]
+    security_opt: [no-new-privileges:true]
     environment:
       GREETING: "\${GREETING}"
       TAGGED: "v\${TAG:-0}"
@@ -37,6 +46,9 @@ ${
     image: ${BUSYBOX_IMAGE}
     command: ${worker.command}
     stop_grace_period: 1s
+    deploy: { resources: { limits: { memory: 16m, cpus: "0.1" } } }
+    cap_drop: [ALL]
+    security_opt: [no-new-privileges:true]
 `
     : ''
 }`;
@@ -65,11 +77,17 @@ beforeAll(async () => {
   configFile = await writeConfig(path.join(tmp, 'spin.yaml'), {
     stateDir: path.join(tmp, 'state'),
     pollInterval: '500ms',
-    projects: [{ name: project, repo: server.repoUrl(project), env: { GREETING: 'hello from env', TAG: '7' } }],
+    projects: [
+      { name: project, repo: server.repoUrl(project), env: { GREETING: 'hello from env', TAG: '7' } },
+    ],
   });
   // Things Spin must never touch: an unlabelled container and one of another project, both
   // named as if they belonged to this stack's services.
-  const unlabelled = await docker().createContainer({ name: `${project}-stray-1`, Image: BUSYBOX_IMAGE, Cmd: ['sleep', '3600'] });
+  const unlabelled = await docker().createContainer({
+    name: `${project}-stray-1`,
+    Image: BUSYBOX_IMAGE,
+    Cmd: ['sleep', '3600'],
+  });
   await unlabelled.start();
   const otherProject = await docker().createContainer({
     name: `${other}-web-1`,
@@ -87,7 +105,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await daemon?.stop();
-  for (const id of foreign) await docker().getContainer(id).remove({ force: true }).catch(() => {});
+  for (const id of foreign)
+    await docker()
+      .getContainer(id)
+      .remove({ force: true })
+      .catch(() => {});
   await removeProject(project);
   await removeProject(other);
   await server?.stop();
@@ -97,10 +119,17 @@ afterAll(async () => {
 describe('a pushed stack converges on the engine', () => {
   it('runs every container with the contract names, labels and the interpolated environment', async () => {
     const head = await repo.head();
-    const status = await waitFor(statusOf, { until: (s) => s?.sync === 'Synced' && s.health === 'Healthy', timeoutMs: 30_000 });
+    const status = await waitFor(statusOf, {
+      until: (s) => s?.sync === 'Synced' && s.health === 'Healthy',
+      timeoutMs: 30_000,
+    });
     expect(status?.appliedCommit).toBe(head);
     const containers = await listProjectContainers(project);
-    expect(containers.map((c) => c.name)).toEqual([`${project}-web-1`, `${project}-web-2`, `${project}-worker-1`]);
+    expect(containers.map((c) => c.name)).toEqual([
+      `${project}-web-1`,
+      `${project}-web-2`,
+      `${project}-worker-1`,
+    ]);
     for (const c of containers) {
       expect(c.state).toBe('running');
       expect(c.labels['spin.managed']).toBe('true');
@@ -153,10 +182,15 @@ describe('a pushed stack converges on the engine', () => {
     expect(after.map((c) => [c.id, c.state])).toEqual(before.map((c) => [c.id, c.state]));
 
     // A required variable that is missing is refused the same way, with its location.
-    await repo.writeFiles({ 'compose.yaml': `services:\n  web:\n    image: \${IMAGE:?set IMAGE in the project env}\n` });
+    await repo.writeFiles({
+      'compose.yaml': `services:\n  web:\n    image: \${IMAGE:?set IMAGE in the project env}\n`,
+    });
     const missing = await repo.commitAll('missing variable');
     await repo.push();
-    const refused = await waitFor(statusOf, { until: (s) => s?.refusedCommit === missing, timeoutMs: 20_000 });
+    const refused = await waitFor(statusOf, {
+      until: (s) => s?.refusedCommit === missing,
+      timeoutMs: 20_000,
+    });
     expect(refused?.lastError?.message).toContain('compose.yaml:3:12: interpolate.required');
     expect((await listProjectContainers(project)).map((c) => c.id)).toEqual(before.map((c) => c.id));
 
@@ -207,12 +241,11 @@ describe('a pushed stack converges on the engine', () => {
     await repo.writeFiles({ 'compose.yaml': stack({ replicas: 3 }, { command: 'sleep 3602' }) });
     const sha = await repo.commitAll('plan me');
     await repo.push();
-    const plan = await spinJson<{ commit: string; valid: boolean; actions: { kind: string; name?: string }[] }>([
-      'plan',
-      '--config',
-      configFile,
-      project,
-    ]);
+    const plan = await spinJson<{
+      commit: string;
+      valid: boolean;
+      actions: { kind: string; name?: string }[];
+    }>(['plan', '--config', configFile, project]);
     expect(plan.commit).toBe(sha);
     expect(plan.valid).toBe(true);
     expect(plan.actions.map((a) => `${a.kind} ${a.name}`)).toEqual([

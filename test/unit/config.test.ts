@@ -24,7 +24,12 @@ projects:
     expect(config.pollIntervalMs).toBe(15_000);
     expect(config.api.listen).toBe('127.0.0.1:7070');
     const [a, b] = config.projects;
-    expect(a).toMatchObject({ branch: 'main', path: '', env: { TAG: '1.2', DEBUG: 'true' }, policyName: 'spin-default' });
+    expect(a).toMatchObject({
+      branch: 'main',
+      path: '',
+      env: { TAG: '1.2', DEBUG: 'true' },
+      policyName: 'spin-default',
+    });
     expect(a?.repo).toEqual({ kind: 'http', url: 'http://127.0.0.1:8080/gateway-a.git' });
     expect(b?.repo).toEqual({ kind: 'local', path: '/etc/repos/b' });
     expect(b?.path).toBe('deploy');
@@ -50,7 +55,9 @@ projects:
     const brief = result.diagnostics.map((d) => `${d.line}:${d.column} ${d.rule}`);
     expect(brief).toContain('3:11 config.pattern');
     expect(brief).toContain('5:5 config.additionalProperties');
-    expect(result.diagnostics.find((d) => d.rule === 'config.additionalProperties')?.message).toContain("'colour'");
+    expect(result.diagnostics.find((d) => d.rule === 'config.additionalProperties')?.message).toContain(
+      "'colour'",
+    );
   });
 
   it('refuses duplicate project names and unknown policies', () => {
@@ -71,7 +78,10 @@ policies:
   });
 
   it('tells remote from local repositories', () => {
-    expect(resolveRepo('https://git.example.org/x.git', '/')).toEqual({ kind: 'http', url: 'https://git.example.org/x.git' });
+    expect(resolveRepo('https://git.example.org/x.git', '/')).toEqual({
+      kind: 'http',
+      url: 'https://git.example.org/x.git',
+    });
     expect(resolveRepo('file:///srv/git/x', '/')).toEqual({ kind: 'local', path: '/srv/git/x' });
     expect(resolveRepo('x', '/srv')).toEqual({ kind: 'local', path: path.resolve('/srv/x') });
   });

@@ -6,6 +6,7 @@ import { loadDesired } from '../../reconciler/desired.js';
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../../stack/diagnostics.js';
 import { FolderReader } from '../../stack/fs-reader.js';
 import { loadStack } from '../../stack/load.js';
+import { isWarning } from '../../stack/severity.js';
 import type { StackModel } from '../../stack/model.js';
 import { collectEnv, resolveEnvOptions } from '../env-options.js';
 import { CliError, EXIT, printJson } from '../output.js';
@@ -40,14 +41,16 @@ export function registerValidate(program: Command): void {
           policy,
           file: stack.file,
         });
-        const diagnostics = result.ok ? [] : sortDiagnostics(result.diagnostics);
-        if (options.json) printJson(diagnostics.map(jsonDiagnostic));
-        else if (result.ok) {
+        const all = sortDiagnostics(result.ok ? result.warnings : result.diagnostics);
+        // The JSON array is the verdict: errors only. Humans also see warnings, marked as such.
+        if (options.json) printJson(all.filter((d) => !isWarning(d)).map(jsonDiagnostic));
+        else printDiagnostics(all);
+        if (result.ok && !options.json) {
           const count = Object.keys(result.desired.model.services).length;
           console.log(
             `${stack.label}: valid (${count} service${count === 1 ? '' : 's'}, policy ${policyName(options.policy)})`,
           );
-        } else printDiagnostics(diagnostics);
+        }
         return result.ok ? EXIT.ok : EXIT.invalid;
       }),
     );
@@ -110,8 +113,10 @@ function policyName(file: string | undefined): string {
   return file ? path.basename(file) : 'spin-default';
 }
 
+/** One `FILE:LINE:COL: RULE: message` line each on stderr; warnings are marked and do not fail. */
 export function printDiagnostics(diagnostics: Diagnostic[]): void {
-  for (const d of diagnostics) console.error(formatDiagnostic(d));
+  for (const d of diagnostics)
+    console.error(isWarning(d) ? `${formatDiagnostic(d)} (warning)` : formatDiagnostic(d));
 }
 
 function jsonDiagnostic(d: Diagnostic) {

@@ -117,9 +117,10 @@ export class DockerDriver implements Driver {
     await ignoreStatus(this.docker.getContainer(id).start(), 304);
   }
 
-  async stopContainer(id: string, graceSeconds: number): Promise<void> {
+  async stopContainer(id: string, graceSeconds?: number): Promise<void> {
     this.count('containers.stop');
-    await ignoreStatus(this.docker.getContainer(id).stop({ t: graceSeconds }), 304, 404);
+    const options = graceSeconds === undefined ? {} : { t: graceSeconds };
+    await ignoreStatus(this.docker.getContainer(id).stop(options), 304, 404);
   }
 
   async removeContainer(id: string): Promise<void> {

@@ -42,7 +42,9 @@ describe('containerCreateOptions', () => {
     );
     expect(options.Env).toEqual(['A=x=y', 'Z=1']);
     expect(options.ExposedPorts).toEqual({ '8080/tcp': {}, '53/udp': {} });
-    expect(options.HostConfig?.PortBindings).toEqual({ '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '18080' }] });
+    expect(options.HostConfig?.PortBindings).toEqual({
+      '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '18080' }],
+    });
     expect(options.HostConfig?.Memory).toBe(64 * 1024 * 1024);
     expect(options.HostConfig?.NanoCpus).toBe(500_000_000);
     expect(options.StopTimeout).toBe(3);
@@ -74,7 +76,9 @@ describe('containerCreateOptions', () => {
   });
 
   it('joins another service of the same stack for network_mode service:', () => {
-    const { options, extraNetworks } = containerCreateOptions(request({ networkMode: 'service:vpn', networks: {} }));
+    const { options, extraNetworks } = containerCreateOptions(
+      request({ networkMode: 'service:vpn', networks: {} }),
+    );
     expect(options.HostConfig?.NetworkMode).toBe('container:p-vpn-1');
     expect(options.NetworkingConfig).toBeUndefined();
     expect(extraNetworks).toEqual([]);
@@ -107,10 +111,18 @@ describe('toActualContainer', () => {
     });
 
   it('reads health and exit code from the list row, saving an inspect per container', () => {
-    expect(row('Up 3 seconds (healthy)', 'running')).toMatchObject({ name: 'p-web-2', replica: 2, health: 'healthy' });
+    expect(row('Up 3 seconds (healthy)', 'running')).toMatchObject({
+      name: 'p-web-2',
+      replica: 2,
+      health: 'healthy',
+    });
     expect(row('Up 1 second (health: starting)', 'running').health).toBe('starting');
     expect(row('Up 9 minutes (unhealthy)', 'running').health).toBe('unhealthy');
-    expect(row('Exited (137) 2 seconds ago', 'exited')).toMatchObject({ state: 'exited', exitCode: 137, health: 'none' });
+    expect(row('Exited (137) 2 seconds ago', 'exited')).toMatchObject({
+      state: 'exited',
+      exitCode: 137,
+      health: 'none',
+    });
   });
 
   it('treats a missing or malformed replica label as replica 0', () => {

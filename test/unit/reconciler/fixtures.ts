@@ -27,7 +27,13 @@ export function service(name: string, overrides: Partial<ServiceSpec> = {}): Ser
     tmpfs: [],
     limits: {},
     reservations: {},
-    updateConfig: { parallelism: 1, delayMs: 0, order: 'stop-first', failureAction: 'pause', monitorMs: 5000 },
+    updateConfig: {
+      parallelism: 1,
+      delayMs: 0,
+      order: 'stop-first',
+      failureAction: 'pause',
+      monitorMs: 5000,
+    },
     ...overrides,
   };
 }
@@ -42,7 +48,9 @@ export function model(project: string, services: ServiceSpec[]): StackModel {
 }
 
 export function desiredOf(m: StackModel, commit = 'c'.repeat(40)): DesiredState {
-  const hashes = Object.fromEntries(Object.values(m.services).map((s) => [s.name, serviceConfigHash(m.project, s)]));
+  const hashes = Object.fromEntries(
+    Object.values(m.services).map((s) => [s.name, serviceConfigHash(m.project, s)]),
+  );
   return { model: m, commit, hashes };
 }
 

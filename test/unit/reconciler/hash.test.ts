@@ -4,7 +4,10 @@ import { canonicalJson } from '../../../src/util/canonical-json.js';
 import { service } from './fixtures.js';
 
 describe('serviceConfigHash', () => {
-  const base = service('web', { environment: { A: '1', B: '2' }, ports: [{ target: 80, published: 8080, protocol: 'tcp' }] });
+  const base = service('web', {
+    environment: { A: '1', B: '2' },
+    ports: [{ target: 80, published: 8080, protocol: 'tcp' }],
+  });
   const hash = serviceConfigHash('p', base);
 
   it('is a stable sha256, pinned so a Node or daemon upgrade cannot silently recreate everything', () => {
@@ -17,9 +20,14 @@ describe('serviceConfigHash', () => {
   it('ignores the replica count, depends_on and the update strategy', () => {
     expect(serviceConfigHash('p', { ...base, replicas: 7 })).toBe(hash);
     expect(
-      serviceConfigHash('p', { ...base, dependsOn: { db: { condition: 'service_healthy', required: true, restart: false } } }),
+      serviceConfigHash('p', {
+        ...base,
+        dependsOn: { db: { condition: 'service_healthy', required: true, restart: false } },
+      }),
     ).toBe(hash);
-    expect(serviceConfigHash('p', { ...base, updateConfig: { ...base.updateConfig, order: 'start-first' } })).toBe(hash);
+    expect(
+      serviceConfigHash('p', { ...base, updateConfig: { ...base.updateConfig, order: 'start-first' } }),
+    ).toBe(hash);
   });
 
   it.each([
@@ -42,6 +50,8 @@ describe('serviceConfigHash', () => {
 
 describe('canonicalJson', () => {
   it('sorts keys at every level and drops undefined members', () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: undefined }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: undefined }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[1,{"z":1}]},"b":1}',
+    );
   });
 });

@@ -10,9 +10,21 @@ describe('serviceHealth', () => {
     ['all replicas running', [container(P, web, 1), container(P, web, 2)], 'Healthy'],
     ['no containers', [], 'Missing'],
     ['one replica missing', [container(P, web, 1)], 'Progressing'],
-    ['a healthcheck still starting', [container(P, web, 1), container(P, web, 2, { health: 'starting' })], 'Progressing'],
-    ['an unhealthy replica', [container(P, web, 1), container(P, web, 2, { health: 'unhealthy' })], 'Degraded'],
-    ['a replica that crashed', [container(P, web, 1), container(P, web, 2, { state: 'exited', exitCode: 1 })], 'Degraded'],
+    [
+      'a healthcheck still starting',
+      [container(P, web, 1), container(P, web, 2, { health: 'starting' })],
+      'Progressing',
+    ],
+    [
+      'an unhealthy replica',
+      [container(P, web, 1), container(P, web, 2, { health: 'unhealthy' })],
+      'Degraded',
+    ],
+    [
+      'a replica that crashed',
+      [container(P, web, 1), container(P, web, 2, { state: 'exited', exitCode: 1 })],
+      'Degraded',
+    ],
     ['a paused replica', [container(P, web, 1), container(P, web, 2, { state: 'paused' })], 'Degraded'],
     ['extra replicas beyond the desired count are not counted', [container(P, web, 3)], 'Missing'],
   ] as const)('%s → %s', (_name, containers, expected) => {
@@ -21,7 +33,9 @@ describe('serviceHealth', () => {
 
   it('a finished job (exit 0) is healthy', () => {
     const job = service('job', { restart: 'no' });
-    expect(serviceHealth(job, [container(P, job, 1, { state: 'exited', exitCode: 0 })]).health).toBe('Healthy');
+    expect(serviceHealth(job, [container(P, job, 1, { state: 'exited', exitCode: 0 })]).health).toBe(
+      'Healthy',
+    );
   });
 
   it('says which container is the problem', () => {
@@ -34,7 +48,9 @@ describe('projectHealth', () => {
   it('is the worst service verdict, with that service’s reason', () => {
     const web = service('web');
     const db = service('db');
-    const verdict = projectHealth(model(P, [web, db]), [container(P, web, 1, { state: 'exited', exitCode: 2 })]);
+    const verdict = projectHealth(model(P, [web, db]), [
+      container(P, web, 1, { state: 'exited', exitCode: 2 }),
+    ]);
     expect(verdict.health).toBe('Degraded');
     expect(verdict.reason).toBe('p-web-1 exited with code 2');
     expect(verdict.services).toEqual({

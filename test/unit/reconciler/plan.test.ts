@@ -33,10 +33,21 @@ describe('planProject', () => {
   const web = service('web', { replicas: 2 });
   const db = service('db');
 
-  const cases: { name: string; desired: ReturnType<typeof model>; actual: ActualState; expected: string[] }[] = [
+  const cases: {
+    name: string;
+    desired: ReturnType<typeof model>;
+    actual: ActualState;
+    expected: string[];
+  }[] = [
     {
       name: 'cold deploy creates the network, then dependencies first, replicas in order',
-      desired: model(P, [service('web', { replicas: 2, dependsOn: { db: { condition: 'service_started', required: true, restart: false } } }), db]),
+      desired: model(P, [
+        service('web', {
+          replicas: 2,
+          dependsOn: { db: { condition: 'service_started', required: true, restart: false } },
+        }),
+        db,
+      ]),
       actual: actualOf([], []),
       expected: ['create-network default', 'create proj-db-1', 'create proj-web-1', 'create proj-web-2'],
     },
@@ -79,7 +90,9 @@ describe('planProject', () => {
     {
       name: 'a finished one-shot job (exit 0, restart no) is left alone',
       desired: model(P, [service('job', { restart: 'no' })]),
-      actual: actualOf([container(P, service('job', { restart: 'no' }), 1, { state: 'exited', exitCode: 0 })]),
+      actual: actualOf([
+        container(P, service('job', { restart: 'no' }), 1, { state: 'exited', exitCode: 0 }),
+      ]),
       expected: [],
     },
     {
@@ -106,7 +119,10 @@ describe('planProject', () => {
     {
       name: 'a network no longer in the stack is removed after the containers',
       desired: model(P, [db]),
-      actual: actualOf([container(P, db, 1)], [defaultNet, { id: 'n2', name: `${P}_old`, project: P, key: 'old' }]),
+      actual: actualOf(
+        [container(P, db, 1)],
+        [defaultNet, { id: 'n2', name: `${P}_old`, project: P, key: 'old' }],
+      ),
       expected: ['remove-network old'],
     },
     {
@@ -133,7 +149,9 @@ describe('planProject', () => {
   });
 
   it('creates declared volumes before any container', () => {
-    const m = model(P, [service('db', { mounts: [{ type: 'volume', source: 'data', target: '/data', readOnly: false }] })]);
+    const m = model(P, [
+      service('db', { mounts: [{ type: 'volume', source: 'data', target: '/data', readOnly: false }] }),
+    ]);
     m.volumes.data = { name: 'data', driver: 'local', driverOpts: {}, labels: {} };
     expect(brief(planProject(desiredOf(m), actualOf([]), { pruneVolumes: false }))).toEqual([
       'create-volume data',
@@ -148,7 +166,9 @@ describe('planProject', () => {
   });
 
   it('summarises a plan for humans', () => {
-    const actions = planProject(desiredOf(model(P, [web])), actualOf([container(P, db, 1)]), { pruneVolumes: false });
+    const actions = planProject(desiredOf(model(P, [web])), actualOf([container(P, db, 1)]), {
+      pruneVolumes: false,
+    });
     expect(describePlan(actions)).toBe('+2 created, 0 recreated, 0 started, 1 removed');
     expect(describePlan([])).toBe('no changes');
   });
@@ -167,7 +187,10 @@ describe('dependencyOrder', () => {
     expect(dependencyOrder(services)).toEqual(['admin', 'cache', 'db', 'api', 'web']);
   });
   it('does not loop on a cycle', () => {
-    const services = model(P, [service('a', { dependsOn: { b: dep } }), service('b', { dependsOn: { a: dep } })]).services;
+    const services = model(P, [
+      service('a', { dependsOn: { b: dep } }),
+      service('b', { dependsOn: { a: dep } }),
+    ]).services;
     expect(dependencyOrder(services).sort()).toEqual(['a', 'b']);
   });
 });

@@ -1,0 +1,207 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Health } from '../reconciler/health.js';
+import type { ContainerState } from '../reconciler/state.js';
+import type { ProjectStatus, SyncState } from '../status/project-status.js';
+
+export type PassResult = NonNullable<ProjectStatus['lastResult']>;
+export type Outcome = 'ok' | 'failed';
+
+const PASS_RESULTS: readonly PassResult[] = ['converged', 'applied', 'refused', 'failed', 'error'];
+const CONTAINER_STATES: readonly ContainerState[] = [
+  'created',
+  'running',
+  'paused',
+  'restarting',
+  'removing',
+  'exited',
+  'dead',
+];
+
+/**
+ * The daemon's Prometheus metrics. Callers use these methods and never see label names, so a
+ * typo cannot create a new series and every label stays bounded (project, result, kind...).
+ */
+export interface Metrics {
+  /** The underlying registry, for tests or to add a collector; prefer the methods. */
+  readonly registry: Registry;
+  /** Zero-initialises a project's counters so rate() and alerts work from its first pass. */
+  addProject(project: string): void;
+  /** Drops a removed project's series (config reload); its counters restart if it comes back. */
+  removeProject(project: string): void;
+  observePass(project: string, result: PassResult, durationMs: number): void;
+  countAction(project: string, kind: string, outcome: Outcome): void;
+  countDriftRepairs(project: string, count?: number): void;
+  /** One poll of the project's deploy branch; a failed poll also counts an error. */
+  observeGitPoll(project: string, durationMs: number, outcome: Outcome): void;
+  /** Managed containers of the project by engine state; states not given are set to 0. */
+  setContainers(project: string, countsByState: Partial<Record<ContainerState, number>>): void;
+  countCommitStatusDelivery(provider: string, outcome: Outcome): void;
+  countRollback(project: string): void;
+  /** The project's current sync and health as a 1-valued series (for "Degraded for 10m" alerts). */
+  setProjectStatus(project: string, sync: SyncState, health: Health): void;
+  render(): Promise<{ contentType: string; body: string }>;
+}
+
+export interface MetricsOptions {
+  /** Process metrics (CPU, memory, event loop, GC) as spin_process_* and spin_nodejs_*. */
+  defaultMetrics?: boolean;
+  /** Exposed as spin_build_info{version}. */
+  version?: string;
+}
+
+const SECONDS = 1000;
+
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  // An own registry, not prom-client's global one: two daemons in one test process (or a library
+  // user with their own metrics) must not collide on names.
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'spin_' });
+  const reg = { registers: [registry] };
+
+  const passDuration = new Histogram({
+    name: 'spin_reconcile_duration_seconds',
+    help: 'Duration of reconcile passes.',
+    labelNames: ['project'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    ...reg,
+  });
+  const passes = new Counter({
+    name: 'spin_reconcile_passes_total',
+    help: 'Reconcile passes by result (converged, applied, refused, failed, error).',
+    labelNames: ['project', 'result'] as const,
+    ...reg,
+  });
+  const actions = new Counter({
+    name: 'spin_actions_total',
+    help: 'Engine actions taken by reconcile passes, by kind and outcome (ok, failed).',
+    labelNames: ['project', 'kind', 'outcome'] as const,
+    ...reg,
+  });
+  const driftRepairs = new Counter({
+    name: 'spin_drift_repairs_total',
+    help: 'Objects changed on the engine outside Spin and put back to the desired state.',
+    labelNames: ['project'] as const,
+    ...reg,
+  });
+  const gitPollDuration = new Histogram({
+    name: 'spin_git_poll_duration_seconds',
+    help: 'Duration of deploy-branch polls, including failed ones.',
+    labelNames: ['project'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    ...reg,
+  });
+  const gitPollErrors = new Counter({
+    name: 'spin_git_poll_errors_total',
+    help: 'Deploy-branch polls that failed.',
+    labelNames: ['project'] as const,
+    ...reg,
+  });
+  const containers = new Gauge({
+    name: 'spin_managed_containers',
+    help: 'Containers Spin manages, by project and engine state.',
+    labelNames: ['project', 'state'] as const,
+    ...reg,
+  });
+  const deliveries = new Counter({
+    name: 'spin_commit_status_deliveries_total',
+    help: 'Commit status deliveries to the forge or git notes, by provider and outcome (ok, failed).',
+    labelNames: ['provider', 'result'] as const,
+    ...reg,
+  });
+  const rollbacks = new Counter({
+    name: 'spin_rollbacks_total',
+    help: 'Rollbacks to an earlier good commit.',
+    labelNames: ['project'] as const,
+    ...reg,
+  });
+  const projectStatus = new Gauge({
+    name: 'spin_project_status',
+    help: 'Always 1; the labels carry the project sync and health after the last pass.',
+    labelNames: ['project', 'sync', 'health'] as const,
+    ...reg,
+  });
+  if (options.version !== undefined) {
+    new Gauge({
+      name: 'spin_build_info',
+      help: 'Always 1; the version label is the running Spin version.',
+      labelNames: ['version'] as const,
+      ...reg,
+    }).set({ version: options.version }, 1);
+  }
+
+  // Label values seen per project, so removeProject can drop exactly the series that exist.
+  const actionKeys = new Map<string, Set<string>>();
+  const statusKeys = new Map<string, { sync: string; health: string }>();
+  const extraStates = new Map<string, Set<string>>();
+
+  return {
+    registry,
+    addProject(project) {
+      for (const result of PASS_RESULTS) passes.inc({ project, result }, 0);
+      driftRepairs.inc({ project }, 0);
+      gitPollErrors.inc({ project }, 0);
+      rollbacks.inc({ project }, 0);
+    },
+    removeProject(project) {
+      for (const result of PASS_RESULTS) passes.remove({ project, result });
+      for (const key of actionKeys.get(project) ?? []) {
+        const [kind = '', outcome = ''] = key.split('\0');
+        actions.remove({ project, kind, outcome });
+      }
+      for (const state of [...CONTAINER_STATES, ...(extraStates.get(project) ?? [])])
+        containers.remove({ project, state });
+      const status = statusKeys.get(project);
+      if (status) projectStatus.remove({ project, ...status });
+      for (const metric of [passDuration, gitPollDuration, driftRepairs, gitPollErrors, rollbacks])
+        metric.remove({ project });
+      actionKeys.delete(project);
+      statusKeys.delete(project);
+      extraStates.delete(project);
+    },
+    observePass(project, result, durationMs) {
+      passDuration.observe({ project }, durationMs / SECONDS);
+      passes.inc({ project, result });
+    },
+    countAction(project, kind, outcome) {
+      let keys = actionKeys.get(project);
+      if (!keys) actionKeys.set(project, (keys = new Set()));
+      keys.add(`${kind}\0${outcome}`);
+      actions.inc({ project, kind, outcome });
+    },
+    countDriftRepairs(project, count = 1) {
+      driftRepairs.inc({ project }, count);
+    },
+    observeGitPoll(project, durationMs, outcome) {
+      gitPollDuration.observe({ project }, durationMs / SECONDS);
+      if (outcome === 'failed') gitPollErrors.inc({ project });
+    },
+    setContainers(project, countsByState) {
+      const given = countsByState as Record<string, number | undefined>;
+      // An engine newer than this code may report a state we do not list: show it rather than
+      // drop it, and remember it so it goes back to 0 once no container is in it.
+      let extra = extraStates.get(project);
+      for (const state of Object.keys(given)) {
+        if ((CONTAINER_STATES as readonly string[]).includes(state)) continue;
+        if (!extra) extraStates.set(project, (extra = new Set()));
+        extra.add(state);
+      }
+      for (const state of [...CONTAINER_STATES, ...(extra ?? [])])
+        containers.set({ project, state }, given[state] ?? 0);
+    },
+    countCommitStatusDelivery(provider, outcome) {
+      deliveries.inc({ provider, result: outcome });
+    },
+    countRollback(project) {
+      rollbacks.inc({ project });
+    },
+    setProjectStatus(project, sync, health) {
+      const previous = statusKeys.get(project);
+      if (previous) projectStatus.remove({ project, ...previous });
+      statusKeys.set(project, { sync, health });
+      projectStatus.set({ project, sync, health }, 1);
+    },
+    async render() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}

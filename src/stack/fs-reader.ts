@@ -1,0 +1,46 @@
+import { readFile, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import type { FileReader } from './source.js';
+
+/**
+ * FileReader over a folder on disk (`spin validate PATH`). Paths are POSIX and relative to the
+ * folder; a path that leads outside it, directly or through a symlink, is refused with an error
+ * (a stack must not read the files of whoever runs `spin validate`). A missing file is undefined.
+ */
+export class FolderReader implements FileReader {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+
+  async readFile(file: string): Promise<Uint8Array | undefined> {
+    const target = path.resolve(this.root, ...file.split('/'));
+    if (!isInside(this.root, target)) throw new Error(`${file}: path leads outside ${this.root}`);
+    let real: string;
+    try {
+      real = await realpath(target);
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+    if (!isInside(await realpath(this.root), real))
+      throw new Error(`${file}: symlink leads outside ${this.root}`);
+    try {
+      return await readFile(real);
+    } catch (error) {
+      if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
+      throw error;
+    }
+  }
+}
+
+function isInside(root: string, target: string): boolean {
+  const relative = path.relative(root, target);
+  return relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}

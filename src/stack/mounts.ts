@@ -1,0 +1,123 @@
+import { formatPath, type PathSegment } from './diagnostics.js';
+import type { Report } from './findings.js';
+import type { MountSpec } from './model.js';
+import { isRecord } from './records.js';
+import { parseBoolean, parseSizeBytes, parseWholeNumber } from './units.js';
+
+const PROPAGATION = ['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'];
+/** macOS file-sharing hints; meaningless on a Linux engine, accepted and dropped like compose does. */
+const CONSISTENCY = ['consistent', 'cached', 'delegated'];
+
+/**
+ * Compose service `volumes:` as mounts. Short syntax is `SOURCE:TARGET[:OPTIONS]`: a SOURCE
+ * starting with '.', '/' or '~' is a bind (relative paths stay relative: the caller resolves
+ * them), anything else names a volume that must be declared at the top level.
+ */
+export function normaliseMounts(
+  items: readonly unknown[],
+  at: readonly PathSegment[],
+  declaredVolumes: ReadonlySet<string>,
+  report: Report,
+): MountSpec[] {
+  const out: MountSpec[] = [];
+  items.forEach((item, index) => {
+    const path = [...at, index];
+    const fail = (rule: string, why: string): void => report(path, rule, `${formatPath(path)}: ${why}`);
+    const mount = isRecord(item) ? longForm(item) : shortForm(String(item));
+    if ('error' in mount) return fail(mount.rule ?? 'stack.invalid-volume', mount.error);
+    if (mount.type === 'volume' && !declaredVolumes.has(mount.source)) {
+      return fail(
+        'stack.undeclared-volume',
+        `volume '${mount.source}' is not declared; add it under the top-level volumes: (or write ./${mount.source} for a folder)`,
+      );
+    }
+    out.push(mount);
+  });
+  return out;
+}
+
+type Parsed = MountSpec | { error: string; rule?: string };
+
+const ANONYMOUS = {
+  rule: 'stack.anonymous-volume',
+  error:
+    'anonymous volumes are not supported (their data is orphaned when the container is replaced); name it, e.g. data:/path, and declare it under the top-level volumes:',
+};
+
+function shortForm(text: string): Parsed {
+  const parts = text.split(':');
+  if (parts.length === 1) return ANONYMOUS;
+  if (parts.length > 3)
+    return { error: `'${text}' has too many ':'; write SOURCE:TARGET or SOURCE:TARGET:OPTIONS` };
+  const [source = '', target = '', options = ''] = parts;
+  if (source === '') return { error: `'${text}' has an empty source before ':' (is a variable unset?)` };
+  const problem = checkSource(source) ?? checkTarget(target);
+  if (problem) return problem;
+  const type = /^[./~]/.test(source) ? 'bind' : 'volume';
+  const mount: MountSpec =
+    type === 'bind' ? { type, source, target, readOnly: false } : { type, source, target, readOnly: false };
+  for (const option of options === '' ? [] : options.split(',')) {
+    if (option === 'ro' || option === 'rw') mount.readOnly = option === 'ro';
+    else if (option === 'nocopy' && mount.type === 'volume') mount.nocopy = true;
+    else if (PROPAGATION.includes(option) && mount.type === 'bind') mount.propagation = option;
+    else if (CONSISTENCY.includes(option)) continue;
+    else if (option === 'z' || option === 'Z')
+      return { error: `option '${option}' (SELinux relabelling) is not supported` };
+    else
+      return {
+        error: `'${option}' is not a ${mount.type} option; use ro, rw${mount.type === 'volume' ? ', nocopy' : ', or a propagation mode'}`,
+      };
+  }
+  return mount;
+}
+
+function longForm(item: Record<string, unknown>): Parsed {
+  const target = String(item.target);
+  const source = typeof item.source === 'string' && item.source !== '' ? item.source : undefined;
+  const readOnly = parseBoolean(item.read_only) ?? false;
+  const problem = checkTarget(target) ?? (source === undefined ? undefined : checkSource(source));
+  if (problem) return problem;
+  const options = (key: string): Record<string, unknown> => (isRecord(item[key]) ? item[key] : {});
+  switch (item.type) {
+    case 'volume': {
+      if (source === undefined) return ANONYMOUS;
+      const mount: MountSpec = { type: 'volume', source, target, readOnly };
+      if (parseBoolean(options('volume').nocopy)) mount.nocopy = true;
+      return mount;
+    }
+    case 'bind': {
+      if (source === undefined) return { error: 'a bind mount needs source: (a path on the host)' };
+      const mount: MountSpec = { type: 'bind', source, target, readOnly };
+      const propagation = options('bind').propagation;
+      if (typeof propagation === 'string') mount.propagation = propagation;
+      return mount;
+    }
+    case 'tmpfs': {
+      const mount: MountSpec = { type: 'tmpfs', target };
+      const { size, mode } = options('tmpfs');
+      const sizeBytes =
+        typeof size === 'string' || typeof size === 'number' ? parseSizeBytes(size) : undefined;
+      if (sizeBytes !== undefined) mount.sizeBytes = sizeBytes;
+      const modeNumber = parseWholeNumber(mode);
+      if (modeNumber !== undefined) mount.mode = modeNumber;
+      return mount;
+    }
+    default:
+      return { error: `type '${String(item.type)}' must be volume, bind or tmpfs` };
+  }
+}
+
+function checkTarget(target: string): Parsed | undefined {
+  return target.startsWith('/')
+    ? undefined
+    : { error: `the target '${target}' must be an absolute path in the container` };
+}
+
+function checkSource(source: string): Parsed | undefined {
+  // '~' would be the home folder of whoever runs the daemon, which the stack's author cannot know.
+  return source === '~' || source.startsWith('~/')
+    ? {
+        error: `'${source}' starts with '~'; use a path relative to the stack file, an absolute path, or a named volume`,
+      }
+    : undefined;
+}

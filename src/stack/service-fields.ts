@@ -1,0 +1,203 @@
+import { formatPath, type PathSegment } from './diagnostics.js';
+import type { Report } from './findings.js';
+import type {
+  DependsOnCondition,
+  DependsOnSpec,
+  HealthcheckSpec,
+  ServiceSpec,
+  UpdateConfigSpec,
+} from './model.js';
+import { assign, duration, list, record, scalarText } from './coerce.js';
+import { isRecord, setEntry } from './records.js';
+import { shellSplit } from './shell-split.js';
+import { parseBoolean, parseWholeNumber } from './units.js';
+
+/** One function per Compose service key whose syntax needs more than a type check. */
+
+/**
+ * Defaults where the file says nothing. Compose leaves update behaviour to swarm, so these are
+ * swarm's defaults: one container at a time, no delay, stop the old one first, pause (stop
+ * updating) on failure, and watch a new container for 5s before calling it good.
+ */
+export const DEFAULT_UPDATE_CONFIG: UpdateConfigSpec = {
+  parallelism: 1,
+  delayMs: 0,
+  order: 'stop-first',
+  failureAction: 'pause',
+  monitorMs: 5000,
+};
+const RESTART_CONDITIONS: Record<string, ServiceSpec['restart']> = {
+  none: 'no',
+  no: 'no',
+  'on-failure': 'on-failure',
+  any: 'always',
+  always: 'always',
+  'unless-stopped': 'unless-stopped',
+};
+
+/**
+ * A mapping, or a list of `KEY=VALUE` strings. A null value is ''. A bare `KEY` in an
+ * environment list would, in compose, copy the variable from the shell; Spin has no shell to copy
+ * from, so it is skipped with a warning saying how to pass the value.
+ */
+export function keyValues(
+  value: unknown,
+  at: PathSegment[],
+  report: Report,
+  what: string,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (isRecord(value)) {
+    for (const [key, item] of Object.entries(value)) setEntry(out, key, scalarText(item));
+    return out;
+  }
+  list(value).forEach((item, index) => {
+    const text = String(item);
+    const eq = text.indexOf('=');
+    if (eq === 0) {
+      report(
+        [...at, index],
+        `stack.invalid-${what}`,
+        `${formatPath([...at, index])}: '${text}' has no name before '='`,
+      );
+    } else if (eq > 0) {
+      setEntry(out, text.slice(0, eq), text.slice(eq + 1));
+    } else if (what === 'environment') {
+      report(
+        [...at, index],
+        'ignored.environment',
+        `${formatPath([...at, index])}: '${text}' has no value and is skipped (Spin does not read the shell); write ${text}=\${${text}} to take it from the project's env`,
+      );
+    } else {
+      setEntry(out, text, '');
+    }
+  });
+  return out;
+}
+
+/** Labels in either form; `spin.*` labels are Spin's own (they mark what it manages). */
+export function labels(value: unknown, at: PathSegment[], report: Report): Record<string, string> {
+  const out = keyValues(value, at, report, 'labels');
+  for (const key of Object.keys(out).filter((k) => k.startsWith('spin.'))) {
+    report(
+      [...at, key],
+      'stack.reserved-label',
+      `label '${key}': labels starting with 'spin.' are set by Spin itself`,
+    );
+  }
+  return out;
+}
+
+export function commandWords(value: unknown, at: PathSegment[], report: Report): string[] | undefined {
+  if (Array.isArray(value)) return value.map(String);
+  if (typeof value !== 'string') return undefined;
+  const split = shellSplit(value);
+  if ('error' in split) {
+    report(at, 'stack.invalid-command', `${formatPath(at)}: ${split.error}; or write it as a list of words`);
+    return undefined;
+  }
+  return split.words;
+}
+
+export function replicas(
+  raw: Record<string, unknown>,
+  deploy: Record<string, unknown>,
+  p: (...rest: PathSegment[]) => PathSegment[],
+  report: Report,
+): number {
+  const fromDeploy = parseWholeNumber(deploy.replicas);
+  const fromScale = parseWholeNumber(raw.scale);
+  if (fromDeploy !== undefined && fromScale !== undefined && fromDeploy !== fromScale) {
+    report(
+      p('deploy', 'replicas'),
+      'stack.conflicting-keys',
+      `${formatPath(p('deploy', 'replicas'))} and ${formatPath(p('scale'))} disagree; keep one`,
+    );
+  }
+  return fromDeploy ?? fromScale ?? 1;
+}
+
+/** `restart:`, overridden by deploy.restart_policy.condition as in compose; default 'no'. */
+export function restart(
+  raw: Record<string, unknown>,
+  deploy: Record<string, unknown>,
+): ServiceSpec['restart'] {
+  const condition = record(deploy.restart_policy).condition;
+  const fromDeploy = typeof condition === 'string' ? RESTART_CONDITIONS[condition] : undefined;
+  const fromService =
+    typeof raw.restart === 'string' ? RESTART_CONDITIONS[raw.restart.split(':')[0] ?? ''] : undefined;
+  return fromDeploy ?? fromService ?? 'no';
+}
+
+export function dependsOn(value: unknown): Record<string, DependsOnSpec> {
+  const out: Record<string, DependsOnSpec> = {};
+  const base: DependsOnSpec = { condition: 'service_started', required: true, restart: false };
+  if (Array.isArray(value)) {
+    for (const name of value) setEntry(out, String(name), { ...base });
+    return out;
+  }
+  for (const [name, item] of Object.entries(record(value))) {
+    const options = record(item);
+    setEntry(out, name, {
+      condition:
+        typeof options.condition === 'string' ? (options.condition as DependsOnCondition) : base.condition,
+      required: parseBoolean(options.required) ?? base.required,
+      restart: parseBoolean(options.restart) ?? base.restart,
+    });
+  }
+  return out;
+}
+
+export function extraHosts(value: unknown): string[] {
+  // The engine wants HOST:IP; compose also accepts HOST=IP and a HOST: IP mapping.
+  if (isRecord(value)) return Object.entries(value).map(([host, ip]) => `${host}:${scalarText(ip)}`);
+  return list(value).map((item) => String(item).replace('=', ':'));
+}
+
+export function ulimits(value: unknown): Record<string, { soft: number; hard: number }> {
+  const out: Record<string, { soft: number; hard: number }> = {};
+  for (const [name, item] of Object.entries(record(value))) {
+    const single = parseWholeNumber(item);
+    const soft = single ?? parseWholeNumber(record(item).soft) ?? 0;
+    const hard = single ?? parseWholeNumber(record(item).hard) ?? 0;
+    setEntry(out, name, { soft, hard });
+  }
+  return out;
+}
+
+export function updateConfig(raw: Record<string, unknown>): UpdateConfigSpec {
+  const d = DEFAULT_UPDATE_CONFIG;
+  return {
+    parallelism: parseWholeNumber(raw.parallelism) ?? d.parallelism,
+    delayMs: duration(raw.delay) ?? d.delayMs,
+    order: raw.order === 'start-first' || raw.order === 'stop-first' ? raw.order : d.order,
+    failureAction:
+      raw.failure_action === 'continue' || raw.failure_action === 'rollback' || raw.failure_action === 'pause'
+        ? raw.failure_action
+        : d.failureAction,
+    monitorMs: duration(raw.monitor) ?? d.monitorMs,
+  };
+}
+
+const HEALTHCHECK_KINDS = ['NONE', 'CMD', 'CMD-SHELL'];
+
+export function healthcheck(value: unknown, at: PathSegment[], report: Report): HealthcheckSpec | undefined {
+  if (!isRecord(value)) return undefined;
+  if (parseBoolean(value.disable) === true) return { test: ['NONE'] };
+  // No test: keeps the image's own check (the engine reads an empty test as "inherit").
+  const test = typeof value.test === 'string' ? ['CMD-SHELL', value.test] : list(value.test).map(String);
+  if (test.length > 0 && !HEALTHCHECK_KINDS.includes(test[0] ?? '')) {
+    report(
+      [...at, 'test', 0],
+      'stack.invalid-healthcheck',
+      `${formatPath([...at, 'test'])} must start with CMD, CMD-SHELL or NONE (or be a string run by the shell)`,
+    );
+  }
+  const spec: HealthcheckSpec = { test };
+  assign(spec, 'intervalMs', duration(value.interval));
+  assign(spec, 'timeoutMs', duration(value.timeout));
+  assign(spec, 'retries', parseWholeNumber(value.retries));
+  assign(spec, 'startPeriodMs', duration(value.start_period));
+  assign(spec, 'startIntervalMs', duration(value.start_interval));
+  return spec;
+}

@@ -1,0 +1,3 @@
+export { verifyCommitSignature, type SignatureVerdict, type VerifyCommitOptions } from './verify-commit.js';
+export { parseTrustKeys } from './keys.js';
+export { trustConfigSchema, type TrustConfig } from './schema.js';

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { only, refusals } from './helpers.js';
+
+const P = only('namespaces');
+
+describe('namespaces.host', () => {
+  it('refuses host for every namespace key, in any case and through variables', () => {
+    expect(
+      refusals(
+        `
+        services:
+          a:
+            image: nginx:1
+            network_mode: host
+            pid: HOST
+            ipc: host
+            uts: host
+            userns_mode: "\${NS}"
+        `,
+        P,
+        { env: { NS: 'host' } },
+      ),
+    ).toEqual([
+      '4:namespaces.host',
+      '5:namespaces.host',
+      '6:namespaces.host',
+      '7:namespaces.host',
+      '8:namespaces.host',
+    ]);
+  });
+  it('accepts private namespaces, and host where the policy allows it', () => {
+    expect(
+      refusals('services:\n  a:\n    image: nginx:1\n    ipc: private\n    network_mode: none\n', P),
+    ).toEqual([]);
+    const open = only('namespaces', { namespaces: { allowHost: ['uts'] } });
+    expect(refusals('services:\n  a:\n    image: nginx:1\n    uts: host\n', open)).toEqual([]);
+  });
+});
+
+describe('namespaces.foreign-container', () => {
+  it('refuses service:/container: targets outside the stack', () => {
+    expect(
+      refusals(
+        `
+        services:
+          a:
+            image: nginx:1
+          b:
+            image: nginx:1
+            network_mode: container:other-project-db-1
+            pid: service:ghost
+            ipc: container:a
+          c:
+            image: nginx:1
+            pid: service:c
+        `,
+        P,
+      ),
+    ).toEqual([
+      '6:namespaces.foreign-container',
+      '7:namespaces.foreign-container',
+      '8:namespaces.foreign-container',
+      '11:namespaces.foreign-container',
+    ]);
+  });
+  it('accepts another service of the same stack, by service or by replica container name', () => {
+    expect(
+      refusals(
+        `
+        services:
+          a:
+            image: nginx:1
+          b:
+            image: nginx:1
+            network_mode: service:a
+            pid: container:demo-a-1
+            ipc: service:a
+        `,
+        P,
+      ),
+    ).toEqual([]);
+  });
+});
