@@ -66,7 +66,10 @@ DAEMON=$!
 trap 'kill -TERM $DAEMON 2>/dev/null || true; wait $DAEMON 2>/dev/null || true' EXIT
 
 for _ in $(seq 1 60); do
-  if node bin/spin status --config "$DEMO/spin.yaml" --json 2>/dev/null | grep -q '"health": "Healthy"'; then break; fi
+  if node bin/spin status --config "$DEMO/spin.yaml" --json 2>/dev/null |
+    node -e 'const s = JSON.parse(require("fs").readFileSync(0, "utf8")); process.exit(s.every((p) => p.sync === "Synced" && p.health === "Healthy") ? 0 : 1)'; then
+    break
+  fi
   sleep 1
 done
 

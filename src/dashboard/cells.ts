@@ -31,7 +31,8 @@ export function timeAgo(iso: string, now: number): SafeHtml {
 
 function commitCell(status: ProjectStatus): SafeHtml {
   const head = status.desiredCommit;
-  const behind = head && head !== status.appliedCommit ? markup` <span class="muted">head ${commitRef(head)}</span>` : '';
+  const behind =
+    head && head !== status.appliedCommit ? markup` <span class="muted">head ${commitRef(head)}</span>` : '';
   return markup`${commitRef(status.appliedCommit)}${behind}`;
 }
 

@@ -32,7 +32,9 @@ export function renderDocument(page: PageShell): string {
   const bodyAttrs = markup`data-view="${page.view}"${polls ? markup` data-api="${page.api}"` : ''} data-refresh-ms="${page.refreshMs}"${
     page.stamp !== undefined ? markup` data-stamp="${page.stamp}"` : ''
   }`;
-  const noscript = polls ? markup`<noscript><meta http-equiv="refresh" content="${NOSCRIPT_REFRESH_S}"></noscript>\n` : '';
+  const noscript = polls
+    ? markup`<noscript><meta http-equiv="refresh" content="${NOSCRIPT_REFRESH_S}"></noscript>\n`
+    : '';
   const refreshNote = polls ? `Refreshes every ${Math.round(page.refreshMs / 1000)} s.` : '';
   return markup`<!doctype html>
 <html lang="en">

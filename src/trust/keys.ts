@@ -20,9 +20,12 @@ export async function parseTrustKeys(armored: readonly string[]): Promise<openpg
     try {
       all.push(...(await parsed));
     } catch (err) {
-      throw new Error(`trust key #${index + 1} is not a valid OpenPGP public key: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new Error(
+        `trust key #${index + 1} is not a valid OpenPGP public key: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
   return all;

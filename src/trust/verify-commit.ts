@@ -5,8 +5,7 @@ import { errorMessage } from '../util/errors.js';
 import { hexId, parseTrustKeys } from './keys.js';
 
 export type SignatureVerdict =
-  | { ok: true; keyId: string; fingerprint: string }
-  | { ok: false; reason: string; detail?: string };
+  { ok: true; keyId: string; fingerprint: string } | { ok: false; reason: string; detail?: string };
 
 export interface VerifyCommitOptions {
   /** The repository holding the commit (the source's cache gitdir, or a local repository's). */

@@ -19,10 +19,31 @@ function clientRenderer(): ClientCells {
 const variants: [string, ProjectStatus][] = [
   ['synced', syncedStatus()],
   ['refused', refusedStatus()],
-  ['never reconciled', { project: 'p', sync: 'Unknown', health: 'Unknown', healthReason: 'not reconciled yet', services: {} }],
-  ['suspended and degraded', { ...syncedStatus(), suspended: true, health: 'Degraded', healthReason: 'p-web-1 exited with code 1' }],
-  ['progressing, head ahead', { ...syncedStatus(), health: 'Progressing', desiredCommit: 'f'.repeat(40), lastReconcile: minutesAgo(60 * 30) }],
-  ['error without commit', { ...refusedStatus(), refusedCommit: undefined, lastError: { reason: 'EngineUnavailable', message: "it's <down> & out", at: minutesAgo(1) } }],
+  [
+    'never reconciled',
+    { project: 'p', sync: 'Unknown', health: 'Unknown', healthReason: 'not reconciled yet', services: {} },
+  ],
+  [
+    'suspended and degraded',
+    { ...syncedStatus(), suspended: true, health: 'Degraded', healthReason: 'p-web-1 exited with code 1' },
+  ],
+  [
+    'progressing, head ahead',
+    {
+      ...syncedStatus(),
+      health: 'Progressing',
+      desiredCommit: 'f'.repeat(40),
+      lastReconcile: minutesAgo(60 * 30),
+    },
+  ],
+  [
+    'error without commit',
+    {
+      ...refusedStatus(),
+      refusedCommit: undefined,
+      lastError: { reason: 'EngineUnavailable', message: "it's <down> & out", at: minutesAgo(1) },
+    },
+  ],
   ['unknown enum values', { ...syncedStatus(), sync: 'Weird' as never, health: '<b>' as never }],
 ];
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, html, raw } from '../../../src/dashboard/escape.js';
+import { escapeHtml, markup, raw } from '../../../src/dashboard/escape.js';
 
 describe('escapeHtml', () => {
   it('escapes the five characters that matter in text and attributes', () => {
@@ -15,16 +15,16 @@ describe('escapeHtml', () => {
   });
 });
 
-describe('html template', () => {
+describe('markup template', () => {
   it('escapes interpolations unless they are already safe markup', () => {
     const evil = '<script>alert(1)</script>';
-    expect(html`<p title="${evil}">${evil}${raw('<br>')}</p>`.value).toBe(
+    expect(markup`<p title="${evil}">${evil}${raw('<br>')}</p>`.value).toBe(
       '<p title="&lt;script&gt;alert(1)&lt;/script&gt;">&lt;script&gt;alert(1)&lt;/script&gt;<br></p>',
     );
   });
 
   it('joins arrays and drops false, null and undefined', () => {
-    expect(html`<ul>${['<a>', html`<li>b</li>`]}${false}${null}${undefined}</ul>`.value).toBe(
+    expect(markup`<ul>${['<a>', markup`<li>b</li>`]}${false}${null}${undefined}</ul>`.value).toBe(
       '<ul>&lt;a&gt;<li>b</li></ul>',
     );
   });

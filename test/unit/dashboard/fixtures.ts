@@ -78,7 +78,9 @@ export function historyOf(status: ProjectStatus): HistoryEntry[] {
       health: status.health,
       durationMs: status.lastDurationMs ?? 0,
       actions: [],
-      ...(status.lastError ? { error: { reason: status.lastError.reason, message: status.lastError.message } } : {}),
+      ...(status.lastError
+        ? { error: { reason: status.lastError.reason, message: status.lastError.message } }
+        : {}),
     },
     {
       startedAt: minutesAgo(120),

@@ -46,7 +46,9 @@ describe('renderProjectList', () => {
   });
 
   it('shows the deployed commit short, with the full sha in the title, and the head when it differs', () => {
-    expect(row(page, 'gateway-a')).toContain(`<td data-field="commit"><code title="${GOOD_SHA}">1f2e3d4</code></td>`);
+    expect(row(page, 'gateway-a')).toContain(
+      `<td data-field="commit"><code title="${GOOD_SHA}">1f2e3d4</code></td>`,
+    );
     expect(row(page, 'gateway-b')).toContain(
       `<code title="${OLD_SHA}">0a0b0c0</code> <span class="muted">head <code title="${BAD_SHA}">deadbee</code></span>`,
     );
@@ -71,7 +73,15 @@ describe('renderProjectList', () => {
   it('escapes every user-controlled field, including the project name and health reason', () => {
     const evil = '<img src=x onerror=alert(1)>';
     const html = renderProjectList(
-      [{ ...syncedStatus(), project: `x"${evil}`, healthReason: evil, desiredCommit: evil, appliedCommit: evil }],
+      [
+        {
+          ...syncedStatus(),
+          project: `x"${evil}`,
+          healthReason: evil,
+          desiredCommit: evil,
+          appliedCommit: evil,
+        },
+      ],
       { now: NOW },
     );
     expect(html).not.toContain('<img');

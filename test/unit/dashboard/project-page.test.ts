@@ -17,7 +17,9 @@ describe('renderProjectPage', () => {
   it('is a well-formed document titled after the project, with a breadcrumb back to the list', () => {
     expect(page).toContain('<title>gateway-a · Spin</title>');
     expect(page).toContain('<h1>gateway-a</h1>');
-    expect(page).toContain('<li><a href="/">Projects</a></li><li><a href="#main" aria-current="page">gateway-a</a></li>');
+    expect(page).toContain(
+      '<li><a href="/">Projects</a></li><li><a href="#main" aria-current="page">gateway-a</a></li>',
+    );
     expect(unbalancedTags(page)).toEqual([]);
   });
 
@@ -30,7 +32,8 @@ describe('renderProjectPage', () => {
   it('shows the status block with the same patchable fields as the list', () => {
     const overview = section(page, 'overview');
     expect(overview).toContain('data-project="gateway-a"');
-    for (const field of ['sync', 'health', 'commit', 'age', 'error']) expect(overview).toContain(`data-field="${field}"`);
+    for (const field of ['sync', 'health', 'commit', 'age', 'error'])
+      expect(overview).toContain(`data-field="${field}"`);
     expect(overview).toMatch(/data-badge="result">.*converged<\/span> <span class="muted">in 420 ms<\/span>/);
   });
 
@@ -65,7 +68,14 @@ describe('renderProjectPage', () => {
       actions: [
         { kind: 'create', service: 'web', replica: 2, name: 'gateway-a-web-2' },
         { kind: 'recreate', service: 'db', replica: 1, name: 'gateway-a-db-1', containerId: 'c1' },
-        { kind: 'remove', service: 'old', replica: 1, name: 'gateway-a-old-1', containerId: 'c2', reason: 'service-removed' },
+        {
+          kind: 'remove',
+          service: 'old',
+          replica: 1,
+          name: 'gateway-a-old-1',
+          containerId: 'c2',
+          reason: 'service-removed',
+        },
       ],
     };
     const html = renderProjectPage(synced, [], [], plan, { now: NOW });
@@ -74,14 +84,16 @@ describe('renderProjectPage', () => {
     expect(planHtml).toContain('<li>remove container gateway-a-old-1 (service removed)</li>');
     expect(section(html, 'containers')).toContain('<td colspan="6">No containers.</td>');
     expect(section(html, 'history')).toContain('No passes recorded yet.');
-    expect(section(renderProjectPage(synced, [], [], { ...plan, actions: [] }, { now: NOW }), 'plan')).toContain(
-      'No changes: the engine matches the stack.',
-    );
+    expect(
+      section(renderProjectPage(synced, [], [], { ...plan, actions: [] }, { now: NOW }), 'plan'),
+    ).toContain('No changes: the engine matches the stack.');
   });
 
   it('explains a refused commit, escaping the message and diagnostics', () => {
     const refused = refusedStatus();
-    const html = renderProjectPage(refused, containersOf(refused), historyOf(refused), undefined, { now: NOW });
+    const html = renderProjectPage(refused, containersOf(refused), historyOf(refused), undefined, {
+      now: NOW,
+    });
     const problem = section(html, 'error');
     expect(problem).toContain('<h2 id="error-h">Refused commit: InvalidCommit</h2>');
     expect(problem).toContain(
@@ -103,10 +115,23 @@ describe('renderProjectPage', () => {
       [{ name: evil, service: evil, state: evil, health: evil, image: evil, commit: evil }],
       [],
       undefined,
-      { now: NOW, events: [{ id: 1, project: 'gateway-a', kind: 'drift-repair', message: evil, at: synced.lastReconcile ?? '' }] },
+      {
+        now: NOW,
+        events: [
+          {
+            id: 1,
+            project: 'gateway-a',
+            kind: 'drift-repair',
+            message: evil,
+            at: synced.lastReconcile ?? '',
+          },
+        ],
+      },
     );
     expect(html.match(/<script\b/g)).toHaveLength(1);
-    expect(section(html, 'events')).toContain('<strong>drift-repair</strong>: &quot;&gt;&lt;script&gt;x()&lt;/script&gt;');
+    expect(section(html, 'events')).toContain(
+      '<strong>drift-repair</strong>: &quot;&gt;&lt;script&gt;x()&lt;/script&gt;',
+    );
   });
 });
 

@@ -61,10 +61,19 @@ afterAll(async () => {
   await removeTempDir(tmp);
 });
 
-const author = { name: 'Maintainer', email: 'maintainer@example.org', timestamp: 1714650000, timezoneOffset: 0 };
+const author = {
+  name: 'Maintainer',
+  email: 'maintainer@example.org',
+  timestamp: 1714650000,
+  timezoneOffset: 0,
+};
 
 /** A commit signed through isomorphic-git's onSign hook, as a text or binary signature. */
-async function signedCommit(key: TestKey, message: string, mode: 'text' | 'binary' = 'text'): Promise<string> {
+async function signedCommit(
+  key: TestKey,
+  message: string,
+  mode: 'text' | 'binary' = 'text',
+): Promise<string> {
   const { commit } = await git.readCommit({ fs, gitdir, oid: base });
   return git.commit({
     fs,
@@ -87,19 +96,21 @@ async function signedCommit(key: TestKey, message: string, mode: 'text' | 'binar
 }
 
 describe('verifyCommitSignature', () => {
-  it('accepts a commit signed by a listed key', async () => {
+  it('accepts a commit signed by one of the listed keys', async () => {
     const oid = await signedCommit(maintainer, 'signed merge\n');
     const verdict = await verifyCommitSignature({
       gitdir,
       oid,
-      keys: [stranger.armoredPublic.replace(/[\s\S]*/, ''), maintainer.armoredPublic].filter(Boolean),
+      keys: [stranger.armoredPublic, maintainer.armoredPublic],
     });
     expect(verdict).toEqual({ ok: true, keyId: maintainer.keyId, fingerprint: maintainer.fingerprint });
   });
 
   it('accepts binary signatures (what gpg makes) too', async () => {
     const oid = await signedCommit(maintainer, 'binary signature\n', 'binary');
-    expect(await verifyCommitSignature({ gitdir, oid, keys: [maintainer.armoredPublic] })).toMatchObject({ ok: true });
+    expect(await verifyCommitSignature({ gitdir, oid, keys: [maintainer.armoredPublic] })).toMatchObject({
+      ok: true,
+    });
   });
 
   it('accepts a commit signed by the git CLI through gpg.program', async () => {
@@ -156,9 +167,15 @@ const openpgp = require(${JSON.stringify(openpgpPath)});
     const oid = await signedCommit(maintainer, 'deploy 1 replica\n');
     const { commit } = await git.readCommit({ fs, gitdir, oid });
     expect(commit.gpgsig).toBeTruthy();
-    const tampered = await git.writeCommit({ fs, gitdir, commit: { ...commit, message: 'deploy 100 replicas\n' } });
+    const tampered = await git.writeCommit({
+      fs,
+      gitdir,
+      commit: { ...commit, message: 'deploy 100 replicas\n' },
+    });
     expect(tampered).not.toBe(oid);
-    expect(await verifyCommitSignature({ gitdir, oid: tampered, keys: [maintainer.armoredPublic] })).toMatchObject({
+    expect(
+      await verifyCommitSignature({ gitdir, oid: tampered, keys: [maintainer.armoredPublic] }),
+    ).toMatchObject({
       ok: false,
       reason: 'invalid signature',
     });
