@@ -90,6 +90,7 @@ export function parseConfig(file: string, text: string): ConfigResult {
       pollIntervalMs: defaultPollMs,
       concurrency: raw.concurrency ?? 4,
       passTimeoutMs: parseDurationMs(raw.passTimeout ?? '5m') ?? 300_000,
+      resyncSchedule: raw.resyncSchedule ?? '* * * * *',
       api: { listen: raw.api?.listen ?? '127.0.0.1:7070', publicUrl: raw.api?.publicUrl },
       docker: { host: raw.docker?.host },
       projects,
@@ -144,6 +145,7 @@ interface RawConfig {
   pollInterval?: string | number;
   concurrency?: number;
   passTimeout?: string | number;
+  resyncSchedule?: string;
   api?: { listen?: string; publicUrl?: string };
   docker?: { host?: string };
   projects?: Array<{

@@ -26,6 +26,8 @@ export interface SpinConfig {
   pollIntervalMs: number;
   concurrency: number;
   passTimeoutMs: number;
+  /** Cron expression for the full resync that backs up the engine's event stream. */
+  resyncSchedule: string;
   api: { listen: string; publicUrl?: string };
   docker: { host?: string };
   projects: ProjectConfig[];

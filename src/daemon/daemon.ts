@@ -7,6 +7,8 @@ import { unknownStatus, type ProjectStatus } from '../status/project-status.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { Semaphore } from './semaphore.js';
+import { schedule, type ScheduledTask } from 'node-cron';
+import type { EngineEvent } from '../drivers/driver.js';
 
 interface ProjectRuntime {
   ctx: ProjectContext;
@@ -20,6 +22,10 @@ interface ProjectRuntime {
 }
 
 const ENGINE_RETRY_MS = 5_000;
+/** Events come in bursts (stop, die, destroy); one pass shortly after the burst repairs them all. */
+const EVENT_DEBOUNCE_MS = 200;
+/** Engine events that mean a managed container drifted from what Spin made it. */
+const DRIFT_ACTIONS = new Set(['die', 'stop', 'kill', 'destroy', 'rename', 'oom', 'pause', 'update']);
 
 /**
  * The reconcile loop. Projects are marked due (poll timer, file watcher, webhook, `spin sync`);
@@ -36,6 +42,11 @@ export class Daemon {
   private roundScheduled = false;
   private stopping = false;
   private readonly inFlight = new Set<Promise<void>>();
+  private closeEvents?: () => void;
+  private resyncTask?: ScheduledTask;
+  private readonly eventTimers = new Map<string, NodeJS.Timeout>();
+  /** Observers of every finished pass (history, metrics, commit statuses). */
+  private readonly passListeners: ((name: string, outcome: PassOutcome) => void | Promise<void>)[] = [];
 
   constructor(
     private readonly config: SpinConfig,
@@ -48,6 +59,12 @@ export class Daemon {
 
   async start(): Promise<void> {
     for (const project of this.config.projects) await this.addProject(project);
+    this.closeEvents = this.driver.watchEvents((event) => this.onEngineEvent(event));
+    // The event stream can miss things (engine restarts, dropped connections): a periodic full
+    // resync marks every project due, so drift is repaired within one schedule period regardless.
+    this.resyncTask = schedule(this.config.resyncSchedule, () => this.markAllDue('resync'), {
+      noOverlap: true,
+    });
     this.log.info(
       { projects: this.config.projects.length, stateDir: this.config.stateDir },
       'daemon started',
@@ -83,9 +100,16 @@ export class Daemon {
     return [...this.projects.keys()].sort();
   }
 
+  onPass(listener: (name: string, outcome: PassOutcome) => void | Promise<void>): void {
+    this.passListeners.push(listener);
+  }
+
   /** Stops scheduling, waits for running passes, closes watchers. Containers keep running. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.closeEvents?.();
+    await this.resyncTask?.destroy();
+    for (const timer of this.eventTimers.values()) clearTimeout(timer);
     for (const runtime of this.projects.values()) {
       clearTimeout(runtime.timer);
       await runtime.closeWatch?.();
@@ -121,6 +145,32 @@ export class Daemon {
       return;
     }
     this.markDue(project.name);
+  }
+
+  private onEngineEvent(event: EngineEvent): void {
+    if (event.action === 'connected') {
+      // (Re)connected after the engine was away: anything may have happened meanwhile.
+      this.markAllDue('engine connected');
+      return;
+    }
+    if (!this.projects.has(event.project) || !DRIFT_ACTIONS.has(event.action.split(':')[0] ?? '')) return;
+    const runtime = this.projects.get(event.project);
+    // Spin's own stops and removals during a pass show up here too; the pass already handles those.
+    if (runtime?.running) return;
+    if (this.eventTimers.has(event.project)) return;
+    this.log.debug({ project: event.project, action: event.action, container: event.name }, 'engine event');
+    this.eventTimers.set(
+      event.project,
+      setTimeout(() => {
+        this.eventTimers.delete(event.project);
+        this.markDue(event.project);
+      }, EVENT_DEBOUNCE_MS),
+    );
+  }
+
+  private markAllDue(why: string): void {
+    this.log.debug({ why }, 'all projects due');
+    for (const [name, runtime] of this.projects) if (!runtime.ctx.project.suspended) this.markDue(name);
   }
 
   private markDue(name: string): void {
@@ -188,7 +238,7 @@ export class Daemon {
 
   private errorOutcome(
     name: string,
-    reason: 'EngineUnavailable' | 'InternalError',
+    reason: 'EngineUnavailable' | 'InternalError' | 'PassTimeout',
     message: string,
     requeueAfterMs: number,
   ): PassOutcome {
@@ -205,10 +255,12 @@ export class Daemon {
       },
       actions: [],
       requeueAfterMs,
+      driftRepairs: 0,
+      rolledBack: false,
     };
   }
 
-  private async finishPass(name: string, outcome: PassOutcome): Promise<void> {
+  private async finishPass(name: string, outcome: PassOutcome, stillRunning = false): Promise<void> {
     const runtime = this.projects.get(name);
     if (!runtime) return;
     this.statuses.set(name, outcome.status);
@@ -217,7 +269,14 @@ export class Daemon {
     } catch (err) {
       this.log.error({ project: name, err: errorMessage(err) }, 'cannot write status');
     }
-    runtime.running = false;
+    for (const listener of this.passListeners) {
+      try {
+        await listener(name, outcome);
+      } catch (err) {
+        this.log.error({ project: name, err: errorMessage(err) }, 'pass listener failed');
+      }
+    }
+    runtime.running = stillRunning;
     for (const resolve of runtime.answering.splice(0)) resolve(outcome);
     if (this.stopping) return;
     if (!runtime.ctx.project.suspended) {
@@ -225,5 +284,18 @@ export class Daemon {
       runtime.timer.unref();
     }
     if (this.due.has(name)) this.markDue(name);
+  }
+}
+
+/** Resolves with the value, or undefined when `ms` passes first (the promise keeps running). */
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

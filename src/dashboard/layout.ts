@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { CLIENT_SCRIPT } from './client-script.js';
 import { markup, raw, type SafeHtml } from './escape.js';
+import { formatDuration } from './format.js';
 import { STYLES } from './styles.js';
 
 export const DEFAULT_REFRESH_MS = 5000;
@@ -35,7 +36,7 @@ export function renderDocument(page: PageShell): string {
   const noscript = polls
     ? markup`<noscript><meta http-equiv="refresh" content="${NOSCRIPT_REFRESH_S}"></noscript>\n`
     : '';
-  const refreshNote = polls ? `Refreshes every ${Math.round(page.refreshMs / 1000)} s.` : '';
+  const refreshNote = polls ? `Refreshes every ${formatDuration(page.refreshMs)}.` : '';
   return markup`<!doctype html>
 <html lang="en">
 <head>

@@ -147,7 +147,8 @@ function planSection(status: ProjectStatus, plan: PlanView | undefined): SafeHtm
     const steps = plan
       ? markup`<ol class="plain">${plan.actions.map((a) => markup`<li>${describeAction(a)}</li>`)}</ol>`
       : '';
-    body = markup`<p>${describeSummary(summary)}.</p>${steps}`;
+    const said = describeSummary(summary);
+    body = markup`<p>${said.charAt(0).toUpperCase()}${said.slice(1)}.</p>${steps}`;
   }
   return section('plan', plan ? 'Plan' : 'Last plan', body);
 }

@@ -23,6 +23,7 @@ caption { text-align: left; font-weight: 600; padding: .25rem 0 .5rem; }
 th, td { text-align: left; vertical-align: top; padding: .45rem .6rem; border-bottom: 1px solid var(--line); }
 thead th { font-size: .85rem; color: var(--muted); border-bottom-width: 2px; }
 tbody th { font-weight: 600; }
+tbody th a { white-space: nowrap; }
 code { font: .9em ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 .muted, .reason { color: var(--muted); }
 .reason { display: block; font-size: .85rem; }

@@ -36,4 +36,27 @@ export interface Driver {
   stopContainer(id: string, graceSeconds?: number): Promise<void>;
   /** Removes the container but never its named volumes. Already gone is fine. */
   removeContainer(id: string): Promise<void>;
+  renameContainer(id: string, name: string): Promise<void>;
+  inspectContainer(id: string): Promise<ContainerProbe>;
+  /**
+   * Streams events about managed containers until closed; reconnects by itself after the engine
+   * went away. `onEvent` must be cheap (it only marks projects due).
+   */
+  watchEvents(onEvent: (event: EngineEvent) => void): () => void;
+}
+
+/** What the rollout needs to know about one container, fresh from the engine. */
+export interface ContainerProbe {
+  state: string;
+  health: 'none' | 'starting' | 'healthy' | 'unhealthy';
+  exitCode: number;
+  /** Last health-check output, for the reason shown when a rollout fails. */
+  healthLog?: string;
+}
+
+/** An engine event about a managed container (die, stop, destroy, rename, ...). */
+export interface EngineEvent {
+  project: string;
+  action: string;
+  name: string;
 }

@@ -56,6 +56,7 @@ export class GitNotesProvider implements StatusProvider {
   readonly name = 'gitnotes';
   private readonly cache = {};
   private readonly gitdir: string;
+  private cacheReady = false;
 
   constructor(private readonly options: GitNotesOptions) {
     this.gitdir = path.resolve(options.gitdir);
@@ -74,10 +75,13 @@ export class GitNotesProvider implements StatusProvider {
   private async postRemote(status: CommitStatus): Promise<void> {
     const url = this.options.url as string;
     const gitdir = this.gitdir;
-    await mkdir(gitdir, { recursive: true });
-    await git.init({ fs, gitdir, bare: true });
-    // isomorphic-git's fetch records what it fetched through the remote's refspec.
-    await git.setConfig({ fs, gitdir, path: 'remote.origin.fetch', value: `+${NOTES_REF}:${NOTES_REF}` });
+    if (!this.cacheReady) {
+      await mkdir(gitdir, { recursive: true });
+      await git.init({ fs, gitdir, bare: true });
+      // isomorphic-git's fetch records what it fetched through the remote's refspec.
+      await git.setConfig({ fs, gitdir, path: 'remote.origin.fetch', value: `+${NOTES_REF}:${NOTES_REF}` });
+      this.cacheReady = true;
+    }
     for (let attempt = 1; attempt <= this.attempts; attempt++) {
       try {
         const tip = await this.fetchTip(url);
@@ -111,6 +115,8 @@ export class GitNotesProvider implements StatusProvider {
         remoteRef: NOTES_REF,
         singleBranch: true,
         tags: false,
+        // Only the tip's tree is needed to merge into; the notes history can grow long.
+        depth: 1,
         cache: this.cache,
       });
       return result.fetchHead ?? null; // null: an empty repository

@@ -1,6 +1,5 @@
 import path from 'node:path';
-import type { Logger } from '../util/logger.js';
-import { silentLogger } from '../util/logger.js';
+import { silentLogger, type Logger } from '../util/logger.js';
 import { errorMessage } from '../util/errors.js';
 import { backoffDelay } from './backoff.js';
 import { DeliveredStore } from './delivered-store.js';

@@ -9,7 +9,7 @@ export interface DesiredState {
   hashes: Record<string, string>;
 }
 
-export type RemoveReason = 'service-removed' | 'scale-down' | 'duplicate' | 'invalid-replica';
+export type RemoveReason = 'service-removed' | 'scale-down' | 'duplicate' | 'invalid-replica' | 'temporary';
 
 export type Action =
   | { kind: 'create-network'; network: NetworkSpec }
@@ -82,8 +82,15 @@ function planService(
   containers: ActualContainer[],
 ): Action[] {
   const actions: Action[] = [];
-  const byReplica = groupBy(containers, (c) => c.replica);
-  const extras = containers.filter((c) => c.replica < 1 || c.replica > spec.replicas);
+  // A container under another name than its labels imply is left over from an interrupted
+  // start-first update (`<name>-next`): the update is redone from scratch, so it goes first.
+  const strays = containers.filter(
+    (c) => c.replica >= 1 && c.name !== containerName(project, spec.name, c.replica),
+  );
+  for (const c of strays) actions.push(removal(c, 'temporary'));
+  const canonical = containers.filter((c) => !strays.includes(c));
+  const byReplica = groupBy(canonical, (c) => c.replica);
+  const extras = canonical.filter((c) => c.replica < 1 || c.replica > spec.replicas);
   for (const c of byReplicaDescending(extras))
     actions.push(removal(c, c.replica < 1 ? 'invalid-replica' : 'scale-down'));
 

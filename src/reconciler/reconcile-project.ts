@@ -6,11 +6,12 @@ import type { StackModel } from '../stack/model.js';
 import type { LastError, ProjectStatus } from '../status/project-status.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
-import { ApplyError, applyPlan, describeAction } from './apply.js';
+import { ApplyError, RolloutError, applyPlan, describeAction } from './apply.js';
 import { materialiseBindSources } from './bind-sources.js';
 import { loadDesired, type DesiredResult } from './desired.js';
 import { projectHealth } from './health.js';
-import { planProject, summarisePlan, type Action } from './plan.js';
+import { planProject, summarisePlan, type Action, type DesiredState } from './plan.js';
+import { isEngineUnavailable, retryDelayMs, MAX_APPLY_ATTEMPTS } from './retry.js';
 import { actualForProject, type ActualState } from './state.js';
 
 export interface ProjectContext {
@@ -28,34 +29,355 @@ export interface PassOutcome {
   actions: Action[];
   /** When the next pass should run if nothing else triggers it. */
   requeueAfterMs: number;
+  /** Actions that repaired drift (the engine moved away from an already applied commit). */
+  driftRepairs: number;
+  rolledBack: boolean;
 }
 
-const RETRY_AFTER_FAILURE_MS = 5_000;
 const RECHECK_PROGRESSING_MS = 2_000;
+const ENGINE_RETRY_MS = 5_000;
+
+type HealthFields = Pick<ProjectStatus, 'health' | 'healthReason' | 'services'>;
 
 /**
- * One level-triggered pass for one project: read the branch head, gate the commit, plan against
- * what runs (`actual`, already listed for this pass) and apply. Everything it needs is recomputed
- * from git and the engine; `previous` only carries the last applied commit for reporting.
+ * One level-triggered pass for one project: read the branch head, gate the commit, choose what
+ * should run (the head, or the last healthy commit when the head's rollout failed), plan against
+ * what runs (`actualAll`, listed once for the round) and apply. `previous` carries only what the
+ * engine cannot tell: the last healthy commit, a failed commit, retry counts.
  */
 export async function reconcileProject(
   ctx: ProjectContext,
   actualAll: ActualState,
   previous: ProjectStatus | undefined,
 ): Promise<PassOutcome> {
-  const { project, log } = ctx;
-  const started = Date.now();
-  const actual = actualForProject(actualAll, project.name);
-  const base = {
-    project: project.name,
-    appliedCommit: previous?.appliedCommit,
-    lastReconcile: new Date(started).toISOString(),
-  };
-  const finish = (status: ProjectStatus, actions: Action[], requeueAfterMs: number): PassOutcome => {
-    status.lastDurationMs = Date.now() - started;
-    log.info(
+  const pass = new Pass(ctx, actualForProject(actualAll, ctx.project.name), previous);
+  return pass.run();
+}
+
+class Pass {
+  private readonly started = Date.now();
+  private readonly base: ProjectStatus;
+
+  constructor(
+    private readonly ctx: ProjectContext,
+    private actual: ActualState,
+    private readonly previous: ProjectStatus | undefined,
+  ) {
+    this.base = {
+      project: ctx.project.name,
+      sync: 'Unknown',
+      health: 'Unknown',
+      healthReason: '',
+      services: {},
+      appliedCommit: previous?.appliedCommit,
+      lastHealthyCommit: previous?.lastHealthyCommit,
+      lastReconcile: new Date(this.started).toISOString(),
+    };
+  }
+
+  async run(): Promise<PassOutcome> {
+    const { previous, ctx } = this;
+    let head: string;
+    try {
+      head = await ctx.source.resolveHead();
+    } catch (err) {
+      const reason = err instanceof SourceError ? 'SourceUnavailable' : 'InternalError';
+      return this.finish(
+        {
+          ...(await this.lastGoodHealth()),
+          sync: 'Unknown',
+          desiredCommit: previous?.desiredCommit,
+          failedCommit: previous?.failedCommit,
+          lastError: lastError(reason, errorMessage(err)),
+          lastResult: 'error',
+        },
+        [],
+        ctx.project.pollIntervalMs,
+      );
+    }
+
+    const gated = await this.desiredAt(head);
+    if (!gated.ok) {
+      ctx.log.error(
+        { project: ctx.project.name, commit: head, errors: gated.diagnostics.map(formatDiagnostic) },
+        'commit refused',
+      );
+      const first = gated.diagnostics[0];
+      return this.finish(
+        {
+          ...(await this.lastGoodHealth()),
+          sync: 'OutOfSync',
+          desiredCommit: head,
+          refusedCommit: head,
+          lastError: {
+            ...lastError('InvalidCommit', first ? formatDiagnostic(first) : 'commit refused', head),
+            diagnostics: gated.diagnostics,
+          },
+          lastResult: 'refused',
+        },
+        [],
+        ctx.project.pollIntervalMs,
+      );
+    }
+
+    const failed = previous?.failedCommit?.commit === head ? previous.failedCommit : undefined;
+    if (failed) return this.holdFailedCommit(head, failed);
+    return this.deploy(head, gated.desired);
+  }
+
+  /** The head's rollout failed before: keep (or restore) the last healthy commit, do not retry. */
+  private async holdFailedCommit(
+    head: string,
+    failed: NonNullable<ProjectStatus['failedCommit']>,
+  ): Promise<PassOutcome> {
+    const target = await this.rollbackTarget(head);
+    let actions: Action[] = [];
+    let applyError: LastError | undefined;
+    if (target) {
+      actions = this.plan(target);
+      if (actions.length > 0) applyError = await this.apply(target, actions, 'rollback');
+    }
+    const health = this.healthOf(target?.model ?? (await this.lastGoodModel()));
+    return this.finish(
       {
-        project: project.name,
+        ...health,
+        health: 'Degraded',
+        healthReason: `commit ${head.slice(0, 12)} was rolled back: ${failed.reason}`,
+        sync: 'OutOfSync',
+        desiredCommit: head,
+        appliedCommit: target?.commit ?? this.previous?.appliedCommit,
+        failedCommit: failed,
+        lastError: applyError ?? lastError('RolloutFailed', failed.reason, head),
+        lastResult: 'failed',
+        lastPlan: actions.length ? summarisePlan(actions) : undefined,
+      },
+      actions,
+      applyError ? ENGINE_RETRY_MS : this.ctx.project.pollIntervalMs,
+      target !== undefined && actions.length > 0,
+    );
+  }
+
+  private async deploy(head: string, desired: DesiredState): Promise<PassOutcome> {
+    const { ctx, previous } = this;
+    const actions = this.plan(desired);
+    if (actions.length === 0) return this.converged(head, desired, []);
+
+    const drift = previous?.appliedCommit === head && previous.sync === 'Synced' ? actions.length : 0;
+    if (drift > 0) {
+      ctx.log.warn(
+        { project: ctx.project.name, commit: head, repairs: actions.map(describeAction) },
+        'drift repaired',
+      );
+    }
+    try {
+      await this.applyOrThrow(desired, actions);
+    } catch (err) {
+      return this.applyFailed(head, err, actions);
+    }
+    const outcome = await this.converged(head, desired, actions);
+    outcome.driftRepairs = drift;
+    return outcome;
+  }
+
+  private async converged(head: string, desired: DesiredState, actions: Action[]): Promise<PassOutcome> {
+    if (actions.length > 0) await this.relist();
+    const health = this.healthOf(desired.model);
+    const healthy = health.health === 'Healthy';
+    return this.finish(
+      {
+        ...health,
+        sync: 'Synced',
+        desiredCommit: head,
+        appliedCommit: head,
+        lastHealthyCommit: healthy ? head : this.previous?.lastHealthyCommit,
+        lastResult: actions.length ? 'applied' : 'converged',
+        lastPlan: actions.length ? summarisePlan(actions) : undefined,
+      },
+      actions,
+      healthy || health.health === 'Degraded' ? this.ctx.project.pollIntervalMs : RECHECK_PROGRESSING_MS,
+    );
+  }
+
+  /**
+   * A rollout that did not become ready marks the commit failed (no retry loop) and, unless the
+   * service asked to pause, rolls back in the same pass. An engine error is retried with backoff;
+   * after MAX_APPLY_ATTEMPTS on one commit it is treated like a failed rollout.
+   */
+  private async applyFailed(head: string, err: unknown, actions: Action[]): Promise<PassOutcome> {
+    const { ctx, previous } = this;
+    const message = errorMessage(err);
+    if (isEngineUnavailable(err)) {
+      await this.relist().catch(() => {});
+      return this.finish(
+        {
+          ...this.healthOf(undefined),
+          sync: 'Unknown',
+          desiredCommit: head,
+          lastError: lastError('EngineUnavailable', message, head),
+          lastResult: 'error',
+        },
+        actions,
+        ENGINE_RETRY_MS,
+      );
+    }
+    const attempts = (previous?.retry?.commit === head ? previous.retry.attempts : 0) + 1;
+    const isRollout = err instanceof RolloutError;
+    if (!isRollout && attempts < MAX_APPLY_ATTEMPTS) {
+      await this.relist();
+      const desired = await this.desiredAt(head);
+      return this.finish(
+        {
+          ...this.healthOf(desired.ok ? desired.desired.model : undefined),
+          sync: 'OutOfSync',
+          desiredCommit: head,
+          retry: { commit: head, attempts },
+          lastError: lastError(
+            'ApplyFailed',
+            `${message} (attempt ${attempts} of ${MAX_APPLY_ATTEMPTS})`,
+            head,
+          ),
+          lastResult: 'failed',
+          lastPlan: summarisePlan(actions),
+        },
+        actions,
+        retryDelayMs(attempts),
+      );
+    }
+    const reason = isRollout ? err.reason : `gave up after ${attempts} attempts: ${message}`;
+    const failedCommit = { commit: head, reason, at: new Date().toISOString() };
+    ctx.log.error({ project: ctx.project.name, commit: head, reason }, 'commit failed');
+    if (isRollout && err.failureAction === 'pause') {
+      await this.relist();
+      const desired = await this.desiredAt(head);
+      return this.finish(
+        {
+          ...this.healthOf(desired.ok ? desired.desired.model : undefined),
+          health: 'Degraded',
+          healthReason: `rollout of ${head.slice(0, 12)} paused: ${reason}`,
+          sync: 'OutOfSync',
+          desiredCommit: head,
+          failedCommit,
+          lastError: lastError('RolloutFailed', reason, head),
+          lastResult: 'failed',
+        },
+        actions,
+        ctx.project.pollIntervalMs,
+      );
+    }
+    const rolledBack = await this.holdFailedCommit(head, failedCommit);
+    rolledBack.actions = [...actions, ...rolledBack.actions];
+    return rolledBack;
+  }
+
+  private async rollbackTarget(head: string): Promise<DesiredState | undefined> {
+    const commit = this.previous?.lastHealthyCommit;
+    if (!commit || commit === head) return undefined;
+    const result = await this.desiredAt(commit);
+    return result.ok ? result.desired : undefined;
+  }
+
+  private plan(desired: DesiredState): Action[] {
+    const pruneVolumes = this.ctx.project.policy.volumes?.prune === true;
+    return planProject(desired, this.actual, { pruneVolumes });
+  }
+
+  private async applyOrThrow(desired: DesiredState, actions: Action[]): Promise<void> {
+    const { ctx } = this;
+    const resolveBindSource = await materialiseBindSources(
+      desired.model,
+      ctx.source.readerAt(desired.commit),
+      {
+        stateDir: ctx.stateDir,
+        commit: desired.commit,
+        stackDir: ctx.project.path,
+      },
+    );
+    await applyPlan(actions, {
+      driver: ctx.driver,
+      desired,
+      resolveBindSource,
+      onAction: (action, outcome) =>
+        ctx.log.info(
+          { project: ctx.project.name, commit: desired.commit, action: describeAction(action), ...outcome },
+          outcome.ok ? 'action done' : 'action failed',
+        ),
+    });
+  }
+
+  /** Applies and relists; returns the error as a status value instead of throwing. */
+  private async apply(desired: DesiredState, actions: Action[], why: string): Promise<LastError | undefined> {
+    this.ctx.log.warn(
+      { project: this.ctx.project.name, commit: desired.commit, actions: actions.length },
+      why,
+    );
+    try {
+      await this.applyOrThrow(desired, actions);
+      await this.relist();
+      return undefined;
+    } catch (err) {
+      await this.relist().catch(() => {});
+      return lastError(
+        isEngineUnavailable(err) ? 'EngineUnavailable' : 'ApplyFailed',
+        errorMessage(err),
+        desired.commit,
+      );
+    }
+  }
+
+  private async relist(): Promise<void> {
+    this.actual = actualForProject(await this.ctx.driver.listActual(), this.ctx.project.name);
+  }
+
+  private async desiredAt(commit: string): Promise<DesiredResult> {
+    const { ctx } = this;
+    const cached = ctx.desiredCache.get(commit);
+    if (cached) return cached;
+    const result = await loadDesired(ctx.source.readerAt(commit), commit, {
+      project: ctx.project.name,
+      env: ctx.project.env,
+      stackDir: ctx.project.path,
+      policy: ctx.project.policy,
+    });
+    ctx.desiredCache.set(commit, result);
+    return result;
+  }
+
+  /** The model of the last applied commit, to judge health while the head cannot be used. */
+  private async lastGoodModel(): Promise<StackModel | undefined> {
+    const commit = this.previous?.appliedCommit;
+    if (!commit) return undefined;
+    try {
+      const result = await this.desiredAt(commit);
+      return result.ok ? result.desired.model : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async lastGoodHealth(): Promise<HealthFields> {
+    return this.healthOf(await this.lastGoodModel());
+  }
+
+  private healthOf(model: StackModel | undefined): HealthFields {
+    if (!model) {
+      return this.actual.containers.length === 0
+        ? { health: 'Missing', healthReason: 'nothing deployed yet', services: {} }
+        : { health: 'Unknown', healthReason: 'no applied commit to compare with', services: {} };
+    }
+    const verdict = projectHealth(model, this.actual.containers);
+    return { health: verdict.health, healthReason: verdict.reason, services: verdict.services };
+  }
+
+  private finish(
+    fields: Partial<ProjectStatus>,
+    actions: Action[],
+    requeueAfterMs: number,
+    rolledBack = false,
+  ): PassOutcome {
+    const status: ProjectStatus = { ...this.base, ...fields, lastDurationMs: Date.now() - this.started };
+    this.ctx.log.info(
+      {
+        project: status.project,
         commit: status.desiredCommit,
         result: status.lastResult,
         sync: status.sync,
@@ -65,166 +387,8 @@ export async function reconcileProject(
       },
       'reconcile pass',
     );
-    return { status, actions, requeueAfterMs };
-  };
-
-  let head: string;
-  try {
-    head = await ctx.source.resolveHead();
-  } catch (err) {
-    const reason = err instanceof SourceError ? 'SourceUnavailable' : 'InternalError';
-    const lastGood = await lastGoodModel(ctx, previous?.appliedCommit);
-    return finish(
-      {
-        ...base,
-        ...healthOf(lastGood, actual),
-        sync: 'Unknown',
-        desiredCommit: previous?.desiredCommit,
-        lastError: lastError(reason, errorMessage(err)),
-        lastResult: 'error',
-      },
-      [],
-      project.pollIntervalMs,
-    );
+    return { status, actions, requeueAfterMs, driftRepairs: 0, rolledBack };
   }
-
-  const gated = await desiredAt(ctx, head);
-  if (!gated.ok) {
-    const first = gated.diagnostics[0];
-    log.error(
-      { project: project.name, commit: head, errors: gated.diagnostics.map(formatDiagnostic) },
-      'commit refused',
-    );
-    const lastGood = await lastGoodModel(ctx, previous?.appliedCommit);
-    return finish(
-      {
-        ...base,
-        ...healthOf(lastGood, actual),
-        sync: 'OutOfSync',
-        desiredCommit: head,
-        refusedCommit: head,
-        lastError: {
-          ...lastError('InvalidCommit', first ? formatDiagnostic(first) : 'commit refused', head),
-          diagnostics: gated.diagnostics,
-        },
-        lastResult: 'refused',
-      },
-      [],
-      project.pollIntervalMs,
-    );
-  }
-
-  const { desired } = gated;
-  const pruneVolumes = project.policy.volumes?.prune === true;
-  const actions = planProject(desired, actual, { pruneVolumes });
-  if (actions.length === 0) {
-    const health = healthOf(desired.model, actual);
-    return finish(
-      {
-        ...base,
-        ...health,
-        sync: 'Synced',
-        desiredCommit: head,
-        appliedCommit: head,
-        lastResult: 'converged',
-      },
-      [],
-      health.health === 'Progressing' ? RECHECK_PROGRESSING_MS : project.pollIntervalMs,
-    );
-  }
-
-  try {
-    const resolveBindSource = await materialiseBindSources(desired.model, ctx.source.readerAt(head), {
-      stateDir: ctx.stateDir,
-      commit: head,
-      stackDir: project.path,
-    });
-    await applyPlan(actions, {
-      driver: ctx.driver,
-      desired,
-      resolveBindSource,
-      onAction: (action, outcome) =>
-        log.info(
-          { project: project.name, commit: head, action: describeAction(action), ...outcome },
-          outcome.ok ? 'action done' : 'action failed',
-        ),
-    });
-  } catch (err) {
-    const after = actualForProject(await ctx.driver.listActual(), project.name);
-    return finish(
-      {
-        ...base,
-        ...healthOf(desired.model, after),
-        sync: 'OutOfSync',
-        desiredCommit: head,
-        lastError: lastError(
-          'ApplyFailed',
-          err instanceof ApplyError ? err.message : errorMessage(err),
-          head,
-        ),
-        lastResult: 'failed',
-        lastPlan: summarisePlan(actions),
-      },
-      actions,
-      RETRY_AFTER_FAILURE_MS,
-    );
-  }
-
-  const after = actualForProject(await ctx.driver.listActual(), project.name);
-  const health = healthOf(desired.model, after);
-  return finish(
-    {
-      ...base,
-      ...health,
-      sync: 'Synced',
-      desiredCommit: head,
-      appliedCommit: head,
-      lastResult: 'applied',
-      lastPlan: summarisePlan(actions),
-    },
-    actions,
-    health.health === 'Healthy' ? project.pollIntervalMs : RECHECK_PROGRESSING_MS,
-  );
-}
-
-async function desiredAt(ctx: ProjectContext, commit: string): Promise<DesiredResult> {
-  const cached = ctx.desiredCache.get(commit);
-  if (cached) return cached;
-  const result = await loadDesired(ctx.source.readerAt(commit), commit, {
-    project: ctx.project.name,
-    env: ctx.project.env,
-    stackDir: ctx.project.path,
-    policy: ctx.project.policy,
-  });
-  ctx.desiredCache.set(commit, result);
-  return result;
-}
-
-/** The model of the last applied commit, to judge health while the head cannot be used. */
-async function lastGoodModel(
-  ctx: ProjectContext,
-  commit: string | undefined,
-): Promise<StackModel | undefined> {
-  if (!commit) return undefined;
-  try {
-    const result = await desiredAt(ctx, commit);
-    return result.ok ? result.desired.model : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function healthOf(
-  model: StackModel | undefined,
-  actual: ActualState,
-): Pick<ProjectStatus, 'health' | 'healthReason' | 'services'> {
-  if (!model) {
-    return actual.containers.length === 0
-      ? { health: 'Missing', healthReason: 'nothing deployed yet', services: {} }
-      : { health: 'Unknown', healthReason: 'no applied commit to compare with', services: {} };
-  }
-  const verdict = projectHealth(model, actual.containers);
-  return { health: verdict.health, healthReason: verdict.reason, services: verdict.services };
 }
 
 function lastError(reason: LastError['reason'], message: string, commit?: string): LastError {

@@ -16,14 +16,15 @@ import { parseBoolean, parseWholeNumber } from './units.js';
 
 /**
  * Defaults where the file says nothing. Compose leaves update behaviour to swarm, so these are
- * swarm's defaults: one container at a time, no delay, stop the old one first, pause (stop
- * updating) on failure, and watch a new container for 5s before calling it good.
+ * swarm's defaults (one container at a time, no delay, stop the old one first, watch a new
+ * container for 5s) except on failure: Spin rolls back to the last healthy commit rather than
+ * pausing, so a bad push never leaves a gateway half-updated.
  */
 export const DEFAULT_UPDATE_CONFIG: UpdateConfigSpec = {
   parallelism: 1,
   delayMs: 0,
   order: 'stop-first',
-  failureAction: 'pause',
+  failureAction: 'rollback',
   monitorMs: 5000,
 };
 const RESTART_CONDITIONS: Record<string, ServiceSpec['restart']> = {

@@ -6,7 +6,14 @@ export type SyncState = 'Synced' | 'OutOfSync' | 'Unknown';
 
 /** Why the last pass did not converge; `reason` is a stable word an operator can act on. */
 export interface LastError {
-  reason: 'InvalidCommit' | 'SourceUnavailable' | 'EngineUnavailable' | 'ApplyFailed' | 'InternalError';
+  reason:
+    | 'InvalidCommit'
+    | 'SourceUnavailable'
+    | 'EngineUnavailable'
+    | 'ApplyFailed'
+    | 'RolloutFailed'
+    | 'PassTimeout'
+    | 'InternalError';
   message: string;
   commit?: string;
   diagnostics?: Diagnostic[];
@@ -32,6 +39,12 @@ export interface ProjectStatus {
   lastPlan?: PlanSummary;
   lastDurationMs?: number;
   suspended?: boolean;
+  /** Last commit that converged and was healthy: what a failed rollout rolls back to. */
+  lastHealthyCommit?: string;
+  /** A commit whose rollout failed or kept failing: not retried until the branch moves on. */
+  failedCommit?: { commit: string; reason: string; at: string };
+  /** Consecutive failed attempts at applying one commit (engine errors), for backoff and the bound. */
+  retry?: { commit: string; attempts: number };
 }
 
 export function unknownStatus(project: string): ProjectStatus {

@@ -89,7 +89,9 @@ export function openHistoryStore(options: HistoryStoreOptions): HistoryStore {
     (SELECT id FROM events WHERE project = @project ORDER BY id DESC LIMIT 1 OFFSET @keep)`);
   const selectEvents = db.prepare(`SELECT * FROM events WHERE project = ? ORDER BY id DESC LIMIT ?`);
 
-  const recordPass = db.transaction((pass: PassInput): PassRecord => {
+  const recordPass = db.transaction((input: PassInput): PassRecord => {
+    // Whole milliseconds, so what is returned now equals what is read back later.
+    const pass = { ...input, durationMs: Math.round(input.durationMs) };
     const info = insertPass.run({
       project: pass.project,
       commit: pass.commit ?? null,
@@ -97,7 +99,7 @@ export function openHistoryStore(options: HistoryStoreOptions): HistoryStore {
       sync: pass.sync,
       health: pass.health,
       startedAt: pass.startedAt,
-      durationMs: Math.round(pass.durationMs),
+      durationMs: pass.durationMs,
       actions: JSON.stringify(pass.actions),
       errorReason: pass.error?.reason ?? null,
       errorMessage: pass.error?.message ?? null,

@@ -7,6 +7,7 @@ import { GitHubStatusProvider } from '../../src/forge/github.js';
 import { GitLabStatusProvider } from '../../src/forge/gitlab.js';
 import { StatusReporter, type DeliveryResult } from '../../src/forge/reporter.js';
 import type { CommitStatus, StatusProvider } from '../../src/forge/types.js';
+import type { Logger } from '../../src/util/logger.js';
 import { makeTempDir, removeTempDir } from '../helpers/tmp.js';
 
 /**
@@ -240,7 +241,7 @@ describe('errors never carry the token', () => {
 });
 
 describe('StatusReporter', () => {
-  function capture(): { logger: ReturnType<typeof pino>; text: () => string } {
+  function capture(): { logger: Logger; text: () => string } {
     const lines: string[] = [];
     const stream = new Writable({
       write(chunk: Buffer, _enc, cb) {
@@ -248,7 +249,7 @@ describe('StatusReporter', () => {
         cb();
       },
     });
-    return { logger: pino({ level: 'debug' }, stream), text: () => lines.join('') };
+    return { logger: pino<never>({ level: 'debug' }, stream), text: () => lines.join('') };
   }
 
   function reporter(
@@ -256,7 +257,7 @@ describe('StatusReporter', () => {
     stateDir: string,
     extra: {
       onDelivery?: (r: DeliveryResult) => void;
-      logger?: ReturnType<typeof pino>;
+      logger?: Logger;
       maxAttempts?: number;
     } = {},
   ): StatusReporter {

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import type { NetworkSpec, VolumeSpec } from '../../stack/model.js';
 import type { ActualState } from '../../reconciler/state.js';
 import { LABEL, networkName, volumeName } from '../../reconciler/labels.js';
-import type { ContainerRequest, Driver } from '../driver.js';
+import type { ContainerProbe, ContainerRequest, Driver, EngineEvent } from '../driver.js';
 import { containerCreateOptions } from './container-spec.js';
 import { errorMessage } from '../../util/errors.js';
 import { toActualContainer, toActualNetwork, toActualVolume } from './actual.js';
@@ -127,7 +127,71 @@ export class DockerDriver implements Driver {
     this.count('containers.remove');
     await ignoreStatus(this.docker.getContainer(id).remove({ force: true, v: false }), 404);
   }
+
+  async renameContainer(id: string, name: string): Promise<void> {
+    this.count('containers.rename');
+    await this.docker.getContainer(id).rename({ name });
+  }
+
+  async inspectContainer(id: string): Promise<ContainerProbe> {
+    this.count('containers.inspect');
+    const info = await this.docker.getContainer(id).inspect();
+    const health = info.State.Health;
+    const lastLog = health?.Log?.[health.Log.length - 1];
+    return {
+      state: info.State.Status,
+      health: (health?.Status as ContainerProbe['health'] | undefined) ?? 'none',
+      exitCode: info.State.ExitCode,
+      healthLog: lastLog?.Output?.trim().slice(0, 200),
+    };
+  }
+
+  watchEvents(onEvent: (event: EngineEvent) => void): () => void {
+    let closed = false;
+    let stream: NodeJS.ReadableStream | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const connect = () => {
+      if (closed) return;
+      this.count('events');
+      this.docker
+        .getEvents({ filters: { type: ['container'], label: [`${LABEL.managed}=true`] } })
+        .then((s) => {
+          stream = s;
+          let buffer = '';
+          s.on('data', (chunk: Buffer) => {
+            buffer += chunk.toString();
+            let newline: number;
+            while ((newline = buffer.indexOf('\n')) >= 0) {
+              const line = buffer.slice(0, newline);
+              buffer = buffer.slice(newline + 1);
+              const event = parseEvent(line);
+              if (event) onEvent(event);
+            }
+          });
+          // The stream ends when the engine restarts: reconnect, and let the caller resync.
+          s.on('end', retry);
+          s.on('error', retry);
+          onEvent({ project: '', action: 'connected', name: '' });
+        })
+        .catch(retry);
+    };
+    const retry = () => {
+      stream = undefined;
+      if (closed) return;
+      clearTimeout(timer);
+      timer = setTimeout(connect, EVENT_RECONNECT_MS);
+      timer.unref();
+    };
+    connect();
+    return () => {
+      closed = true;
+      clearTimeout(timer);
+      (stream as { destroy?: () => void } | undefined)?.destroy?.();
+    };
+  }
 }
+
+const EVENT_RECONNECT_MS = 2_000;
 
 async function ignoreStatus(promise: Promise<unknown>, ...codes: number[]): Promise<void> {
   try {
@@ -139,4 +203,16 @@ async function ignoreStatus(promise: Promise<unknown>, ...codes: number[]): Prom
 
 function statusOf(err: unknown): number | undefined {
   return typeof err === 'object' && err !== null ? (err as { statusCode?: number }).statusCode : undefined;
+}
+
+function parseEvent(line: string): EngineEvent | undefined {
+  try {
+    const raw = JSON.parse(line) as { Action?: string; Actor?: { Attributes?: Record<string, string> } };
+    const attributes = raw.Actor?.Attributes ?? {};
+    const project = attributes[LABEL.project];
+    if (!project || !raw.Action) return undefined;
+    return { project, action: raw.Action, name: attributes.name ?? '' };
+  } catch {
+    return undefined;
+  }
 }

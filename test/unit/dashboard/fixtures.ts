@@ -3,13 +3,14 @@ import type { ProjectStatus } from '../../../src/status/project-status.js';
 
 /** Fixed data for the dashboard tests (unit and browser): one healthy project, one refused commit. */
 export const NOW = Date.parse('2026-03-01T12:00:00.000Z');
-export const minutesAgo = (m: number) => new Date(NOW - m * 60_000).toISOString();
+export const minutesAgo = (m: number, now = NOW) => new Date(now - m * 60_000).toISOString();
 
 export const GOOD_SHA = '1f2e3d4c5b6a79881f2e3d4c5b6a79881f2e3d4c';
 export const OLD_SHA = '0a0b0c0d0e0f10111213141516171819aabbccdd';
 export const BAD_SHA = 'deadbeefcafef00d1234567890abcdef12345678';
 
-export function syncedStatus(): ProjectStatus {
+/** `now` lets the browser test anchor the ages to the real clock. */
+export function syncedStatus(now = NOW): ProjectStatus {
   return {
     project: 'gateway-a',
     sync: 'Synced',
@@ -18,14 +19,14 @@ export function syncedStatus(): ProjectStatus {
     services: { web: { health: 'Healthy', reason: '' }, db: { health: 'Healthy', reason: '' } },
     desiredCommit: GOOD_SHA,
     appliedCommit: GOOD_SHA,
-    lastReconcile: minutesAgo(3),
+    lastReconcile: minutesAgo(3, now),
     lastResult: 'converged',
     lastPlan: { created: 0, recreated: 0, started: 0, removed: 0, networks: 0, volumes: 0 },
     lastDurationMs: 420,
   };
 }
 
-export function refusedStatus(): ProjectStatus {
+export function refusedStatus(now = NOW): ProjectStatus {
   return {
     project: 'gateway-b',
     sync: 'OutOfSync',
@@ -49,9 +50,9 @@ export function refusedStatus(): ProjectStatus {
           path: 'services.api.privileged',
         },
       ],
-      at: minutesAgo(90),
+      at: minutesAgo(90, now),
     },
-    lastReconcile: minutesAgo(1),
+    lastReconcile: minutesAgo(1, now),
     lastResult: 'refused',
     lastDurationMs: 35,
   };
@@ -68,10 +69,10 @@ export function containersOf(status: ProjectStatus): ContainerView[] {
   }));
 }
 
-export function historyOf(status: ProjectStatus): HistoryEntry[] {
+export function historyOf(status: ProjectStatus, now = NOW): HistoryEntry[] {
   return [
     {
-      startedAt: status.lastReconcile ?? minutesAgo(1),
+      startedAt: status.lastReconcile ?? minutesAgo(1, now),
       commit: status.desiredCommit,
       result: status.lastResult ?? 'converged',
       sync: status.sync,
@@ -83,7 +84,7 @@ export function historyOf(status: ProjectStatus): HistoryEntry[] {
         : {}),
     },
     {
-      startedAt: minutesAgo(120),
+      startedAt: minutesAgo(120, now),
       commit: status.appliedCommit,
       result: 'applied',
       sync: 'Synced',

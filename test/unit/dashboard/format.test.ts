@@ -26,6 +26,7 @@ describe('formatDuration and shortSha', () => {
   it('formats durations for people', () => {
     expect(formatDuration(35)).toBe('35 ms');
     expect(formatDuration(2300)).toBe('2.3 s');
+    expect(formatDuration(5000)).toBe('5 s');
     expect(formatDuration(125_000)).toBe('2m 5s');
   });
 

@@ -59,7 +59,7 @@ describe('renderProjectPage', () => {
   });
 
   it('summarises the last plan from the status when no plan is given', () => {
-    expect(section(page, 'plan')).toContain('<h2 id="plan-h">Last plan</h2>\n<p>no changes.</p>');
+    expect(section(page, 'plan')).toContain('<h2 id="plan-h">Last plan</h2>\n<p>No changes.</p>');
   });
 
   it('lists the actions of a given plan in words', () => {

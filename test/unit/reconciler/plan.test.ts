@@ -126,6 +126,12 @@ describe('planProject', () => {
       expected: ['remove-network old'],
     },
     {
+      name: 'a temporary container left by an interrupted start-first update is removed first',
+      desired: model(P, [db]),
+      actual: actualOf([container(P, db, 1), container(P, db, 1, { name: 'proj-db-1-next' })]),
+      expected: ['remove proj-db-1-next temporary'],
+    },
+    {
       name: 'a dead container is recreated',
       desired: model(P, [db]),
       actual: actualOf([container(P, db, 1, { state: 'dead' })]),

@@ -70,7 +70,7 @@ describe('normalise', () => {
             parallelism: 1,
             delayMs: 0,
             order: 'stop-first',
-            failureAction: 'pause',
+            failureAction: 'rollback',
             monitorMs: 5000,
           },
         },
