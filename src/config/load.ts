@@ -7,7 +7,7 @@ import type { Diagnostic } from '../stack/diagnostics.js';
 import { parseDurationMs } from '../util/duration.js';
 import { readSchema } from '../util/schemas.js';
 import { resolvePolicy } from '../policy/index.js';
-import type { ProjectConfig, RepoLocation, SpinConfig } from './types.js';
+import type { ProjectConfig, RepoLocation, SecretsSettings, SpinConfig } from './types.js';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validateConfigSchema = ajv.compile(readSchema('config.schema.json'));
@@ -41,6 +41,7 @@ export function parseConfig(file: string, text: string): ConfigResult {
   const diagnostics: Diagnostic[] = [];
   const defaultPollMs = parseDurationMs(raw.pollInterval ?? '15s') ?? 15_000;
   const policies = raw.policies ?? {};
+  const secrets = secretsSettings(raw.secrets ?? {}, baseDir);
   const seen = new Set<string>();
   const projects: ProjectConfig[] = [];
   (raw.projects ?? []).forEach((p, index) => {
@@ -79,6 +80,7 @@ export function parseConfig(file: string, text: string): ConfigResult {
       webhookSecret: p.webhookSecret,
       webhookSecretFile: p.webhookSecretFile ? path.resolve(baseDir, p.webhookSecretFile) : undefined,
       suspended: p.suspended ?? false,
+      secrets,
     });
   });
   if (diagnostics.length > 0) return { ok: false, diagnostics };
@@ -95,8 +97,25 @@ export function parseConfig(file: string, text: string): ConfigResult {
       docker: { host: raw.docker?.host },
       projects,
       policies,
+      secrets,
     },
   };
+}
+
+export const DEFAULT_SECRET_KEY_ENV = 'SPIN_SECRET_KEY';
+export const DEFAULT_RUNTIME_DIR = '/run/spin';
+
+/** Top-level `secrets:` with defaults; relative paths are relative to the config file. */
+export function secretsSettings(raw: NonNullable<RawConfig['secrets']>, baseDir: string): SecretsSettings {
+  const settings: SecretsSettings = {
+    keyEnv: raw.keyEnv ?? DEFAULT_SECRET_KEY_ENV,
+    keyEnvExplicit: raw.keyEnv !== undefined,
+    runtimeDir: path.resolve(baseDir, raw.runtimeDir ?? DEFAULT_RUNTIME_DIR),
+  };
+  if (raw.keyFile !== undefined) settings.keyFile = path.resolve(baseDir, raw.keyFile);
+  if (raw.ageIdentityFile !== undefined)
+    settings.ageIdentityFile = path.resolve(baseDir, raw.ageIdentityFile);
+  return settings;
 }
 
 export function resolveRepo(repo: string, baseDir: string): RepoLocation {
@@ -161,4 +180,5 @@ interface RawConfig {
     suspended?: boolean;
   }>;
   policies?: Record<string, unknown>;
+  secrets?: { keyFile?: string; keyEnv?: string; ageIdentityFile?: string; runtimeDir?: string };
 }

@@ -16,6 +16,22 @@ export interface ProjectConfig {
   webhookSecret?: string;
   webhookSecretFile?: string;
   suspended: boolean;
+  /** The daemon's top-level `secrets:` settings (the same object for every project). */
+  secrets?: SecretsSettings;
+}
+
+/** Top-level `secrets:` of the daemon config (docs/secrets.md); paths absolute. */
+export interface SecretsSettings {
+  /** File holding the store's 32-byte key (base64, or 32 raw bytes). */
+  keyFile?: string;
+  /** Environment variable holding the key (base64); default SPIN_SECRET_KEY. */
+  keyEnv: string;
+  /** True when keyEnv was set in the config: then the variable must be set. */
+  keyEnvExplicit: boolean;
+  /** age identities (AGE-SECRET-KEY-1...) that decrypt age files committed to repositories. */
+  ageIdentityFile?: string;
+  /** Where secret and config files are written for the containers; should be a tmpfs. */
+  runtimeDir: string;
 }
 
 export interface SpinConfig {
@@ -32,4 +48,5 @@ export interface SpinConfig {
   docker: { host?: string };
   projects: ProjectConfig[];
   policies: Record<string, unknown>;
+  secrets: SecretsSettings;
 }

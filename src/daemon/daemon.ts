@@ -25,7 +25,17 @@ const ENGINE_RETRY_MS = 5_000;
 /** Events come in bursts (stop, die, destroy); one pass shortly after the burst repairs them all. */
 const EVENT_DEBOUNCE_MS = 200;
 /** Engine events that mean a managed container drifted from what Spin made it. */
-const DRIFT_ACTIONS = new Set(['die', 'stop', 'kill', 'destroy', 'rename', 'oom', 'pause', 'update']);
+const DRIFT_ACTIONS = new Set([
+  'create',
+  'die',
+  'stop',
+  'kill',
+  'destroy',
+  'rename',
+  'oom',
+  'pause',
+  'update',
+]);
 
 /**
  * The reconcile loop. Projects are marked due (poll timer, file watcher, webhook, `spin sync`);

@@ -147,7 +147,7 @@ function instead(ctx: RuleContext): string {
     : `use a named volume, read-only files inside the repository, or a folder under ${roots.join(', ')}`;
 }
 
-/** Files the loader reads or mounts: only from inside the repository (configs/secrets: or allowed roots). */
+/** Files the loader reads: only from inside the repository. */
 function checkRepositoryFiles(
   ctx: RuleContext,
   raw: Record<string, unknown>,
@@ -186,10 +186,12 @@ function checkTopLevel(ctx: RuleContext): void {
       else checkLoadedFile(ctx, text(value), ['include', i, key]);
     }
   });
+  // Spin reads these from the repository at the deployed commit (never from the host), so like
+  // relative binds they must stay inside it; an absolute path or an allowed root is refused too.
   for (const section of ['configs', 'secrets']) {
     for (const [name, def] of Object.entries(asRecord(ctx.root[section]))) {
       const file = text(asRecord(def).file);
-      if (file) checkHostPath(ctx, file, [section, name, 'file'], { readOnly: true, use: 'file' });
+      if (file) checkLoadedFile(ctx, file, [section, name, 'file']);
     }
   }
   for (const [name, raw] of Object.entries(asRecord(ctx.root.volumes))) {

@@ -3,7 +3,9 @@ import { interpolateDocument } from './interpolate.js';
 import type { StackModel } from './model.js';
 import { normalise } from './normalise.js';
 import { DEFAULT_PARSE_LIMITS, parseYaml, type ParseLimits } from './parse.js';
+import { checkRepositoryFiles } from './repo-files.js';
 import { validateSchema } from './schema.js';
+import { markOctalModes } from './secrets.js';
 import { hasErrors, isWarning } from './severity.js';
 import type { FileReader, LocatedDocument } from './source.js';
 import { findUnsupported } from './unsupported.js';
@@ -42,7 +44,7 @@ export type LoadResult =
 
 /**
  * Find, read and check a stack file, then build its model: parse -> interpolate -> schema ->
- * unsupported keys -> normalise. Each stage reports all its problems; the first stage with an
+ * unsupported keys -> normalise -> repository files (configs.*.file, secrets.*.file). Each stage reports all its problems; the first stage with an
  * error ends the run (later stages would only repeat it in other words). Warnings from the stages
  * that ran are always returned. Diagnostics name the file relative to the reader's root.
  * Reader failures (other than a missing file) are not the stack's fault and are thrown.
@@ -109,8 +111,11 @@ export async function loadStack(reader: FileReader, opts: LoadOptions): Promise<
   warnings.push(...unsupported.filter(isWarning));
   if (hasErrors(unsupported)) return fail([...warnings, ...unsupported.filter((d) => !isWarning(d))]);
 
+  markOctalModes(document, text);
   const { model, diagnostics } = normalise(document.value, opts.project, document);
   if (!model) return fail([...warnings, ...diagnostics]);
+  const files = await checkRepositoryFiles(reader, model, dir, document);
+  if (hasErrors(files)) return fail([...warnings, ...diagnostics, ...files]);
   return { ok: true, file, model, document, diagnostics: sortDiagnostics([...warnings, ...diagnostics]) };
 }
 

@@ -11,6 +11,46 @@ export interface StackModel {
   services: Record<string, ServiceSpec>;
   networks: Record<string, NetworkSpec>;
   volumes: Record<string, VolumeSpec>;
+  /** Top-level `secrets:`, only when the stack declares some. Never holds a value. */
+  secrets?: Record<string, SecretSpec>;
+  /** Top-level `configs:`, only when the stack declares some. */
+  configs?: Record<string, ConfigSpec>;
+}
+
+/**
+ * A secret the stack names. The model never holds its value (nor a digest of it): the value is
+ * read by the daemon on every pass, from Spin's secret store or by decrypting an age file.
+ */
+export interface SecretSpec {
+  /** Key in the stack file. */
+  name: string;
+  /** `store`: Spin's secret store (`spin secret set`); `file`: an age-encrypted file in the repository. */
+  source: 'store' | 'file';
+  /** For `file`: the path as written, relative to the stack file's folder. */
+  file?: string;
+}
+
+/** A config: a file from the repository at the deployed commit, or inline (interpolated) content. */
+export interface ConfigSpec {
+  /** Key in the stack file. */
+  name: string;
+  /** Path as written, relative to the stack file's folder. */
+  file?: string;
+  content?: string;
+  /** sha256 (hex) of the content; for `file:` set by the loader once it has read the file. */
+  digest?: string;
+}
+
+/** A secret or config mounted read-only into a service's containers as one file. */
+export interface FileMountSpec {
+  /** Name of the top-level secret or config. */
+  source: string;
+  /** Absolute path in the container (`/run/secrets/<target>` for a relative secret target). */
+  target: string;
+  uid: number;
+  gid: number;
+  /** Permission bits, e.g. 0o400. */
+  mode: number;
 }
 
 export interface NetworkSpec {
@@ -86,6 +126,10 @@ export interface ServiceSpec {
   labels: Record<string, string>;
   ports: PortSpec[];
   mounts: MountSpec[];
+  /** Secrets mounted as files, sorted by target; only when the service uses some. */
+  secrets?: FileMountSpec[];
+  /** Configs mounted as files, sorted by target; only when the service uses some. */
+  configs?: FileMountSpec[];
   /** Network key in the stack -> attachment. Empty only with a non-bridge networkMode. */
   networks: Record<string, ServiceNetworkAttachment>;
   /** `none`, or `service:<name>` / `container:<name>`; undefined means the stack's networks. */

@@ -3,6 +3,7 @@ import { collector, locateFindings, type Report, type Source } from './findings.
 import type { NetworkSpec, ServiceSpec, StackModel, VolumeSpec } from './model.js';
 import { isRecord, setEntry } from './records.js';
 import { hasErrors } from './severity.js';
+import { declaredConfigs, declaredSecrets } from './secrets.js';
 import { normaliseService } from './service.js';
 import { labels } from './service-fields.js';
 import { inactiveServices } from './unsupported.js';
@@ -25,11 +26,15 @@ export function normalise(value: unknown, project: string, source?: Source): Nor
   const root = isRecord(value) ? value : {};
   const networks = declaredNetworks(root.networks, report);
   const volumes = declaredVolumes(root.volumes, report);
+  const secrets = declaredSecrets(root.secrets, project, report);
+  const configs = declaredConfigs(root.configs, report);
   const inactive = inactiveServices(root);
   const ctx = {
     report,
     declaredNetworks: new Set([...Object.keys(networks), 'default']),
     declaredVolumes: new Set(Object.keys(volumes)),
+    declaredSecrets: new Set(Object.keys(isRecord(root.secrets) ? root.secrets : {})),
+    declaredConfigs: new Set(Object.keys(isRecord(root.configs) ? root.configs : {})),
     portBudget: { left: 65536 },
   };
 
@@ -54,9 +59,12 @@ export function normalise(value: unknown, project: string, source?: Source): Nor
   if (usesDefault && !networks.default) setEntry(networks, 'default', emptyNetwork('default'));
 
   const diagnostics = locateFindings(findings, source);
-  return hasErrors(diagnostics)
-    ? { diagnostics }
-    : { model: { project, services, networks, volumes }, diagnostics };
+  if (hasErrors(diagnostics)) return { diagnostics };
+  const model: StackModel = { project, services, networks, volumes };
+  // Only when declared, so the model of a stack without them is what it always was.
+  if (isRecord(root.secrets)) model.secrets = secrets;
+  if (isRecord(root.configs)) model.configs = configs;
+  return { model, diagnostics };
 }
 
 function emptyNetwork(name: string): NetworkSpec {

@@ -4,6 +4,7 @@ import type { Report } from './findings.js';
 import type { ServiceNetworkAttachment, ServiceSpec } from './model.js';
 import { normaliseMounts } from './mounts.js';
 import { normalisePorts, type PortBudget } from './ports.js';
+import { checkDuplicateTargets, serviceFileMounts } from './secrets.js';
 import { setEntry, isRecord } from './records.js';
 import {
   commandWords,
@@ -24,6 +25,9 @@ export interface ServiceContext {
   report: Report;
   declaredVolumes: ReadonlySet<string>;
   declaredNetworks: ReadonlySet<string>;
+  /** Top-level `secrets:` and `configs:` keys. */
+  declaredSecrets: ReadonlySet<string>;
+  declaredConfigs: ReadonlySet<string>;
   portBudget: PortBudget;
 }
 
@@ -161,6 +165,21 @@ export function normaliseService(
     ),
   );
   assign(spec.reservations, 'nanoCpus', cpus(reservations.cpus));
+
+  // Set only when used, so the config hash of a service without them is what it always was.
+  const files = (['secrets', 'configs'] as const).map((kind) => ({
+    kind,
+    list: serviceFileMounts(
+      kind,
+      raw[kind],
+      p(kind),
+      kind === 'secrets' ? ctx.declaredSecrets : ctx.declaredConfigs,
+      spec.user,
+      report,
+    ),
+  }));
+  for (const { kind, list } of files) if (list.length > 0) spec[kind] = list;
+  checkDuplicateTargets(name, spec.mounts, files, report);
   return spec;
 }
 

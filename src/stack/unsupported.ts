@@ -12,15 +12,17 @@ interface Entry {
   /** Path pattern into the document; '*' matches every key of a mapping. */
   at: readonly string[];
   rule: string;
-  /** What to do instead; completes "<path> is not supported: ..." (or "is ignored: ..."). */
-  reason: string;
+  /**
+   * What to do instead; completes "<path> is not supported: ..." (or "is ignored: ..."). A
+   * function gets the matched path (e.g. to name the secret).
+   */
+  reason: string | ((path: readonly PathSegment[]) => string);
   /** Only values this accepts are reported; by default any value present is. */
   when?: (value: unknown) => boolean;
   /** Planned: the message says "not supported yet". */
   yet?: true;
 }
 
-const SECRET_STORE = 'coming with the secret store';
 const isTrue = (value: unknown): boolean => value !== false && value !== 'false';
 
 const ENTRIES: readonly Entry[] = [
@@ -29,18 +31,6 @@ const ENTRIES: readonly Entry[] = [
     at: ['include'],
     rule: 'unsupported.include',
     reason: 'put every service of the project in this one stack file',
-  },
-  {
-    at: ['secrets'],
-    rule: 'unsupported.secrets',
-    reason: `${SECRET_STORE}; until then pass values through the project's env and reference them with \${VAR}`,
-    yet: true,
-  },
-  {
-    at: ['configs'],
-    rule: 'unsupported.configs',
-    reason: `${SECRET_STORE}; until then bind-mount a file from the repository, e.g. ./app.ini:/etc/app.ini:ro`,
-    yet: true,
   },
   {
     at: ['version'],
@@ -87,18 +77,6 @@ const ENTRIES: readonly Entry[] = [
     at: ['services', '*', 'env_file'],
     rule: 'unsupported.env_file',
     reason: "put the values in the project's env and reference them with ${VAR} under environment:",
-    yet: true,
-  },
-  {
-    at: ['services', '*', 'secrets'],
-    rule: 'unsupported.secrets',
-    reason: `${SECRET_STORE}; until then pass values through the project's env with \${VAR}`,
-    yet: true,
-  },
-  {
-    at: ['services', '*', 'configs'],
-    rule: 'unsupported.configs',
-    reason: `${SECRET_STORE}; until then bind-mount a file from the repository`,
     yet: true,
   },
   {
@@ -198,6 +176,65 @@ const ENTRIES: readonly Entry[] = [
     reason: 'Spin applies failure_action at the first failed container',
   },
 
+  // Top-level secrets and configs (docs/secrets.md): values come from Spin's secret store or
+  // age-encrypted files, configs from the repository; nothing from the daemon's host.
+  {
+    at: ['secrets', '*', 'environment'],
+    rule: 'unsupported.secrets.environment',
+    reason: (path) =>
+      `Spin never hands the daemon's environment to a stack; store the value with \`spin secret set <project> ${String(path[1])}\` and declare the secret as \`${String(path[1])}: {}\``,
+  },
+  {
+    at: ['secrets', '*', 'external'],
+    rule: 'unsupported.secrets.external',
+    reason: (path) =>
+      `Spin's secret store holds every secret that is not in git; declare it as \`${String(path[1])}: {}\` and set its value with \`spin secret set <project> ${String(path[1])}\``,
+    when: isTrue,
+  },
+  {
+    at: ['secrets', '*', 'name'],
+    rule: 'unsupported.secrets.name',
+    reason: 'a secret is known by its key in the stack file (and in `spin secret set`); remove name:',
+  },
+  ...(['driver', 'driver_opts', 'template_driver'] as const).map((key): Entry => ({
+    at: ['secrets', '*', key],
+    rule: `unsupported.secrets.${key}`,
+    reason:
+      'Spin delivers secrets from its own store or from age-encrypted files in the repository; remove it',
+  })),
+  {
+    at: ['secrets', '*', 'labels'],
+    rule: 'ignored.secrets.labels',
+    reason: 'secrets are delivered as files, not engine objects, so they carry no labels',
+  },
+  {
+    at: ['configs', '*', 'environment'],
+    rule: 'unsupported.configs.environment',
+    reason:
+      "Spin never hands the daemon's environment to a stack; use content: with ${VAR} from the project's env, or file:",
+  },
+  {
+    at: ['configs', '*', 'external'],
+    rule: 'unsupported.configs.external',
+    reason: 'Spin reads configs from the repository at the deployed commit; use file: or content:',
+    when: isTrue,
+  },
+  {
+    at: ['configs', '*', 'name'],
+    rule: 'unsupported.configs.name',
+    reason: 'a config is known by its key in the stack file; remove name:',
+  },
+  {
+    at: ['configs', '*', 'template_driver'],
+    rule: 'unsupported.configs.template_driver',
+    reason: "content: is interpolated with the project's env; remove template_driver:",
+  },
+  {
+    at: ['configs', '*', 'labels'],
+    rule: 'ignored.configs.labels',
+    reason: 'configs are delivered as files, not engine objects, so they carry no labels',
+  },
+
   // Top-level networks and volumes: Spin creates and owns them, named <project>_<key>.
   {
     at: ['networks', '*', 'external'],
@@ -268,7 +305,7 @@ export function findUnsupported(doc: LocatedDocument): Diagnostic[] {
         file: doc.file,
         ...doc.locate(path),
         rule: entry.rule,
-        message: `${subject} ${verdict}: ${entry.reason}`,
+        message: `${subject} ${verdict}: ${typeof entry.reason === 'string' ? entry.reason : entry.reason(path)}`,
         path: formatPath(path),
       });
     }

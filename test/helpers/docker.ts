@@ -177,3 +177,52 @@ export async function hostPort(container: string, containerPort: number): Promis
   if (!port) throw new Error(`container ${container}: port ${containerPort}/tcp is not published`);
   return Number(port);
 }
+
+/** Runs a command in a running container and returns its stdout (demultiplexed) and exit code. */
+export async function execIn(
+  container: string,
+  cmd: string[],
+): Promise<{ stdout: string; exitCode: number }> {
+  const exec = await docker()
+    .getContainer(container)
+    .exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const chunks: Buffer[] = [];
+  const { PassThrough } = await import('node:stream');
+  const stdout = new PassThrough();
+  stdout.on('data', (c: Buffer) => chunks.push(c));
+  docker().modem.demuxStream(stream, stdout, new PassThrough());
+  await new Promise<void>((resolve) => stream.on('end', () => resolve()));
+  const info = await exec.inspect();
+  return { stdout: Buffer.concat(chunks).toString(), exitCode: info.ExitCode ?? -1 };
+}
+
+/** Counts engine events about a project's containers while `during` runs (engine writes show up here). */
+export async function countContainerEvents(project: string, during: () => Promise<void>): Promise<string[]> {
+  const stream = await docker().getEvents({
+    filters: { type: ['container'], label: [`spin.project=${project}`] },
+  });
+  const seen: string[] = [];
+  let buffer = '';
+  stream.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    let newline: number;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      const event = JSON.parse(buffer.slice(0, newline)) as {
+        Action: string;
+        Actor?: { Attributes?: { name?: string } };
+      };
+      buffer = buffer.slice(newline + 1);
+      // exec_* and health_status come from healthchecks and tests, not from Spin writing.
+      if (!event.Action.startsWith('exec_') && !event.Action.startsWith('health_status')) {
+        seen.push(`${event.Action} ${event.Actor?.Attributes?.name ?? ''}`);
+      }
+    }
+  });
+  try {
+    await during();
+  } finally {
+    (stream as unknown as { destroy(): void }).destroy();
+  }
+  return seen;
+}

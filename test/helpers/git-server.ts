@@ -27,6 +27,8 @@ export interface GitServerOptions {
    * recorded in `requests` either way.
    */
   intercept?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean | Promise<boolean>;
+  /** Listen on this port (e.g. to bring a stopped server back at the same URL); default: any free port. */
+  port?: number;
 }
 
 export interface GitServer {
@@ -187,7 +189,7 @@ export async function startGitServer(rootDir: string, options: GitServerOptions 
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
     });
