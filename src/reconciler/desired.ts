@@ -1,6 +1,8 @@
 import type { Diagnostic } from '../stack/diagnostics.js';
+import type { Source } from '../stack/findings.js';
 import type { FileReader } from '../stack/source.js';
 import { loadStack } from '../stack/load.js';
+import type { ServiceSpec, StackModel } from '../stack/model.js';
 import { checkPolicy, type ResolvedPolicy } from '../policy/index.js';
 import { serviceConfigHash } from './hash.js';
 import type { DesiredState } from './plan.js';
@@ -16,11 +18,20 @@ export interface DesiredInput {
 }
 
 export type DesiredResult =
-  { ok: true; desired: DesiredState; warnings: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
+  | {
+      ok: true;
+      desired: DesiredState;
+      warnings: Diagnostic[];
+      /** The stack file and positions in it, to locate problems found after loading (secrets). */
+      source?: Source;
+    }
+  | { ok: false; diagnostics: Diagnostic[] };
 
 /**
- * The gate every commit passes: load (parse, interpolate, schema, normalise), then policy, then
- * hash. The daemon and `spin validate` both call this, so a laptop sees what the daemon sees.
+ * The gate every commit passes: load (parse, interpolate, schema, normalise, repository files),
+ * then policy, then hash. The daemon and `spin validate` both call this, so a laptop sees what
+ * the daemon sees. A pure function of the commit: secret values are not read here (the daemon
+ * adds their digests on every pass, src/secrets/deliver.ts), config digests are.
  */
 export async function loadDesired(
   reader: FileReader,
@@ -41,7 +52,35 @@ export async function loadDesired(
   if (violations.length > 0) return { ok: false, diagnostics: violations };
   const hashes: Record<string, string> = {};
   for (const [name, spec] of Object.entries(loaded.model.services)) {
-    hashes[name] = serviceConfigHash(input.project, spec);
+    hashes[name] = serviceConfigHash(input.project, spec, materialExtras(loaded.model, spec));
   }
-  return { ok: true, desired: { model: loaded.model, commit, hashes }, warnings: loaded.diagnostics };
+  return {
+    ok: true,
+    desired: { model: loaded.model, commit, hashes },
+    warnings: loaded.diagnostics,
+    source: { file: loaded.document.file, locate: loaded.document.locate },
+  };
+}
+
+/**
+ * The config hash's `extra` for a service: `config:<name>` -> sha256 of the config's content and,
+ * when known, `secret:<name>` -> the keyed digest of the secret's value (never the value). So a
+ * changed config file or a rotated secret recreates exactly the services that use it. Empty for
+ * a service that uses neither, which keeps its hash what it always was.
+ */
+export function materialExtras(
+  model: StackModel,
+  spec: ServiceSpec,
+  secretDigests?: ReadonlyMap<string, string>,
+): Record<string, string> {
+  const extra: Record<string, string> = {};
+  for (const mount of spec.configs ?? []) {
+    const digest = model.configs?.[mount.source]?.digest;
+    if (digest !== undefined) extra[`config:${mount.source}`] = digest;
+  }
+  for (const mount of spec.secrets ?? []) {
+    const digest = secretDigests?.get(mount.source);
+    if (digest !== undefined) extra[`secret:${mount.source}`] = digest;
+  }
+  return extra;
 }
