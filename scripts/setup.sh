@@ -44,46 +44,7 @@ if [ -x /usr/bin/docker ]; then DOCKER=/usr/bin/docker; else DOCKER=docker; fi
 command -v "$DOCKER" >/dev/null 2>&1 || die "docker client not found after install"
 
 # --- 2. docker engine ------------------------------------------------------------------------
-wait_for_docker() { # wait_for_docker SECONDS PID -> 0 when answering, 1 on timeout or dockerd exit
-  local deadline=$((SECONDS + $1)) pid="$2"
-  while [ "$SECONDS" -lt "$deadline" ]; do
-    if $SUDO "$DOCKER" info >/dev/null 2>&1; then return 0; fi
-    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then return 1; fi
-    sleep 1
-  done
-  return 1
-}
-
-if $SUDO "$DOCKER" info >/dev/null 2>&1; then
-  log "docker engine answering"
-else
-  command -v dockerd >/dev/null 2>&1 || die "dockerd not found (package docker.io)"
-  DOCKERD_LOG="${SPIN_DOCKERD_LOG:-/var/log/spin-dockerd.log}"
-  if ! { : >>"$DOCKERD_LOG"; } 2>/dev/null; then DOCKERD_LOG=/tmp/spin-dockerd.log; fi
-  started=0
-  # A plain start first; if dockerd dies (e.g. overlayfs unsupported inside a container), retry with vfs.
-  for extra in "${SPIN_DOCKERD_ARGS:-}" "--storage-driver=vfs"; do
-    if pgrep -x dockerd >/dev/null 2>&1; then
-      log "dockerd already running but not answering yet; waiting"
-      pid="$(pgrep -xo dockerd || true)"
-    else
-      log "starting dockerd${extra:+ $extra} (log: $DOCKERD_LOG)"
-      # setsid+nohup: dockerd outlives this script (the demo and later test runs reuse it).
-      # shellcheck disable=SC2086
-      $SUDO setsid nohup dockerd $extra >>"$DOCKERD_LOG" 2>&1 </dev/null &
-      pid=$!
-    fi
-    if wait_for_docker 60 "$pid"; then
-      started=1
-      break
-    fi
-    log "dockerd did not answer; last log lines:"
-    tail -n 15 "$DOCKERD_LOG" >&2 || true
-    if pgrep -x dockerd >/dev/null 2>&1; then break; fi # still running but stuck: do not start a second one
-  done
-  [ "$started" = 1 ] || die "Docker engine not reachable: dockerd did not answer within 60 s or exited (see $DOCKERD_LOG)"
-  log "docker engine answering"
-fi
+bash "$ROOT/scripts/start-dockerd.sh"
 
 # --- 3. node dependencies and build ----------------------------------------------------------
 stamp=node_modules/.package-lock.json

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerConfig } from './commands/config.js';
 import { registerDaemon } from './commands/daemon.js';
 import { registerPlan } from './commands/plan.js';
+import { registerSecret } from './commands/secret.js';
 import { registerStatus } from './commands/status.js';
 import { registerSync } from './commands/sync.js';
 import { registerValidate } from './commands/validate.js';
@@ -22,6 +23,7 @@ export async function main(argv: string[]): Promise<number> {
     registerPlan,
     registerStatus,
     registerSync,
+    registerSecret,
   ]) {
     register(program);
   }

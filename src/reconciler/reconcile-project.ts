@@ -4,6 +4,7 @@ import { SourceError, type GitSource } from '../git/index.js';
 import { formatDiagnostic } from '../stack/diagnostics.js';
 import type { StackModel } from '../stack/model.js';
 import type { LastError, ProjectStatus } from '../status/project-status.js';
+import { deliverSecrets } from '../secrets/deliver.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { ApplyError, RolloutError, applyPlan, describeAction } from './apply.js';
@@ -96,7 +97,8 @@ class Pass {
       );
     }
 
-    const gated = await this.desiredAt(head);
+    // Secrets and configs are read, and their files written, on every pass (outside the cache).
+    const gated = await deliverSecrets(ctx, head, await this.desiredAt(head));
     if (!gated.ok) {
       ctx.log.error(
         { project: ctx.project.name, commit: head, errors: gated.diagnostics.map(formatDiagnostic) },
@@ -272,7 +274,7 @@ class Pass {
   private async rollbackTarget(head: string): Promise<DesiredState | undefined> {
     const commit = this.previous?.lastHealthyCommit;
     if (!commit || commit === head) return undefined;
-    const result = await this.desiredAt(commit);
+    const result = await deliverSecrets(this.ctx, commit, await this.desiredAt(commit));
     return result.ok ? result.desired : undefined;
   }
 

@@ -86,7 +86,15 @@ export async function deliverSecrets(
       for (const m of list) {
         const content = kind === 'secrets' ? values.values.get(m.source) : contents.get(m.source);
         if (content === undefined) continue; // unreachable: reading reported every missing one
-        const file = { service: spec.name, kind, target: m.target, content, uid: m.uid, gid: m.gid, mode: m.mode };
+        const file = {
+          service: spec.name,
+          kind,
+          target: m.target,
+          content,
+          uid: m.uid,
+          gid: m.gid,
+          mode: m.mode,
+        };
         files.push(file);
         mounts.push({
           type: 'bind',
@@ -221,7 +229,11 @@ async function readSecrets(
       const value = await store.get(project, secret.name);
       if (value === undefined) {
         // Removed between the two reads: refuse this pass, the next one says why.
-        problem(['secrets', secret.name], 'secrets.missing', `secret '${secret.name}' was just removed from the store`);
+        problem(
+          ['secrets', secret.name],
+          'secrets.missing',
+          `secret '${secret.name}' was just removed from the store`,
+        );
         ok = false;
       } else values.set(secret.name, value);
     } catch (err) {

@@ -1,5 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, chown, lstat, mkdir, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  statfs,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
 import type { FileKind } from '../stack/secrets.js';
 import { SECRETS_DIR } from '../stack/secrets.js';
@@ -31,8 +42,17 @@ export function projectRuntimeDir(runtimeDir: string, project: string): string {
 }
 
 /** The host path of one file. */
-export function runtimeFilePath(runtimeDir: string, project: string, file: Omit<RuntimeFile, 'content' | 'uid' | 'gid' | 'mode'>): string {
-  return path.join(projectRuntimeDir(runtimeDir, project), component(file.service), file.kind, fileName(file.kind, file.target));
+export function runtimeFilePath(
+  runtimeDir: string,
+  project: string,
+  file: Omit<RuntimeFile, 'content' | 'uid' | 'gid' | 'mode'>,
+): string {
+  return path.join(
+    projectRuntimeDir(runtimeDir, project),
+    component(file.service),
+    file.kind,
+    fileName(file.kind, file.target),
+  );
 }
 
 function fileName(kind: FileKind, target: string): string {

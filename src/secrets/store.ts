@@ -99,7 +99,11 @@ export async function loadStoreKey(options: KeyOptions, create = true): Promise<
         'key',
       );
     }
-    return { key: decodeKey(bytes, `the key file ${options.keyFile}`), origin: options.keyFile, created: false };
+    return {
+      key: decodeKey(bytes, `the key file ${options.keyFile}`),
+      origin: options.keyFile,
+      created: false,
+    };
   }
   const variable = options.keyEnv ?? 'SPIN_SECRET_KEY';
   const fromEnv = (options.env ?? process.env)[variable];
@@ -222,7 +226,11 @@ export class SecretStore {
       throw new SecretStoreError(`the value is ${value.length} bytes; at most ${MAX_SECRET_BYTES}`, 'format');
     }
     const updatedAt = new Date().toISOString();
-    const sealed = { ...this.seal(project, name, value), updatedAt, digest: this.digest(project, name, value) };
+    const sealed = {
+      ...this.seal(project, name, value),
+      updatedAt,
+      digest: this.digest(project, name, value),
+    };
     await this.update(project, (file) => {
       Object.defineProperty(file.secrets, name, {
         value: sealed,
@@ -255,7 +263,9 @@ export class SecretStore {
 
   private seal(project: string, name: string, value: Uint8Array): Omit<StoredSecret, 'updatedAt' | 'digest'> {
     const nonce = randomBytes(NONCE_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.requireKey().encKey, nonce, { authTagLength: TAG_BYTES });
+    const cipher = createCipheriv('aes-256-gcm', this.requireKey().encKey, nonce, {
+      authTagLength: TAG_BYTES,
+    });
     cipher.setAAD(aad(project, name));
     const ciphertext = Buffer.concat([cipher.update(value), cipher.final()]);
     return {
@@ -269,7 +279,10 @@ export class SecretStore {
     const nonce = Buffer.from(entry.nonce, 'base64');
     const tag = Buffer.from(entry.tag, 'base64');
     if (nonce.length !== NONCE_BYTES || tag.length !== TAG_BYTES) {
-      throw new SecretStoreError(`secret '${name}' of project ${project} is malformed in the store`, 'format');
+      throw new SecretStoreError(
+        `secret '${name}' of project ${project} is malformed in the store`,
+        'format',
+      );
     }
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.requireKey().encKey, nonce, {
@@ -287,7 +300,8 @@ export class SecretStore {
   }
 
   private requireKey(): { encKey: Buffer; macKey: Buffer } {
-    if (!this.encKey || !this.macKey) throw new SecretStoreError('the secret store was opened without a key', 'key');
+    if (!this.encKey || !this.macKey)
+      throw new SecretStoreError('the secret store was opened without a key', 'key');
     return { encKey: this.encKey, macKey: this.macKey };
   }
 
@@ -367,7 +381,8 @@ function checkName(name: string): void {
 }
 
 function checkProject(project: string): void {
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(project)) throw new SecretStoreError(`invalid project name '${project}'`, 'name');
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(project))
+    throw new SecretStoreError(`invalid project name '${project}'`, 'name');
 }
 
 async function ensureDir(dir: string): Promise<void> {

@@ -90,7 +90,7 @@ export async function projectFixture(
     async cleanup() {
       await fixture.daemon?.stop().catch(() => {});
       await removeProject(project);
-      await server.stop();
+      await fixture.server.stop().catch(() => {});
       await removeTempDir(tmp);
     },
   };

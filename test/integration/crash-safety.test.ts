@@ -62,11 +62,17 @@ describe('crash safety', () => {
       const left = await listProjectContainers(f.project);
       const interrupted =
         left.length !== SERVICES ||
-        left.some((c) => c.name.endsWith('-next') || c.state !== 'running' || c.labels['spin.commit'] !== head);
+        left.some(
+          (c) => c.name.endsWith('-next') || c.state !== 'running' || c.labels['spin.commit'] !== head,
+        );
       if (interrupted) halfDone++;
       // Restart on whatever the kill left behind.
       const restarted = await f.startDaemon();
-      await f.waitStatus((s) => s.appliedCommit === head && s.sync === 'Synced', `round ${round} converged`, 60_000);
+      await f.waitStatus(
+        (s) => s.appliedCommit === head && s.sync === 'Synced',
+        `round ${round} converged`,
+        60_000,
+      );
       await restarted.kill();
       await expectExactlyConverged(head);
     }

@@ -28,7 +28,7 @@ const EXPECTED: Record<string, string> = {
   'nextcloud-redis-mariadb/compose.yaml': 'ok',
   'nginx-aspnet-mysql/compose.yaml': 'unsupported.build',
   'nginx-flask-mongo/compose.yaml': 'unsupported.build',
-  'nginx-flask-mysql/compose.yaml': 'unsupported.secrets',
+  'nginx-flask-mysql/compose.yaml': 'unsupported.build',
   'nginx-golang-mysql/compose.yaml': 'unsupported.build',
   'nginx-golang-postgres/compose.yaml': 'unsupported.build',
   'nginx-golang/compose.yaml': 'unsupported.build',

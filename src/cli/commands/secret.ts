@@ -1,0 +1,154 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import type { SpinConfig } from '../../config/types.js';
+import { loadStoreKey, SecretStore, SecretStoreError } from '../../secrets/store.js';
+import { withExit } from '../action.js';
+import { requireConfig } from '../load-config.js';
+import { CliError, EXIT, printJson, table } from '../output.js';
+
+/**
+ * `spin secret set|ls|rm`: the values a stack's `secrets:` name, kept encrypted under the daemon's
+ * stateDir (docs/secrets.md). Values are never printed; `ls` shows names and update times only.
+ */
+export function registerSecret(program: Command): void {
+  const secret = program
+    .command('secret')
+    .description("manage the values of a project's secrets in Spin's secret store (never printed)");
+
+  secret
+    .command('set')
+    .description(
+      'set a secret from --from-file, from stdin (exact bytes), or typed at a terminal (hidden, one line)',
+    )
+    .argument('<project>', 'project name from the config')
+    .argument('<name>', 'secret name, as under secrets: in the stack file')
+    .requiredOption('--config <file>', 'daemon config file')
+    .option('--from-file <file>', 'read the value from this file (exact bytes)')
+    .action(
+      withExit(async (project: string, name: string, options: { config: string; fromFile?: string }) => {
+        const config = await projectConfig(options.config, project);
+        const value = options.fromFile ? await readValueFile(options.fromFile) : await readStdin(name);
+        if (value.length === 0) throw new CliError('the value is empty; nothing was stored');
+        const settings = config.secrets;
+        const key = await storeCall(() =>
+          loadStoreKey({
+            stateDir: config.stateDir,
+            keyFile: settings.keyFile,
+            keyEnv: settings.keyEnv,
+            keyEnvExplicit: settings.keyEnvExplicit,
+          }),
+        );
+        if (key.created) {
+          process.stderr.write(
+            `spin: created a new secret store key at ${key.origin} (mode 0600); back it up: without it the stored secrets cannot be read\n`,
+          );
+        }
+        const store = new SecretStore(config.stateDir, key.key);
+        const entry = await storeCall(() => store.set(project, name, value));
+        value.fill(0);
+        console.log(
+          `secret ${name} of project ${project} set at ${entry.updatedAt}; the daemon delivers it at its next pass (spin sync ${project} to do it now)`,
+        );
+        return EXIT.ok;
+      }),
+    );
+
+  secret
+    .command('ls')
+    .description("list a project's secrets: names and update times, never values")
+    .argument('<project>', 'project name from the config')
+    .requiredOption('--config <file>', 'daemon config file')
+    .option('--json', 'print JSON: [{name, updatedAt}]')
+    .action(
+      withExit(async (project: string, options: { config: string; json?: boolean }) => {
+        const config = await projectConfig(options.config, project);
+        const entries = await storeCall(() => new SecretStore(config.stateDir).list(project));
+        if (options.json) printJson(entries);
+        else if (entries.length === 0) console.log(`project ${project} has no secrets in the store`);
+        else
+          console.log(
+            table(
+              ['NAME', 'UPDATED'],
+              entries.map((e) => [e.name, e.updatedAt]),
+            ),
+          );
+        return EXIT.ok;
+      }),
+    );
+
+  secret
+    .command('rm')
+    .description("remove a secret's value from the store (a stack that uses it is then refused)")
+    .argument('<project>', 'project name from the config')
+    .argument('<name>', 'secret name')
+    .requiredOption('--config <file>', 'daemon config file')
+    .action(
+      withExit(async (project: string, name: string, options: { config: string }) => {
+        const config = await projectConfig(options.config, project);
+        const removed = await storeCall(() => new SecretStore(config.stateDir).remove(project, name));
+        if (!removed) {
+          console.error(`spin: project ${project} has no secret ${name}`);
+          return EXIT.invalid;
+        }
+        console.log(`secret ${name} of project ${project} removed`);
+        return EXIT.ok;
+      }),
+    );
+}
+
+async function projectConfig(file: string, project: string): Promise<SpinConfig> {
+  const config = await requireConfig(file);
+  if (!config.projects.some((p) => p.name === project)) {
+    throw new CliError(`unknown project '${project}' (not in ${file})`);
+  }
+  return config;
+}
+
+async function storeCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof SecretStoreError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+async function readValueFile(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}
+
+/**
+ * From a pipe or a redirected file: every byte, unchanged (use printf '%s' to leave out a final
+ * newline). From a terminal: one line typed without echo; the Enter that ends it is not kept.
+ */
+async function readStdin(name: string): Promise<Buffer> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+    return Buffer.concat(chunks);
+  }
+  process.stderr.write(`value of ${name} (not shown): `);
+  stdin.setRawMode(true);
+  stdin.resume();
+  try {
+    const bytes: number[] = [];
+    for await (const chunk of stdin) {
+      for (const byte of chunk as Buffer) {
+        if (byte === 0x03) throw new CliError('cancelled; nothing was stored');
+        if (byte === 0x0d || byte === 0x0a || byte === 0x04) return Buffer.from(bytes);
+        if (byte === 0x7f || byte === 0x08) bytes.pop();
+        else bytes.push(byte);
+      }
+    }
+    return Buffer.from(bytes);
+  } finally {
+    stdin.setRawMode(false);
+    stdin.pause();
+    process.stderr.write('\n');
+  }
+}
