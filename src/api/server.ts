@@ -1,64 +1,56 @@
 import http from 'node:http';
-import type { Daemon } from '../daemon/daemon.js';
 import type { Logger } from '../util/logger.js';
 import { errorMessage } from '../util/errors.js';
+import { checkAuth, type ApiTokens } from './auth.js';
+import { errorReply, parseListen, send } from './http.js';
+import { buildRoutes, type ApiDeps } from './routes.js';
 
-/**
- * The daemon's HTTP API (JSON). Routes are a small table so later endpoints (history, webhooks,
- * dashboard) slot in without a framework.
- */
+export { parseListen } from './http.js';
+
 export interface ApiServer {
   url: string;
   close(): Promise<void>;
 }
 
-type Handler = (req: http.IncomingMessage, params: string[]) => Promise<[number, unknown]>;
-
-export async function startApiServer(daemon: Daemon, listen: string, log: Logger): Promise<ApiServer> {
-  const routes: [string, RegExp, Handler][] = [
-    ['GET', /^\/healthz$/, async () => [200, { status: 'ok' }]],
-    ['GET', /^\/api\/v1\/projects$/, async () => [200, { projects: daemon.allStatuses() }]],
-    [
-      'GET',
-      /^\/api\/v1\/projects\/([a-z0-9-]+)$/,
-      async (_req, [name]) => {
-        const status = daemon.status(name as string);
-        return status ? [200, status] : [404, { error: `unknown project '${name}'` }];
-      },
-    ],
-    [
-      'POST',
-      /^\/api\/v1\/projects\/([a-z0-9-]+)\/sync$/,
-      async (_req, [name]) => {
-        if (!daemon.status(name as string)) return [404, { error: `unknown project '${name}'` }];
-        const outcome = await daemon.syncNow(name as string);
-        return [200, { status: outcome.status, actions: outcome.actions.length }];
-      },
-    ],
-  ];
-
+/** Serves the route table: auth first (per route), then the handler; errors become JSON bodies. */
+export async function startApiServer(
+  deps: ApiDeps,
+  options: { listen: string; tokens: ApiTokens; log: Logger },
+): Promise<ApiServer> {
+  const { log, tokens } = options;
+  const routes = buildRoutes(deps);
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const route = routes.find(([method, pattern]) => method === req.method && pattern.test(url.pathname));
-    const send = (code: number, body: unknown) => {
-      res.writeHead(code, { 'content-type': 'application/json; charset=utf-8' });
-      res.end(JSON.stringify(body));
-    };
+    const matching = routes.filter((r) => r.pattern.test(url.pathname));
+    const route = matching.find((r) => r.method === req.method);
     if (!route) {
-      const known = routes.some(([, pattern]) => pattern.test(url.pathname));
-      send(known ? 405 : 404, { error: known ? 'method not allowed' : 'not found' });
+      send(
+        res,
+        matching.length
+          ? errorReply(405, 'method not allowed', { allow: matching.map((r) => r.method).join(', ') })
+          : errorReply(404, 'not found'),
+      );
       return;
     }
-    const params = (route[1].exec(url.pathname) ?? []).slice(1);
-    route[2](req, params).then(
-      ([code, body]) => send(code, body),
-      (err) => {
+    if (route.access !== 'open') {
+      const auth = checkAuth(req.headers, route.access, tokens, {
+        challenge: route.browser ? 'Basic' : 'Bearer',
+      });
+      if (!auth.ok) {
+        send(res, errorReply(auth.status, auth.error, auth.headers));
+        return;
+      }
+    }
+    const params = (route.pattern.exec(url.pathname) ?? []).slice(1);
+    route.handle(req, params, url).then(
+      (reply) => send(res, reply),
+      (err: unknown) => {
         log.error({ err: errorMessage(err), path: url.pathname }, 'api error');
-        send(500, { error: errorMessage(err) });
+        send(res, errorReply(500, errorMessage(err)));
       },
     );
   });
-  const { host, port } = parseListen(listen);
+  const { host, port } = parseListen(options.listen);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -69,11 +61,10 @@ export async function startApiServer(daemon: Daemon, listen: string, log: Logger
   log.info({ url }, 'api listening');
   return {
     url,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
-}
-
-export function parseListen(listen: string): { host: string; port: number } {
-  const at = listen.lastIndexOf(':');
-  return { host: listen.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(listen.slice(at + 1)) };
 }

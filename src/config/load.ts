@@ -7,6 +7,7 @@ import type { Diagnostic } from '../stack/diagnostics.js';
 import { parseDurationMs } from '../util/duration.js';
 import { readSchema } from '../util/schemas.js';
 import { resolvePolicy } from '../policy/index.js';
+import { readReferencedFiles } from './referenced-files.js';
 import type { ProjectConfig, RepoLocation, SecretsSettings, SpinConfig } from './types.js';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -22,7 +23,8 @@ export async function loadConfigFile(file: string): Promise<ConfigResult> {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(err);
     return { ok: false, diagnostics: [diag(file, 0, 0, 'config.read', `cannot read config: ${reason}`, '')] };
   }
-  return parseConfig(file, text);
+  const parsed = parseConfig(file, text);
+  return parsed.ok ? readReferencedFiles(parsed.config) : parsed;
 }
 
 /** Pure: config text -> validated, defaulted config with absolute paths (relative to the file). */
@@ -81,6 +83,14 @@ export function parseConfig(file: string, text: string): ConfigResult {
       webhookSecretFile: p.webhookSecretFile ? path.resolve(baseDir, p.webhookSecretFile) : undefined,
       suspended: p.suspended ?? false,
       secrets,
+      status: p.status as ProjectConfig['status'],
+      trust: p.trust
+        ? {
+            keys: p.trust.keys ?? [],
+            keyFiles: (p.trust.keyFiles ?? []).map((f) => path.resolve(baseDir, f)),
+          }
+        : undefined,
+      previews: { branches: p.previews?.branches ?? true, refs: p.previews?.refs ?? [] },
     });
   });
   if (diagnostics.length > 0) return { ok: false, diagnostics };
@@ -93,7 +103,18 @@ export function parseConfig(file: string, text: string): ConfigResult {
       concurrency: raw.concurrency ?? 4,
       passTimeoutMs: parseDurationMs(raw.passTimeout ?? '5m') ?? 300_000,
       resyncSchedule: raw.resyncSchedule ?? '* * * * *',
-      api: { listen: raw.api?.listen ?? '127.0.0.1:7070', publicUrl: raw.api?.publicUrl },
+      api: {
+        listen: raw.api?.listen ?? '127.0.0.1:7070',
+        publicUrl: raw.api?.publicUrl,
+        readToken: raw.api?.readToken,
+        writeToken: raw.api?.writeToken,
+        readTokenFile: raw.api?.readTokenFile && path.resolve(baseDir, raw.api.readTokenFile),
+        writeTokenFile: raw.api?.writeTokenFile && path.resolve(baseDir, raw.api.writeTokenFile),
+      },
+      history: {
+        maxPassesPerProject: raw.history?.maxPassesPerProject ?? 500,
+        maxEventsPerProject: raw.history?.maxEventsPerProject ?? 1000,
+      },
       docker: { host: raw.docker?.host },
       projects,
       policies,
@@ -165,7 +186,15 @@ interface RawConfig {
   concurrency?: number;
   passTimeout?: string | number;
   resyncSchedule?: string;
-  api?: { listen?: string; publicUrl?: string };
+  api?: {
+    listen?: string;
+    publicUrl?: string;
+    readToken?: string;
+    writeToken?: string;
+    readTokenFile?: string;
+    writeTokenFile?: string;
+  };
+  history?: { maxPassesPerProject?: number; maxEventsPerProject?: number };
   docker?: { host?: string };
   projects?: Array<{
     name: string;
@@ -178,6 +207,9 @@ interface RawConfig {
     webhookSecret?: string;
     webhookSecretFile?: string;
     suspended?: boolean;
+    status?: Record<string, unknown>;
+    trust?: { keys?: string[]; keyFiles?: string[] };
+    previews?: { branches?: boolean; refs?: string[] };
   }>;
   policies?: Record<string, unknown>;
   secrets?: { keyFile?: string; keyEnv?: string; ageIdentityFile?: string; runtimeDir?: string };

@@ -1,3 +1,4 @@
+import type { StatusConfig } from '../forge/index.js';
 import type { ResolvedPolicy } from '../policy/index.js';
 
 export type RepoLocation = { kind: 'http'; url: string } | { kind: 'local'; path: string };
@@ -16,6 +17,12 @@ export interface ProjectConfig {
   webhookSecret?: string;
   webhookSecretFile?: string;
   suspended: boolean;
+  /** Where commit statuses go (default: git notes on the project's own repository). */
+  status?: StatusConfig;
+  /** When set, the deploy-branch head must be signed by one of these OpenPGP keys. */
+  trust?: { keys: string[]; keyFiles: string[] };
+  /** Which other refs get a `spin/<project>/validate` preview status. */
+  previews: { branches: boolean; refs: string[] };
   /** The daemon's top-level `secrets:` settings (the same object for every project). */
   secrets?: SecretsSettings;
 }
@@ -44,7 +51,15 @@ export interface SpinConfig {
   passTimeoutMs: number;
   /** Cron expression for the full resync that backs up the engine's event stream. */
   resyncSchedule: string;
-  api: { listen: string; publicUrl?: string };
+  api: {
+    listen: string;
+    publicUrl?: string;
+    readToken?: string;
+    writeToken?: string;
+    readTokenFile?: string;
+    writeTokenFile?: string;
+  };
+  history: { maxPassesPerProject: number; maxEventsPerProject: number };
   docker: { host?: string };
   projects: ProjectConfig[];
   policies: Record<string, unknown>;

@@ -9,6 +9,10 @@ import type { Logger } from '../util/logger.js';
 import { Semaphore } from './semaphore.js';
 import { schedule, type ScheduledTask } from 'node-cron';
 import type { EngineEvent } from '../drivers/driver.js';
+import type { GitSource } from '../git/index.js';
+import type { ActualContainer } from '../reconciler/state.js';
+import type { Action } from '../reconciler/plan.js';
+import { previewPlan, type PlanPreview } from '../reconciler/preview.js';
 
 interface ProjectRuntime {
   ctx: ProjectContext;
@@ -19,6 +23,17 @@ interface ProjectRuntime {
   waiters: ((outcome: PassOutcome) => void)[];
   /** Waiters that the running pass will answer (those who asked before it started). */
   answering: ((outcome: PassOutcome) => void)[];
+  /** No passes while set (config `suspended`, or `spin suspend`); persisted in the status. */
+  suspended: boolean;
+  containers: ActualContainer[];
+  /** Actions of the last pass that did something, for the dashboard. */
+  lastActions?: { at: string; actions: Action[] };
+}
+
+/** Side channels of a pass that are not the daemon's business: commit statuses, metrics. */
+export interface DaemonHooks {
+  onDeployStart?(project: ProjectConfig, commit: string, actions: Action[]): void;
+  onGitPoll?(project: string, durationMs: number, ok: boolean): void;
 }
 
 const ENGINE_RETRY_MS = 5_000;
@@ -59,9 +74,10 @@ export class Daemon {
   private readonly passListeners: ((name: string, outcome: PassOutcome) => void | Promise<void>)[] = [];
 
   constructor(
-    private readonly config: SpinConfig,
+    private config: SpinConfig,
     private readonly driver: Driver,
     private readonly log: Logger,
+    private readonly hooks: DaemonHooks = {},
   ) {
     this.store = new StatusStore(config.stateDir);
     this.limiter = new Semaphore(config.concurrency);
@@ -110,6 +126,110 @@ export class Daemon {
     return [...this.projects.keys()].sort();
   }
 
+  /** The last persisted or computed status, even before the first pass of this run. */
+  persistedStatus(name: string): ProjectStatus | undefined {
+    return this.statuses.get(name);
+  }
+
+  project(name: string): { config: ProjectConfig; source: GitSource } | undefined {
+    const runtime = this.projects.get(name);
+    return runtime && { config: runtime.ctx.project, source: runtime.ctx.source };
+  }
+
+  /** The actions of the last pass that had any. */
+  lastActions(name: string): { at: string; actions: Action[] } | undefined {
+    return this.projects.get(name)?.lastActions;
+  }
+
+  /** The project's containers as listed by its last pass. */
+  containers(name: string): ActualContainer[] {
+    return this.projects.get(name)?.containers ?? [];
+  }
+
+  currentConfig(): SpinConfig {
+    return this.config;
+  }
+
+  /** What a pass would do now for the head (or `commit`), changing nothing. */
+  planNow(name: string, commit?: string): Promise<PlanPreview> {
+    const runtime = this.projects.get(name);
+    if (!runtime) return Promise.reject(new Error(`unknown project '${name}'`));
+    return previewPlan({
+      project: runtime.ctx.project,
+      source: runtime.ctx.source,
+      driver: this.driver,
+      commit,
+    });
+  }
+
+  /** Suspend or resume reconciling; what runs is left alone either way. */
+  async setSuspended(name: string, suspended: boolean): Promise<ProjectStatus> {
+    const runtime = this.projects.get(name);
+    if (!runtime) throw new Error(`unknown project '${name}'`);
+    runtime.suspended = suspended;
+    clearTimeout(runtime.timer);
+    const status = { ...(this.statuses.get(name) ?? unknownStatus(name)), suspended };
+    this.statuses.set(name, status);
+    await this.store.write(status);
+    this.log.info({ project: name, suspended }, suspended ? 'project suspended' : 'project resumed');
+    if (!suspended) this.markDue(name);
+    return status;
+  }
+
+  /**
+   * Operator rollback: run `commit` instead of the branch head until the branch moves on.
+   * Resolves with the pass that applied it.
+   */
+  async pin(name: string, commit: string): Promise<PassOutcome> {
+    const status = this.statuses.get(name) ?? unknownStatus(name);
+    const head = status.desiredCommit;
+    if (!head) throw new Error(`project '${name}' has no known branch head yet`);
+    this.statuses.set(name, { ...status, pinned: { commit, head, at: new Date().toISOString() } });
+    return this.syncNow(name);
+  }
+
+  /**
+   * Applies a changed config without a restart: projects added, removed or changed take effect
+   * at once. Removing a project stops reconciling it but leaves its containers running.
+   */
+  async reload(next: SpinConfig): Promise<{ added: string[]; removed: string[]; changed: string[] }> {
+    const before = new Map(this.config.projects.map((p) => [p.name, JSON.stringify(p)]));
+    const after = new Map(next.projects.map((p) => [p.name, p]));
+    const added: string[] = [];
+    const removed: string[] = [];
+    const changed: string[] = [];
+    this.config = {
+      ...next,
+      api: this.config.api,
+      concurrency: this.config.concurrency,
+      stateDir: this.config.stateDir,
+    };
+    for (const name of before.keys()) {
+      if (!after.has(name)) {
+        removed.push(name);
+        await this.removeRuntime(name);
+      }
+    }
+    for (const [name, project] of after) {
+      if (!before.has(name)) added.push(name);
+      else if (before.get(name) !== JSON.stringify(project)) changed.push(name);
+      else continue;
+      await this.removeRuntime(name);
+      await this.addProject(project);
+    }
+    this.log.info({ added, removed, changed }, 'config reloaded');
+    return { added, removed, changed };
+  }
+
+  private async removeRuntime(name: string): Promise<void> {
+    const runtime = this.projects.get(name);
+    if (!runtime) return;
+    clearTimeout(runtime.timer);
+    await runtime.closeWatch?.();
+    this.projects.delete(name);
+    this.due.delete(name);
+  }
+
   onPass(listener: (name: string, outcome: PassOutcome) => void | Promise<void>): void {
     this.passListeners.push(listener);
   }
@@ -129,7 +249,9 @@ export class Daemon {
   }
 
   private async addProject(project: ProjectConfig): Promise<void> {
-    const source = createGitSource(project, this.config.stateDir);
+    const source = timedSource(createGitSource(project, this.config.stateDir), (ms, ok) =>
+      this.hooks.onGitPoll?.(project.name, ms, ok),
+    );
     const runtime: ProjectRuntime = {
       ctx: {
         project,
@@ -138,19 +260,24 @@ export class Daemon {
         stateDir: this.config.stateDir,
         log: this.log.child({ project: project.name }),
         desiredCache: new Map(),
+        trustCache: new Map(),
+        onDeployStart: (commit, actions) => this.hooks.onDeployStart?.(project, commit, actions),
       },
       running: false,
       waiters: [],
       answering: [],
+      suspended: false,
+      containers: [],
     };
     this.projects.set(project.name, runtime);
-    const previous = await this.store.read(project.name);
+    const previous = this.statuses.get(project.name) ?? (await this.store.read(project.name));
     if (previous) this.statuses.set(project.name, previous);
+    runtime.suspended = project.suspended || previous?.suspended === true;
     runtime.closeWatch = await source.watch(() => {
       this.log.debug({ project: project.name }, 'repository changed');
       this.markDue(project.name);
     });
-    if (project.suspended) {
+    if (runtime.suspended) {
       this.statuses.set(project.name, { ...(previous ?? unknownStatus(project.name)), suspended: true });
       return;
     }
@@ -180,11 +307,15 @@ export class Daemon {
 
   private markAllDue(why: string): void {
     this.log.debug({ why }, 'all projects due');
-    for (const [name, runtime] of this.projects) if (!runtime.ctx.project.suspended) this.markDue(name);
+    for (const [name, runtime] of this.projects) if (!runtime.suspended) this.markDue(name);
   }
 
   private markDue(name: string): void {
     if (this.stopping) return;
+    const runtime = this.projects.get(name);
+    if (!runtime) return;
+    // A suspended project only runs when someone waits for it (spin sync).
+    if (runtime.suspended && runtime.waiters.length === 0) return;
     this.due.add(name);
     if (this.roundScheduled) return;
     this.roundScheduled = true;
@@ -267,12 +398,21 @@ export class Daemon {
       requeueAfterMs,
       driftRepairs: 0,
       rolledBack: false,
+      containers: this.projects.get(name)?.containers ?? [],
     };
   }
 
   private async finishPass(name: string, outcome: PassOutcome, stillRunning = false): Promise<void> {
     const runtime = this.projects.get(name);
     if (!runtime) return;
+    if (runtime.suspended) outcome.status.suspended = true;
+    runtime.containers = outcome.containers;
+    if (outcome.actions.length > 0) {
+      runtime.lastActions = {
+        at: outcome.status.lastReconcile ?? new Date().toISOString(),
+        actions: outcome.actions,
+      };
+    }
     this.statuses.set(name, outcome.status);
     try {
       await this.store.write(outcome.status);
@@ -289,7 +429,7 @@ export class Daemon {
     runtime.running = stillRunning;
     for (const resolve of runtime.answering.splice(0)) resolve(outcome);
     if (this.stopping) return;
-    if (!runtime.ctx.project.suspended) {
+    if (!runtime.suspended) {
       runtime.timer = setTimeout(() => this.markDue(name), outcome.requeueAfterMs);
       runtime.timer.unref();
     }
@@ -308,4 +448,20 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | unde
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The same source, with each head lookup (the poll) timed for metrics. */
+function timedSource(source: GitSource, observe: (ms: number, ok: boolean) => void): GitSource {
+  const resolveHead = async () => {
+    const started = Date.now();
+    try {
+      const head = await source.resolveHead();
+      observe(Date.now() - started, true);
+      return head;
+    } catch (err) {
+      observe(Date.now() - started, false);
+      throw err;
+    }
+  };
+  return Object.assign(Object.create(source) as GitSource, { resolveHead });
 }

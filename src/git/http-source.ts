@@ -24,8 +24,25 @@ export interface HttpGitSourceOptions {
 export class HttpGitSource implements GitSource {
   private readonly cache = {};
   private initialised = false;
+  private refs: { ref: string; oid: string }[] = [];
 
   constructor(private readonly options: HttpGitSourceOptions) {}
+
+  get gitdir(): string {
+    return this.options.cacheDir;
+  }
+
+  async listRefs(): Promise<{ ref: string; oid: string }[]> {
+    return this.refs;
+  }
+
+  async ensureCommit(ref: string, oid: string): Promise<void> {
+    if (await this.hasCommit(oid)) return;
+    await this.fetch(ref);
+    if (!(await this.hasCommit(oid))) {
+      throw new SourceError('fetch-failed', `fetched ${ref} but commit ${oid.slice(0, 12)} is missing`);
+    }
+  }
 
   async resolveHead(): Promise<string> {
     const { url, branch } = this.options;
@@ -34,6 +51,7 @@ export class HttpGitSource implements GitSource {
       this.options.onRequest?.('advertise');
       const info = await git.getRemoteInfo2({ http, url, protocolVersion: 1 });
       refs = info.refs ?? [];
+      this.refs = refs;
     } catch (err) {
       throw new SourceError('unreachable', `git remote ${redactUrl(url)} is unreachable: ${errorText(err)}`);
     }
@@ -82,8 +100,10 @@ export class HttpGitSource implements GitSource {
     }
   }
 
-  private async fetch(): Promise<void> {
-    const { url, branch, cacheDir } = this.options;
+  /** Incremental fetch of one ref (default: the deploy branch) into the bare cache. */
+  private async fetch(ref = `refs/heads/${this.options.branch}`): Promise<void> {
+    const { url, cacheDir } = this.options;
+    const branch = ref.replace(/^refs\/heads\//, '');
     try {
       this.options.onRequest?.('fetch');
       await git.fetch({
@@ -92,6 +112,7 @@ export class HttpGitSource implements GitSource {
         gitdir: cacheDir,
         url,
         ref: branch,
+        remoteRef: ref,
         singleBranch: true,
         tags: false,
         cache: this.cache,

@@ -34,6 +34,21 @@ export class LocalGitSource implements GitSource {
     }
   }
 
+  async listRefs(): Promise<{ ref: string; oid: string }[]> {
+    const refs = await git.listRefs({ fs, gitdir: this.gitdir, filepath: 'refs' });
+    return Promise.all(
+      refs
+        .filter((r) => r.startsWith('heads/') || r.startsWith('pull/') || r.startsWith('merge-requests/'))
+        .map(async (r) => ({
+          ref: `refs/${r}`,
+          oid: await git.resolveRef({ fs, gitdir: this.gitdir, ref: `refs/${r}` }),
+        })),
+    );
+  }
+
+  /** A local repository already has every commit its refs point to. */
+  async ensureCommit(): Promise<void> {}
+
   readerAt(commit: string): FileReader {
     return new CommitReader(this.gitdir, commit, this.cache);
   }

@@ -5,7 +5,21 @@ import type { FileReader } from '../stack/source.js';
  * the files of any commit. Implementations: HttpGitSource (smart HTTP, cached) and LocalGitSource
  * (a repository on disk, read in place and watched).
  */
+export interface GitRef {
+  ref: string;
+  oid: string;
+}
+
 export interface GitSource {
+  /** The object database commits are read from (a bare cache, or the repository itself). */
+  readonly gitdir: string;
+  /**
+   * Every ref as of the last resolveHead (http: from the same ref advertisement, no extra
+   * request; local: read now). Used for reviewers' previews of other branches.
+   */
+  listRefs(): Promise<GitRef[]>;
+  /** Makes `oid` (the tip of `ref`) readable, fetching it when it is not in the cache yet. */
+  ensureCommit(ref: string, oid: string): Promise<void>;
   /** Sha of the deploy branch head; objects for it are available locally afterwards. */
   resolveHead(): Promise<string>;
   /** Files of one commit. */

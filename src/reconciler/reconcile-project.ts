@@ -6,14 +6,15 @@ import type { StackModel } from '../stack/model.js';
 import type { LastError, ProjectStatus } from '../status/project-status.js';
 import { deliverSecrets } from '../secrets/deliver.js';
 import { errorMessage } from '../util/errors.js';
+import { verifyCommitSignature, type SignatureVerdict } from '../trust/index.js';
 import type { Logger } from '../util/logger.js';
-import { ApplyError, RolloutError, applyPlan, describeAction } from './apply.js';
+import { RolloutError, applyPlan, describeAction } from './apply.js';
 import { materialiseBindSources } from './bind-sources.js';
 import { loadDesired, type DesiredResult } from './desired.js';
 import { projectHealth } from './health.js';
 import { planProject, summarisePlan, type Action, type DesiredState } from './plan.js';
 import { isEngineUnavailable, retryDelayMs, MAX_APPLY_ATTEMPTS } from './retry.js';
-import { actualForProject, type ActualState } from './state.js';
+import { actualForProject, type ActualContainer, type ActualState } from './state.js';
 
 export interface ProjectContext {
   project: ProjectConfig;
@@ -23,6 +24,10 @@ export interface ProjectContext {
   log: Logger;
   /** Parsed commits by sha: a pure function of (commit, env, policy), so safe to keep. */
   desiredCache: Map<string, DesiredResult>;
+  /** Signature verdicts by commit, when the project requires signed commits (trust.keys). */
+  trustCache?: Map<string, SignatureVerdict>;
+  /** Told when a pass starts changing the engine for a commit (commit status `pending`). */
+  onDeployStart?(commit: string, actions: Action[]): void;
 }
 
 export interface PassOutcome {
@@ -33,6 +38,8 @@ export interface PassOutcome {
   /** Actions that repaired drift (the engine moved away from an already applied commit). */
   driftRepairs: number;
   rolledBack: boolean;
+  /** The project's containers as last listed in this pass (for health views and metrics). */
+  containers: ActualContainer[];
 }
 
 const RECHECK_PROGRESSING_MS = 2_000;
@@ -122,6 +129,8 @@ class Pass {
       );
     }
 
+    const pinned = previous?.pinned?.head === head ? previous.pinned : undefined;
+    if (pinned) return this.deployPinned(head, pinned);
     const failed = previous?.failedCommit?.commit === head ? previous.failedCommit : undefined;
     if (failed) return this.holdFailedCommit(head, failed);
     return this.deploy(head, gated.desired);
@@ -159,6 +168,51 @@ class Pass {
     );
   }
 
+  /** An operator rolled back: run the pinned commit until the branch moves on. */
+  private async deployPinned(
+    head: string,
+    pinned: NonNullable<ProjectStatus['pinned']>,
+  ): Promise<PassOutcome> {
+    const result = await this.desiredAt(pinned.commit);
+    if (!result.ok) {
+      return this.finish(
+        {
+          ...(await this.lastGoodHealth()),
+          sync: 'OutOfSync',
+          desiredCommit: head,
+          lastError: lastError(
+            'InvalidCommit',
+            `rollback target ${pinned.commit.slice(0, 12)} no longer passes the gate`,
+          ),
+          lastResult: 'refused',
+        },
+        [],
+        this.ctx.project.pollIntervalMs,
+      );
+    }
+    const actions = this.plan(result.desired);
+    const applyError = actions.length
+      ? await this.apply(result.desired, actions, 'rollback to pinned commit')
+      : undefined;
+    const health = this.healthOf(result.desired.model);
+    return this.finish(
+      {
+        ...health,
+        sync: 'OutOfSync',
+        desiredCommit: head,
+        appliedCommit: applyError ? this.previous?.appliedCommit : pinned.commit,
+        pinned,
+        failedCommit: this.previous?.failedCommit,
+        lastError: applyError,
+        lastResult: actions.length ? (applyError ? 'failed' : 'applied') : 'converged',
+        lastPlan: actions.length ? summarisePlan(actions) : undefined,
+      },
+      actions,
+      applyError ? ENGINE_RETRY_MS : this.ctx.project.pollIntervalMs,
+      actions.length > 0 && !applyError,
+    );
+  }
+
   private async deploy(head: string, desired: DesiredState): Promise<PassOutcome> {
     const { ctx, previous } = this;
     const actions = this.plan(desired);
@@ -171,6 +225,7 @@ class Pass {
         'drift repaired',
       );
     }
+    ctx.onDeployStart?.(head, actions);
     try {
       await this.applyOrThrow(desired, actions);
     } catch (err) {
@@ -269,6 +324,18 @@ class Pass {
     const rolledBack = await this.holdFailedCommit(head, failedCommit);
     rolledBack.actions = [...actions, ...rolledBack.actions];
     return rolledBack;
+  }
+
+  /** With `trust.keys`, the head must carry a valid signature by one of them; returns why not. */
+  private async checkTrust(commit: string): Promise<string | undefined> {
+    const { project, source, trustCache } = this.ctx;
+    if (!project.trust || project.trust.keys.length === 0) return undefined;
+    let verdict = trustCache?.get(commit);
+    if (!verdict) {
+      verdict = await verifyCommitSignature({ gitdir: source.gitdir, oid: commit, keys: project.trust.keys });
+      trustCache?.set(commit, verdict);
+    }
+    return verdict.ok ? undefined : verdict.reason;
   }
 
   private async rollbackTarget(head: string): Promise<DesiredState | undefined> {
@@ -389,7 +456,14 @@ class Pass {
       },
       'reconcile pass',
     );
-    return { status, actions, requeueAfterMs, driftRepairs: 0, rolledBack };
+    return {
+      status,
+      actions,
+      requeueAfterMs,
+      driftRepairs: 0,
+      rolledBack,
+      containers: this.actual.containers,
+    };
   }
 }
 

@@ -8,6 +8,7 @@ export type SyncState = 'Synced' | 'OutOfSync' | 'Unknown';
 export interface LastError {
   reason:
     | 'InvalidCommit'
+    | 'UntrustedCommit'
     | 'SourceUnavailable'
     | 'EngineUnavailable'
     | 'ApplyFailed'
@@ -43,6 +44,11 @@ export interface ProjectStatus {
   lastHealthyCommit?: string;
   /** A commit whose rollout failed or kept failing: not retried until the branch moves on. */
   failedCommit?: { commit: string; reason: string; at: string };
+  /**
+   * Set by an operator's rollback: run `commit` instead of the branch head while the head is
+   * still `head`; the next push to the branch ends it.
+   */
+  pinned?: { commit: string; head: string; at: string };
   /** Consecutive failed attempts at applying one commit (engine errors), for backoff and the bound. */
   retry?: { commit: string; attempts: number };
 }

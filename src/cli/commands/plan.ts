@@ -3,10 +3,7 @@ import { connectDocker } from '../../drivers/docker/connect.js';
 import { DockerDriver } from '../../drivers/docker/docker-driver.js';
 import { createGitSource } from '../../git/index.js';
 import { describeAction } from '../../reconciler/apply.js';
-import { loadDesired } from '../../reconciler/desired.js';
-import { describePlan, planProject } from '../../reconciler/plan.js';
-import { actualForProject } from '../../reconciler/state.js';
-import { sortDiagnostics } from '../../stack/diagnostics.js';
+import { previewPlan, type PlanPreview } from '../../reconciler/preview.js';
 import { errorMessage } from '../../util/errors.js';
 import { requireConfig } from '../load-config.js';
 import { CliError, EXIT, printJson, shortSha } from '../output.js';
@@ -27,38 +24,22 @@ export function registerPlan(program: Command): void {
         const project = config.projects.find((p) => p.name === name);
         if (!project) throw new CliError(`unknown project '${name}' (not in ${options.config})`);
         const source = createGitSource(project, config.stateDir);
-        let commit: string;
+        const driver = new DockerDriver(connectDocker(config.docker.host));
+        let plan: PlanPreview;
         try {
-          commit = await source.resolveHead();
+          plan = await previewPlan({ project, source, driver });
         } catch (err) {
           throw new CliError(errorMessage(err), EXIT.invalid);
         }
-        const gated = await loadDesired(source.readerAt(commit), commit, {
-          project: project.name,
-          env: project.env,
-          stackDir: project.path,
-          policy: project.policy,
-        });
-        if (!gated.ok) {
-          const diagnostics = sortDiagnostics(gated.diagnostics);
-          if (options.json) printJson({ project: name, commit, valid: false, diagnostics, actions: [] });
-          else {
-            console.error(`${name} @ ${shortSha(commit)}: commit refused, nothing would be applied`);
-            printDiagnostics(diagnostics);
-          }
-          return EXIT.invalid;
-        }
-        const driver = new DockerDriver(connectDocker(config.docker.host));
-        const actual = actualForProject(await driver.listActual(), name);
-        const actions = planProject(gated.desired, actual, {
-          pruneVolumes: project.policy.volumes?.prune === true,
-        });
-        if (options.json) {
-          printJson({ project: name, commit, valid: true, summary: describePlan(actions), actions });
+        if (options.json) printJson(plan);
+        else if (!plan.valid) {
+          console.error(`${name} @ ${shortSha(plan.commit)}: commit refused, nothing would be applied`);
+          printDiagnostics(plan.diagnostics);
         } else {
-          console.log(`${name} @ ${shortSha(commit)}: ${describePlan(actions)}`);
-          for (const action of actions) console.log(`  ${describeAction(action)}`);
+          console.log(`${name} @ ${shortSha(plan.commit)}: ${plan.summary}`);
+          for (const action of plan.actions) console.log(`  ${describeAction(action)}`);
         }
+        if (!plan.valid) return EXIT.invalid;
         return EXIT.ok;
       }),
     );

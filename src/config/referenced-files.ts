@@ -1,0 +1,61 @@
+import { readFile } from 'node:fs/promises';
+import type { Diagnostic } from '../stack/diagnostics.js';
+import { parseTrustKeys } from '../trust/index.js';
+import { errorMessage } from '../util/errors.js';
+import type { SpinConfig } from './types.js';
+
+/**
+ * Reads what the config only names: webhook secrets, API tokens and trust keys kept in files
+ * (so they need not sit in the config itself). Done at load, so a missing file or a bad key
+ * stops the daemon at start (exit 2) instead of failing later, and a reload sees the new values.
+ */
+export async function readReferencedFiles(
+  config: SpinConfig,
+): Promise<{ ok: true; config: SpinConfig } | { ok: false; diagnostics: Diagnostic[] }> {
+  const diagnostics: Diagnostic[] = [];
+  const read = async (file: string, what: string): Promise<string | undefined> => {
+    try {
+      return (await readFile(file, 'utf8')).trim();
+    } catch (err) {
+      diagnostics.push({
+        file: config.file,
+        line: 0,
+        column: 0,
+        rule: 'config.file',
+        message: `${what}: cannot read ${file}: ${errorMessage(err)}`,
+        path: '',
+      });
+      return undefined;
+    }
+  };
+  const api = { ...config.api };
+  if (api.readTokenFile) api.readToken = await read(api.readTokenFile, 'api.readTokenFile');
+  if (api.writeTokenFile) api.writeToken = await read(api.writeTokenFile, 'api.writeTokenFile');
+  const projects = await Promise.all(
+    config.projects.map(async (p) => {
+      const project = { ...p };
+      if (p.webhookSecretFile)
+        project.webhookSecret = await read(p.webhookSecretFile, `${p.name}.webhookSecretFile`);
+      if (p.trust) {
+        const fromFiles = await Promise.all(p.trust.keyFiles.map((f) => read(f, `${p.name}.trust.keyFiles`)));
+        const keys = [...p.trust.keys, ...fromFiles.filter((k): k is string => k !== undefined)];
+        try {
+          await parseTrustKeys(keys);
+        } catch (err) {
+          diagnostics.push({
+            file: config.file,
+            line: 0,
+            column: 0,
+            rule: 'config.trust',
+            message: `${p.name}: ${errorMessage(err)}`,
+            path: '',
+          });
+        }
+        project.trust = { keys, keyFiles: p.trust.keyFiles };
+      }
+      return project;
+    }),
+  );
+  if (diagnostics.length > 0) return { ok: false, diagnostics };
+  return { ok: true, config: { ...config, api, projects } };
+}

@@ -1,0 +1,129 @@
+import path from 'node:path';
+import type { ProjectConfig } from '../config/types.js';
+import {
+  createProvider,
+  deployContext,
+  StatusReporter,
+  validateContext,
+  type CommitState,
+} from '../forge/index.js';
+import type { Metrics } from '../metrics/registry.js';
+import { summarisePlan, type Action } from '../reconciler/plan.js';
+import type { ProjectStatus } from '../status/project-status.js';
+import type { Logger } from '../util/logger.js';
+import { errorMessage } from '../util/errors.js';
+
+export interface Verdict {
+  state: CommitState;
+  description: string;
+}
+
+/**
+ * Pure: the `spin/<project>` status a pass's outcome means for the head commit, or undefined
+ * when there is nothing new to say (health still settling, source unreachable, operator pin).
+ */
+export function deployVerdict(status: ProjectStatus): Verdict | undefined {
+  const head = status.desiredCommit;
+  if (!head || status.pinned) return undefined;
+  const error = status.lastError;
+  if (status.refusedCommit === head) {
+    return error?.reason === 'UntrustedCommit'
+      ? { state: 'failure', description: error.message }
+      : { state: 'failure', description: `refused: ${error?.message ?? 'schema or policy'}` };
+  }
+  if (status.failedCommit?.commit === head) {
+    return { state: 'failure', description: `rolled back: ${status.failedCommit.reason}` };
+  }
+  if (
+    error?.reason === 'EngineUnavailable' ||
+    error?.reason === 'InternalError' ||
+    error?.reason === 'PassTimeout'
+  ) {
+    return { state: 'error', description: `Spin could not act: ${error.message}` };
+  }
+  if (error?.reason === 'ApplyFailed')
+    return { state: 'pending', description: `deploy failed, retrying: ${error.message}` };
+  if (status.sync !== 'Synced' || status.appliedCommit !== head) return undefined;
+  if (status.health === 'Healthy') return { state: 'success', description: 'deployed and healthy' };
+  if (status.health === 'Degraded')
+    return { state: 'failure', description: `deployed but degraded: ${status.healthReason}` };
+  return undefined;
+}
+
+export function pendingDescription(actions: Action[]): string {
+  const s = summarisePlan(actions);
+  return `deploying: +${s.created} created, ${s.recreated} recreated, ${s.removed} removed`;
+}
+
+/** Owns one StatusReporter per project; reporting never blocks or fails a pass. */
+export class CommitStatusPublisher {
+  private readonly reporters = new Map<string, { key: string; reporter: StatusReporter }>();
+
+  constructor(private readonly deps: { stateDir: string; log: Logger; metrics?: Metrics; baseUrl: string }) {}
+
+  targetUrl(project: string): string {
+    return `${this.deps.baseUrl}/projects/${encodeURIComponent(project)}`;
+  }
+
+  deployStarted(project: ProjectConfig, commit: string, actions: Action[]): void {
+    this.report(project, commit, deployContext(project.name), {
+      state: 'pending',
+      description: pendingDescription(actions),
+    });
+  }
+
+  passFinished(project: ProjectConfig, status: ProjectStatus): void {
+    const verdict = deployVerdict(status);
+    if (verdict && status.desiredCommit)
+      this.report(project, status.desiredCommit, deployContext(project.name), verdict);
+  }
+
+  preview(project: ProjectConfig, commit: string, verdict: Verdict): void {
+    this.report(project, commit, validateContext(project.name), verdict);
+  }
+
+  /** Waits for queued deliveries (tests, shutdown). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.reporters.values()].map((r) => r.reporter.flush()));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.reporters.values()].map((r) => r.reporter.close()));
+  }
+
+  private report(project: ProjectConfig, commit: string, context: string, verdict: Verdict): void {
+    const reporter = this.reporterFor(project);
+    reporter?.report({ commit, context, ...verdict, targetUrl: this.targetUrl(project.name) });
+  }
+
+  private reporterFor(project: ProjectConfig): StatusReporter | undefined {
+    const key = JSON.stringify([project.repo, project.status ?? null]);
+    const existing = this.reporters.get(project.name);
+    if (existing?.key === key) return existing.reporter;
+    try {
+      const provider = createProvider(project.status, {
+        repo: project.repo,
+        notesCacheDir: path.join(this.deps.stateDir, 'notes', `${project.name}.git`),
+      });
+      const reporter = new StatusReporter({
+        project: project.name,
+        provider,
+        stateDir: this.deps.stateDir,
+        logger: this.deps.log,
+        onDelivery: (result) => {
+          if (result !== 'retry')
+            this.deps.metrics?.countCommitStatusDelivery(provider.name, result === 'ok' ? 'ok' : 'failed');
+        },
+      });
+      void existing?.reporter.close();
+      this.reporters.set(project.name, { key, reporter });
+      return reporter;
+    } catch (err) {
+      this.deps.log.error(
+        { project: project.name, err: errorMessage(err) },
+        'commit status provider unusable',
+      );
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import type { ProjectConfig } from '../config/types.js';
+import type { Driver } from '../drivers/driver.js';
+import type { GitSource } from '../git/index.js';
+import { sortDiagnostics, type Diagnostic } from '../stack/diagnostics.js';
+import { loadDesired } from './desired.js';
+import { describePlan, planProject, type Action } from './plan.js';
+import { actualForProject, type ActualState } from './state.js';
+
+export interface PlanPreview {
+  project: string;
+  commit: string;
+  valid: boolean;
+  diagnostics: Diagnostic[];
+  actions: Action[];
+  summary: string;
+}
+
+/**
+ * What the daemon would do for a commit (by default the deploy branch head), changing nothing:
+ * `spin plan`, the API's plan endpoint and reviewers' previews of other branches all use this.
+ */
+export async function previewPlan(input: {
+  project: ProjectConfig;
+  source: GitSource;
+  driver: Driver;
+  commit?: string;
+  actual?: ActualState;
+}): Promise<PlanPreview> {
+  const { project } = input;
+  const commit = input.commit ?? (await input.source.resolveHead());
+  const gated = await loadDesired(input.source.readerAt(commit), commit, {
+    project: project.name,
+    env: project.env,
+    stackDir: project.path,
+    policy: project.policy,
+  });
+  if (!gated.ok) {
+    const diagnostics = sortDiagnostics(gated.diagnostics);
+    return {
+      project: project.name,
+      commit,
+      valid: false,
+      diagnostics,
+      actions: [],
+      summary: 'commit refused',
+    };
+  }
+  const actual = actualForProject(input.actual ?? (await input.driver.listActual()), project.name);
+  const actions = planProject(gated.desired, actual, {
+    pruneVolumes: project.policy.volumes?.prune === true,
+  });
+  return {
+    project: project.name,
+    commit,
+    valid: true,
+    diagnostics: [],
+    actions,
+    summary: describePlan(actions),
+  };
+}
