@@ -2,19 +2,51 @@ import { CliError, EXIT } from './output.js';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:7070';
 
+export interface ServerOptions {
+  server: string;
+  /** Bearer token; defaults to SPIN_TOKEN from the environment. */
+  token?: string;
+}
+
 /** JSON over HTTP to a running daemon; connection and HTTP errors become CLI errors. */
-export async function apiRequest(server: string, method: string, path: string): Promise<unknown> {
+export async function apiRequest(
+  options: ServerOptions | string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
+  const { server, token } = typeof options === 'string' ? { server: options, token: undefined } : options;
+  const bearer = token ?? process.env.SPIN_TOKEN;
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (bearer) headers.authorization = `Bearer ${bearer}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
   try {
-    response = await fetch(new URL(path, server), { method, headers: { accept: 'application/json' } });
+    response = await fetch(new URL(path, server), {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   } catch (err) {
+    const cause = (err as Error & { cause?: { code?: string } }).cause;
     throw new CliError(
-      `cannot reach the daemon at ${server}: ${(err as Error).cause ?? (err as Error).message}`,
+      `cannot reach the daemon at ${server}: ${cause?.code ?? (err as Error).message}`,
       EXIT.usage,
     );
   }
-  const body = (await response.json().catch(() => ({}))) as { error?: string };
-  if (!response.ok)
-    throw new CliError(`${server}${path}: ${response.status} ${body.error ?? response.statusText}`);
-  return body;
+  const parsed = (await response.json().catch(() => ({}))) as { error?: string };
+  if (!response.ok) {
+    const code = response.status === 404 || response.status === 409 ? EXIT.invalid : EXIT.usage;
+    throw new CliError(`${response.status} ${parsed.error ?? response.statusText}`, code);
+  }
+  return parsed;
+}
+
+/** `--server` and `--token` for every command that talks to a running daemon. */
+export function serverOptions<
+  T extends { option(flags: string, description: string, defaultValue?: string): T },
+>(command: T): T {
+  return command
+    .option('--server <url>', 'daemon API address', DEFAULT_SERVER)
+    .option('--token <token>', 'API bearer token (default: $SPIN_TOKEN)');
 }

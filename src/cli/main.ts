@@ -5,6 +5,7 @@ import { registerPlan } from './commands/plan.js';
 import { registerSecret } from './commands/secret.js';
 import { registerStatus } from './commands/status.js';
 import { registerSync } from './commands/sync.js';
+import { registerRemote } from './commands/remote.js';
 import { registerValidate } from './commands/validate.js';
 import { CliError, EXIT } from './output.js';
 import { exitState } from './action.js';

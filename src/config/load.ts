@@ -43,7 +43,8 @@ export function parseConfig(file: string, text: string): ConfigResult {
   const diagnostics: Diagnostic[] = [];
   const defaultPollMs = parseDurationMs(raw.pollInterval ?? '15s') ?? 15_000;
   const policies = raw.policies ?? {};
-  const secrets = secretsSettings(raw.secrets ?? {}, baseDir);
+  const stateDir = path.resolve(baseDir, raw.stateDir ?? './.spin');
+  const secrets = secretsSettings(raw.secrets ?? {}, baseDir, stateDir);
   const seen = new Set<string>();
   const projects: ProjectConfig[] = [];
   (raw.projects ?? []).forEach((p, index) => {
@@ -98,7 +99,7 @@ export function parseConfig(file: string, text: string): ConfigResult {
     ok: true,
     config: {
       file: path.resolve(file),
-      stateDir: path.resolve(baseDir, raw.stateDir ?? './.spin'),
+      stateDir,
       pollIntervalMs: defaultPollMs,
       concurrency: raw.concurrency ?? 4,
       passTimeoutMs: parseDurationMs(raw.passTimeout ?? '5m') ?? 300_000,
@@ -127,8 +128,13 @@ export const DEFAULT_SECRET_KEY_ENV = 'SPIN_SECRET_KEY';
 export const DEFAULT_RUNTIME_DIR = '/run/spin';
 
 /** Top-level `secrets:` with defaults; relative paths are relative to the config file. */
-export function secretsSettings(raw: NonNullable<RawConfig['secrets']>, baseDir: string): SecretsSettings {
+export function secretsSettings(
+  raw: NonNullable<RawConfig['secrets']>,
+  baseDir: string,
+  stateDir: string,
+): SecretsSettings {
   const settings: SecretsSettings = {
+    stateDir,
     keyEnv: raw.keyEnv ?? DEFAULT_SECRET_KEY_ENV,
     keyEnvExplicit: raw.keyEnv !== undefined,
     runtimeDir: path.resolve(baseDir, raw.runtimeDir ?? DEFAULT_RUNTIME_DIR),

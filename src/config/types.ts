@@ -29,6 +29,8 @@ export interface ProjectConfig {
 
 /** Top-level `secrets:` of the daemon config (docs/secrets.md); paths absolute. */
 export interface SecretsSettings {
+  /** The daemon's stateDir: the store is `<stateDir>/secrets/`. */
+  stateDir: string;
   /** File holding the store's 32-byte key (base64, or 32 raw bytes). */
   keyFile?: string;
   /** Environment variable holding the key (base64); default SPIN_SECRET_KEY. */

@@ -60,7 +60,8 @@ async function encryptTo(to: string, text: string): Promise<string> {
   return armor.encode(await e.encrypt(text));
 }
 
-const ids = async () => Object.fromEntries((await listProjectContainers(f.project)).map((c) => [c.name, c.id]));
+const ids = async () =>
+  Object.fromEntries((await listProjectContainers(f.project)).map((c) => [c.name, c.id]));
 const name = (s: string) => `${f.project}-${s}-1`;
 const sh = async (s: string, script: string) => (await execIn(name(s), ['sh', '-c', script])).stdout.trim();
 
@@ -138,12 +139,12 @@ describe('secrets and configs on the real engine', () => {
       'deployed once the secrets have values',
     );
 
-    expect(await sh('app', 'stat -c "%u:%g %a" /run/secrets/db; cat /run/secrets/db; id -u')).toBe(
+    expect(await sh('app', 'stat -c "%u:%g %a" /run/secrets/db; cat /run/secrets/db; echo; id -u')).toBe(
       `1000:1000 400\n${DB_VALUE}\n1000`,
     );
     expect(await sh('app', 'cat /run/secrets/tls.key')).toBe(TLS_KEY);
     expect(await sh('app', 'stat -c "%u:%g %a" /app.conf; cat /app.conf')).toBe('1000:1000 444\nlevel = 1');
-    expect(await sh('side', 'stat -c "%u:%g %a" /run/secrets/api-key; cat /run/secrets/api-key')).toBe(
+    expect(await sh('side', 'stat -c "%u:%g %a" /run/secrets/api-key && cat /run/secrets/api-key')).toBe(
       `0:0 440\n${API_KEY}`,
     );
     expect(await sh('side', 'cat /etc/motd')).toBe('welcome to the gateway');
@@ -218,7 +219,10 @@ describe('secrets and configs on the real engine', () => {
     expect(await sh('app', 'cat /run/secrets/tls.key')).toBe(TLS_KEY);
 
     await capture('status after the wrong key', JSON.stringify(status));
-    await capture('spin status --json', (await runSpin(['status', '--config', f.configFile, '--json'])).stdout);
+    await capture(
+      'spin status --json',
+      (await runSpin(['status', '--config', f.configFile, '--json'])).stdout,
+    );
     const api = f.daemon?.apiUrl ?? '';
     await capture('GET /api/v1/projects', await (await fetch(`${api}/api/v1/projects`)).text());
     await capture(
@@ -229,7 +233,10 @@ describe('secrets and configs on the real engine', () => {
     await capture('spin plan', plan.stdout + plan.stderr);
 
     // Re-encrypted to the daemon's key, the new value reaches the container.
-    const fixed = await f.push({ 'secrets/tls.age': await encryptTo(recipient, `${TLS_KEY}-2`) }, 'tls fixed');
+    const fixed = await f.push(
+      { 'secrets/tls.age': await encryptTo(recipient, `${TLS_KEY}-2`) },
+      'tls fixed',
+    );
     await f.waitStatus(
       (s) => s.appliedCommit === fixed && s.sync === 'Synced' && s.health === 'Healthy',
       'fixed tls applied',
@@ -259,7 +266,10 @@ describe('secrets and configs on the real engine', () => {
     places.push(['daemon logs', Buffer.from(JSON.stringify(f.daemon?.logs ?? []))]);
     for (const file of await filesUnder(path.join(f.tmp, 'state'))) places.push([file, await readFile(file)]);
     for (const c of await listProjectContainers(f.project)) {
-      places.push([`docker inspect ${c.name}`, Buffer.from(JSON.stringify(await docker().getContainer(c.id).inspect()))]);
+      places.push([
+        `docker inspect ${c.name}`,
+        Buffer.from(JSON.stringify(await docker().getContainer(c.id).inspect())),
+      ]);
     }
     const api = f.daemon?.apiUrl ?? '';
     for (const url of ['/api/v1/projects', `/api/v1/projects/${f.project}`]) {
@@ -268,7 +278,15 @@ describe('secrets and configs on the real engine', () => {
     const status = await runSpin(['status', '--config', f.configFile, '--json']);
     places.push(['spin status --json', Buffer.from(status.stdout + status.stderr)]);
     for (const args of [[], ['--json']]) {
-      const config = await runSpin(['config', f.repo.dir, '--project', f.project, '--env', 'SITE=x', ...args]);
+      const config = await runSpin([
+        'config',
+        f.repo.dir,
+        '--project',
+        f.project,
+        '--env',
+        'SITE=x',
+        ...args,
+      ]);
       expect(config.code).toBe(0);
       places.push([`spin config ${args.join(' ')}`, Buffer.from(config.stdout + config.stderr)]);
     }

@@ -13,14 +13,15 @@ export function registerStatus(program: Command): void {
     .description('show sync, health, commits and the last error of every project')
     .option('--config <file>', 'read the state the daemon keeps under stateDir')
     .option('--server <url>', `ask a running daemon (default ${DEFAULT_SERVER} when --config is not given)`)
+    .option('--token <token>', 'API bearer token (default: $SPIN_TOKEN)')
     .option('--json', 'print JSON')
     .action(
-      withExit(async (options: { config?: string; server?: string; json?: boolean }) => {
+      withExit(async (options: { config?: string; server?: string; token?: string; json?: boolean }) => {
         if (options.config && options.server)
           throw new CliError('give either --config or --server, not both');
         const statuses = options.config
           ? await fromStateDir(options.config)
-          : await fromServer(options.server);
+          : await fromServer(options.server, options.token);
         if (options.json) printJson(statuses);
         else console.log(renderStatusTable(statuses));
         return EXIT.ok;
@@ -35,8 +36,10 @@ async function fromStateDir(file: string): Promise<ProjectStatus[]> {
   return Promise.all(names.map(async (name) => (await store.read(name)) ?? unknownStatus(name)));
 }
 
-async function fromServer(server = DEFAULT_SERVER): Promise<ProjectStatus[]> {
-  const body = (await apiRequest(server, 'GET', '/api/v1/projects')) as { projects: ProjectStatus[] };
+async function fromServer(server = DEFAULT_SERVER, token?: string): Promise<ProjectStatus[]> {
+  const body = (await apiRequest({ server, token }, 'GET', '/api/v1/projects')) as {
+    projects: ProjectStatus[];
+  };
   return body.projects;
 }
 

@@ -72,7 +72,9 @@ describe('age files', () => {
   });
 
   it('refuses identity files that hold no identity or a bad line, without echoing the line', async () => {
-    await expect(parseIdentities('# only a comment\n', 'id.txt')).rejects.toThrow('id.txt holds no age identity');
+    await expect(parseIdentities('# only a comment\n', 'id.txt')).rejects.toThrow(
+      'id.txt holds no age identity',
+    );
     const error = await parseIdentities(`${identity}\nAGE-SECRET-KEY-1NOTREALLYAKEY\n`, 'id.txt').catch(
       (e: unknown) => e,
     );

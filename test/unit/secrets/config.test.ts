@@ -31,6 +31,9 @@ describe('daemon config: secrets', () => {
     const result = parseConfig('spin.yaml', `${base}secrets:\n  keyEnv: "1bad"\n  colour: blue\n`);
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.diagnostics.map((d) => d.rule).sort()).toEqual(['config.additionalProperties', 'config.pattern']);
+    expect(result.diagnostics.map((d) => d.rule).sort()).toEqual([
+      'config.additionalProperties',
+      'config.pattern',
+    ]);
   });
 });

@@ -96,7 +96,8 @@ async function store(): Promise<SecretStore> {
   return new SecretStore(stateDir, key.key);
 }
 
-const fileAt = (service: string, kind: string, name: string) => path.join(runtimeDir, 'gw', service, kind, name);
+const fileAt = (service: string, kind: string, name: string) =>
+  path.join(runtimeDir, 'gw', service, kind, name);
 const owner = async (file: string) => {
   const s = await stat(file);
   return `${s.uid}:${s.gid} ${(s.mode & 0o777).toString(8)}`;
@@ -146,7 +147,12 @@ describe('deliverSecrets', () => {
 
     const api = result.desired.model.services.api;
     expect(api?.mounts).toEqual([
-      { type: 'bind', source: fileAt('api', 'secrets', 'certs%2Ftls.key'), target: '/run/secrets/certs/tls.key', readOnly: true },
+      {
+        type: 'bind',
+        source: fileAt('api', 'secrets', 'certs%2Ftls.key'),
+        target: '/run/secrets/certs/tls.key',
+        readOnly: true,
+      },
       { type: 'bind', source: fileAt('api', 'secrets', 'db'), target: '/run/secrets/db', readOnly: true },
       { type: 'bind', source: fileAt('api', 'configs', 'app.ini'), target: '/app.ini', readOnly: true },
     ]);

@@ -24,7 +24,8 @@ afterEach(async () => {
 
 const mode = async (file: string): Promise<number> => (await stat(file)).mode & 0o777;
 const storeFile = (project = 'gw') => path.join(storeDir(stateDir), `${project}.json`);
-const readStore = async (project = 'gw') => JSON.parse(await readFile(storeFile(project), 'utf8')) as StoreFile;
+const readStore = async (project = 'gw') =>
+  JSON.parse(await readFile(storeFile(project), 'utf8')) as StoreFile;
 const writeStore = (file: StoreFile, project = 'gw') => writeFile(storeFile(project), JSON.stringify(file));
 
 describe('SecretStore', () => {
@@ -93,9 +94,9 @@ describe('SecretStore', () => {
       bytes[0] = (bytes[0] ?? 0) ^ 1;
       return bytes.toString('base64');
     };
-    await expect(tampered((f) => void (f.secrets.db!.ciphertext = flip(f.secrets.db!.ciphertext)))).rejects.toThrow(
-      /cannot be decrypted: the store file was changed/,
-    );
+    await expect(
+      tampered((f) => void (f.secrets.db!.ciphertext = flip(f.secrets.db!.ciphertext))),
+    ).rejects.toThrow(/cannot be decrypted: the store file was changed/);
     await expect(tampered((f) => void (f.secrets.db!.tag = flip(f.secrets.db!.tag)))).rejects.toThrow(
       SecretStoreError,
     );
@@ -165,7 +166,11 @@ describe('loadStoreKey', () => {
     const fromEnv = await loadStoreKey({ stateDir, env: { SPIN_SECRET_KEY: other.toString('base64') } });
     expect(fromEnv).toMatchObject({ origin: '$SPIN_SECRET_KEY', created: false });
     expect(fromEnv.key.equals(other)).toBe(true);
-    const named = await loadStoreKey({ stateDir, keyEnv: 'MY_KEY', env: { MY_KEY: other.toString('base64') } });
+    const named = await loadStoreKey({
+      stateDir,
+      keyEnv: 'MY_KEY',
+      env: { MY_KEY: other.toString('base64') },
+    });
     expect(named.key.equals(other)).toBe(true);
     await writeFile(file, key);
     expect((await loadStoreKey({ stateDir, keyFile: file })).key.equals(key)).toBe(true);
@@ -178,8 +183,8 @@ describe('loadStoreKey', () => {
     await expect(loadStoreKey({ stateDir, keyFile: path.join(stateDir, 'missing') })).rejects.toThrow(
       /cannot read the secret key file .*ENOENT/,
     );
-    await expect(
-      loadStoreKey({ stateDir, keyEnv: 'MY_KEY', keyEnvExplicit: true, env: {} }),
-    ).rejects.toThrow(/MY_KEY \(secrets.keyEnv\) is not set/);
+    await expect(loadStoreKey({ stateDir, keyEnv: 'MY_KEY', keyEnvExplicit: true, env: {} })).rejects.toThrow(
+      /MY_KEY \(secrets.keyEnv\) is not set/,
+    );
   });
 });

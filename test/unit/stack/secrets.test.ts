@@ -130,7 +130,12 @@ describe('secrets: in the stack', () => {
 
   it('refuses a plaintext secret file without ever repeating its content', async () => {
     const found = await problems(
-      lines('services:', '  web: { image: app:1, secrets: [db] }', 'secrets:', '  db: { file: db/password.txt }'),
+      lines(
+        'services:',
+        '  web: { image: app:1, secrets: [db] }',
+        'secrets:',
+        '  db: { file: db/password.txt }',
+      ),
       { 'db/password.txt': 'correct horse battery staple\n' },
     );
     expect(found).toHaveLength(1);
@@ -220,7 +225,7 @@ describe('secrets: in the stack', () => {
       "compose.yaml:7:31: stack.invalid-target: services.web.secrets.1.target must not contain '.' or '..' segments",
       'compose.yaml:8:40: stack.invalid-mode: services.web.secrets.2.mode must be permission bits in octal, e.g. 0400 or "0440" (at most 0777)',
       'compose.yaml:9:39: stack.invalid-owner: services.web.secrets.3.uid must be a whole number (a numeric id)',
-      "compose.yaml:10:9: stack.secret-owner: the service runs as user 'www-data', a name Spin cannot turn into a numeric id, so it could not read services.web.secrets.4; set uid: (and gid:) on it, or give the service a numeric user: \"UID:GID\"",
+      'compose.yaml:10:9: stack.secret-owner: the service runs as user \'www-data\', a name Spin cannot turn into a numeric id, so it could not read services.web.secrets.4; set uid: (and gid:) on it, or give the service a numeric user: "UID:GID"',
       "compose.yaml:12:15: stack.undeclared-config: config 'missing' is not declared; add it under the top-level configs: with file: or content:",
     ]);
   });
@@ -289,12 +294,7 @@ describe('configs: in the stack', () => {
   it('needs exactly one of file: and content:', async () => {
     expect(
       await problems(
-        lines(
-          'services: { web: { image: app:1 } }',
-          'configs:',
-          '  a: { file: ./a, content: x }',
-          '  b: {}',
-        ),
+        lines('services: { web: { image: app:1 } }', 'configs:', '  a: { file: ./a, content: x }', '  b: {}'),
       ),
     ).toEqual([
       'compose.yaml:3:6: stack.invalid-config: configs.a has both file: and content:; keep one',

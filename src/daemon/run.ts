@@ -1,0 +1,108 @@
+import { watch } from 'chokidar';
+import { assertSafeListen } from '../api/auth.js';
+import { startApiServer } from '../api/server.js';
+import { loadConfigFile } from '../config/load.js';
+import { CommitStatusPublisher } from './commit-statuses.js';
+import { Daemon } from './daemon.js';
+import { observePasses } from './observers.js';
+import { PreviewRunner } from './previews.js';
+import { connectDocker } from '../drivers/docker/connect.js';
+import { DockerDriver } from '../drivers/docker/docker-driver.js';
+import { createMetrics } from '../metrics/registry.js';
+import { formatDiagnostic } from '../stack/diagnostics.js';
+import { historyDbPath, openHistoryStore } from '../store/history-store.js';
+import { errorMessage } from '../util/errors.js';
+import { createLogger } from '../util/logger.js';
+import { requireConfig } from '../cli/load-config.js';
+import { CliError, EXIT } from '../cli/output.js';
+
+export interface DaemonOptions {
+  config: string;
+  logLevel: string;
+  logPretty?: boolean;
+}
+
+/**
+ * The daemon process: config, engine driver, history store, metrics, commit statuses, previews,
+ * the API and config reload around one Daemon; returns the exit code after SIGTERM/SIGINT.
+ */
+export async function runDaemon(options: DaemonOptions): Promise<number> {
+  const config = await requireConfig(options.config);
+  const log = createLogger({ level: options.logLevel, pretty: options.logPretty });
+  const tokens = { read: config.api.readToken, write: config.api.writeToken };
+  let warnings: string[];
+  try {
+    warnings = assertSafeListen(config.api.listen, tokens) ?? [];
+  } catch (err) {
+    throw new CliError(errorMessage(err), EXIT.usage);
+  }
+  for (const warning of warnings) log.warn(warning);
+
+  const driver = new DockerDriver(connectDocker(config.docker.host));
+  const store = openHistoryStore({
+    path: historyDbPath(config.stateDir),
+    maxPassesPerProject: config.history.maxPassesPerProject,
+    maxEventsPerProject: config.history.maxEventsPerProject,
+  });
+  const metrics = createMetrics({ version: '0.1.0' });
+  for (const p of config.projects) metrics.addProject(p.name);
+  const baseUrl = config.api.publicUrl ?? `http://${config.api.listen}`;
+  const publisher = new CommitStatusPublisher({ stateDir: config.stateDir, log, metrics, baseUrl });
+  const daemon = new Daemon(config, driver, log, {
+    onDeployStart: (project, commit, actions) => publisher.deployStarted(project, commit, actions),
+    onGitPoll: (project, ms, ok) => metrics.observeGitPoll(project, ms, ok ? 'ok' : 'failed'),
+  });
+  const previews = new PreviewRunner(daemon, publisher, log);
+  observePasses(daemon, { store, metrics, log });
+  daemon.onPass((name, outcome) => {
+    const project = daemon.project(name)?.config;
+    if (!project) return;
+    publisher.passFinished(project, outcome.status);
+    void previews
+      .afterPass(name)
+      .catch((err: unknown) => log.error({ project: name, err: errorMessage(err) }, 'previews failed'));
+  });
+  await daemon.start();
+  const api = await startApiServer(
+    { daemon, driver, store, metrics, onPreview: (t) => previews.trigger(t.project, t.ref, t.after) },
+    { listen: config.api.listen, tokens, log },
+  );
+  const closeReload = watchConfig(options.config, async () => {
+    const next = await loadConfigFile(options.config);
+    if (!next.ok) {
+      log.error(
+        { errors: next.diagnostics.map(formatDiagnostic) },
+        'config change refused; keeping the running config',
+      );
+      return;
+    }
+    const changes = await daemon.reload(next.config);
+    for (const name of changes.added) metrics.addProject(name);
+    for (const name of changes.removed) metrics.removeProject(name);
+  });
+
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  log.info({ signal }, 'stopping');
+  await closeReload();
+  await api.close();
+  await daemon.stop();
+  await publisher.close();
+  store.close();
+  return EXIT.ok;
+}
+
+/** Reloads on every change of the config file (editors often replace it: watch by path). */
+function watchConfig(file: string, onChange: () => Promise<void>): () => Promise<void> {
+  const watcher = watch(file, {
+    ignoreInitial: true,
+    awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 50 },
+  });
+  let chain = Promise.resolve();
+  watcher.on('all', () => {
+    chain = chain.then(onChange, onChange);
+  });
+  return () => watcher.close();
+}
