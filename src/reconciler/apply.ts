@@ -38,34 +38,105 @@ export class RolloutError extends Error {
 
 type ContainerAction = Extract<Action, { kind: 'create' | 'recreate' | 'start' }>;
 
+/** Services rolled out at the same time when they do not depend on each other. */
+export const SERVICE_CONCURRENCY = 8;
+
 /**
- * Executes a plan in order. Infrastructure and removals run one by one; each service's
- * create/recreate/start actions run as a rollout after its `depends_on` conditions hold, in
- * batches of `update_config.parallelism`, each new container gated on readiness. A failure stops
- * the plan: the next pass recomputes from what then runs, so nothing needs undoing here.
+ * Executes a plan. Networks and volumes come first and stale networks/volumes last, one by one.
+ * In between, each service's actions (its removals, then creates/recreates/starts as a rollout
+ * gated on readiness) run as one group; groups run in parallel, up to SERVICE_CONCURRENCY, a
+ * group starting only when the groups of the services it `depends_on` have finished. A failure
+ * stops new groups from starting: the next pass recomputes from what then runs, so nothing
+ * needs undoing here.
  */
 export async function applyPlan(actions: Action[], ctx: ApplyContext): Promise<void> {
-  const imagesReady = new Set<string>();
-  const ensureImage = async (image: string) => {
-    if (imagesReady.has(image)) return;
-    await ctx.driver.ensureImage(image);
-    imagesReady.add(image);
-  };
-  let index = 0;
-  while (index < actions.length) {
-    const action = actions[index] as Action;
-    if (action.kind === 'create' || action.kind === 'recreate' || action.kind === 'start') {
-      const group: ContainerAction[] = [];
-      while (index < actions.length && isContainerActionOf(actions[index] as Action, action.service)) {
-        group.push(actions[index] as ContainerAction);
-        index++;
-      }
-      await rollOutService(action.service, group, ctx, ensureImage);
-    } else {
-      await run(action, ctx, () => executeInfra(action, ctx));
-      index++;
+  const images = new Map<string, Promise<void>>();
+  const ensureImage = (image: string): Promise<void> => {
+    let ready = images.get(image);
+    if (!ready) {
+      ready = ctx.driver.ensureImage(image);
+      images.set(image, ready);
     }
+    return ready;
+  };
+  const isFirst = (a: Action) => a.kind === 'create-network' || a.kind === 'create-volume';
+  const isLast = (a: Action) => a.kind === 'remove-network' || a.kind === 'remove-volume';
+  const first = actions.filter(isFirst);
+  const last = actions.filter(isLast);
+  for (const action of first) await run(action, ctx, () => executeInfra(action as InfraAction, ctx));
+
+  const groups = new Map<string, Action[]>();
+  for (const action of actions) {
+    if (isFirst(action) || isLast(action)) continue;
+    const service = (action as { service: string }).service;
+    groups.set(service, [...(groups.get(service) ?? []), action]);
   }
+  // Services that left the stack go first: they may hold host ports or names the others need.
+  const gone = new Map([...groups].filter(([service]) => !ctx.desired.model.services[service]));
+  const staying = new Map([...groups].filter(([service]) => !gone.has(service)));
+  const runGroup = (service: string, group: Action[]) => runServiceGroup(service, group, ctx, ensureImage);
+  await runGroups(gone, ctx, runGroup);
+  await runGroups(staying, ctx, runGroup);
+
+  for (const action of last) await run(action, ctx, () => executeInfra(action as InfraAction, ctx));
+}
+
+type InfraAction = Exclude<Action, ContainerAction>;
+
+/** One service's group: its removals in plan order, then its rollout. */
+async function runServiceGroup(
+  service: string,
+  group: Action[],
+  ctx: ApplyContext,
+  ensureImage: (image: string) => Promise<void>,
+): Promise<void> {
+  const rollout: ContainerAction[] = [];
+  for (const action of group) {
+    if (isContainerActionOf(action, service)) rollout.push(action);
+    else await run(action, ctx, () => executeInfra(action as InfraAction, ctx));
+  }
+  if (rollout.length > 0) await rollOutService(service, rollout, ctx, ensureImage);
+}
+
+/** Runs the groups as a dependency DAG with bounded parallelism; rethrows the first failure. */
+async function runGroups(
+  groups: Map<string, Action[]>,
+  ctx: ApplyContext,
+  work: (service: string, group: Action[]) => Promise<void>,
+): Promise<void> {
+  const services = ctx.desired.model.services;
+  const pending = new Set(groups.keys());
+  const done = new Set<string>();
+  const running = new Map<string, Promise<void>>();
+  let failure: unknown;
+  const blockedBy = (name: string) =>
+    Object.keys(services[name]?.dependsOn ?? {}).some((dep) => groups.has(dep) && !done.has(dep));
+  while (pending.size > 0 || running.size > 0) {
+    if (failure === undefined) {
+      for (const name of [...pending]) {
+        if (running.size >= SERVICE_CONCURRENCY) break;
+        // A cycle (refused at validation) would block forever: run it once nothing else can.
+        if (blockedBy(name) && (running.size > 0 || [...pending].some((n) => !blockedBy(n)))) continue;
+        pending.delete(name);
+        running.set(
+          name,
+          work(name, groups.get(name) ?? []).then(
+            () => {
+              done.add(name);
+            },
+            (err: unknown) => {
+              failure ??= err;
+              done.add(name);
+            },
+          ),
+        );
+      }
+    }
+    if (running.size === 0) break;
+    await Promise.race(running.values());
+    for (const name of [...running.keys()]) if (done.has(name)) running.delete(name);
+  }
+  if (failure !== undefined) throw failure;
 }
 
 function isContainerActionOf(action: Action, service: string): action is ContainerAction {
