@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { applyPlan, RolloutError, SERVICE_CONCURRENCY } from '../../../src/reconciler/apply.js';
+import { planProject } from '../../../src/reconciler/plan.js';
+import type { ActualState } from '../../../src/reconciler/state.js';
+import { container, desiredOf, model, service } from './fixtures.js';
+import { MemoryDriver } from './memory-driver.js';
+
+const P = 'p';
+const noActual: ActualState = { containers: [], networks: [], volumes: [] };
+const dep = { condition: 'service_started' as const, required: true, restart: false };
+const apply = async (m: ReturnType<typeof model>, actual: ActualState, driver: MemoryDriver) => {
+  const desired = desiredOf(m);
+  await applyPlan(planProject(desired, actual, { pruneVolumes: false }), {
+    driver,
+    desired,
+    resolveBindSource: (s) => s,
+  });
+};
+
+describe('applyPlan', () => {
+  it('rolls out independent services in parallel, up to the bound', async () => {
+    const driver = new MemoryDriver();
+    const services = Array.from({ length: 12 }, (_, i) => service(`s${i}`));
+    await apply(model(P, services), noActual, driver);
+    expect(driver.calls.filter((c) => c.startsWith('start ')).length).toBe(12);
+    expect(driver.maxActive).toBeGreaterThan(1);
+    expect(driver.maxActive).toBeLessThanOrEqual(SERVICE_CONCURRENCY);
+  });
+
+  it('starts a service only after the services it depends on are rolled out', async () => {
+    const driver = new MemoryDriver();
+    await apply(
+      model(P, [
+        service('web', { dependsOn: { api: dep } }),
+        service('api', { dependsOn: { db: dep } }),
+        service('db'),
+      ]),
+      noActual,
+      driver,
+    );
+    const at = (call: string) => driver.calls.indexOf(call);
+    expect(at('create-network default')).toBe(0);
+    expect(at('start p-db-1')).toBeLessThan(at('create p-api-1'));
+    expect(at('start p-api-1')).toBeLessThan(at('create p-web-1'));
+  });
+
+  it('stop-first replaces a replica in place: stop, remove, create, start', async () => {
+    const driver = new MemoryDriver();
+    const old = service('web');
+    const actual: ActualState = {
+      ...noActual,
+      containers: [container(P, old, 1, { id: 'old1' })],
+      networks: [{ id: 'n', name: 'p_default', project: P, key: 'default' }],
+    };
+    await apply(model(P, [service('web', { image: 'spin-test/web:2' })]), actual, driver);
+    expect(driver.calls).toEqual([
+      'image spin-test/web:2',
+      'stop old1',
+      'remove old1',
+      'create p-web-1',
+      'start p-web-1',
+    ]);
+  });
+
+  it('start-first starts the new container beside the old one, then swaps names', async () => {
+    const driver = new MemoryDriver();
+    const old = service('web');
+    const actual: ActualState = {
+      ...noActual,
+      containers: [container(P, old, 1, { id: 'old1' })],
+      networks: [{ id: 'n', name: 'p_default', project: P, key: 'default' }],
+    };
+    const next = service('web', {
+      image: 'spin-test/web:2',
+      updateConfig: { ...old.updateConfig, order: 'start-first' },
+    });
+    await apply(model(P, [next]), actual, driver);
+    expect(driver.calls).toEqual([
+      'image spin-test/web:2',
+      'create p-web-1-next',
+      'start p-web-1-next',
+      'stop old1',
+      'remove old1',
+      'rename p-web-1-next p-web-1',
+    ]);
+  });
+
+  it('a replica that never becomes ready fails the rollout and leaves the old one running (start-first)', async () => {
+    const driver = new MemoryDriver();
+    driver.unhealthy.add('p-web-1');
+    const old = service('web');
+    const actual: ActualState = {
+      ...noActual,
+      containers: [container(P, old, 1, { id: 'old1' })],
+      networks: [{ id: 'n', name: 'p_default', project: P, key: 'default' }],
+    };
+    const next = service('web', {
+      image: 'spin-test/web:2',
+      updateConfig: { ...old.updateConfig, order: 'start-first' },
+    });
+    await expect(apply(model(P, [next]), actual, driver)).rejects.toBeInstanceOf(RolloutError);
+    expect(driver.calls).not.toContain('stop old1');
+    expect(driver.calls).toContain('remove p-web-1-next');
+  });
+
+  it('stops starting new groups after a failure', async () => {
+    const driver = new MemoryDriver();
+    driver.unhealthy.add('p-a-1');
+    const services = [service('a'), service('b', { dependsOn: { a: dep } })];
+    await expect(apply(model(P, services), noActual, driver)).rejects.toThrow(/rollout of a failed/);
+    expect(driver.calls.some((c) => c.includes('p-b-1'))).toBe(false);
+  });
+});

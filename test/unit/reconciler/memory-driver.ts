@@ -1,0 +1,73 @@
+import type { ContainerProbe, ContainerRequest, Driver, EngineEvent } from '../../../src/drivers/driver.js';
+import type { ActualState } from '../../../src/reconciler/state.js';
+
+/**
+ * An engine in memory for testing the apply orchestration (order, parallelism, failures) without
+ * Docker. It records every call and how many ran at once; it never decides anything itself.
+ */
+export class MemoryDriver implements Driver {
+  readonly calls: string[] = [];
+  active = 0;
+  maxActive = 0;
+  /** Containers whose readiness probe reports unhealthy. */
+  readonly unhealthy = new Set<string>();
+  private readonly names = new Map<string, string>();
+  private nextId = 0;
+
+  constructor(private readonly latencyMs = 5) {}
+
+  private async step(call: string): Promise<void> {
+    this.calls.push(call);
+    this.active++;
+    this.maxActive = Math.max(this.maxActive, this.active);
+    await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+    this.active--;
+  }
+
+  async listActual(): Promise<ActualState> {
+    return { containers: [], networks: [], volumes: [] };
+  }
+  async ping(): Promise<void> {}
+  async ensureImage(ref: string): Promise<void> {
+    await this.step(`image ${ref}`);
+  }
+  async createNetwork(_project: string, network: { name: string }): Promise<void> {
+    await this.step(`create-network ${network.name}`);
+  }
+  async removeNetwork(id: string): Promise<void> {
+    await this.step(`remove-network ${id}`);
+  }
+  async createVolume(_project: string, volume: { name: string }): Promise<void> {
+    await this.step(`create-volume ${volume.name}`);
+  }
+  async removeVolume(_project: string, key: string): Promise<void> {
+    await this.step(`remove-volume ${key}`);
+  }
+  async createContainer(request: ContainerRequest): Promise<string> {
+    await this.step(`create ${request.name}`);
+    const id = `id${++this.nextId}`;
+    this.names.set(id, request.name);
+    return id;
+  }
+  async startContainer(id: string): Promise<void> {
+    await this.step(`start ${this.names.get(id) ?? id}`);
+  }
+  async stopContainer(id: string): Promise<void> {
+    await this.step(`stop ${this.names.get(id) ?? id}`);
+  }
+  async removeContainer(id: string): Promise<void> {
+    await this.step(`remove ${this.names.get(id) ?? id}`);
+  }
+  async renameContainer(id: string, name: string): Promise<void> {
+    await this.step(`rename ${this.names.get(id) ?? id} ${name}`);
+    this.names.set(id, name);
+  }
+  async inspectContainer(id: string): Promise<ContainerProbe> {
+    const name = this.names.get(id) ?? id;
+    const base = name.replace(/-next$/, '');
+    return { state: 'running', health: this.unhealthy.has(base) ? 'unhealthy' : 'none', exitCode: 0 };
+  }
+  watchEvents(_onEvent: (event: EngineEvent) => void): () => void {
+    return () => {};
+  }
+}
