@@ -4,9 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parseYaml } from '../stack/parse.js';
 import type { Diagnostic } from '../stack/diagnostics.js';
-import { parseDurationMs } from '../util/duration.js';
+import { parseConfigDurationMs as parseDurationMs } from '../util/duration.js';
 import { readSchema } from '../util/schemas.js';
-import { resolvePolicy } from '../policy/index.js';
+import { resolvePolicy, validatePolicyObject } from '../policy/index.js';
+import cron from 'node-cron';
 import { readReferencedFiles } from './referenced-files.js';
 import type { ProjectConfig, RepoLocation, SecretsSettings, SpinConfig } from './types.js';
 
@@ -94,6 +95,24 @@ export function parseConfig(file: string, text: string): ConfigResult {
       previews: { branches: p.previews?.branches ?? true, refs: p.previews?.refs ?? [] },
     });
   });
+  if (raw.resyncSchedule !== undefined && !cron.validate(raw.resyncSchedule)) {
+    const pos = doc.locate(['resyncSchedule']);
+    diagnostics.push(
+      diag(
+        file,
+        pos.line,
+        pos.column,
+        'config.cron',
+        `'${raw.resyncSchedule}' is not a cron expression`,
+        'resyncSchedule',
+      ),
+    );
+  }
+  for (const [name, policy] of Object.entries(policies)) {
+    diagnostics.push(
+      ...validatePolicyObject(policy, file, { locate: doc.locate, pathPrefix: ['policies', name] }),
+    );
+  }
   if (diagnostics.length > 0) return { ok: false, diagnostics };
   return {
     ok: true,

@@ -86,3 +86,21 @@ policies:
     expect(resolveRepo('x', '/srv')).toEqual({ kind: 'local', path: path.resolve('/srv/x') });
   });
 });
+
+describe('daemon config: schedules and policies', () => {
+  it('refuses a resync schedule that is not a cron expression, with its location', () => {
+    const result = parseConfig('spin.yaml', 'resyncSchedule: every minute\nprojects: []\n');
+    expect(!result.ok && result.diagnostics.map((d) => `${d.line}:${d.column} ${d.rule}`)).toEqual(['1:17 config.cron']);
+  });
+
+  it('locates a misspelt setting inside a named policy', () => {
+    const result = parseConfig(
+      'spin.yaml',
+      'projects: []\npolicies:\n  strict:\n    images:\n      allowLatests: true\n',
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.diagnostics[0]?.line).toBeGreaterThanOrEqual(4);
+    expect(result.diagnostics[0]?.message).toContain('allowLatests');
+  });
+});
