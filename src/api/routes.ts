@@ -221,6 +221,18 @@ export function buildRoutes(deps: ApiDeps): Route[] {
           );
         }
         const outcome = await daemon.pin(name, target);
+        const after = outcome.status;
+        if (after.pinned?.commit !== target || after.appliedCommit !== target) {
+          // The pass that answered did not run the target: say why instead of claiming success.
+          const why =
+            after.pinned?.commit !== target
+              ? `the branch moved on to ${after.desiredCommit?.slice(0, 12) ?? 'an unknown commit'} meanwhile`
+              : `${after.lastError?.reason ?? 'the pass failed'}: ${after.lastError?.message ?? after.healthReason}`;
+          return json(after.pinned?.commit !== target ? 409 : 500, {
+            error: `rollback to ${target.slice(0, 12)} did not take effect: ${why}`,
+            status: after,
+          });
+        }
         store.recordEvent(name, 'rollback', `rolled back to ${target.slice(0, 12)} through the API`, {
           commit: target,
         });

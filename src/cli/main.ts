@@ -24,6 +24,7 @@ export async function main(argv: string[]): Promise<number> {
     registerPlan,
     registerStatus,
     registerSync,
+    registerRemote,
     registerSecret,
   ]) {
     register(program);

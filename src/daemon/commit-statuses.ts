@@ -59,10 +59,19 @@ export function pendingDescription(actions: Action[]): string {
 export class CommitStatusPublisher {
   private readonly reporters = new Map<string, { key: string; reporter: StatusReporter }>();
 
-  constructor(private readonly deps: { stateDir: string; log: Logger; metrics?: Metrics; baseUrl: string }) {}
+  private baseUrl: string;
+
+  constructor(private readonly deps: { stateDir: string; log: Logger; metrics?: Metrics; baseUrl: string }) {
+    this.baseUrl = deps.baseUrl;
+  }
+
+  /** The daemon's address once the API listens (the configured port may have been 0). */
+  setBaseUrl(url: string): void {
+    this.baseUrl = url;
+  }
 
   targetUrl(project: string): string {
-    return `${this.deps.baseUrl}/projects/${encodeURIComponent(project)}`;
+    return `${this.baseUrl}/projects/${encodeURIComponent(project)}`;
   }
 
   deployStarted(project: ProjectConfig, commit: string, actions: Action[]): void {

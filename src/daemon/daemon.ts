@@ -28,12 +28,16 @@ interface ProjectRuntime {
   containers: ActualContainer[];
   /** Actions of the last pass that did something, for the dashboard. */
   lastActions?: { at: string; actions: Action[] };
+  /** An operator's rollback, handed to the pass that answers it (a pass in flight cannot drop it). */
+  pin?: NonNullable<ProjectStatus['pinned']>;
 }
 
 /** Side channels of a pass that are not the daemon's business: commit statuses, metrics. */
 export interface DaemonHooks {
   onDeployStart?(project: ProjectConfig, commit: string, actions: Action[]): void;
   onGitPoll?(project: string, durationMs: number, ok: boolean): void;
+  /** Each HTTP request to a project's git remote (benchmarks count them). */
+  onGitRequest?(project: string, kind: 'advertise' | 'fetch'): void;
 }
 
 const ENGINE_RETRY_MS = 5_000;
@@ -181,10 +185,13 @@ export class Daemon {
    * Resolves with the pass that applied it.
    */
   async pin(name: string, commit: string): Promise<PassOutcome> {
+    const runtime = this.projects.get(name);
+    if (!runtime) throw new Error(`unknown project '${name}'`);
     const status = this.statuses.get(name) ?? unknownStatus(name);
     const head = status.desiredCommit;
     if (!head) throw new Error(`project '${name}' has no known branch head yet`);
-    this.statuses.set(name, { ...status, pinned: { commit, head, at: new Date().toISOString() } });
+    // Not written into the status here: a pass already running would overwrite it when it ends.
+    runtime.pin = { commit, head, at: new Date().toISOString() };
     return this.syncNow(name);
   }
 
@@ -244,13 +251,16 @@ export class Daemon {
       clearTimeout(runtime.timer);
       await runtime.closeWatch?.();
     }
-    await Promise.allSettled([...this.inFlight]);
+    // Passes normally finish quickly; a hung one (it already timed out) is not waited for forever.
+    const settled = await withTimeout(Promise.allSettled([...this.inFlight]), this.config.passTimeoutMs);
+    if (!settled) this.log.warn({ passes: this.inFlight.size }, 'stopped with passes still hanging');
     this.log.info('daemon stopped');
   }
 
   private async addProject(project: ProjectConfig): Promise<void> {
-    const source = timedSource(createGitSource(project, this.config.stateDir), (ms, ok) =>
-      this.hooks.onGitPoll?.(project.name, ms, ok),
+    const source = timedSource(
+      createGitSource(project, this.config.stateDir, (kind) => this.hooks.onGitRequest?.(project.name, kind)),
+      (ms, ok) => this.hooks.onGitPoll?.(project.name, ms, ok),
     );
     const runtime: ProjectRuntime = {
       ctx: {
@@ -339,6 +349,11 @@ export class Daemon {
       runtime.running = true;
       runtime.answering = runtime.waiters.splice(0);
       clearTimeout(runtime.timer);
+      if (runtime.pin) {
+        const status = this.statuses.get(name) ?? unknownStatus(name);
+        this.statuses.set(name, { ...status, pinned: runtime.pin });
+        runtime.pin = undefined;
+      }
     }
     let actual;
     try {
@@ -352,19 +367,33 @@ export class Daemon {
       names.map((name) =>
         this.limiter.run(async () => {
           const runtime = this.projects.get(name) as ProjectRuntime;
-          let outcome: PassOutcome;
-          try {
-            outcome = await reconcileProject(runtime.ctx, actual, this.statuses.get(name));
-          } catch (err) {
-            this.log.error({ project: name, err: errorMessage(err) }, 'reconcile pass crashed');
-            outcome = this.errorOutcome(
-              name,
-              'InternalError',
-              errorMessage(err),
-              runtime.ctx.project.pollIntervalMs,
-            );
+          const pass = reconcileProject(runtime.ctx, actual, this.statuses.get(name)).catch(
+            (err: unknown) => {
+              this.log.error({ project: name, err: errorMessage(err) }, 'reconcile pass crashed');
+              return this.errorOutcome(
+                name,
+                'InternalError',
+                errorMessage(err),
+                runtime.ctx.project.pollIntervalMs,
+              );
+            },
+          );
+          const outcome = await withTimeout(pass, this.config.passTimeoutMs);
+          if (outcome) {
+            await this.finishPass(name, outcome);
+            return;
           }
-          await this.finishPass(name, outcome);
+          // A hung pass gives its slot back so other projects go on; the project itself stays
+          // locked until that pass really ends, so two passes never overlap on one project.
+          this.log.error({ project: name, timeoutMs: this.config.passTimeoutMs }, 'reconcile pass timed out');
+          const message = `reconcile pass exceeded ${Math.round(this.config.passTimeoutMs / 1000)}s`;
+          await this.finishPass(name, this.errorOutcome(name, 'PassTimeout', message, ENGINE_RETRY_MS), true);
+          this.track(
+            pass.then(() => {
+              runtime.running = false;
+              if (this.due.has(name)) this.markDue(name);
+            }),
+          );
         }),
       ),
     );

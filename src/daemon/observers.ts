@@ -2,8 +2,7 @@ import type { Metrics } from '../metrics/registry.js';
 import { describeAction } from '../reconciler/apply.js';
 import type { PassOutcome } from '../reconciler/reconcile-project.js';
 import type { ContainerState } from '../reconciler/state.js';
-import type { HistoryStore } from '../store/history-store.js';
-import type { ProjectStatus } from '../status/project-status.js';
+import type { HistoryStore, PassInput } from '../store/history-store.js';
 import type { Logger } from '../util/logger.js';
 import type { Daemon } from './daemon.js';
 
@@ -16,7 +15,6 @@ export function observePasses(
   deps: { store: HistoryStore; metrics: Metrics; log: Logger },
 ): void {
   const { store, metrics, log } = deps;
-  const previous = new Map<string, ProjectStatus>();
   daemon.onPass(async (name, outcome) => {
     const { status } = outcome;
     metrics.observePass(name, status.lastResult ?? 'error', status.lastDurationMs ?? 0);
@@ -26,35 +24,18 @@ export function observePasses(
     if (outcome.rolledBack) metrics.countRollback(name);
     metrics.setContainers(name, countsByState(outcome.containers));
 
-    const before = previous.get(name) ?? daemon.persistedStatus(name);
-    previous.set(name, status);
-    if (!worthRecording(outcome, before)) return;
     try {
-      store.recordPass({
-        project: name,
-        commit:
-          status.lastResult === 'applied' || status.lastResult === 'converged'
-            ? status.appliedCommit
-            : status.desiredCommit,
-        result: status.lastResult ?? 'error',
-        sync: status.sync,
-        health: status.health,
-        actions: outcome.actions.map((a) => ({
-          kind: a.kind,
-          name: describeAction(a),
-          ok: true,
-          durationMs: 0,
-        })),
-        startedAt: status.lastReconcile ?? new Date().toISOString(),
-        durationMs: status.lastDurationMs ?? 0,
-        error: status.lastError
-          ? { reason: status.lastError.reason, message: status.lastError.message }
-          : undefined,
-      });
+      const pass = passInput(name, outcome);
+      // Compared with the last recorded pass, not the previous one in memory: the verdict
+      // survives restarts, and a refused or failing head polled every few seconds is one entry,
+      // not a flood that pushes everything else out of the bounded history.
+      const last = store.listPasses(name, { limit: 1 })[0];
+      if (outcome.actions.length === 0 && last && sameVerdict(last, pass)) return;
+      store.recordPass(pass);
       if (outcome.driftRepairs > 0)
         store.recordEvent(name, 'drift-repair', `${outcome.driftRepairs} action(s) repaired drift`);
       if (outcome.rolledBack) store.recordEvent(name, 'rollback', status.healthReason);
-      if (status.lastResult === 'refused' && before?.refusedCommit !== status.refusedCommit) {
+      if (status.lastResult === 'refused' && !(last?.result === 'refused' && last.commit === pass.commit)) {
         store.recordEvent(name, 'refused', status.lastError?.message ?? 'commit refused', {
           commit: status.refusedCommit,
         });
@@ -65,17 +46,40 @@ export function observePasses(
   });
 }
 
-/** Idle converged passes are not history: keep passes that acted, failed or changed the verdict. */
-function worthRecording(outcome: PassOutcome, before: ProjectStatus | undefined): boolean {
-  const s = outcome.status;
-  if (outcome.actions.length > 0 || s.lastError) return true;
-  if (!before) return true;
+function passInput(name: string, outcome: PassOutcome): PassInput {
+  const { status } = outcome;
+  return {
+    project: name,
+    commit:
+      status.lastResult === 'applied' || status.lastResult === 'converged'
+        ? status.appliedCommit
+        : status.desiredCommit,
+    result: status.lastResult ?? 'error',
+    sync: status.sync,
+    health: status.health,
+    actions: outcome.actions.map((a) => ({
+      kind: a.kind,
+      name: describeAction(a),
+      ok: true,
+      durationMs: 0,
+    })),
+    startedAt: status.lastReconcile ?? new Date().toISOString(),
+    durationMs: status.lastDurationMs ?? 0,
+    error: status.lastError
+      ? { reason: status.lastError.reason, message: status.lastError.message }
+      : undefined,
+  };
+}
+
+/** A pass that acted nothing and ends where the last recorded one did is not history. */
+function sameVerdict(a: PassInput, b: PassInput): boolean {
   return (
-    before.sync !== s.sync ||
-    before.health !== s.health ||
-    before.desiredCommit !== s.desiredCommit ||
-    before.appliedCommit !== s.appliedCommit ||
-    before.lastResult !== s.lastResult
+    a.result === b.result &&
+    a.sync === b.sync &&
+    a.health === b.health &&
+    a.commit === b.commit &&
+    a.error?.reason === b.error?.reason &&
+    a.error?.message === b.error?.message
   );
 }
 

@@ -62,11 +62,19 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       .afterPass(name)
       .catch((err: unknown) => log.error({ project: name, err: errorMessage(err) }, 'previews failed'));
   });
-  await daemon.start();
+  // The API listens before the first pass so commit statuses link to its real address (the
+  // configured port may be 0); until start() has added the projects it simply lists none.
   const api = await startApiServer(
     { daemon, driver, store, metrics, onPreview: (t) => previews.trigger(t.project, t.ref, t.after) },
     { listen: config.api.listen, tokens, log },
   );
+  if (!config.api.publicUrl) publisher.setBaseUrl(api.url);
+  try {
+    await daemon.start();
+  } catch (err) {
+    await api.close();
+    throw err;
+  }
   const closeReload = watchConfig(options.config, async () => {
     const next = await loadConfigFile(options.config);
     if (!next.ok) {

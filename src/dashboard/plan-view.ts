@@ -1,26 +1,6 @@
-import type { Action, PlanSummary } from '../reconciler/plan.js';
+import type { PlanSummary } from '../reconciler/plan.js';
 
-/** One planned action in words, as an operator would say it. */
-export function describeAction(action: Action): string {
-  switch (action.kind) {
-    case 'create-network':
-      return `create network ${action.network.name}`;
-    case 'create-volume':
-      return `create volume ${action.volume.name}`;
-    case 'create':
-      return `create container ${action.name}`;
-    case 'recreate':
-      return `recreate container ${action.name} (configuration changed)`;
-    case 'start':
-      return `start container ${action.name}`;
-    case 'remove':
-      return `remove container ${action.name} (${action.reason.replace(/-/g, ' ')})`;
-    case 'remove-network':
-      return `remove network ${action.network}`;
-    case 'remove-volume':
-      return `remove volume ${action.volume}`;
-  }
-}
+export { describeAction } from '../reconciler/apply.js';
 
 export function describeSummary(s: PlanSummary): string {
   const parts = [

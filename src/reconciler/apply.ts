@@ -280,19 +280,24 @@ async function run(action: Action, ctx: ApplyContext, work: () => Promise<void>)
   }
 }
 
+/** One planned action in words, as an operator would say it (logs, `spin plan`, the dashboard). */
 export function describeAction(action: Action): string {
   switch (action.kind) {
     case 'create-network':
       return `create network ${action.network.name}`;
     case 'create-volume':
       return `create volume ${action.volume.name}`;
+    case 'create':
+      return `create container ${action.name}`;
+    case 'recreate':
+      return `recreate container ${action.name} (configuration changed)`;
+    case 'start':
+      return `start container ${action.name}`;
+    case 'remove':
+      return `remove container ${action.name} (${action.reason.replace(/-/g, ' ')})`;
     case 'remove-network':
       return `remove network ${action.network}`;
     case 'remove-volume':
       return `remove volume ${action.volume}`;
-    case 'remove':
-      return `remove ${action.name} (${action.reason})`;
-    default:
-      return `${action.kind} ${action.name}`;
   }
 }

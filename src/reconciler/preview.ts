@@ -2,6 +2,7 @@ import type { ProjectConfig } from '../config/types.js';
 import type { Driver } from '../drivers/driver.js';
 import type { GitSource } from '../git/index.js';
 import { sortDiagnostics, type Diagnostic } from '../stack/diagnostics.js';
+import { previewSecrets } from '../secrets/deliver.js';
 import { loadDesired } from './desired.js';
 import { describePlan, planProject, type Action } from './plan.js';
 import { actualForProject, type ActualState } from './state.js';
@@ -28,12 +29,14 @@ export async function previewPlan(input: {
 }): Promise<PlanPreview> {
   const { project } = input;
   const commit = input.commit ?? (await input.source.resolveHead());
-  const gated = await loadDesired(input.source.readerAt(commit), commit, {
+  const loaded = await loadDesired(input.source.readerAt(commit), commit, {
     project: project.name,
     env: project.env,
     stackDir: project.path,
     policy: project.policy,
   });
+  // Secret digests and config mounts as the daemon computes them, writing nothing.
+  const gated = await previewSecrets(project, input.source, commit, loaded);
   if (!gated.ok) {
     const diagnostics = sortDiagnostics(gated.diagnostics);
     return {

@@ -43,6 +43,7 @@ export interface PassOutcome {
 }
 
 const RECHECK_PROGRESSING_MS = 2_000;
+const DESIRED_CACHE_SIZE = 16;
 const ENGINE_RETRY_MS = 5_000;
 
 type HealthFields = Pick<ProjectStatus, 'health' | 'healthReason' | 'services'>;
@@ -98,6 +99,25 @@ class Pass {
           failedCommit: previous?.failedCommit,
           lastError: lastError(reason, errorMessage(err)),
           lastResult: 'error',
+        },
+        [],
+        ctx.project.pollIntervalMs,
+      );
+    }
+
+    // With trust.keys, an unsigned or foreign head is refused before anything of it is used.
+    const untrusted = await this.checkTrust(head);
+    if (untrusted) {
+      const message = `untrusted commit: ${untrusted}`;
+      ctx.log.error({ project: ctx.project.name, commit: head, reason: untrusted }, 'commit refused');
+      return this.finish(
+        {
+          ...(await this.lastGoodHealth()),
+          sync: 'OutOfSync',
+          desiredCommit: head,
+          refusedCommit: head,
+          lastError: lastError('UntrustedCommit', message, head),
+          lastResult: 'refused',
         },
         [],
         ctx.project.pollIntervalMs,
@@ -173,7 +193,7 @@ class Pass {
     head: string,
     pinned: NonNullable<ProjectStatus['pinned']>,
   ): Promise<PassOutcome> {
-    const result = await this.desiredAt(pinned.commit);
+    const result = await deliverSecrets(this.ctx, pinned.commit, await this.desiredAt(pinned.commit));
     if (!result.ok) {
       return this.finish(
         {
@@ -408,6 +428,11 @@ class Pass {
       policy: ctx.project.policy,
     });
     ctx.desiredCache.set(commit, result);
+    // Bounded: the head, the last healthy commit and a few recent ones are all a pass ever needs.
+    if (ctx.desiredCache.size > DESIRED_CACHE_SIZE) {
+      const oldest = ctx.desiredCache.keys().next().value;
+      if (oldest !== undefined) ctx.desiredCache.delete(oldest);
+    }
     return result;
   }
 

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { Decrypter, armor, identityToRecipient } from 'age-encryption';
 import { ageFormat } from './age-format.js';
 
 /**
@@ -8,6 +7,9 @@ import { ageFormat } from './age-format.js';
  * comments). The plaintext is returned to the caller only; nothing here writes it anywhere, and
  * no message repeats an identity or a plaintext.
  */
+
+/** Loaded on first use: most commands (and stacks) never need it. */
+const age = () => import('age-encryption');
 
 export class AgeError extends Error {
   constructor(
@@ -40,6 +42,7 @@ export async function readIdentities(file: string): Promise<AgeIdentities> {
 }
 
 export async function parseIdentities(text: string, file = 'the age identity file'): Promise<AgeIdentities> {
+  const { identityToRecipient } = await age();
   const identities: string[] = [];
   const recipients: string[] = [];
   const lines = text.split(/\r?\n/);
@@ -73,6 +76,7 @@ export async function decryptAge(bytes: Uint8Array, keys: AgeIdentities | undefi
       'no age identity is configured (set secrets.ageIdentityFile in the daemon config)',
     );
   }
+  const { Decrypter, armor } = await age();
   let binary: Uint8Array;
   try {
     binary = format === 'armored' ? armor.decode(Buffer.from(bytes).toString('utf8')) : bytes;

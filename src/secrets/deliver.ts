@@ -9,7 +9,7 @@ import type { MountSpec, ServiceSpec, StackModel } from '../stack/model.js';
 import { repositoryPath } from '../stack/repo-files.js';
 import { sha256 } from '../stack/secrets.js';
 import type { FileReader } from '../stack/source.js';
-import type { Logger } from '../util/logger.js';
+import { silentLogger, type Logger } from '../util/logger.js';
 import { AgeError, decryptAge, readIdentities, type AgeIdentities } from './age.js';
 import {
   clearRuntimeFiles,
@@ -48,14 +48,16 @@ export async function deliverSecrets(
   ctx: DeliveryContext,
   commit: string,
   gated: DesiredResult,
+  options: { write?: boolean } = {},
 ): Promise<DesiredResult> {
   if (!gated.ok) return gated;
+  const write = options.write ?? true;
   const { model } = gated.desired;
-  const settings = ctx.project.secrets ?? defaultSettings();
+  const settings = ctx.project.secrets ?? defaultSettings(ctx.stateDir);
   const services = Object.values(model.services);
   const usesFiles = services.some((s) => (s.secrets?.length ?? 0) + (s.configs?.length ?? 0) > 0);
   if (!usesFiles) {
-    if (await clearRuntimeFiles(settings.runtimeDir, model.project)) {
+    if (write && (await clearRuntimeFiles(settings.runtimeDir, model.project))) {
       ctx.log.info({ project: model.project }, 'removed secret and config files the stack no longer uses');
     }
     return gated;
@@ -69,7 +71,7 @@ export async function deliverSecrets(
     problems.push({ file: gated.source?.file ?? '', ...at, rule, message, path: formatPath(path) });
   };
 
-  const values = await readSecrets(ctx, settings, model, reader, stackDir, problem);
+  const values = await readSecrets(ctx, settings, model, reader, stackDir, problem, write);
   const contents = await readConfigs(model, reader, stackDir, problem);
   if (problems.length > 0 || !values) return { ok: false, diagnostics: problems };
 
@@ -112,20 +114,43 @@ export async function deliverSecrets(
     });
   }
 
-  await warnUnlessTmpfs(settings.runtimeDir, ctx.log);
-  const synced = await syncRuntimeFiles(settings.runtimeDir, model.project, files);
-  if (synced.written > 0 || synced.removed > 0) {
-    ctx.log.info(
-      { project: model.project, commit, written: synced.written, removed: synced.removed },
-      'secret and config files delivered',
-    );
+  if (write) {
+    await warnUnlessTmpfs(settings.runtimeDir, ctx.log);
+    const synced = await syncRuntimeFiles(settings.runtimeDir, model.project, files);
+    if (synced.written > 0 || synced.removed > 0) {
+      ctx.log.info(
+        { project: model.project, commit, written: synced.written, removed: synced.removed },
+        'secret and config files delivered',
+      );
+    }
   }
   const engineModel: StackModel = { ...model, services: engineServices };
   return { ...gated, desired: { ...gated.desired, model: engineModel, hashes } };
 }
 
-function defaultSettings(): SecretsSettings {
-  return { keyEnv: DEFAULT_SECRET_KEY_ENV, keyEnvExplicit: false, runtimeDir: DEFAULT_RUNTIME_DIR };
+/**
+ * The same step for a preview (`spin plan`, the API's plan, branch previews): the hashes and
+ * mounts the daemon would use, so the plan is exact, but nothing is written (no runtime files,
+ * no generated key). Without the daemon's secrets settings the gate's result is returned as is.
+ */
+export async function previewSecrets(
+  project: DeliveryContext['project'],
+  source: DeliveryContext['source'],
+  commit: string,
+  gated: DesiredResult,
+): Promise<DesiredResult> {
+  if (!project.secrets) return gated;
+  const ctx = { project, source, stateDir: project.secrets.stateDir, log: silentLogger() };
+  return deliverSecrets(ctx, commit, gated, { write: false });
+}
+
+function defaultSettings(stateDir: string): SecretsSettings {
+  return {
+    stateDir,
+    keyEnv: DEFAULT_SECRET_KEY_ENV,
+    keyEnvExplicit: false,
+    runtimeDir: DEFAULT_RUNTIME_DIR,
+  };
 }
 
 type Problem = (path: PathSegment[], rule: string, message: string) => void;
@@ -143,6 +168,7 @@ async function readSecrets(
   reader: FileReader,
   stackDir: string,
   problem: Problem,
+  write: boolean,
 ): Promise<SecretValues | undefined> {
   const used = new Set(Object.values(model.services).flatMap((s) => (s.secrets ?? []).map((m) => m.source)));
   if (used.size === 0) return { values: new Map(), digests: new Map() };
@@ -207,12 +233,15 @@ async function readSecrets(
 
   let store: SecretStore;
   try {
-    const key = await loadStoreKey({
-      stateDir: ctx.stateDir,
-      keyFile: settings.keyFile,
-      keyEnv: settings.keyEnv,
-      keyEnvExplicit: settings.keyEnvExplicit,
-    });
+    const key = await loadStoreKey(
+      {
+        stateDir: ctx.stateDir,
+        keyFile: settings.keyFile,
+        keyEnv: settings.keyEnv,
+        keyEnvExplicit: settings.keyEnvExplicit,
+      },
+      write,
+    );
     if (key.created) {
       ctx.log.warn(
         { path: key.origin },

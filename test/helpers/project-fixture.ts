@@ -8,7 +8,7 @@ import {
 } from './git-server.js';
 import { removeProject, uniqueProject, waitFor } from './docker.js';
 import { makeTempDir, removeTempDir } from './tmp.js';
-import { spinJson, startDaemon, writeConfig, type RunningDaemon } from './spin-cli.js';
+import { spinJson, startDaemon, writeConfig, type RunningDaemon, type TestConfig } from './spin-cli.js';
 import type { ProjectStatus } from '../../src/status/project-status.js';
 
 /** What every service in a test stack needs to pass the default policy. */
@@ -27,6 +27,8 @@ export interface ProjectFixture {
   server: GitServer;
   repo: WorkingCopy;
   configFile: string;
+  /** The config as last written; change it with `writeConfig`. */
+  config: TestConfig;
   daemon?: RunningDaemon;
   startDaemon(): Promise<RunningDaemon>;
   status(): Promise<ProjectStatus | undefined>;
@@ -35,8 +37,30 @@ export interface ProjectFixture {
     description: string,
     timeoutMs?: number,
   ): Promise<ProjectStatus>;
+  /** The same for another project of this config (see `addRepo`). */
+  statusOf(project: string): Promise<ProjectStatus | undefined>;
+  waitStatusOf(
+    project: string,
+    until: (s: ProjectStatus) => boolean,
+    description: string,
+    timeoutMs?: number,
+  ): Promise<ProjectStatus>;
   push(files: Record<string, string>, message: string): Promise<string>;
+  /**
+   * Another repository on the same git server with its own working copy, for a second project;
+   * it is not in the config until a test adds it (`writeConfig`). Cleaned up with the fixture.
+   */
+  addRepo(prefix: string): Promise<ExtraRepo>;
+  /** Rewrites the config file (a running daemon reloads it). */
+  writeConfig(config: TestConfig): Promise<void>;
   cleanup(): Promise<void>;
+}
+
+export interface ExtraRepo {
+  project: string;
+  repo: WorkingCopy;
+  repoUrl: string;
+  push(files: Record<string, string>, message: string): Promise<string>;
 }
 
 export async function projectFixture(
@@ -52,34 +76,56 @@ export async function projectFixture(
   const server = await startGitServer(path.join(tmp, 'git'));
   await createRepo(path.join(tmp, 'git'), project);
   const repo = await cloneWorkingCopy(server.repoUrl(project), path.join(tmp, 'work'));
-  const configFile = await writeConfig(path.join(tmp, 'spin.yaml'), {
+  const config: TestConfig = {
     stateDir: path.join(tmp, 'state'),
     pollInterval: options.pollInterval ?? '1s',
     projects: [{ name: project, repo: server.repoUrl(project), ...options.project }],
     ...options.config,
-  });
+  };
+  const configFile = await writeConfig(path.join(tmp, 'spin.yaml'), config);
+  const extra: string[] = [];
   const fixture: ProjectFixture = {
     project,
     tmp,
     server,
     repo,
     configFile,
+    config,
     async startDaemon() {
       fixture.daemon = await startDaemon(configFile);
       return fixture.daemon;
     },
-    async status() {
+    status: () => fixture.statusOf(project),
+    waitStatus: (until, description, timeoutMs) =>
+      fixture.waitStatusOf(project, until, description, timeoutMs),
+    async statusOf(name) {
       return (await spinJson<ProjectStatus[]>(['status', '--config', configFile])).find(
-        (s) => s.project === project,
+        (s) => s.project === name,
       );
     },
-    async waitStatus(until, description, timeoutMs = 30_000) {
-      return (await waitFor(fixture.status, {
+    async waitStatusOf(name, until, description, timeoutMs = 30_000) {
+      return (await waitFor(() => fixture.statusOf(name), {
         until: (s) => s !== undefined && until(s),
         timeoutMs,
         intervalMs: 300,
         description,
       })) as ProjectStatus;
+    },
+    async addRepo(extraPrefix) {
+      const name = uniqueProject(extraPrefix);
+      extra.push(name);
+      await createRepo(path.join(tmp, 'git'), name);
+      const copy = await cloneWorkingCopy(server.repoUrl(name), path.join(tmp, `work-${name}`));
+      return {
+        project: name,
+        repo: copy,
+        repoUrl: server.repoUrl(name),
+        push: (files, message) => copy.commitAndPush(files, message),
+      };
+    },
+    async writeConfig(next) {
+      fixture.config = next;
+      await writeConfig(configFile, next);
     },
     async push(files, message) {
       await repo.writeFiles(files);
@@ -90,9 +136,101 @@ export async function projectFixture(
     async cleanup() {
       await fixture.daemon?.stop().catch(() => {});
       await removeProject(project);
+      for (const name of extra) await removeProject(name);
       await fixture.server.stop().catch(() => {});
       await removeTempDir(tmp);
     },
   };
   return fixture;
+}
+
+/**
+ * A small policy-passing stack of busybox sleepers, one per name: `sleeperStack(['app', 'extra'])`.
+ * `extra` adds lines under every service (indented four spaces), e.g. `    privileged: true\n`.
+ */
+export function sleeperStack(names: string[], extra = ''): string {
+  const services = names.map(
+    (name) => `  ${name}:
+    image: spin-test/busybox:1
+    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
+    stop_grace_period: 1s
+    deploy: { ${LIMITS} }
+${HARDENING}${extra}`,
+  );
+  return `services:\n${services.join('')}`;
+}
+
+/**
+ * The smallest stack that passes the default policy: one busybox service that sleeps and exits at
+ * once on SIGTERM. `mark` lands in its environment, so a new mark recreates the container;
+ * `comment` changes only a YAML comment (a new commit with nothing to do); `privileged` makes the
+ * commit fail the default policy.
+ */
+export function markedStack(
+  mark: string,
+  options: { service?: string; comment?: string; privileged?: boolean; readyAfter?: number } = {},
+): string {
+  // readyAfter: a healthcheck that passes only after that many seconds, so a deploy (which waits
+  // for readiness) takes at least that long.
+  const ready = options.readyAfter;
+  const command =
+    ready === undefined
+      ? `trap 'exit 0' TERM; sleep 3600 & wait`
+      : `trap 'exit 0' TERM; (sleep ${ready}; touch /tmp/ready) & sleep 3600 & wait`;
+  const healthcheck =
+    ready === undefined
+      ? ''
+      : `    healthcheck: { test: ["CMD", "test", "-f", "/tmp/ready"], interval: 500ms, timeout: 1s, retries: 20 }\n`;
+  return `# ${options.comment ?? 'sleeper'}
+services:
+  ${options.service ?? 'app'}:
+    image: spin-test/busybox:1
+    command: ["sh", "-c", "${command}"]
+    environment: { MARK: "${mark}" }
+    stop_grace_period: 1s
+    deploy: { ${LIMITS} }
+${healthcheck}${HARDENING}${options.privileged ? '    privileged: true\n' : ''}`;
+}
+
+/** One entry of a `refs/notes/spin` note (docs/statuses.md). */
+export interface StatusNoteEntry {
+  state: string;
+  description: string;
+  targetUrl?: string;
+  updatedAt: string;
+}
+
+let noteReaders = 0;
+
+/**
+ * What a reviewer sees for `sha`: a fresh clone of the project's repository that fetches
+ * `refs/notes/spin`, then `git notes --ref=spin show <sha>` parsed as JSON (throws when no note).
+ */
+export async function readStatusNote(
+  fixture: Pick<ProjectFixture, 'server' | 'project' | 'tmp'>,
+  sha: string,
+): Promise<Record<string, StatusNoteEntry>> {
+  const wc = await cloneWorkingCopy(
+    fixture.server.repoUrl(fixture.project),
+    path.join(fixture.tmp, `note-reader-${++noteReaders}`),
+  );
+  await wc.git(['fetch', '--quiet', 'origin', 'refs/notes/spin:refs/notes/spin']);
+  return JSON.parse(await wc.git(['notes', '--ref=spin', 'show', sha])) as Record<string, StatusNoteEntry>;
+}
+
+/** Polls readStatusNote until the entry for `context` satisfies `until`; resolves to that entry. */
+export async function waitStatusNote(
+  fixture: Pick<ProjectFixture, 'server' | 'project' | 'tmp'>,
+  sha: string,
+  context: string,
+  until: (entry: StatusNoteEntry) => boolean = () => true,
+  timeoutMs = 30_000,
+): Promise<StatusNoteEntry> {
+  const note = await waitFor(() => readStatusNote(fixture, sha), {
+    until: (n) => n[context] !== undefined && until(n[context]),
+    timeoutMs,
+    intervalMs: 500,
+    description: `${context} note on ${sha.slice(0, 12)}`,
+  });
+  return note[context] as StatusNoteEntry;
 }

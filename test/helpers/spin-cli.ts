@@ -12,15 +12,33 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runSpin(args: string[], options: { cwd?: string; input?: string } = {}): Promise<CliResult> {
+export function runSpin(
+  args: string[],
+  options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SPIN_BIN, ...args], { cwd: options.cwd, env: cliEnv() });
+    const child = spawn(process.execPath, [SPIN_BIN, ...args], {
+      cwd: options.cwd,
+      env: { ...cliEnv(), ...options.env },
+    });
     let stdout = '';
     let stderr = '';
+    // A command that should exit but hangs (a daemon that should have refused to start) is
+    // killed, and reported as exit code -1 with a note on stderr.
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            stderr += `\n[test] killed after ${options.timeoutMs} ms\n`;
+            child.kill('SIGKILL');
+          }, options.timeoutMs);
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
     child.stdin.end(options.input ?? '');
   });
 }
@@ -35,13 +53,16 @@ export async function spinJson<T>(args: string[]): Promise<T> {
 export interface TestConfig {
   stateDir: string;
   pollInterval?: string;
-  api?: { listen: string };
+  /** Merged over the default `{listen: '127.0.0.1:0'}` (tokens, token files, publicUrl). */
+  api?: { listen?: string; [key: string]: unknown };
   projects: Record<string, unknown>[];
   policies?: Record<string, unknown>;
+  history?: { maxPassesPerProject?: number; maxEventsPerProject?: number };
+  [key: string]: unknown;
 }
 
 export async function writeConfig(file: string, config: TestConfig): Promise<string> {
-  await writeFile(file, stringify({ api: { listen: '127.0.0.1:0' }, ...config }));
+  await writeFile(file, stringify({ ...config, api: { listen: '127.0.0.1:0', ...config.api } }));
   return file;
 }
 
@@ -49,6 +70,14 @@ export interface RunningDaemon {
   child: ChildProcess;
   /** Parsed pino lines so far. */
   logs: Record<string, unknown>[];
+  /** Everything written to stdout and stderr so far, raw (to search for leaked secrets). */
+  output(): string;
+  /** Resolves with the first log line (already logged or still to come) that matches. */
+  waitForLog(
+    match: (entry: Record<string, unknown>) => boolean,
+    description: string,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
   apiUrl: string;
   /** SIGTERM, then the exit code. */
   stop(): Promise<number>;
@@ -68,6 +97,7 @@ export async function startDaemon(configFile: string): Promise<RunningDaemon> {
   );
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
+  let stdout = '';
   let buffer = '';
   const exited = new Promise<number>((resolve) =>
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : -1))),
@@ -76,6 +106,7 @@ export async function startDaemon(configFile: string): Promise<RunningDaemon> {
     const timer = setTimeout(() => reject(new Error(`daemon did not start: ${stderr}`)), 20_000);
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     child.stdout?.on('data', (d: Buffer) => {
+      stdout += d.toString();
       buffer += d.toString();
       let newline: number;
       while ((newline = buffer.indexOf('\n')) >= 0) {
@@ -101,6 +132,16 @@ export async function startDaemon(configFile: string): Promise<RunningDaemon> {
   return {
     child,
     logs,
+    output: () => stdout + stderr,
+    async waitForLog(match, description, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = logs.find(match);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for the daemon to log ${description}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
     apiUrl,
     stop: async () => {
       child.kill('SIGTERM');

@@ -27,7 +27,11 @@ afterAll(() => f?.cleanup());
 describe('the policy gate end to end', () => {
   it('leaves the good containers untouched and shows every violation of a forbidden commit', async () => {
     const before = await listProjectContainers(f.project);
-    const startedAt = (await docker().getContainer(before[0]?.id ?? '').inspect()).State.StartedAt;
+    const startedAt = (
+      await docker()
+        .getContainer(before[0]?.id ?? '')
+        .inspect()
+    ).State.StartedAt;
     const forbidden = await f.push(
       {
         'compose.yaml': service(`    privileged: true
@@ -51,6 +55,12 @@ describe('the policy gate end to end', () => {
     expect(after.map((c) => [c.id, c.state, c.labels['spin.commit']])).toEqual(
       before.map((c) => [c.id, c.state, c.labels['spin.commit']]),
     );
-    expect((await docker().getContainer(after[0]?.id ?? '').inspect()).State.StartedAt).toBe(startedAt);
+    expect(
+      (
+        await docker()
+          .getContainer(after[0]?.id ?? '')
+          .inspect()
+      ).State.StartedAt,
+    ).toBe(startedAt);
   });
 });

@@ -7,7 +7,7 @@ import { docker, execIn, listProjectContainers, waitFor } from '../helpers/docke
 import { BUSYBOX_IMAGE } from '../helpers/images.js';
 import { HARDENING, LIMITS, projectFixture, type ProjectFixture } from '../helpers/project-fixture.js';
 import { runSpin } from '../helpers/spin-cli.js';
-import type { ProjectStatus } from '../../src/status/project-status.js';
+import { isMemoryFilesystem } from '../../src/secrets/runtime.js';
 
 /**
  * Secrets and configs end to end: the real `spin daemon` over a real git server and dockerd, the
@@ -183,6 +183,10 @@ describe('secrets and configs on the real engine', () => {
     expect(after[name('side')]).toBe(before[name('side')]);
     expect(after[name('plain')]).toBe(before[name('plain')]);
     expect(await sh('app', 'cat /run/secrets/db')).toBe(ROTATED);
+    // `spin plan` computes the same secret digests (writing nothing): nothing left to do.
+    const plan = await runSpin(['plan', '--config', f.configFile, f.project, '--json']);
+    expect(plan.code).toBe(0);
+    expect((JSON.parse(plan.stdout) as { actions: unknown[] }).actions).toEqual([]);
   });
 
   it('a config file edited in the repository (stack file unchanged) recreates its services', async () => {
@@ -261,6 +265,21 @@ describe('secrets and configs on the real engine', () => {
     await f.waitStatus((s) => s.lastResult !== 'refused' && s.sync === 'Synced', 'accepted again');
   });
 
+  it('spin secret answers usage errors with exit codes, and never prints a value', async () => {
+    const run = (...args: string[]) => runSpin(['secret', ...args, '--config', f.configFile]);
+    expect((await run('rm', f.project, 'never-set')).code).toBe(1);
+    expect((await run('ls', 'no-such-project')).code).toBe(2);
+    expect((await run('set', f.project, 'bad/name')).code).toBe(2);
+    const empty = await runSpin(['secret', 'set', f.project, 'empty', '--config', f.configFile], {
+      input: '',
+    });
+    expect(empty).toMatchObject({ code: 2, stderr: 'spin: the value is empty; nothing was stored\n' });
+    const human = await run('ls', f.project);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^NAME +UPDATED\napi-key +\S+\ndb +\S+\n$/);
+    await capture('spin secret ls (table)', human.stdout + human.stderr);
+  });
+
   it('the planted value is nowhere: logs, state, inspect, API, statuses, spin config, errors', async () => {
     const places: Array<[string, Buffer]> = [];
     places.push(['daemon logs', Buffer.from(JSON.stringify(f.daemon?.logs ?? []))]);
@@ -300,6 +319,11 @@ describe('secrets and configs on the real engine', () => {
     expect(places.length).toBeGreaterThan(8);
     expect(places.some(([, bytes]) => bytes.includes('secrets.decrypt'))).toBe(true);
 
+    // The daemon says so when the runtime folder is not a tmpfs (it is not, under /tmp here).
+    const onTmpfs = await isMemoryFilesystem(runtimeDir);
+    const warned = (f.daemon?.logs ?? []).some((l) => String(l.msg).includes('not on a tmpfs'));
+    expect(warned).toBe(onTmpfs === false);
+
     const leaks = places.filter(([, bytes]) => bytes.includes(PLANTED)).map(([where]) => where);
     expect(leaks).toEqual([]);
   });
@@ -314,5 +338,3 @@ async function filesUnder(dir: string): Promise<string[]> {
   }
   return out;
 }
-
-export type { ProjectStatus };

@@ -90,7 +90,9 @@ policies:
 describe('daemon config: schedules and policies', () => {
   it('refuses a resync schedule that is not a cron expression, with its location', () => {
     const result = parseConfig('spin.yaml', 'resyncSchedule: every minute\nprojects: []\n');
-    expect(!result.ok && result.diagnostics.map((d) => `${d.line}:${d.column} ${d.rule}`)).toEqual(['1:17 config.cron']);
+    expect(!result.ok && result.diagnostics.map((d) => `${d.line}:${d.column} ${d.rule}`)).toEqual([
+      '1:17 config.cron',
+    ]);
   });
 
   it('locates a misspelt setting inside a named policy', () => {

@@ -7,7 +7,12 @@ describe('daemon config: secrets', () => {
   it('defaults to SPIN_SECRET_KEY and /run/spin, and hands the settings to every project', () => {
     const result = parseConfig('/etc/spin/spin.yaml', base);
     if (!result.ok) throw new Error(JSON.stringify(result.diagnostics));
-    const expected = { keyEnv: 'SPIN_SECRET_KEY', keyEnvExplicit: false, runtimeDir: '/run/spin' };
+    const expected = {
+      stateDir: '/etc/spin/.spin',
+      keyEnv: 'SPIN_SECRET_KEY',
+      keyEnvExplicit: false,
+      runtimeDir: '/run/spin',
+    };
     expect(result.config.secrets).toEqual(expected);
     expect(result.config.projects[0]?.secrets).toEqual(expected);
   });
@@ -19,6 +24,7 @@ describe('daemon config: secrets', () => {
     );
     if (!result.ok) throw new Error(JSON.stringify(result.diagnostics));
     expect(result.config.secrets).toEqual({
+      stateDir: '/etc/spin/.spin',
       keyFile: '/etc/spin/keys/store.key',
       keyEnv: 'GW_KEY',
       keyEnvExplicit: true,

@@ -110,7 +110,13 @@ beforeEach(async () => {
   recipient = await identityToRecipient(identity);
   const identityFile = path.join(stateDir, '..', `${path.basename(stateDir)}.age-key`);
   await writeFile(identityFile, `${identity}\n`, { mode: 0o600 });
-  settings = { keyEnv: 'SPIN_SECRET_KEY', keyEnvExplicit: false, runtimeDir, ageIdentityFile: identityFile };
+  settings = {
+    stateDir,
+    keyEnv: 'SPIN_SECRET_KEY',
+    keyEnvExplicit: false,
+    runtimeDir,
+    ageIdentityFile: identityFile,
+  };
   tree = { 'compose.yaml': STACK, 'app.ini': '[app]\n', 'tls.age': await encrypt('tls-key-material') };
   delete process.env.SPIN_SECRET_KEY;
 });
