@@ -17,6 +17,7 @@ import { isWrite, startDockerProxy, type DockerProxy } from './lib/docker-proxy.
 import { removeSpinProjectsByPrefix, runningWith } from './lib/engine.js';
 import { startGitServerProcess, type GitServerProcess } from './lib/git-server.js';
 import type { BenchResult } from './lib/report.js';
+import { monotonicUs, summariseFile } from './lib/profile.js';
 import { commitToBare, createBareRepo } from './lib/repos.js';
 import { spinStack } from './lib/stacks.js';
 import {
@@ -38,6 +39,8 @@ const CONVERGE_TIMEOUT_MS = 10 * 60_000;
 
 export interface PollingOptions {
   changes: number;
+  /** Run the daemon under `node --cpu-prof` writing here; the 60 s window is summarised. */
+  profileDir?: string;
 }
 
 export async function benchPolling(opts: PollingOptions): Promise<BenchResult> {
@@ -80,7 +83,8 @@ export async function benchPolling(opts: PollingOptions): Promise<BenchResult> {
       projects: names.map((name) => ({ name, repo: server?.repoUrl(name) })),
     });
     const startedAt = performance.now();
-    daemon = await startDaemonProcess(configFile, 'info');
+    const nodeArgs = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
+    daemon = await startDaemonProcess(configFile, 'info', nodeArgs);
     const pid = daemon.pid;
     const statusDir = path.join(stateDir, 'status');
     await pollUntil(
@@ -111,12 +115,16 @@ export async function benchPolling(opts: PollingOptions): Promise<BenchResult> {
     const cpu0 = await procCpuMs(pid);
     const logs0 = daemon.logs.length;
     const rss: number[] = [];
+    const windowUs = { fromUs: monotonicUs(), toUs: 0 };
     const t0 = performance.now();
     for (let s = 0; s < WINDOW_S; s++) {
       rss.push(await procRssMb(pid));
       await sleep(Math.max(0, t0 + (s + 1) * 1000 - performance.now()));
     }
     const windowMs = performance.now() - t0;
+    windowUs.toUs = monotonicUs();
+    const logMessages: Record<string, number> = {};
+    for (const line of daemon.logs.slice(logs0)) logMessages[line.msg] = (logMessages[line.msg] ?? 0) + 1;
     const cpuMs = (await procCpuMs(pid)) - cpu0;
     const git1 = await server.counts();
     const engineCalls = proxy.counts();
@@ -137,7 +145,7 @@ export async function benchPolling(opts: PollingOptions): Promise<BenchResult> {
         Object.entries(engineCalls).map(([k, v]) => [k, perMinute(v)]),
       ),
       engineWrites: Object.entries(engineCalls).reduce((n, [k, v]) => n + (isWrite(k) ? v : 0), 0),
-      daemonLogLines: daemon.logs.length - logs0,
+      daemonLogLines: logMessages,
     };
     console.error(`  polling window: ${JSON.stringify(details.window)}`);
 
@@ -171,6 +179,14 @@ export async function benchPolling(opts: PollingOptions): Promise<BenchResult> {
       console.error(`  polling change ${k}: ${JSON.stringify(changes.at(-1))}`);
     }
     details.changes = changes;
+    if (opts.profileDir) {
+      await daemon.stop();
+      const files = (await readdir(opts.profileDir)).filter((f) => f.endsWith('.cpuprofile'));
+      const newest = files.sort().at(-1);
+      details.daemonProfileWindow = newest
+        ? await summariseFile(path.join(opts.profileDir, newest), windowUs)
+        : 'no profile written (the daemon did not exit cleanly)';
+    }
     const deployStart = median(changes.map((c) => c.firstActionMs ?? c.runningMs ?? Number.NaN));
     return {
       name: 'polling',

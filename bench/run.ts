@@ -35,6 +35,7 @@ interface Options {
   steadyComposeSample: number;
   steadyConcurrency?: number;
   profile: boolean;
+  profileDaemon: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -45,6 +46,7 @@ function parseArgs(argv: string[]): Options {
     webhook: true,
     steadyComposeSample: 10,
     profile: true,
+    profileDaemon: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -61,9 +63,10 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--steady-compose-sample') options.steadyComposeSample = Math.max(1, Number(value()));
     else if (arg === '--steady-concurrency') options.steadyConcurrency = Math.max(1, Number(value()));
     else if (arg === '--no-profile') options.profile = false;
+    else if (arg === '--profile-daemon') options.profileDaemon = true;
     else if (arg === '--help' || arg === '-h') {
       console.log(`usage: npm run bench -- [${ALL.join('|')}]... [--reps N] [--spin-bin PATH] [--no-build]
-       [--no-webhook] [--no-profile] [--label L] [--steady-compose-sample N] [--steady-concurrency N]`);
+       [--no-webhook] [--no-profile] [--profile-daemon] [--label L] [--steady-compose-sample N] [--steady-concurrency N]`);
       process.exit(0);
     } else if ((ALL as readonly string[]).includes(arg)) options.names.push(arg as BenchName);
     else throw new Error(`unknown benchmark or option '${arg}' (benchmarks: ${ALL.join(', ')})`);
@@ -207,7 +210,10 @@ function runOne(name: BenchName, options: Options): Promise<BenchResult> {
         profileFile: options.profile ? path.join(RESULTS, `steady-pass-${Date.now()}.cpuprofile`) : undefined,
       });
     case 'polling':
-      return benchPolling({ changes: options.reps });
+      return benchPolling({
+        changes: options.reps,
+        profileDir: options.profileDaemon ? path.join(RESULTS, `polling-daemon-${Date.now()}`) : undefined,
+      });
     case 'validate':
       return benchValidate({});
   }

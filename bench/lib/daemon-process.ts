@@ -40,12 +40,16 @@ export async function writeDaemonConfig(file: string, config: Record<string, unk
 }
 
 /** Starts the daemon and resolves once its API listens. `logLevel` info keeps logging realistic. */
-export async function startDaemonProcess(configFile: string, logLevel = 'info'): Promise<DaemonProcess> {
+export async function startDaemonProcess(
+  configFile: string,
+  logLevel = 'info',
+  nodeArgs: string[] = [],
+): Promise<DaemonProcess> {
   const env = { ...process.env };
   delete env.SPIN_LOG_LEVEL;
   const child = spawn(
     process.execPath,
-    [spinBin, 'daemon', '--config', configFile, '--log-level', logLevel],
+    [...nodeArgs, spinBin, 'daemon', '--config', configFile, '--log-level', logLevel],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       env,

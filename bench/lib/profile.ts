@@ -4,7 +4,7 @@
  * isomorphic-git, dockerode, ...), so a report can say where a pass spends its CPU.
  */
 import { Session } from 'node:inspector/promises';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 interface ProfileNode {
@@ -19,6 +19,19 @@ interface CpuProfile {
   endTime: number;
   samples?: number[];
   timeDeltas?: number[];
+}
+
+/** Reads a .cpuprofile written by `node --cpu-prof` and summarises it. */
+export async function summariseFile(
+  file: string,
+  window?: { fromUs: number; toUs: number },
+): Promise<ProfileSummary> {
+  return summarise(JSON.parse(await readFile(file, 'utf8')) as CpuProfile, file, window);
+}
+
+/** Now on CLOCK_MONOTONIC in µs, comparable with V8 profile timestamps of any process on this machine. */
+export function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
 }
 
 export interface ProfileSummary {
@@ -59,12 +72,23 @@ function area(url: string): string {
   return path.basename(rel);
 }
 
-export function summarise(raw: CpuProfile, file?: string): ProfileSummary {
+/**
+ * Self time by function and by area. With `window` (CLOCK_MONOTONIC µs, the clock of both V8's
+ * profile timestamps and process.hrtime), only samples taken inside it count.
+ */
+export function summarise(
+  raw: CpuProfile,
+  file?: string,
+  window?: { fromUs: number; toUs: number },
+): ProfileSummary {
   const byId = new Map(raw.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
   const samples = raw.samples ?? [];
   const deltas = raw.timeDeltas ?? [];
+  let at = raw.startTime;
   for (let i = 0; i < samples.length; i++) {
+    at += deltas[i] ?? 0;
+    if (window && (at < window.fromUs || at > window.toUs)) continue;
     const id = samples[i] as number;
     selfUs.set(id, (selfUs.get(id) ?? 0) + Math.max(0, deltas[i] ?? 0));
   }

@@ -21,7 +21,10 @@ export function observePasses(
     metrics.setProjectStatus(name, status.sync, status.health);
     for (const action of outcome.actions) metrics.countAction(name, action.kind, 'ok');
     if (outcome.driftRepairs > 0) metrics.countDriftRepairs(name, outcome.driftRepairs);
-    if (outcome.rolledBack) metrics.countRollback(name);
+    // Automatic rollbacks (a failed rollout) only: an operator's rollback is counted and recorded
+    // once by the API, and passes that keep a pinned commit running are not new rollbacks.
+    const automaticRollback = outcome.rolledBack && !status.pinned;
+    if (automaticRollback) metrics.countRollback(name);
     metrics.setContainers(name, countsByState(outcome.containers));
 
     try {
@@ -34,7 +37,7 @@ export function observePasses(
       store.recordPass(pass);
       if (outcome.driftRepairs > 0)
         store.recordEvent(name, 'drift-repair', `${outcome.driftRepairs} action(s) repaired drift`);
-      if (outcome.rolledBack) store.recordEvent(name, 'rollback', status.healthReason);
+      if (automaticRollback) store.recordEvent(name, 'rollback', status.healthReason);
       if (status.lastResult === 'refused' && !(last?.result === 'refused' && last.commit === pass.commit)) {
         store.recordEvent(name, 'refused', status.lastError?.message ?? 'commit refused', {
           commit: status.refusedCommit,

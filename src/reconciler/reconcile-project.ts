@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../util/canonical-json.js';
 import type { ProjectConfig } from '../config/types.js';
 import type { Driver } from '../drivers/driver.js';
 import { SourceError, type GitSource } from '../git/index.js';
@@ -151,7 +153,14 @@ class Pass {
 
     const pinned = previous?.pinned?.head === head ? previous.pinned : undefined;
     if (pinned) return this.deployPinned(head, pinned);
-    const failed = previous?.failedCommit?.commit === head ? previous.failedCommit : undefined;
+    // Held only while the commit would run exactly what failed: a rotated secret or edited config
+    // gives the same commit a new fingerprint, and it is tried again.
+    const failed =
+      previous?.failedCommit?.commit === head &&
+      (previous.failedCommit.fingerprint === undefined ||
+        previous.failedCommit.fingerprint === fingerprint(gated.desired))
+        ? previous.failedCommit
+        : undefined;
     if (failed) return this.holdFailedCommit(head, failed);
     return this.deploy(head, gated.desired);
   }
@@ -249,7 +258,7 @@ class Pass {
     try {
       await this.applyOrThrow(desired, actions);
     } catch (err) {
-      return this.applyFailed(head, err, actions);
+      return this.applyFailed(head, err, actions, desired);
     }
     const outcome = await this.converged(head, desired, actions);
     outcome.driftRepairs = drift;
@@ -280,7 +289,12 @@ class Pass {
    * service asked to pause, rolls back in the same pass. An engine error is retried with backoff;
    * after MAX_APPLY_ATTEMPTS on one commit it is treated like a failed rollout.
    */
-  private async applyFailed(head: string, err: unknown, actions: Action[]): Promise<PassOutcome> {
+  private async applyFailed(
+    head: string,
+    err: unknown,
+    actions: Action[],
+    desired: DesiredState,
+  ): Promise<PassOutcome> {
     const { ctx, previous } = this;
     const message = errorMessage(err);
     if (isEngineUnavailable(err)) {
@@ -321,7 +335,12 @@ class Pass {
       );
     }
     const reason = isRollout ? err.reason : `gave up after ${attempts} attempts: ${message}`;
-    const failedCommit = { commit: head, reason, at: new Date().toISOString() };
+    const failedCommit = {
+      commit: head,
+      reason,
+      at: new Date().toISOString(),
+      fingerprint: fingerprint(desired),
+    };
     ctx.log.error({ project: ctx.project.name, commit: head, reason }, 'commit failed');
     if (isRollout && err.failureAction === 'pause') {
       await this.relist();
@@ -494,4 +513,9 @@ class Pass {
 
 function lastError(reason: LastError['reason'], message: string, commit?: string): LastError {
   return { reason, message, commit, at: new Date().toISOString() };
+}
+
+/** What a commit would run, as one value: its services' config hashes (secrets and configs included). */
+function fingerprint(desired: DesiredState): string {
+  return createHash('sha256').update(canonicalJson(desired.hashes)).digest('hex').slice(0, 16);
 }

@@ -43,7 +43,7 @@ export interface ProjectStatus {
   /** Last commit that converged and was healthy: what a failed rollout rolls back to. */
   lastHealthyCommit?: string;
   /** A commit whose rollout failed or kept failing: not retried until the branch moves on. */
-  failedCommit?: { commit: string; reason: string; at: string };
+  failedCommit?: { commit: string; reason: string; at: string; fingerprint?: string };
   /**
    * Set by an operator's rollback: run `commit` instead of the branch head while the head is
    * still `head`; the next push to the branch ends it.
