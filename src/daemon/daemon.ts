@@ -205,6 +205,13 @@ export class Daemon {
     const added: string[] = [];
     const removed: string[] = [];
     const changed: string[] = [];
+    const fixed = (c: SpinConfig) =>
+      JSON.stringify([c.api, c.concurrency, c.stateDir, c.docker, c.resyncSchedule]);
+    if (fixed(next) !== fixed(this.config)) {
+      this.log.warn(
+        'api, concurrency, stateDir, docker and resyncSchedule changes take effect after a restart',
+      );
+    }
     this.config = {
       ...next,
       api: this.config.api,
