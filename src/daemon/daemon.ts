@@ -466,7 +466,7 @@ export class Daemon {
     for (const resolve of runtime.answering.splice(0)) resolve(outcome);
     if (this.stopping) return;
     if (!runtime.suspended) {
-      runtime.timer = setTimeout(() => this.markDue(name), outcome.requeueAfterMs);
+      runtime.timer = setTimeout(() => this.markDue(name), alignedDelay(outcome.requeueAfterMs));
       runtime.timer.unref();
     }
     if (this.due.has(name)) this.markDue(name);
@@ -500,4 +500,17 @@ function timedSource(source: GitSource, observe: (ms: number, ok: boolean) => vo
     }
   };
   return Object.assign(Object.create(source) as GitSource, { resolveHead });
+}
+
+/** Polls fall due on whole ticks, so projects polled at the same interval share one round. */
+const POLL_TICK_MS = 1_000;
+
+/**
+ * The delay until the first tick at or after `delayMs` from now. Each round lists the engine once
+ * for every due project: aligned, 500 projects polled every 10 s cost ~10 lists per interval
+ * instead of 500.
+ */
+export function alignedDelay(delayMs: number, now = Date.now()): number {
+  if (delayMs < POLL_TICK_MS) return delayMs;
+  return Math.ceil((now + delayMs) / POLL_TICK_MS) * POLL_TICK_MS - now;
 }

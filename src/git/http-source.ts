@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import git from 'isomorphic-git';
-import http from 'isomorphic-git/http/node';
+import { keepAliveHttp as http } from './http-client.js';
 import type { FileReader } from '../stack/source.js';
 import { CommitReader } from './commit-reader.js';
 import { SourceError } from './errors.js';
