@@ -8,12 +8,20 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { compose, removeComposeProject } from './lib/engine.js';
+import { compose, engine, removeComposeProject, removeLabelled } from './lib/engine.js';
 import type { LogLine } from './lib/daemon-process.js';
+import { startDockerProxy } from './lib/docker-proxy.js';
 import type { BenchResult } from './lib/report.js';
 import { startSpinProject, waitContainers, type Commit } from './lib/spin-project.js';
-import { EMPTY_SPIN_STACK, composeFile, spinStack } from './lib/stacks.js';
-import { median, onCleanup, round, runCleanup, uniqueName } from './lib/util.js';
+import {
+  EMPTY_SPIN_STACK,
+  SLEEPER_COMMAND,
+  SLEEPER_IMAGE,
+  composeFile,
+  serviceNames,
+  spinStack,
+} from './lib/stacks.js';
+import { mapLimit, median, onCleanup, round, runCleanup, uniqueName } from './lib/util.js';
 
 export const SERVICES = 20;
 const TIMEOUT_MS = 120_000;
@@ -35,6 +43,12 @@ export async function benchCold(opts: ColdOptions): Promise<BenchResult> {
       `  cold rep ${rep + 1}: spin ${spin.ms.toFixed(0)} ms, compose ${composeRuns.at(-1)?.toFixed(0)} ms`,
     );
   }
+  // The floor: the same 20 containers created and started straight through the engine API.
+  const engineFloorMs: Record<string, number> = {};
+  for (const parallel of [1, 8, SERVICES])
+    engineFloorMs[`parallel${parallel}`] = round(await engineFloor(parallel));
+  console.error(`  cold engine floor (create+start ${SERVICES}): ${JSON.stringify(engineFloorMs)}`);
+  const engineCalls = await countEngineCalls();
   const spin = median(spinRuns);
   const base = median(composeRuns);
   return {
@@ -55,6 +69,8 @@ export async function benchCold(opts: ColdOptions): Promise<BenchResult> {
     details: {
       spinRunsMs: spinRuns.map((v) => round(v)),
       composeRunsMs: composeRuns.map((v) => round(v)),
+      engineFloorMs,
+      engineCalls,
       phases,
     },
     notes: [],
@@ -62,10 +78,14 @@ export async function benchCold(opts: ColdOptions): Promise<BenchResult> {
 }
 
 /** One Spin cold deploy; returns the commit-to-running time and where the time went. */
-async function spinColdOnce(): Promise<{ ms: number; phases: Record<string, unknown> }> {
+async function spinColdOnce(
+  dockerHost?: string,
+  beforeCommit?: () => void,
+): Promise<{ ms: number; phases: Record<string, unknown> }> {
   const project = uniqueName('bench-cold');
-  const spin = await startSpinProject(project, EMPTY_SPIN_STACK, { repo: 'local' });
+  const spin = await startSpinProject(project, EMPTY_SPIN_STACK, { repo: 'local', dockerHost });
   try {
+    beforeCommit?.();
     const commit = await spin.commit(spinStack({ services: SERVICES }), 'twenty services');
     const done = await waitContainers(
       [`spin.project=${project}`, `spin.commit=${commit.sha}`],
@@ -81,7 +101,61 @@ async function spinColdOnce(): Promise<{ ms: number; phases: Record<string, unkn
   }
 }
 
-async function composeColdOnce(): Promise<number> {
+/** create + start of the 20 sleepers through dockerode, `parallel` at a time, no readiness checks. */
+async function engineFloor(parallel: number): Promise<number> {
+  const label = `bench.floor=${uniqueName('floor')}`;
+  const [key, value] = label.split('=') as [string, string];
+  const cleanup = async () => {
+    await removeLabelled(label);
+  };
+  onCleanup(cleanup);
+  try {
+    const t0 = performance.now();
+    await mapLimit(serviceNames(SERVICES), parallel, async (name) => {
+      const container = await engine().createContainer({
+        name: `${value}-${name}`,
+        Image: SLEEPER_IMAGE,
+        Cmd: SLEEPER_COMMAND,
+        Env: [`SERVICE=${name}`, 'REVISION=1'],
+        Labels: { [key]: value },
+        HostConfig: {
+          Memory: 16 * 1024 * 1024,
+          NanoCpus: 100_000_000,
+          CapDrop: ['ALL'],
+          SecurityOpt: ['no-new-privileges:true'],
+        },
+      });
+      await container.start();
+    });
+    return performance.now() - t0;
+  } finally {
+    await runCleanup(cleanup);
+  }
+}
+
+/** One more deploy of each, not timed, through a counting proxy: engine calls by kind. */
+async function countEngineCalls(): Promise<Record<string, unknown>> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'spin-bench-proxy-'));
+  const proxy = await startDockerProxy(path.join(dir, 'docker.sock'));
+  const cleanup = async () => {
+    await proxy.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+  onCleanup(cleanup);
+  try {
+    await spinColdOnce(proxy.host, () => proxy.reset());
+    const spin = proxy.counts();
+    proxy.reset();
+    await composeColdOnce(proxy.host);
+    const composeCalls = proxy.counts();
+    const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
+    return { spin, spinTotal: total(spin), compose: composeCalls, composeTotal: total(composeCalls) };
+  } finally {
+    await runCleanup(cleanup);
+  }
+}
+
+async function composeColdOnce(dockerHost?: string): Promise<number> {
   const project = uniqueName('bench-cold-compose');
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'spin-bench-compose-'));
   const cleanup = async () => {
@@ -92,7 +166,7 @@ async function composeColdOnce(): Promise<number> {
   try {
     const file = path.join(tmp, 'docker-compose.yml');
     await writeFile(file, composeFile({ services: SERVICES }));
-    const run = await compose(project, file, ['up', '-d']);
+    const run = await compose(project, file, ['up', '-d'], { dockerHost });
     return run.wallMs;
   } finally {
     await runCleanup(cleanup);

@@ -133,6 +133,7 @@ export async function benchPolling(opts: PollingOptions): Promise<BenchResult> {
     const rssMax = Math.max(...rss);
     details.window = {
       seconds: round(windowMs / 1000),
+      monotonicUs: windowUs,
       daemonCpuMs: round(cpuMs),
       cpuPercentOfOneCore: round(cpuPct, 2),
       rssMb: { max: round(rssMax), median: round(median(rss)), last: round(rss.at(-1) ?? Number.NaN) },

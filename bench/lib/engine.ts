@@ -107,14 +107,26 @@ export interface ComposeRun {
 }
 
 /** `docker-compose -p PROJECT -f FILE ARGS...`, timed; throws on a non-zero exit. */
-export async function compose(project: string, file: string, args: string[]): Promise<ComposeRun> {
+export async function compose(
+  project: string,
+  file: string,
+  args: string[],
+  opts: { dockerHost?: string } = {},
+): Promise<ComposeRun> {
   const timeFile = path.join(path.dirname(file), `.time-${project}-${process.hrtime.bigint()}`);
   const started = nowMs();
   const { code, stderr } = await new Promise<{ code: number; stderr: string }>((resolve, reject) => {
     const child = spawn(
       '/usr/bin/time',
       ['-f', '%e %U %S', '-o', timeFile, COMPOSE, '--no-ansi', '-p', project, '-f', file, ...args],
-      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, COMPOSE_INTERACTIVE_NO_CLI: '1' } },
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: {
+          ...process.env,
+          COMPOSE_INTERACTIVE_NO_CLI: '1',
+          ...(opts.dockerHost ? { DOCKER_HOST: opts.dockerHost } : {}),
+        },
+      },
     );
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));

@@ -11,6 +11,7 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount?: number;
+  children?: number[];
 }
 
 interface CpuProfile {
@@ -66,7 +67,7 @@ function area(url: string): string {
   const rel = url.replace(/^file:\/\//, '');
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(rel);
   if (nm) return nm[1] as string;
-  const src = /\/(src|bench|test)\/([^/]+)/.exec(rel);
+  const src = /\/(src|dist|bench|test)\/([^/.]+)/.exec(rel);
   if (src) return `${src[1]}/${src[2]}`;
   if (rel.startsWith('node:')) return 'node core';
   return path.basename(rel);
@@ -82,6 +83,16 @@ export function summarise(
   window?: { fromUs: number; toUs: number },
 ): ProfileSummary {
   const byId = new Map(raw.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of raw.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  // Native and node-core frames (fs, sockets, JSON) are charged to the code that called them.
+  const owner = (id: number): string => {
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const a = area(byId.get(cur)?.callFrame.url ?? '');
+      if (a !== '(native/idle)' && a !== 'node core') return a;
+    }
+    return area(byId.get(id)?.callFrame.url ?? '');
+  };
   const selfUs = new Map<number, number>();
   const samples = raw.samples ?? [];
   const deltas = raw.timeDeltas ?? [];
@@ -100,10 +111,12 @@ export function summarise(
     if (!node) continue;
     const { functionName, url, lineNumber } = node.callFrame;
     if (functionName === '(idle)' || functionName === '(program)') continue;
+    // The profiler's own session (stopping it serialises the profile) is not the code measured.
+    if (owner(id) === 'bench/lib') continue;
     total += us;
-    const key = `${functionName || '(anonymous)'} ${area(url)}${url ? `:${lineNumber + 1}` : ''}`;
+    const key = `${functionName || '(anonymous)'} ${url ? `${area(url)}:${lineNumber + 1}` : `(native, from ${owner(id)})`}`;
     byFn.set(key, (byFn.get(key) ?? 0) + us);
-    const a = functionName === '(garbage collector)' ? '(gc)' : area(url);
+    const a = functionName === '(garbage collector)' ? '(gc)' : owner(id);
     byArea[a] = (byArea[a] ?? 0) + us;
   }
   const ms = (us: number) => Math.round(us / 100) / 10;

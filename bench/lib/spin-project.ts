@@ -41,7 +41,7 @@ const SECRET = 'bench-webhook-secret';
 export async function startSpinProject(
   project: string,
   initialStack: string,
-  opts: { repo: 'local' | 'http' },
+  opts: { repo: 'local' | 'http'; dockerHost?: string },
 ): Promise<SpinProject> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), `spin-bench-${project}-`));
   let daemon: DaemonProcess | undefined;
@@ -91,6 +91,7 @@ export async function startSpinProject(
       stateDir,
       // Nothing but the watcher or the webhook may trigger the measured pass.
       pollInterval: '1h',
+      ...(opts.dockerHost ? { docker: { host: opts.dockerHost } } : {}),
       projects: [
         {
           name: project,
