@@ -41,6 +41,7 @@ export interface DaemonHooks {
 }
 
 const ENGINE_RETRY_MS = 5_000;
+const STATUS_REWRITE_MS = 60_000;
 /** Events come in bursts (stop, die, destroy); one pass shortly after the burst repairs them all. */
 const EVENT_DEBOUNCE_MS = 200;
 /** Engine events that mean a managed container drifted from what Spin made it. */
@@ -74,6 +75,7 @@ export class Daemon {
   private closeEvents?: () => void;
   private resyncTask?: ScheduledTask;
   private readonly eventTimers = new Map<string, NodeJS.Timeout>();
+  private readonly lastWritten = new Map<string, { key: string; at: number }>();
   /** Observers of every finished pass (history, metrics, commit statuses). */
   private readonly passListeners: ((name: string, outcome: PassOutcome) => void | Promise<void>)[] = [];
 
@@ -438,6 +440,19 @@ export class Daemon {
     };
   }
 
+  /**
+   * Idle passes change only the timestamps: the file is rewritten then at most once a minute
+   * (the in-memory status, which the API serves, is always current).
+   */
+  private statusChanged(name: string, status: ProjectStatus): boolean {
+    const { lastReconcile: _at, lastDurationMs: _ms, ...rest } = status;
+    const key = JSON.stringify(rest);
+    const last = this.lastWritten.get(name);
+    if (last && last.key === key && Date.now() - last.at < STATUS_REWRITE_MS) return false;
+    this.lastWritten.set(name, { key, at: Date.now() });
+    return true;
+  }
+
   private async finishPass(name: string, outcome: PassOutcome, stillRunning = false): Promise<void> {
     const runtime = this.projects.get(name);
     if (!runtime) return;
@@ -451,7 +466,7 @@ export class Daemon {
     }
     this.statuses.set(name, outcome.status);
     try {
-      await this.store.write(outcome.status);
+      if (this.statusChanged(name, outcome.status)) await this.store.write(outcome.status);
     } catch (err) {
       this.log.error({ project: name, err: errorMessage(err) }, 'cannot write status');
     }

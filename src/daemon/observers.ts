@@ -2,7 +2,7 @@ import type { Metrics } from '../metrics/registry.js';
 import { describeAction } from '../reconciler/apply.js';
 import type { PassOutcome } from '../reconciler/reconcile-project.js';
 import type { ContainerState } from '../reconciler/state.js';
-import type { HistoryStore, PassInput } from '../store/history-store.js';
+import type { HistoryStore, PassInput, PassRecord } from '../store/history-store.js';
 import type { Logger } from '../util/logger.js';
 import type { Daemon } from './daemon.js';
 
@@ -15,6 +15,7 @@ export function observePasses(
   deps: { store: HistoryStore; metrics: Metrics; log: Logger },
 ): void {
   const { store, metrics, log } = deps;
+  const lastRecorded = new Map<string, PassRecord | undefined>();
   daemon.onPass(async (name, outcome) => {
     const { status } = outcome;
     metrics.observePass(name, status.lastResult ?? 'error', status.lastDurationMs ?? 0);
@@ -32,9 +33,12 @@ export function observePasses(
       // Compared with the last recorded pass, not the previous one in memory: the verdict
       // survives restarts, and a refused or failing head polled every few seconds is one entry,
       // not a flood that pushes everything else out of the bounded history.
-      const last = store.listPasses(name, { limit: 1 })[0];
+      // The last recorded pass is kept in memory after the first lookup: a query per pass is
+      // measurable when hundreds of projects are polled.
+      const last = lastRecorded.has(name) ? lastRecorded.get(name) : store.listPasses(name, { limit: 1 })[0];
+      lastRecorded.set(name, last);
       if (outcome.actions.length === 0 && last && sameVerdict(last, pass)) return;
-      store.recordPass(pass);
+      lastRecorded.set(name, store.recordPass(pass));
       if (outcome.driftRepairs > 0)
         store.recordEvent(name, 'drift-repair', `${outcome.driftRepairs} action(s) repaired drift`);
       if (automaticRollback) store.recordEvent(name, 'rollback', status.healthReason);

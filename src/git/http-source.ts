@@ -25,6 +25,7 @@ export class HttpGitSource implements GitSource {
   private readonly cache = {};
   private initialised = false;
   private refs: { ref: string; oid: string }[] = [];
+  private readonly known = new Set<string>();
 
   constructor(private readonly options: HttpGitSourceOptions) {}
 
@@ -91,9 +92,12 @@ export class HttpGitSource implements GitSource {
   }
 
   private async hasCommit(oid: string): Promise<boolean> {
+    // A commit once in the cache stays there: remember it instead of reading it on every poll.
+    if (this.known.has(oid)) return true;
     await this.ensureCache();
     try {
       await git.readCommit({ fs, gitdir: this.options.cacheDir, oid, cache: this.cache });
+      this.known.add(oid);
       return true;
     } catch {
       return false;

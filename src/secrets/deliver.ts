@@ -44,6 +44,9 @@ const checkedRuntimeDirs = new Set<string>();
  *      targets. The cached, printable model (`spin config`) is never changed.
  * Secret values are re-read on every pass, so `spin secret set` is noticed without a new commit.
  */
+/** Projects whose runtime folder is known to be gone (no secrets or configs used). */
+const cleared = new Set<string>();
+
 export async function deliverSecrets(
   ctx: DeliveryContext,
   commit: string,
@@ -57,11 +60,18 @@ export async function deliverSecrets(
   const services = Object.values(model.services);
   const usesFiles = services.some((s) => (s.secrets?.length ?? 0) + (s.configs?.length ?? 0) > 0);
   if (!usesFiles) {
-    if (write && (await clearRuntimeFiles(settings.runtimeDir, model.project))) {
+    // Checked once per project and process: a stack without secrets or configs costs nothing per pass.
+    if (
+      write &&
+      !cleared.has(model.project) &&
+      (await clearRuntimeFiles(settings.runtimeDir, model.project))
+    ) {
       ctx.log.info({ project: model.project }, 'removed secret and config files the stack no longer uses');
     }
+    if (write) cleared.add(model.project);
     return gated;
   }
+  cleared.delete(model.project);
 
   const reader = ctx.source.readerAt(commit);
   const stackDir = ctx.project.path;
