@@ -96,7 +96,7 @@ export async function removeProject(
     } catch (err) {
       if (statusCode(err) !== 404) throw err;
     }
-    await ignoreNotFound(network.remove());
+    await removeNetworkPatiently(network);
   }
 
   const { Volumes: volumes } = await d.listVolumes({ filters: { label } });
@@ -225,4 +225,40 @@ export async function countContainerEvents(project: string, during: () => Promis
     (stream as unknown as { destroy(): void }).destroy();
   }
   return seen;
+}
+
+/**
+ * Engine 20.10 can keep a stale endpoint on a network after a container was force-removed while
+ * it was being started (the crash tests kill the daemon at such moments); the network then
+ * refuses removal until dockerd restarts. Retry briefly, then leave it with a warning: a test's
+ * clean-up must not fail the suite (global setup sweeps leftovers on the next run).
+ */
+async function removeNetworkPatiently(network: Docker.Network): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ignoreNotFound(network.remove());
+      return;
+    } catch (err) {
+      if (!/active endpoints/.test(String((err as Error).message)) || attempt >= 5) {
+        console.warn(`could not remove network ${network.id}: ${(err as Error).message}`);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
+/** Removes everything test projects (`t-*`) left on the engine in earlier runs. */
+export async function sweepTestLeftovers(): Promise<number> {
+  const d = docker();
+  const managed = { label: ['spin.managed=true'] };
+  const projects = new Set<string>();
+  for (const c of await d.listContainers({ all: true, filters: managed }))
+    projects.add(c.Labels['spin.project'] ?? '');
+  for (const n of await d.listNetworks({ filters: managed })) projects.add(n.Labels?.['spin.project'] ?? '');
+  for (const v of (await d.listVolumes({ filters: managed })).Volumes ?? [])
+    projects.add(v.Labels?.['spin.project'] ?? '');
+  const stale = [...projects].filter((p) => p.startsWith('t-'));
+  for (const project of stale) await removeProject(project);
+  return stale.length;
 }

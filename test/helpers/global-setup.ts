@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { TEST_IMAGES } from './images.js';
+import { sweepTestLeftovers } from './docker.js';
 
 const execFileP = promisify(execFile);
 
@@ -56,4 +57,10 @@ export default async function globalSetup(): Promise<void> {
     const still = await missingImages();
     if (still.length > 0) throw new Error(`test images still missing after build: ${still.join(', ')}`);
   }
+
+  // The engine outlives test runs: remove what earlier runs' test projects (`t-*`) left behind, so
+  // leaked networks do not eat the engine's ~30 bridge address pools run after run. (Two test
+  // runs at once on one engine would disturb each other here; CI runs one.)
+  const swept = await sweepTestLeftovers();
+  if (swept > 0) console.log(`global setup: removed leftovers of ${swept} earlier test project(s)`);
 }
