@@ -50,7 +50,11 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const publisher = new CommitStatusPublisher({ stateDir: config.stateDir, log, metrics, baseUrl });
   const daemon = new Daemon(config, driver, log, {
     onDeployStart: (project, commit, actions) => publisher.deployStarted(project, commit, actions),
-    onGitPoll: (project, ms, ok) => metrics.observeGitPoll(project, ms, ok ? 'ok' : 'failed'),
+    // A pass still running for a project just removed by a config reload must not bring its
+    // metric series back.
+    onGitPoll: (project, ms, ok) => {
+      if (daemon.project(project)) metrics.observeGitPoll(project, ms, ok ? 'ok' : 'failed');
+    },
   });
   const previews = new PreviewRunner(daemon, publisher, log);
   observePasses(daemon, { store, metrics, log });
