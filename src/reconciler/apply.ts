@@ -203,7 +203,8 @@ async function rollOutReplica(
   }
   if (startFirst) {
     // The new container runs beside the old one under a temporary name and must prove itself
-    // before the old one goes; a crash in between leaves a stray the next plan removes.
+    // before the old one goes; a crash in between leaves a stray the next plan removes. The old
+    // one is stopped with the service's stop_grace_period as it is now, as compose does.
     const temporary = `${action.name}-next`;
     const id = await createAndStart(temporary, action.replica, spec, ctx);
     const ready = await waitReady(driver, id, action.name, spec);
@@ -211,12 +212,12 @@ async function rollOutReplica(
       await driver.removeContainer(id);
       throw new RolloutError(spec.name, ready.reason, spec.updateConfig.failureAction);
     }
-    await driver.stopContainer(action.containerId);
+    await driver.stopContainer(action.containerId, spec.stopGracePeriodSeconds);
     await driver.removeContainer(action.containerId);
     await driver.renameContainer(id, action.name);
     return;
   }
-  await driver.stopContainer(action.containerId);
+  await driver.stopContainer(action.containerId, spec.stopGracePeriodSeconds);
   await driver.removeContainer(action.containerId);
   const id = await createAndStart(action.name, action.replica, spec, ctx);
   return gate(id, action.name, spec, ctx);

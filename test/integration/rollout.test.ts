@@ -179,7 +179,7 @@ describe('drift repair', () => {
     const list = await waitFor(webContainers, {
       until: (l) =>
         l.some((c) => c.name === `${f.project}-web-1` && c.id !== forged.id && c.state === 'running'),
-      timeoutMs: 15_000,
+      timeoutMs: 30_000,
       description: 'forged web-1 replaced',
     });
     expect(list.find((c) => c.name === `${f.project}-web-1`)?.labels['spin.config-hash']).toBe(
