@@ -1,5 +1,6 @@
 import type { ServiceSpec, StackModel } from '../stack/model.js';
 import type { ActualContainer } from './state.js';
+import { jobServices } from './plan.js';
 
 export type Health = 'Healthy' | 'Progressing' | 'Degraded' | 'Missing' | 'Unknown';
 
@@ -12,12 +13,14 @@ export interface HealthVerdict {
 const SEVERITY: Record<Health, number> = { Degraded: 4, Missing: 3, Progressing: 2, Unknown: 1, Healthy: 0 };
 
 /** Pure: one service's health from its containers as listed on the engine. */
-export function serviceHealth(spec: ServiceSpec, containers: ActualContainer[]): HealthVerdict {
+export function serviceHealth(spec: ServiceSpec, containers: ActualContainer[], job = false): HealthVerdict {
   if (spec.replicas === 0) return { health: 'Healthy', reason: 'scaled to 0' };
   const current = containers.filter((c) => c.replica >= 1 && c.replica <= spec.replicas);
   if (current.length === 0) return { health: 'Missing', reason: `no containers for ${spec.name}` };
   const failed = current.find(
-    (c) => c.state === 'dead' || c.health === 'unhealthy' || (c.state === 'exited' && c.exitCode !== 0),
+    // A job that exited 0 is done; any other service that exited is down, whatever the code.
+    (c) =>
+      c.state === 'dead' || c.health === 'unhealthy' || (c.state === 'exited' && (c.exitCode !== 0 || !job)),
   );
   if (failed) {
     const why = failed.health === 'unhealthy' ? 'is unhealthy' : `exited with code ${failed.exitCode ?? '?'}`;
@@ -48,10 +51,12 @@ export interface ProjectHealth extends HealthVerdict {
 export function projectHealth(model: StackModel, containers: ActualContainer[]): ProjectHealth {
   const services: Record<string, HealthVerdict> = {};
   let worst: HealthVerdict = { health: 'Healthy', reason: '' };
+  const jobs = jobServices(model.services);
   for (const name of Object.keys(model.services).sort()) {
     const verdict = serviceHealth(
       model.services[name] as ServiceSpec,
       containers.filter((c) => c.service === name),
+      jobs.has(name),
     );
     services[name] = verdict;
     if (SEVERITY[verdict.health] > SEVERITY[worst.health]) worst = verdict;

@@ -58,9 +58,18 @@ export function planProject(desired: DesiredState, actual: ActualState, options:
     for (const c of byReplicaDescending(containers)) actions.push(removal(c, 'service-removed'));
   }
 
+  const jobs = jobServices(model.services);
   for (const name of dependencyOrder(model.services)) {
     const spec = model.services[name] as ServiceSpec;
-    actions.push(...planService(model.project, spec, desired.hashes[name] ?? '', byService.get(name) ?? []));
+    actions.push(
+      ...planService(
+        model.project,
+        spec,
+        desired.hashes[name] ?? '',
+        byService.get(name) ?? [],
+        jobs.has(name),
+      ),
+    );
   }
 
   for (const network of [...actual.networks].sort((a, b) => a.key.localeCompare(b.key))) {
@@ -80,6 +89,7 @@ function planService(
   spec: ServiceSpec,
   hash: string,
   containers: ActualContainer[],
+  job: boolean,
 ): Action[] {
   const actions: Action[] = [];
   // A container under another name than its labels imply is left over from an interrupted
@@ -103,7 +113,7 @@ function planService(
       actions.push({ kind: 'create', service: spec.name, replica, name });
     } else if (keeper.configHash !== hash || keeper.state === 'dead' || keeper.state === 'removing') {
       actions.push({ kind: 'recreate', service: spec.name, replica, name, containerId: keeper.id });
-    } else if (needsStart(keeper, spec)) {
+    } else if (needsStart(keeper, spec, job)) {
       actions.push({ kind: 'start', service: spec.name, replica, name, containerId: keeper.id });
     }
   }
@@ -111,14 +121,26 @@ function planService(
 }
 
 /**
- * A stopped container is started again unless it is a job that finished: exit code 0 with a
- * restart policy that would not restart it either. Otherwise one-shot services would loop.
+ * A stopped container is started again (a stop by hand, an engine restart), unless it is a job
+ * that finished: a service others wait for with `service_completed_successfully`, exited 0, with a
+ * restart policy that would not restart it either. Otherwise one-shot jobs would rerun every poll.
  */
-function needsStart(c: ActualContainer, spec: ServiceSpec): boolean {
+function needsStart(c: ActualContainer, spec: ServiceSpec, job: boolean): boolean {
   if (c.state === 'created') return true;
   if (c.state !== 'exited') return false;
-  const completed = c.exitCode === 0 && (spec.restart === 'no' || spec.restart === 'on-failure');
+  const completed = job && c.exitCode === 0 && (spec.restart === 'no' || spec.restart === 'on-failure');
   return !completed;
+}
+
+/** Services some other service waits for to complete successfully: one-shot jobs. */
+export function jobServices(services: Record<string, ServiceSpec>): Set<string> {
+  const jobs = new Set<string>();
+  for (const spec of Object.values(services)) {
+    for (const [dep, on] of Object.entries(spec.dependsOn)) {
+      if (on.condition === 'service_completed_successfully') jobs.add(dep);
+    }
+  }
+  return jobs;
 }
 
 /** Prefer the container that already matches, then a running one, then the newest. */

@@ -31,11 +31,14 @@ describe('serviceHealth', () => {
     expect(serviceHealth(web, [...containers]).health).toBe(expected);
   });
 
-  it('a finished job (exit 0) is healthy', () => {
+  it('a finished job (exit 0) is healthy; any other service that exited 0 is not', () => {
     const job = service('job', { restart: 'no' });
-    expect(serviceHealth(job, [container(P, job, 1, { state: 'exited', exitCode: 0 })]).health).toBe(
-      'Healthy',
-    );
+    const exited = [container(P, job, 1, { state: 'exited', exitCode: 0 })];
+    expect(serviceHealth(job, exited, true).health).toBe('Healthy');
+    expect(serviceHealth(job, exited, false)).toEqual({
+      health: 'Degraded',
+      reason: 'p-job-1 exited with code 0',
+    });
   });
 
   it('says which container is the problem', () => {

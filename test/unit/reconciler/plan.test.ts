@@ -88,12 +88,34 @@ describe('planProject', () => {
       expected: ['start proj-db-1'],
     },
     {
-      name: 'a finished one-shot job (exit 0, restart no) is left alone',
-      desired: model(P, [service('job', { restart: 'no' })]),
+      name: 'a finished one-shot job (exit 0, restart no, awaited by another service) is left alone',
+      desired: model(P, [
+        service('job', { restart: 'no' }),
+        service('app', {
+          dependsOn: { job: { condition: 'service_completed_successfully', required: true, restart: false } },
+        }),
+      ]),
       actual: actualOf([
         container(P, service('job', { restart: 'no' }), 1, { state: 'exited', exitCode: 0 }),
+        container(
+          P,
+          service('app', {
+            dependsOn: {
+              job: { condition: 'service_completed_successfully', required: true, restart: false },
+            },
+          }),
+          1,
+        ),
       ]),
       expected: [],
+    },
+    {
+      name: 'a long-running service that exited 0 (stopped by hand or by an engine restart) is started',
+      desired: model(P, [service('worker', { restart: 'no' })]),
+      actual: actualOf([
+        container(P, service('worker', { restart: 'no' }), 1, { state: 'exited', exitCode: 0 }),
+      ]),
+      expected: ['start proj-worker-1'],
     },
     {
       name: 'a created-but-never-started container is started',
