@@ -9,35 +9,13 @@ import {
   waitStatusNote,
   type ProjectFixture,
 } from '../helpers/project-fixture.js';
-import { hexId } from '../../src/trust/keys.js';
+import { makeKey, type TestKey } from '../helpers/pgp.js';
 
 /**
  * Trusted commits end to end: a project whose config lists an OpenPGP public key deploys only
  * deploy-branch heads signed by it. Keys are generated here; signed commits are written by
  * isomorphic-git (onSign) in a working copy and pushed with the git CLI to the real git server.
  */
-interface TestKey {
-  privateKey: openpgp.PrivateKey;
-  armoredPublic: string;
-  armoredPrivate: string;
-  keyId: string;
-}
-
-async function makeKey(name: string): Promise<TestKey> {
-  const { privateKey, publicKey } = await openpgp.generateKey({
-    type: 'curve25519',
-    userIDs: [{ name, email: `${name.toLowerCase()}@example.org` }],
-    format: 'armored',
-  });
-  const key = await openpgp.readPrivateKey({ armoredKey: privateKey });
-  return {
-    privateKey: key,
-    armoredPublic: publicKey,
-    armoredPrivate: privateKey,
-    keyId: hexId(key.getKeyID()),
-  };
-}
-
 let f: ProjectFixture;
 let maintainer: TestKey;
 let stranger: TestKey;

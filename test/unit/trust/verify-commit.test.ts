@@ -5,39 +5,15 @@ import path from 'node:path';
 import git from 'isomorphic-git';
 import * as openpgp from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hexId } from '../../../src/trust/keys.js';
 import { verifyCommitSignature } from '../../../src/trust/verify-commit.js';
 import { commitAll, runGit, writeFiles } from '../../helpers/git-server.js';
 import { makeTempDir, removeTempDir } from '../../helpers/tmp.js';
+import { makeKey, type TestKey } from '../../helpers/pgp.js';
 
 /**
  * Real keys (curve25519, generated here), real signed commits in a real repository: written by
  * isomorphic-git with an onSign callback, and by the git CLI itself through a gpg stand-in.
  */
-interface TestKey {
-  privateKey: openpgp.PrivateKey;
-  armoredPublic: string;
-  armoredPrivate: string;
-  keyId: string;
-  fingerprint: string;
-}
-
-async function makeKey(name: string): Promise<TestKey> {
-  const { privateKey, publicKey } = await openpgp.generateKey({
-    type: 'curve25519',
-    userIDs: [{ name, email: `${name.toLowerCase()}@example.org` }],
-    format: 'armored',
-  });
-  const key = await openpgp.readPrivateKey({ armoredKey: privateKey });
-  return {
-    privateKey: key,
-    armoredPublic: publicKey,
-    armoredPrivate: privateKey,
-    keyId: hexId(key.getKeyID()),
-    fingerprint: hexId(key.getFingerprint()),
-  };
-}
-
 let tmp: string;
 let dir: string;
 let gitdir: string;
