@@ -1,4 +1,3 @@
-import http from 'node:http';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -9,63 +8,13 @@ import { StatusReporter, type DeliveryResult } from '../../src/forge/reporter.js
 import type { CommitStatus, StatusProvider } from '../../src/forge/types.js';
 import type { Logger } from '../../src/util/logger.js';
 import { makeTempDir, removeTempDir } from '../helpers/tmp.js';
+import { FakeForge, type Recorded } from '../helpers/fake-forge.js';
 
 /**
  * The forge providers against a real HTTP server standing in for GitHub, Gitea and GitLab. The
  * server records every request verbatim, so the tests pin method, path, headers and body to what
  * each forge documents, and it answers whatever a test scripts (errors, echoes of the request).
  */
-interface Recorded {
-  method: string;
-  url: string;
-  headers: http.IncomingHttpHeaders;
-  body: unknown;
-}
-
-type Answer = { status: number; body?: string };
-
-class FakeForge {
-  readonly requests: Recorded[] = [];
-  /** Answers for the next requests, in order; afterwards 201 with a status object. */
-  readonly script: Answer[] = [];
-  private server?: http.Server;
-  url = '';
-
-  async start(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown = text;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          /* recorded as text */
-        }
-        this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-        const answer = this.script.shift() ?? { status: 201, body: '{"id":1,"state":"success"}' };
-        // Echo the request headers back so a leaked token would show up in any error text.
-        const echoed = (answer.body ?? '').replace('$HEADERS', JSON.stringify(req.headers));
-        res.writeHead(answer.status, { 'Content-Type': 'application/json' });
-        res.end(echoed);
-      });
-    });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    const address = this.server.address() as { port: number };
-    this.url = `http://127.0.0.1:${address.port}`;
-  }
-
-  reset(): void {
-    this.requests.length = 0;
-    this.script.length = 0;
-  }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
-  }
-}
-
 const SHA = '9fceb02d0ae598e95dc970b74767f19372d61af8';
 const TOKEN = 'ghp_S3cr3tT0kenValue_do_not_leak_1234567890';
 const env = { SPIN_TEST_FORGE_TOKEN: TOKEN };

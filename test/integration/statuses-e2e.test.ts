@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listProjectContainers, waitFor } from '../helpers/docker.js';
@@ -12,6 +11,7 @@ import {
   type ProjectFixture,
   type StatusNoteEntry,
 } from '../helpers/project-fixture.js';
+import { FakeForge } from '../helpers/fake-forge.js';
 
 /**
  * Commit statuses end to end: the real `spin daemon` deploying from a real git smart-HTTP server
@@ -176,40 +176,8 @@ describe('gitnotes (default provider) on a real git smart-HTTP server', () => {
   });
 });
 
-/** A stand-in for GitHub's statuses API that records every request verbatim. */
-class FakeGitHub {
-  readonly requests: { method: string; url: string; headers: http.IncomingHttpHeaders; body: unknown }[] = [];
-  private server?: http.Server;
-  url = '';
-
-  async start(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown = text;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          /* recorded as text */
-        }
-        this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-        res.writeHead(201, { 'Content-Type': 'application/json' });
-        res.end('{"id":1}');
-      });
-    });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
-  }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
-  }
-}
-
 describe('github provider: the daemon posts to a statuses API in the test', () => {
-  const forge = new FakeGitHub();
+  const forge = new FakeForge();
   const tokenEnv = 'SPIN_E2E_GITHUB_TOKEN';
   const token = `ghp_${randomBytes(18).toString('hex')}`;
   const publicUrl = 'http://spin.example.test:7070';
