@@ -9,7 +9,7 @@
  * 1), one after the other: time from the ref update until the daemon's first 'action done' for
  * it and until its container runs.
  */
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startDaemonProcess, writeDaemonConfig, type DaemonProcess } from './lib/daemon-process.js';
@@ -17,6 +17,7 @@ import { isWrite, startDockerProxy, type DockerProxy } from './lib/docker-proxy.
 import { removeSpinProjectsByPrefix, runningWith } from './lib/engine.js';
 import { startGitServerProcess, type GitServerProcess } from './lib/git-server.js';
 import type { BenchResult } from './lib/report.js';
+import { summariseHeapFile } from './lib/heap.js';
 import { monotonicUs, summariseFile } from './lib/profile.js';
 import { commitToBare, createBareRepo } from './lib/repos.js';
 import { spinStack } from './lib/stacks.js';
@@ -41,6 +42,8 @@ export interface PollingOptions {
   changes: number;
   /** Run the daemon under `node --cpu-prof` writing here; the 60 s window is summarised. */
   profileDir?: string;
+  /** Write a heap snapshot of the daemon here after the window (SIGUSR2) and summarise it. */
+  heapSnapshotDir?: string;
 }
 
 export async function benchPolling(opts: PollingOptions): Promise<BenchResult> {
@@ -84,6 +87,10 @@ export async function benchPolling(opts: PollingOptions): Promise<BenchResult> {
     });
     const startedAt = performance.now();
     const nodeArgs = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
+    if (opts.heapSnapshotDir) {
+      await mkdir(opts.heapSnapshotDir, { recursive: true });
+      nodeArgs.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${opts.heapSnapshotDir}`);
+    }
     daemon = await startDaemonProcess(configFile, 'info', nodeArgs);
     const pid = daemon.pid;
     const statusDir = path.join(stateDir, 'status');
@@ -149,6 +156,7 @@ export async function benchPolling(opts: PollingOptions): Promise<BenchResult> {
       daemonLogLines: logMessages,
     };
     console.error(`  polling window: ${JSON.stringify(details.window)}`);
+    if (opts.heapSnapshotDir) details.heap = await heapSnapshot(pid, opts.heapSnapshotDir);
 
     // A change in one repository: time until its deploy starts.
     const changes: { project: string; firstActionMs?: number; runningMs?: number }[] = [];
@@ -223,4 +231,22 @@ export async function benchPolling(opts: PollingOptions): Promise<BenchResult> {
   } finally {
     await runCleanup(cleanup);
   }
+}
+
+/** SIGUSR2 makes the daemon (run with --heapsnapshot-signal) write a snapshot; wait until it is complete. */
+async function heapSnapshot(pid: number, dir: string): Promise<unknown> {
+  process.kill(pid, 'SIGUSR2');
+  const file = await pollUntil(
+    async () => {
+      const name = (await readdir(dir)).find((f) => f.endsWith('.heapsnapshot'));
+      if (!name) return undefined;
+      const a = (await stat(path.join(dir, name))).size;
+      await sleep(1_000);
+      return a > 0 && (await stat(path.join(dir, name))).size === a ? path.join(dir, name) : undefined;
+    },
+    { timeoutMs: 120_000, intervalMs: 1_000, what: 'the heap snapshot' },
+  );
+  const summary = await summariseHeapFile(file);
+  console.error(`  polling heap (${file}): ${JSON.stringify(summary, null, 1)}`);
+  return { file, ...summary };
 }

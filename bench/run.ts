@@ -34,8 +34,10 @@ interface Options {
   label?: string;
   steadyComposeSample: number;
   steadyConcurrency?: number;
+  steadyGitConcurrency?: number;
   profile: boolean;
   profileDaemon: boolean;
+  heapSnapshot: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -47,6 +49,7 @@ function parseArgs(argv: string[]): Options {
     steadyComposeSample: 10,
     profile: true,
     profileDaemon: false,
+    heapSnapshot: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -62,11 +65,13 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--label') options.label = value();
     else if (arg === '--steady-compose-sample') options.steadyComposeSample = Math.max(1, Number(value()));
     else if (arg === '--steady-concurrency') options.steadyConcurrency = Math.max(1, Number(value()));
+    else if (arg === '--steady-git-concurrency') options.steadyGitConcurrency = Math.max(1, Number(value()));
     else if (arg === '--no-profile') options.profile = false;
     else if (arg === '--profile-daemon') options.profileDaemon = true;
+    else if (arg === '--heap-snapshot') options.heapSnapshot = true;
     else if (arg === '--help' || arg === '-h') {
       console.log(`usage: npm run bench -- [${ALL.join('|')}]... [--reps N] [--spin-bin PATH] [--no-build]
-       [--no-webhook] [--no-profile] [--profile-daemon] [--label L] [--steady-compose-sample N] [--steady-concurrency N]`);
+       [--no-webhook] [--no-profile] [--profile-daemon] [--heap-snapshot] [--label L] [--steady-compose-sample N] [--steady-concurrency N] [--steady-git-concurrency N]`);
       process.exit(0);
     } else if ((ALL as readonly string[]).includes(arg)) options.names.push(arg as BenchName);
     else throw new Error(`unknown benchmark or option '${arg}' (benchmarks: ${ALL.join(', ')})`);
@@ -207,12 +212,14 @@ function runOne(name: BenchName, options: Options): Promise<BenchResult> {
         passes: options.reps,
         composeSample: options.steadyComposeSample,
         concurrency: options.steadyConcurrency,
+        gitConcurrency: options.steadyGitConcurrency,
         profileFile: options.profile ? path.join(RESULTS, `steady-pass-${Date.now()}.cpuprofile`) : undefined,
       });
     case 'polling':
       return benchPolling({
         changes: options.reps,
         profileDir: options.profileDaemon ? path.join(RESULTS, `polling-daemon-${Date.now()}`) : undefined,
+        heapSnapshotDir: options.heapSnapshot ? path.join(RESULTS, `polling-heap-${Date.now()}`) : undefined,
       });
     case 'validate':
       return benchValidate({});

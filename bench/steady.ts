@@ -60,6 +60,8 @@ export interface SteadyOptions {
   composeSample: number;
   /** Overrides the config's `concurrency` (default: the config default, as users get it). */
   concurrency?: number;
+  /** Overrides the config's `gitConcurrency`. */
+  gitConcurrency?: number;
   /** Where to write the .cpuprofile of one extra, profiled pass (not counted in the figures). */
   profileFile?: string;
 }
@@ -120,12 +122,14 @@ export async function benchSteady(opts: SteadyOptions): Promise<BenchResult> {
       pollInterval: '1h',
       resyncSchedule: '0 0 1 1 *',
       ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+      ...(opts.gitConcurrency ? { gitConcurrency: opts.gitConcurrency } : {}),
       projects: names.map((name) => ({ name, repo: server?.repoUrl(name), previews: { branches: false } })),
     });
     await writeFile(configFile, text);
     const parsed = parseConfig(configFile, text);
     if (!parsed.ok) throw new Error(`config refused: ${JSON.stringify(parsed.diagnostics)}`);
     details.concurrency = parsed.config.concurrency;
+    details.gitConcurrency = parsed.config.gitConcurrency;
 
     let engineCalls: Record<string, number> = {};
     let gitRequests: Record<string, number> = {};

@@ -121,6 +121,7 @@ export function parseConfig(file: string, text: string): ConfigResult {
       stateDir,
       pollIntervalMs: defaultPollMs,
       concurrency: raw.concurrency ?? 4,
+      gitConcurrency: raw.gitConcurrency ?? 8,
       passTimeoutMs: parseDurationMs(raw.passTimeout ?? '5m') ?? 300_000,
       resyncSchedule: raw.resyncSchedule ?? '* * * * *',
       api: {
@@ -209,6 +210,7 @@ interface RawConfig {
   stateDir?: string;
   pollInterval?: string | number;
   concurrency?: number;
+  gitConcurrency?: number;
   passTimeout?: string | number;
   resyncSchedule?: string;
   api?: {

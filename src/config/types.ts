@@ -50,6 +50,8 @@ export interface SpinConfig {
   stateDir: string;
   pollIntervalMs: number;
   concurrency: number;
+  /** Polls (ref advertisements) and fetches in flight at once, apart from the pass slots. */
+  gitConcurrency: number;
   passTimeoutMs: number;
   /** Cron expression for the full resync that backs up the engine's event stream. */
   resyncSchedule: string;

@@ -59,8 +59,9 @@ const DRIFT_ACTIONS = new Set([
 
 /**
  * The reconcile loop. Projects are marked due (poll timer, file watcher, webhook, `spin sync`);
- * each round lists the engine once for all due projects, then runs their passes in parallel up to
- * `concurrency`, at most one pass per project at a time. Nothing is carried between passes but
+ * each round lists the engine once for all due projects while their polls (ref advertisements, up
+ * to `gitConcurrency` in flight) run, then runs each pass as soon as its head is known, up to
+ * `concurrency` in parallel, at most one pass per project at a time. Nothing is carried between passes but
  * caches: a restart loses nothing.
  */
 export class Daemon {
@@ -69,6 +70,7 @@ export class Daemon {
   private readonly statuses = new Map<string, ProjectStatus>();
   private readonly store: StatusStore;
   private readonly limiter: Semaphore;
+  private readonly gitLimiter: Semaphore;
   private roundScheduled = false;
   private stopping = false;
   private readonly inFlight = new Set<Promise<void>>();
@@ -87,6 +89,7 @@ export class Daemon {
   ) {
     this.store = new StatusStore(config.stateDir);
     this.limiter = new Semaphore(config.concurrency);
+    this.gitLimiter = new Semaphore(config.gitConcurrency);
   }
 
   async start(): Promise<void> {
@@ -208,16 +211,17 @@ export class Daemon {
     const removed: string[] = [];
     const changed: string[] = [];
     const fixed = (c: SpinConfig) =>
-      JSON.stringify([c.api, c.concurrency, c.stateDir, c.docker, c.resyncSchedule]);
+      JSON.stringify([c.api, c.concurrency, c.gitConcurrency, c.stateDir, c.docker, c.resyncSchedule]);
     if (fixed(next) !== fixed(this.config)) {
       this.log.warn(
-        'api, concurrency, stateDir, docker and resyncSchedule changes take effect after a restart',
+        'api, concurrency, gitConcurrency, stateDir, docker and resyncSchedule changes take effect after a restart',
       );
     }
     this.config = {
       ...next,
       api: this.config.api,
       concurrency: this.config.concurrency,
+      gitConcurrency: this.config.gitConcurrency,
       stateDir: this.config.stateDir,
     };
     for (const name of before.keys()) {
@@ -364,6 +368,14 @@ export class Daemon {
         runtime.pin = undefined;
       }
     }
+    // Polls are network waits, not engine work: they start now, beside the engine list, with
+    // their own bound, so a slow git server does not hold pass slots and vice versa.
+    const heads = new Map(
+      names.map((name) => {
+        const source = (this.projects.get(name) as ProjectRuntime).ctx.source;
+        return [name, settle(this.gitLimiter.run(() => source.resolveHead()))] as const;
+      }),
+    );
     let actual;
     try {
       actual = await this.driver.listActual();
@@ -373,20 +385,21 @@ export class Daemon {
       return;
     }
     await Promise.all(
-      names.map((name) =>
-        this.limiter.run(async () => {
+      names.map(async (name) => {
+        const head = heads.get(name) as Promise<Settled<string>>;
+        await withTimeout(head, this.config.passTimeoutMs);
+        return this.limiter.run(async () => {
           const runtime = this.projects.get(name) as ProjectRuntime;
-          const pass = reconcileProject(runtime.ctx, actual, this.statuses.get(name)).catch(
-            (err: unknown) => {
-              this.log.error({ project: name, err: errorMessage(err) }, 'reconcile pass crashed');
-              return this.errorOutcome(
-                name,
-                'InternalError',
-                errorMessage(err),
-                runtime.ctx.project.pollIntervalMs,
-              );
-            },
-          );
+          const ctx = { ...runtime.ctx, source: withResolveHead(runtime.ctx.source, () => unsettle(head)) };
+          const pass = reconcileProject(ctx, actual, this.statuses.get(name)).catch((err: unknown) => {
+            this.log.error({ project: name, err: errorMessage(err) }, 'reconcile pass crashed');
+            return this.errorOutcome(
+              name,
+              'InternalError',
+              errorMessage(err),
+              runtime.ctx.project.pollIntervalMs,
+            );
+          });
           const outcome = await withTimeout(pass, this.config.passTimeoutMs);
           if (outcome) {
             await this.finishPass(name, outcome);
@@ -403,8 +416,8 @@ export class Daemon {
               if (this.due.has(name)) this.markDue(name);
             }),
           );
-        }),
-      ),
+        });
+      }),
     );
   }
 
@@ -503,7 +516,7 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | unde
 
 /** The same source, with each head lookup (the poll) timed for metrics. */
 function timedSource(source: GitSource, observe: (ms: number, ok: boolean) => void): GitSource {
-  const resolveHead = async () => {
+  return withResolveHead(source, async () => {
     const started = Date.now();
     try {
       const head = await source.resolveHead();
@@ -513,8 +526,37 @@ function timedSource(source: GitSource, observe: (ms: number, ok: boolean) => vo
       observe(Date.now() - started, false);
       throw err;
     }
+  });
+}
+
+/** `source` with another head lookup; everything else is delegated to it. */
+function withResolveHead(source: GitSource, resolveHead: () => Promise<string>): GitSource {
+  return {
+    get gitdir() {
+      return source.gitdir;
+    },
+    listRefs: () => source.listRefs(),
+    ensureCommit: (ref, oid) => source.ensureCommit(ref, oid),
+    resolveHead,
+    readerAt: (commit) => source.readerAt(commit),
+    watch: (onChange) => source.watch(onChange),
   };
-  return Object.assign(Object.create(source) as GitSource, { resolveHead });
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** A promise that never rejects, so one started early cannot become an unhandled rejection. */
+function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ ok: true, value }),
+    (error: unknown) => ({ ok: false, error }),
+  );
+}
+
+async function unsettle<T>(settled: Promise<Settled<T>>): Promise<T> {
+  const result = await settled;
+  if (result.ok) return result.value;
+  throw result.error;
 }
 
 /** Polls fall due on whole ticks, so projects polled at the same interval share one round. */

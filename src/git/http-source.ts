@@ -4,6 +4,7 @@ import git from 'isomorphic-git';
 import { keepAliveHttp as http } from './http-client.js';
 import type { FileReader } from '../stack/source.js';
 import { CommitReader } from './commit-reader.js';
+import { fetchRefAdvertisement } from './ref-advertisement.js';
 import { SourceError } from './errors.js';
 import type { GitSource } from './source.js';
 
@@ -50,8 +51,7 @@ export class HttpGitSource implements GitSource {
     let refs: { ref: string; oid: string }[];
     try {
       this.options.onRequest?.('advertise');
-      const info = await git.getRemoteInfo2({ http, url, protocolVersion: 1 });
-      refs = info.refs ?? [];
+      refs = (await fetchRefAdvertisement(url)).refs;
       this.refs = refs;
     } catch (err) {
       throw new SourceError('unreachable', `git remote ${redactUrl(url)} is unreachable: ${errorText(err)}`);

@@ -488,7 +488,17 @@ class Pass {
     rolledBack = false,
   ): PassOutcome {
     const status: ProjectStatus = { ...this.base, ...fields, lastDurationMs: Date.now() - this.started };
-    this.ctx.log.info(
+    // 500 projects polled every 10 s make 3000 idle passes a minute: those log at debug, and any
+    // pass that acts, fails or changes what `status` shows logs at info.
+    const prev = this.previous;
+    const idle =
+      actions.length === 0 &&
+      status.lastResult === 'converged' &&
+      prev?.lastResult === 'converged' &&
+      prev.sync === status.sync &&
+      prev.health === status.health &&
+      prev.desiredCommit === status.desiredCommit;
+    this.ctx.log[idle ? 'debug' : 'info'](
       {
         project: status.project,
         commit: status.desiredCommit,

@@ -390,6 +390,12 @@ describe('logs', () => {
       expect(typeof line.durationMs).toBe('number');
       expect(typeof line.result).toBe('string');
     }
+    // Passes that act log at info; idle repeats of a converged pass only at debug.
+    expect(passes.filter((l) => Number(l.actions) > 0).every((l) => l.level === 30)).toBe(true);
+    expect(passes.filter((l) => l.level === 20).length).toBeGreaterThan(5);
+    expect(
+      passes.filter((l) => l.level === 20).every((l) => l.actions === 0 && l.result === 'converged'),
+    ).toBe(true);
     const actions = logs.filter((l) => l.msg === 'action done' && l.project === f.project);
     expect(actions.length).toBeGreaterThanOrEqual(4);
     for (const line of actions) {

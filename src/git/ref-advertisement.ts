@@ -1,0 +1,139 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { keepAliveAgents } from './http-client.js';
+import type { GitRef } from './source.js';
+
+/**
+ * The poll: one GET of `info/refs?service=git-upload-pack` (smart HTTP, protocol v0/v1), parsed
+ * straight from the buffer. This is the only request of an idle pass, run for every project every
+ * interval, so it does not go through isomorphic-git's stream plumbing (which cost about as much
+ * CPU as the rest of the pass); fetches still do.
+ */
+export interface RefAdvertisement {
+  refs: GitRef[];
+  capabilities: string[];
+}
+
+const SERVICE = 'git-upload-pack';
+const MAX_REDIRECTS = 5;
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+export class RefAdvertisementError extends Error {}
+
+/** Parses a smart-HTTP ref advertisement (pkt-lines). Peeled tag lines (`^{}`) are left out. */
+export function parseRefAdvertisement(body: Buffer): RefAdvertisement {
+  const refs: GitRef[] = [];
+  let capabilities: string[] = [];
+  let offset = 0;
+  let sawService = false;
+  while (offset + 4 <= body.length) {
+    const length = Number.parseInt(body.toString('latin1', offset, offset + 4), 16);
+    if (
+      !Number.isInteger(length) ||
+      (length > 0 && length < 4) ||
+      offset + Math.max(length, 4) > body.length
+    ) {
+      throw new RefAdvertisementError(`malformed pkt-line at byte ${offset}`);
+    }
+    if (length === 0) {
+      offset += 4;
+      continue; // flush-pkt: after the service line, and at the end
+    }
+    let line = body.toString('utf8', offset + 4, offset + length);
+    offset += length;
+    if (line.endsWith('\n')) line = line.slice(0, -1);
+    if (!sawService && line.startsWith('# service=')) {
+      sawService = true;
+      continue;
+    }
+    const nul = line.indexOf('\0');
+    if (nul >= 0) {
+      capabilities = line
+        .slice(nul + 1)
+        .split(' ')
+        .filter(Boolean);
+      line = line.slice(0, nul);
+    }
+    if (line.startsWith('ERR ')) throw new RefAdvertisementError(`server error: ${line.slice(4)}`);
+    const space = line.indexOf(' ');
+    const oid = line.slice(0, space);
+    const ref = line.slice(space + 1);
+    if (space !== 40 || !/^[0-9a-f]{40}$/.test(oid)) {
+      throw new RefAdvertisementError(`malformed ref line '${line.slice(0, 80)}'`);
+    }
+    // An empty repository advertises only its capabilities, on a zero id.
+    if (ref === 'capabilities^{}' || ref.endsWith('^{}')) continue;
+    refs.push({ ref, oid });
+  }
+  if (offset !== body.length) throw new RefAdvertisementError('truncated pkt-line at the end');
+  if (!sawService) throw new RefAdvertisementError('not a smart HTTP advertisement (no service line)');
+  return { refs, capabilities };
+}
+
+/** GETs and parses the advertisement. Credentials in the URL become Basic auth (as git does). */
+export async function fetchRefAdvertisement(
+  url: string,
+  options: { timeoutMs?: number } = {},
+): Promise<RefAdvertisement> {
+  let target = new URL(`${url.replace(/\/+$/, '')}/info/refs?service=${SERVICE}`);
+  const origin = target.origin;
+  const authorization =
+    target.username || target.password
+      ? `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}`
+      : undefined;
+  for (let redirects = 0; ; redirects++) {
+    const res = await get(target, target.origin === origin ? authorization : undefined, options.timeoutMs);
+    const status = res.statusCode ?? 0;
+    if (status >= 300 && status < 400 && res.headers.location && redirects < MAX_REDIRECTS) {
+      res.resume();
+      target = new URL(res.headers.location, target);
+      continue;
+    }
+    const body = await readBody(res);
+    if (status !== 200) {
+      throw new RefAdvertisementError(`HTTP ${status} ${res.statusMessage ?? ''}`.trim());
+    }
+    const type = res.headers['content-type'] ?? '';
+    if (type !== `application/x-${SERVICE}-advertisement`) {
+      throw new RefAdvertisementError(`not a git smart HTTP server (content-type '${type}')`);
+    }
+    return parseRefAdvertisement(body);
+  }
+}
+
+function get(
+  url: URL,
+  authorization: string | undefined,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+): Promise<IncomingMessage> {
+  const https = url.protocol === 'https:';
+  if (!https && url.protocol !== 'http:') {
+    return Promise.reject(new RefAdvertisementError(`unsupported protocol ${url.protocol}`));
+  }
+  const headers: Record<string, string> = { 'User-Agent': 'git/spin', Accept: '*/*' };
+  if (authorization) headers.Authorization = authorization;
+  return new Promise((resolve, reject) => {
+    const req = (https ? httpsRequest : httpRequest)(
+      {
+        protocol: url.protocol,
+        hostname: url.hostname.replace(/^\[|\]$/g, ''),
+        port: url.port || undefined,
+        path: `${url.pathname}${url.search}`,
+        method: 'GET',
+        headers,
+        agent: https ? keepAliveAgents.https : keepAliveAgents.http,
+        timeout: timeoutMs,
+      },
+      resolve,
+    );
+    req.on('timeout', () => req.destroy(new RefAdvertisementError(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function readBody(res: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of res) chunks.push(chunk as Buffer);
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+}
