@@ -156,6 +156,8 @@ export async function benchPolling(opts: PollingOptions): Promise<BenchResult> {
       daemonLogLines: logMessages,
     };
     console.error(`  polling window: ${JSON.stringify(details.window)}`);
+    details.memory = await memoryBreakdown(daemon.apiUrl);
+    console.error(`  polling memory (MB): ${JSON.stringify(details.memory)}`);
     if (opts.heapSnapshotDir) details.heap = await heapSnapshot(pid, opts.heapSnapshotDir);
 
     // A change in one repository: time until its deploy starts.
@@ -249,4 +251,24 @@ async function heapSnapshot(pid: number, dir: string): Promise<unknown> {
   const summary = await summariseHeapFile(file);
   console.error(`  polling heap (${file}): ${JSON.stringify(summary, null, 1)}`);
   return { file, ...summary };
+}
+
+/** Where the RSS goes, from the daemon's own process metrics (prom-client defaults): heap spaces, external. */
+async function memoryBreakdown(apiUrl: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${apiUrl}/metrics`)).text();
+  const out: Record<string, number> = {};
+  const mb = (v: string) => round(Number(v) / 1024 / 1024);
+  for (const line of text.split('\n')) {
+    let m = /^spin_nodejs_heap_space_size_(total|used)_bytes\{space="(\w+)"\} (\S+)/.exec(line);
+    if (m) {
+      out[`${m[2]}.${m[1]}`] = mb(m[3] as string);
+      continue;
+    }
+    m =
+      /^spin_(process_resident_memory_bytes|nodejs_external_memory_bytes|nodejs_heap_size_total_bytes|nodejs_heap_size_used_bytes) (\S+)/.exec(
+        line,
+      );
+    if (m) out[m[1] as string] = mb(m[2] as string);
+  }
+  return out;
 }

@@ -54,11 +54,16 @@ export async function loadDesired(
   for (const [name, spec] of Object.entries(loaded.model.services)) {
     hashes[name] = serviceConfigHash(input.project, spec, materialExtras(loaded.model, spec));
   }
+  // Positions are only needed to locate secret and config problems found later; the parsed
+  // document behind them is most of a cached commit's memory, so other stacks do not keep it.
+  const usesFiles = Object.values(loaded.model.services).some(
+    (s) => (s.secrets?.length ?? 0) + (s.configs?.length ?? 0) > 0,
+  );
   return {
     ok: true,
     desired: { model: loaded.model, commit, hashes },
     warnings: loaded.diagnostics,
-    source: { file: loaded.document.file, locate: loaded.document.locate },
+    source: usesFiles ? { file: loaded.document.file, locate: loaded.document.locate } : undefined,
   };
 }
 

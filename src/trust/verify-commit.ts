@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import git from 'isomorphic-git';
-import * as openpgp from 'openpgp';
+import type * as OpenPGP from 'openpgp';
 import { errorMessage } from '../util/errors.js';
-import { hexId, parseTrustKeys } from './keys.js';
+import { hexId, loadOpenpgp, parseTrustKeys } from './keys.js';
 
 export type SignatureVerdict =
   { ok: true; keyId: string; fingerprint: string } | { ok: false; reason: string; detail?: string };
@@ -43,7 +43,7 @@ export async function verifyCommitSignature(options: VerifyCommitOptions): Promi
     return { ok: false, reason: 'unsupported signature format (X.509); sign with OpenPGP' };
   }
 
-  let keys: openpgp.PublicKey[];
+  let keys: OpenPGP.PublicKey[];
   try {
     keys = await parseTrustKeys(options.keys);
   } catch (err) {
@@ -51,7 +51,8 @@ export async function verifyCommitSignature(options: VerifyCommitOptions): Promi
   }
   if (keys.length === 0) return { ok: false, reason: 'no trust keys configured' };
 
-  let signature: openpgp.Signature;
+  const openpgp = await loadOpenpgp();
+  let signature: OpenPGP.Signature;
   try {
     signature = await openpgp.readSignature({ armoredSignature: gpgsig });
   } catch (err) {

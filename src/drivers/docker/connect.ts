@@ -1,3 +1,5 @@
+// Must be imported before dockerode (see there).
+import './lean-dockerode.js';
 import Docker from 'dockerode';
 
 /**
