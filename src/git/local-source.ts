@@ -62,7 +62,8 @@ export class LocalGitSource implements GitSource {
     let timer: NodeJS.Timeout | undefined;
     const changed = () => {
       clearTimeout(timer);
-      timer = setTimeout(onChange, 50);
+      // One commit is several file events (objects, then the ref's lock and rename): coalesce.
+      timer = setTimeout(onChange, 20);
     };
     watcher.on('all', changed);
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
