@@ -202,11 +202,7 @@ async function readSecrets(
     }
     if (!present) {
       ok = false;
-      problem(
-        ['secrets', secret.name],
-        'secrets.missing',
-        `secret '${secret.name}' has no value in Spin's secret store; set it with \`spin secret set ${project} ${secret.name}\` (nothing is deployed until every secret the stack uses has a value)`,
-      );
+      problem(['secrets', secret.name], 'secrets.missing', missingSecretMessage(project, secret.name));
     }
   }
   let identities: AgeIdentities | undefined;
@@ -267,12 +263,8 @@ async function readSecrets(
     try {
       const value = await store.get(project, secret.name);
       if (value === undefined) {
-        // Removed between the two reads: refuse this pass, the next one says why.
-        problem(
-          ['secrets', secret.name],
-          'secrets.missing',
-          `secret '${secret.name}' was just removed from the store`,
-        );
+        // Removed between the two reads (spin secret rm during this pass): the same refusal.
+        problem(['secrets', secret.name], 'secrets.missing', missingSecretMessage(project, secret.name));
         ok = false;
       } else values.set(secret.name, value);
     } catch (err) {
@@ -331,4 +323,8 @@ async function warnUnlessTmpfs(runtimeDir: string, log: Logger): Promise<void> {
       'the secrets runtime folder is not on a tmpfs, so secret values are written to disk; mount a tmpfs there (e.g. mount -t tmpfs -o mode=0755 tmpfs DIR) or set secrets.runtimeDir to one',
     );
   }
+}
+
+function missingSecretMessage(project: string, name: string): string {
+  return `secret '${name}' has no value in Spin's secret store; set it with \`spin secret set ${project} ${name}\` (nothing is deployed until every secret the stack uses has a value)`;
 }
