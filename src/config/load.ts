@@ -84,7 +84,10 @@ export function parseConfig(file: string, text: string): ConfigResult {
       webhookSecret: p.webhookSecret,
       webhookSecretFile: p.webhookSecretFile ? path.resolve(baseDir, p.webhookSecretFile) : undefined,
       suspended: p.suspended ?? false,
-      secrets,
+      // A project's own age identity isolates its encrypted files from the other projects.
+      secrets: p.secrets?.ageIdentityFile
+        ? { ...secrets, ageIdentityFile: path.resolve(baseDir, p.secrets.ageIdentityFile) }
+        : secrets,
       status: p.status as ProjectConfig['status'],
       trust: p.trust
         ? {
@@ -236,6 +239,7 @@ interface RawConfig {
     suspended?: boolean;
     status?: Record<string, unknown>;
     trust?: { keys?: string[]; keyFiles?: string[] };
+    secrets?: { ageIdentityFile?: string };
     previews?: { branches?: boolean; refs?: string[] };
   }>;
   policies?: Record<string, unknown>;

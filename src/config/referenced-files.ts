@@ -1,11 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import type { Diagnostic } from '../stack/diagnostics.js';
+import { readIdentities } from '../secrets/age.js';
+import { loadStoreKey } from '../secrets/store.js';
 import { parseTrustKeys } from '../trust/index.js';
 import { errorMessage } from '../util/errors.js';
 import type { SpinConfig } from './types.js';
 
 /**
- * Reads what the config only names: webhook secrets, API tokens and trust keys kept in files
+ * Reads what the config only names: webhook secrets, API tokens, trust keys and secret keys kept in files
  * (so they need not sit in the config itself). Done at load, so a missing file or a bad key
  * stops the daemon at start (exit 2) instead of failing later, and a reload sees the new values.
  */
@@ -56,6 +58,29 @@ export async function readReferencedFiles(
       return project;
     }),
   );
+  // Secret keys are checked here too, so a typo in a path stops the start (or is refused on a
+  // reload) instead of refusing every commit that uses an encrypted file later.
+  const ageFiles = new Map<string, string>();
+  if (config.secrets.ageIdentityFile) ageFiles.set(config.secrets.ageIdentityFile, 'secrets.ageIdentityFile');
+  for (const p of config.projects) {
+    const file = p.secrets?.ageIdentityFile;
+    if (file && !ageFiles.has(file)) ageFiles.set(file, `${p.name}.secrets.ageIdentityFile`);
+  }
+  const problem = (what: string, err: unknown) =>
+    diagnostics.push({
+      file: config.file,
+      line: 0,
+      column: 0,
+      rule: 'config.secrets',
+      message: `${what}: ${errorMessage(err)}`,
+      path: '',
+    });
+  for (const [file, what] of ageFiles) await readIdentities(file).catch((err: unknown) => problem(what, err));
+  const { keyFile } = config.secrets;
+  if (keyFile)
+    await loadStoreKey({ ...config.secrets, keyFile }, false).catch((err: unknown) =>
+      problem('secrets.keyFile', err),
+    );
   if (diagnostics.length > 0) return { ok: false, diagnostics };
   return { ok: true, config: { ...config, api, projects } };
 }

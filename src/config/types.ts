@@ -23,7 +23,7 @@ export interface ProjectConfig {
   trust?: { keys: string[]; keyFiles: string[] };
   /** Which other refs get a `spin/<project>/validate` preview status. */
   previews: { branches: boolean; refs: string[] };
-  /** The daemon's top-level `secrets:` settings (the same object for every project). */
+  /** The daemon's top-level `secrets:` settings, with the project's own `ageIdentityFile` if it has one. */
   secrets?: SecretsSettings;
 }
 

@@ -33,6 +33,22 @@ describe('daemon config: secrets', () => {
     });
   });
 
+  it("a project's own age identity replaces the daemon's for that project only", () => {
+    const result = parseConfig(
+      '/etc/spin/spin.yaml',
+      `${base}    secrets: { ageIdentityFile: gw-age.txt }\n  - name: other\n    repo: http://127.0.0.1:1/o.git\n` +
+        `secrets:\n  ageIdentityFile: /etc/spin/age.txt\n`,
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.diagnostics));
+    const [gw, other] = result.config.projects;
+    expect(gw?.secrets?.ageIdentityFile).toBe('/etc/spin/gw-age.txt');
+    expect(gw?.secrets?.keyEnv).toBe('SPIN_SECRET_KEY');
+    expect(other?.secrets?.ageIdentityFile).toBe('/etc/spin/age.txt');
+    expect(result.config.secrets.ageIdentityFile).toBe('/etc/spin/age.txt');
+    const bad = parseConfig('spin.yaml', `${base}    secrets: { keyFile: x }\n`);
+    expect(bad.ok).toBe(false);
+  });
+
   it('refuses unknown settings and bad variable names', () => {
     const result = parseConfig('spin.yaml', `${base}secrets:\n  keyEnv: "1bad"\n  colour: blue\n`);
     expect(result.ok).toBe(false);
