@@ -134,9 +134,14 @@ export async function benchSteady(opts: SteadyOptions): Promise<BenchResult> {
     let engineCalls: Record<string, number> = {};
     let gitRequests: Record<string, number> = {};
     let gitPolls: number[] = [];
-    const driver = new DockerDriver(connectDocker(), (call) => {
-      engineCalls[call] = (engineCalls[call] ?? 0) + 1;
-    });
+    // As the daemon runs it (run.ts): runtime settings checked, which a steady pass must not cost.
+    const driver = new DockerDriver(
+      connectDocker(),
+      (call) => {
+        engineCalls[call] = (engineCalls[call] ?? 0) + 1;
+      },
+      { checkRuntime: true },
+    );
     daemon = new Daemon(parsed.config, driver, silentLogger(), {
       onGitRequest: (_project, kind) => {
         gitRequests[kind] = (gitRequests[kind] ?? 0) + 1;

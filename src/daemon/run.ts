@@ -38,7 +38,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   }
   for (const warning of warnings) log.warn(warning);
 
-  const driver = new DockerDriver(connectDocker(config.docker.host));
+  const driver = new DockerDriver(connectDocker(config.docker.host), undefined, { checkRuntime: true });
   const store = openHistoryStore({
     path: historyDbPath(config.stateDir),
     maxPassesPerProject: config.history.maxPassesPerProject,

@@ -59,4 +59,6 @@ export interface EngineEvent {
   project: string;
   action: string;
   name: string;
+  /** Container id, when the engine gave one. */
+  id?: string;
 }

@@ -1,5 +1,5 @@
 import type { NetworkSpec, ServiceSpec, StackModel, VolumeSpec } from '../stack/model.js';
-import type { ActualContainer, ActualState } from './state.js';
+import type { ActualContainer, ActualState, RuntimeSettings } from './state.js';
 import { containerName } from './labels.js';
 
 /** The desired state of one project at one commit, with each service's config hash. */
@@ -84,6 +84,23 @@ export function planProject(desired: DesiredState, actual: ActualState, options:
   return actions;
 }
 
+/**
+ * Settings changed with `docker update` since Spin created the container (its labels still match,
+ * so only an inspect shows it): such a container is recreated like any other drift.
+ */
+export function runtimeDrift(container: ActualContainer, spec: ServiceSpec): string[] {
+  const actual = container.runtime;
+  if (!actual) return [];
+  const expected: RuntimeSettings = {
+    memoryBytes: spec.limits.memoryBytes ?? 0,
+    memoryReservationBytes: spec.reservations.memoryBytes ?? 0,
+    nanoCpus: spec.limits.nanoCpus ?? 0,
+    pids: spec.limits.pids ?? 0,
+    restart: spec.restart,
+  };
+  return (Object.keys(expected) as (keyof RuntimeSettings)[]).filter((k) => expected[k] !== actual[k]);
+}
+
 function planService(
   project: string,
   spec: ServiceSpec,
@@ -111,7 +128,12 @@ function planService(
     for (const c of candidates) if (c !== keeper) actions.push(removal(c, 'duplicate'));
     if (!keeper) {
       actions.push({ kind: 'create', service: spec.name, replica, name });
-    } else if (keeper.configHash !== hash || keeper.state === 'dead' || keeper.state === 'removing') {
+    } else if (
+      keeper.configHash !== hash ||
+      keeper.state === 'dead' ||
+      keeper.state === 'removing' ||
+      runtimeDrift(keeper, spec).length > 0
+    ) {
       actions.push({ kind: 'recreate', service: spec.name, replica, name, containerId: keeper.id });
     } else if (needsStart(keeper, spec, job)) {
       actions.push({ kind: 'start', service: spec.name, replica, name, containerId: keeper.id });

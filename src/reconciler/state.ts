@@ -21,6 +21,21 @@ export interface ActualContainer {
   image: string;
   createdAt: number;
   labels: Record<string, string>;
+  /**
+   * Settings `docker update` can change behind Spin's back, as the engine has them now. Only
+   * present when the driver inspected the container: once for each container it did not create
+   * itself (e.g. after a daemon restart), and again after every `update` event for it.
+   */
+  runtime?: RuntimeSettings;
+}
+
+/** What `docker update` may change of the settings Spin sets on a container. */
+export interface RuntimeSettings {
+  memoryBytes: number;
+  memoryReservationBytes: number;
+  nanoCpus: number;
+  pids: number;
+  restart: string;
 }
 
 export interface ActualNetwork {

@@ -187,6 +187,23 @@ describe('drift repair', () => {
     );
     expect(f.daemon?.logs.some((l) => l.msg === 'drift repaired')).toBe(true);
   });
+
+  it('replaces a container whose limits were changed with docker update (labels unchanged)', async () => {
+    const name = `${f.project}-web-2`;
+    const before = await docker().getContainer(name).inspect();
+    const memory = before.HostConfig.Memory ?? 0;
+    expect(memory).toBeGreaterThan(0);
+    await docker()
+      .getContainer(name)
+      .update({ Memory: memory * 2, MemorySwap: -1 });
+    const replaced = await waitFor(() => docker().getContainer(name).inspect(), {
+      until: (info) => info.Id !== before.Id && info.State.Running,
+      timeoutMs: 30_000,
+      description: `${name} replaced after docker update`,
+    });
+    expect(replaced.HostConfig.Memory).toBe(memory);
+    expect(replaced.Config.Labels?.['spin.config-hash']).toBe(before.Config.Labels?.['spin.config-hash']);
+  });
 });
 
 describe('data safety', () => {

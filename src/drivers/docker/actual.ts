@@ -5,6 +5,7 @@ import type {
   ActualVolume,
   ContainerHealth,
   ContainerState,
+  RuntimeSettings,
 } from '../../reconciler/state.js';
 import { LABEL } from '../../reconciler/labels.js';
 
@@ -57,4 +58,22 @@ export function toActualNetwork(info: Docker.NetworkInspectInfo): ActualNetwork 
 export function toActualVolume(info: { Name: string; Labels: Record<string, string> | null }): ActualVolume {
   const labels = info.Labels ?? {};
   return { name: info.Name, project: labels[LABEL.project] ?? '', key: labels[LABEL.volume] ?? '' };
+}
+
+/** Pure: the `docker update`-able settings of an inspected container, unset ones as 0 / 'no'. */
+export function toRuntimeSettings(host: {
+  Memory?: number | null;
+  MemoryReservation?: number | null;
+  NanoCpus?: number | null;
+  PidsLimit?: number | null;
+  RestartPolicy?: { Name?: string | null } | null;
+}): RuntimeSettings {
+  return {
+    memoryBytes: host.Memory ?? 0,
+    memoryReservationBytes: host.MemoryReservation ?? 0,
+    nanoCpus: host.NanoCpus ?? 0,
+    // The engine reports "no limit" as 0, -1 or null depending on version and cgroup driver.
+    pids: Math.max(0, host.PidsLimit ?? 0),
+    restart: host.RestartPolicy?.Name || 'no',
+  };
 }

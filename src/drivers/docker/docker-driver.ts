@@ -1,21 +1,35 @@
 import type Docker from 'dockerode';
 import type { NetworkSpec, VolumeSpec } from '../../stack/model.js';
-import type { ActualState } from '../../reconciler/state.js';
+import type { ActualContainer, ActualState } from '../../reconciler/state.js';
 import { LABEL, networkName, volumeName } from '../../reconciler/labels.js';
 import type { ContainerProbe, ContainerRequest, Driver, EngineEvent } from '../driver.js';
 import { containerCreateOptions } from './container-spec.js';
 import { errorMessage } from '../../util/errors.js';
-import { toActualContainer, toActualNetwork, toActualVolume } from './actual.js';
+import { toActualContainer, toActualNetwork, toActualVolume, toRuntimeSettings } from './actual.js';
 
 const MANAGED_FILTER = { label: [`${LABEL.managed}=true`] };
 
 /** Counts engine calls by kind, so tests and benchmarks can hold the driver to its call budget. */
 export type CallCounter = (call: string) => void;
 
+export interface DockerDriverOptions {
+  /**
+   * Inspect containers whose `docker update`-able settings may differ from what Spin set (see
+   * ActualContainer.runtime). The daemon turns it on; one-off commands list only.
+   */
+  checkRuntime?: boolean;
+}
+
 export class DockerDriver implements Driver {
+  /** Containers whose runtime settings are known to be as created (or were inspected since). */
+  private readonly checked = new Set<string>();
+  /** Containers with an `update` event since they were last inspected. */
+  private readonly suspects = new Set<string>();
+
   constructor(
     private readonly docker: Docker,
     private readonly count: CallCounter = () => {},
+    private readonly options: DockerDriverOptions = {},
   ) {}
 
   async listActual(): Promise<ActualState> {
@@ -27,11 +41,40 @@ export class DockerDriver implements Driver {
       this.docker.listNetworks({ filters: MANAGED_FILTER }),
       this.docker.listVolumes({ filters: MANAGED_FILTER }),
     ]);
+    const actual = containers.map(toActualContainer);
+    if (this.options.checkRuntime) await this.inspectRuntime(actual);
     return {
-      containers: containers.map(toActualContainer),
+      containers: actual,
       networks: networks.map(toActualNetwork),
       volumes: (volumes.Volumes ?? []).map(toActualVolume),
     };
+  }
+
+  /**
+   * The list call does not show resource settings, so `docker update` is invisible to it. Each
+   * container is inspected once when first seen (unless Spin created it in this process) and
+   * again after an `update` event: steady passes inspect nothing, and a restarted daemon still
+   * finds what was changed while it was down.
+   */
+  private async inspectRuntime(containers: ActualContainer[]): Promise<void> {
+    const live = new Set(containers.map((c) => c.id));
+    for (const id of this.checked) if (!live.has(id)) this.checked.delete(id);
+    for (const id of this.suspects) if (!live.has(id)) this.suspects.delete(id);
+    const due = containers.filter((c) => !this.checked.has(c.id) || this.suspects.has(c.id));
+    for (let i = 0; i < due.length; i += RUNTIME_INSPECT_BATCH) {
+      await Promise.all(
+        due.slice(i, i + RUNTIME_INSPECT_BATCH).map(async (c) => {
+          this.suspects.delete(c.id);
+          this.count('containers.inspect');
+          try {
+            c.runtime = toRuntimeSettings((await this.docker.getContainer(c.id).inspect()).HostConfig);
+            this.checked.add(c.id);
+          } catch (err) {
+            if (statusOf(err) !== 404) throw err; // removed meanwhile: the next list shows it
+          }
+        }),
+      );
+    }
   }
 
   async ping(): Promise<void> {
@@ -103,6 +146,7 @@ export class DockerDriver implements Driver {
     const { options, extraNetworks } = containerCreateOptions(request);
     this.count('containers.create');
     const container = await this.docker.createContainer(options);
+    this.checked.add(container.id);
     for (const net of extraNetworks) {
       this.count('networks.connect');
       await this.docker
@@ -165,7 +209,9 @@ export class DockerDriver implements Driver {
               const line = buffer.slice(0, newline);
               buffer = buffer.slice(newline + 1);
               const event = parseEvent(line);
-              if (event) onEvent(event);
+              if (!event) continue;
+              if (event.action === 'update' && event.id) this.suspects.add(event.id);
+              onEvent(event);
             }
           });
           // The stream ends when the engine restarts: reconnect, and let the caller resync.
@@ -192,6 +238,7 @@ export class DockerDriver implements Driver {
 }
 
 const EVENT_RECONNECT_MS = 2_000;
+const RUNTIME_INSPECT_BATCH = 8;
 
 async function ignoreStatus(promise: Promise<unknown>, ...codes: number[]): Promise<void> {
   try {
@@ -207,11 +254,14 @@ function statusOf(err: unknown): number | undefined {
 
 function parseEvent(line: string): EngineEvent | undefined {
   try {
-    const raw = JSON.parse(line) as { Action?: string; Actor?: { Attributes?: Record<string, string> } };
+    const raw = JSON.parse(line) as {
+      Action?: string;
+      Actor?: { ID?: string; Attributes?: Record<string, string> };
+    };
     const attributes = raw.Actor?.Attributes ?? {};
     const project = attributes[LABEL.project];
     if (!project || !raw.Action) return undefined;
-    return { project, action: raw.Action, name: attributes.name ?? '' };
+    return { project, action: raw.Action, name: attributes.name ?? '', id: raw.Actor?.ID };
   } catch {
     return undefined;
   }

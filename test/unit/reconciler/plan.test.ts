@@ -29,9 +29,19 @@ const brief = (actions: Action[]) =>
     }
   });
 
+const MB = 1024 * 1024;
+
 describe('planProject', () => {
   const web = service('web', { replicas: 2 });
   const db = service('db');
+  const limited = service('api', { replicas: 4, limits: { memoryBytes: 16 * MB, nanoCpus: 1e8 } });
+  const limitedRuntime = {
+    memoryBytes: 16 * MB,
+    memoryReservationBytes: 0,
+    nanoCpus: 1e8,
+    pids: 0,
+    restart: 'unless-stopped',
+  };
 
   const cases: {
     name: string;
@@ -56,6 +66,17 @@ describe('planProject', () => {
       desired: model(P, [web, db]),
       actual: actualOf([container(P, web, 1), container(P, web, 2), container(P, db, 1)]),
       expected: [],
+    },
+    {
+      name: 'a container changed with docker update (inspected settings differ) is recreated',
+      desired: model(P, [limited]),
+      actual: actualOf([
+        container(P, limited, 1, { runtime: { ...limitedRuntime, memoryBytes: 2 * 16 * MB } }),
+        container(P, limited, 2, { runtime: limitedRuntime }),
+        container(P, limited, 3, { runtime: { ...limitedRuntime, restart: 'no' } }),
+        container(P, limited, 4),
+      ]),
+      expected: ['recreate proj-api-1', 'recreate proj-api-3'],
     },
     {
       name: 'a changed service is recreated, the other left alone',
