@@ -1,10 +1,11 @@
 import type { SpinConfig, ProjectConfig } from '../config/types.js';
 import type { Driver } from '../drivers/driver.js';
-import { createGitSource } from '../git/index.js';
+import { createGitSource, timedSource, withResolveHead } from '../git/index.js';
 import { reconcileProject, type PassOutcome, type ProjectContext } from '../reconciler/reconcile-project.js';
 import { StatusStore } from '../status/store.js';
 import { unknownStatus, type ProjectStatus } from '../status/project-status.js';
 import { errorMessage } from '../util/errors.js';
+import { settle, unsettle, withTimeout, type Settled } from '../util/promises.js';
 import type { Logger } from '../util/logger.js';
 import { Semaphore } from './semaphore.js';
 import { schedule, type ScheduledTask } from 'node-cron';
@@ -499,64 +500,6 @@ export class Daemon {
     }
     if (this.due.has(name)) this.markDue(name);
   }
-}
-
-/** Resolves with the value, or undefined when `ms` passes first (the promise keeps running). */
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** The same source, with each head lookup (the poll) timed for metrics. */
-function timedSource(source: GitSource, observe: (ms: number, ok: boolean) => void): GitSource {
-  return withResolveHead(source, async () => {
-    const started = Date.now();
-    try {
-      const head = await source.resolveHead();
-      observe(Date.now() - started, true);
-      return head;
-    } catch (err) {
-      observe(Date.now() - started, false);
-      throw err;
-    }
-  });
-}
-
-/** `source` with another head lookup; everything else is delegated to it. */
-function withResolveHead(source: GitSource, resolveHead: () => Promise<string>): GitSource {
-  return {
-    get gitdir() {
-      return source.gitdir;
-    },
-    listRefs: () => source.listRefs(),
-    ensureCommit: (ref, oid) => source.ensureCommit(ref, oid),
-    resolveHead,
-    readerAt: (commit) => source.readerAt(commit),
-    watch: (onChange) => source.watch(onChange),
-  };
-}
-
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
-/** A promise that never rejects, so one started early cannot become an unhandled rejection. */
-function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
-  return promise.then(
-    (value) => ({ ok: true, value }),
-    (error: unknown) => ({ ok: false, error }),
-  );
-}
-
-async function unsettle<T>(settled: Promise<Settled<T>>): Promise<T> {
-  const result = await settled;
-  if (result.ok) return result.value;
-  throw result.error;
 }
 
 /** Polls fall due on whole ticks, so projects polled at the same interval share one round. */

@@ -21,3 +21,4 @@ export function createGitSource(
     onRequest,
   });
 }
+export { timedSource, withResolveHead } from './source-wrappers.js';

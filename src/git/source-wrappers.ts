@@ -1,0 +1,30 @@
+import type { GitSource } from './source.js';
+
+/** The same source, with each head lookup (the poll) timed for metrics. */
+export function timedSource(source: GitSource, observe: (ms: number, ok: boolean) => void): GitSource {
+  return withResolveHead(source, async () => {
+    const started = Date.now();
+    try {
+      const head = await source.resolveHead();
+      observe(Date.now() - started, true);
+      return head;
+    } catch (err) {
+      observe(Date.now() - started, false);
+      throw err;
+    }
+  });
+}
+
+/** `source` with another head lookup; everything else is delegated to it. */
+export function withResolveHead(source: GitSource, resolveHead: () => Promise<string>): GitSource {
+  return {
+    get gitdir() {
+      return source.gitdir;
+    },
+    listRefs: () => source.listRefs(),
+    ensureCommit: (ref, oid) => source.ensureCommit(ref, oid),
+    resolveHead,
+    readerAt: (commit) => source.readerAt(commit),
+    watch: (onChange) => source.watch(onChange),
+  };
+}

@@ -1,0 +1,31 @@
+/** Small promise helpers of the reconcile loop. */
+
+/** Resolves with the value, or undefined when `ms` passes first (the promise keeps running). */
+export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** A promise that never rejects, so one started early cannot become an unhandled rejection. */
+export function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ ok: true, value }),
+    (error: unknown) => ({ ok: false, error }),
+  );
+}
+
+/** The value of a settled promise again, or its error thrown. */
+export async function unsettle<T>(settled: Promise<Settled<T>>): Promise<T> {
+  const result = await settled;
+  if (result.ok) return result.value;
+  throw result.error;
+}
