@@ -16,6 +16,16 @@ export const ports: RuleGroup = {
   },
 };
 
+/**
+ * Where the engine takes a host port when none is given: Linux's default local port range
+ * (net.ipv4.ip_local_port_range). Only policies that narrow the ranges below it refuse such ports.
+ */
+const EPHEMERAL_PORTS: PortRange = { low: 32768, high: 60999 };
+
+function within(p: PortRange, ranges: PortRange[]): boolean {
+  return ranges.some((r) => r.low <= p.low && p.high <= r.high);
+}
+
 function show(r: PortRange): string {
   return r.low === r.high ? String(r.low) : `${r.low}-${r.high}`;
 }
@@ -32,11 +42,17 @@ function checkService(ctx: RuleContext, s: ServiceEntry, ranges: PortRange[], ho
         port.publishedPath,
         `host port ${show(p)} is below 1024 (reserved for the system); publish a port in ${allowed()} and keep the container port as it is`,
       );
-    } else if (p && !ranges.some((r) => r.low <= p.low && p.high <= r.high)) {
+    } else if (p && !within(p, ranges)) {
       ctx.report(
         'ports.range',
         port.publishedPath,
         `host port ${show(p)} is outside the allowed ranges; use a port in ${allowed()}`,
+      );
+    } else if (!p && !within(EPHEMERAL_PORTS, ranges)) {
+      ctx.report(
+        'ports.range',
+        port.publishedPath,
+        `a port without a host port gets one the engine picks from ${show(EPHEMERAL_PORTS)}, outside the allowed ranges; publish a fixed host port in ${allowed()} (e.g. "${ranges[0]?.low ?? 8080}:80" for container port 80)`,
       );
     }
     if (hostIps.includes('*')) continue;

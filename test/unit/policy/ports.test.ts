@@ -95,6 +95,21 @@ describe('ports.range', () => {
     expect(normaliserRules(yaml, { P: 'abc' })).toEqual(['stack.invalid-port']);
     expect(refusals(yaml, narrow, { env: { P: 'abc' }, lenient: true })).toEqual(['4:ports.range']);
   });
+  it('refuses ports left to the engine when the ranges do not hold its ephemeral range', () => {
+    const found = check(
+      'services:\n  a:\n    image: nginx:1\n    ports:\n      - "80"\n      - "127.0.0.1::81"\n      - target: 82\n      - 83\n',
+      narrow,
+    );
+    expect(found.map((d) => `${d.line}:${d.rule}`)).toEqual([
+      '5:ports.range',
+      '6:ports.range',
+      '7:ports.range',
+      '8:ports.range',
+    ]);
+    expect(found[0]?.message).toContain('32768-60999');
+    const wide = only('network', { network: { portRanges: ['8000-8099', '30000-65535'] } });
+    expect(refusals('services:\n  a:\n    image: nginx:1\n    ports: ["80", "8000:80"]\n', wide)).toEqual([]);
+  });
   it('accepts ports and whole ranges inside the allowed ranges', () => {
     expect(
       refusals(
