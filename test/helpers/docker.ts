@@ -248,17 +248,29 @@ async function removeNetworkPatiently(network: Docker.Network): Promise<void> {
   }
 }
 
-/** Removes everything test projects (`t-*`) left on the engine in earlier runs. */
-export async function sweepTestLeftovers(): Promise<number> {
+/** A test project none of whose objects is younger than this is a leftover, not a running test. */
+const LEFTOVER_AGE_MS = 30 * 60_000;
+
+/**
+ * Removes everything test projects (`t-*`) left on the engine in earlier runs. Only projects
+ * whose every container, network and volume is older than LEFTOVER_AGE_MS: another test run on
+ * the same engine (or a `vitest run` of one file beside a full run) keeps its projects.
+ */
+export async function sweepTestLeftovers(now = Date.now()): Promise<number> {
   const d = docker();
   const managed = { label: ['spin.managed=true'] };
-  const projects = new Set<string>();
+  const newest = new Map<string, number>();
+  const seen = (project: string | undefined, createdMs: number) => {
+    if (!project?.startsWith('t-')) return;
+    newest.set(project, Math.max(newest.get(project) ?? 0, Number.isFinite(createdMs) ? createdMs : now));
+  };
   for (const c of await d.listContainers({ all: true, filters: managed }))
-    projects.add(c.Labels['spin.project'] ?? '');
-  for (const n of await d.listNetworks({ filters: managed })) projects.add(n.Labels?.['spin.project'] ?? '');
+    seen(c.Labels['spin.project'], c.Created * 1000);
+  for (const n of await d.listNetworks({ filters: managed }))
+    seen(n.Labels?.['spin.project'], Date.parse(n.Created));
   for (const v of (await d.listVolumes({ filters: managed })).Volumes ?? [])
-    projects.add(v.Labels?.['spin.project'] ?? '');
-  const stale = [...projects].filter((p) => p.startsWith('t-'));
+    seen(v.Labels?.['spin.project'], Date.parse((v as { CreatedAt?: string }).CreatedAt ?? ''));
+  const stale = [...newest].filter(([, created]) => now - created > LEFTOVER_AGE_MS).map(([p]) => p);
   for (const project of stale) await removeProject(project);
   return stale.length;
 }

@@ -59,8 +59,8 @@ export default async function globalSetup(): Promise<void> {
   }
 
   // The engine outlives test runs: remove what earlier runs' test projects (`t-*`) left behind, so
-  // leaked networks do not eat the engine's ~30 bridge address pools run after run. (Two test
-  // runs at once on one engine would disturb each other here; CI runs one.)
+  // leaked networks do not eat the engine's ~30 bridge address pools run after run. Only old
+  // leftovers go, so a second run on the same engine does not pull a running test's containers away.
   const swept = await sweepTestLeftovers();
   if (swept > 0) console.log(`global setup: removed leftovers of ${swept} earlier test project(s)`);
 }
