@@ -37,7 +37,16 @@ export async function callApi<T = unknown>(
     body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
     headers['content-type'] ??= 'application/json';
   }
-  const response = await fetch(new URL(path, baseUrl), { method, headers, body });
+  const send = () => fetch(new URL(path, baseUrl), { method, headers, body });
+  let response: Response;
+  try {
+    response = await send();
+  } catch (err) {
+    // A reused keep-alive connection can be closed by the server just as a request goes out on
+    // it. Browsers and curl send an idempotent request again then (RFC 9112 9.3.1); fetch does not.
+    if (!IDEMPOTENT.has(method) || !closedUnderneath(err)) throw err;
+    response = await send();
+  }
   const text = await response.text();
   let parsed: unknown;
   try {
@@ -46,4 +55,11 @@ export async function callApi<T = unknown>(
     parsed = undefined;
   }
   return { status: response.status, headers: response.headers, text, body: parsed as T };
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function closedUnderneath(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: string } }).cause;
+  return cause?.code === 'UND_ERR_SOCKET' || cause?.code === 'ECONNRESET';
 }
