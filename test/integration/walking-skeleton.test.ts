@@ -241,6 +241,11 @@ describe('a pushed stack converges on the engine', () => {
     await repo.writeFiles({ 'compose.yaml': stack({ replicas: 3 }, { command: 'sleep 3602' }) });
     const sha = await repo.commitAll('plan me');
     await repo.push();
+    // Changed behind Spin's back, labels untouched: only an inspect shows it, and plan does one.
+    const web1 = docker().getContainer(`${project}-web-1`);
+    const memory = (await web1.inspect()).HostConfig.Memory ?? 0;
+    expect(memory).toBeGreaterThan(0);
+    await web1.update({ Memory: memory * 2, MemorySwap: -1 });
     const plan = await spinJson<{
       commit: string;
       valid: boolean;
@@ -249,12 +254,13 @@ describe('a pushed stack converges on the engine', () => {
     expect(plan.commit).toBe(sha);
     expect(plan.valid).toBe(true);
     expect(plan.actions.map((a) => `${a.kind} ${a.name}`)).toEqual([
+      `recreate ${project}-web-1`,
       `create ${project}-web-3`,
       `recreate ${project}-worker-1`,
     ]);
     const human = await runSpin(['plan', '--config', configFile, project]);
     expect(human.code).toBe(0);
-    expect(human.stdout).toContain('+1 created, 1 recreated, 0 started, 0 removed');
+    expect(human.stdout).toContain('+1 created, 2 recreated, 0 started, 0 removed');
     expect(await ids()).toEqual(before);
     daemon = await startDaemon(configFile);
   });

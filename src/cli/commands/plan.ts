@@ -24,7 +24,10 @@ export function registerPlan(program: Command): void {
         const project = config.projects.find((p) => p.name === name);
         if (!project) throw new CliError(`unknown project '${name}' (not in ${options.config})`);
         const source = createGitSource(project, config.stateDir);
-        const driver = new DockerDriver(connectDocker(config.docker.host));
+        // Its containers are inspected, so the plan shows `docker update` drift as the daemon sees it.
+        const driver = new DockerDriver(connectDocker(config.docker.host), undefined, {
+          checkRuntime: (c) => c.project === name,
+        });
         let plan: PlanPreview;
         try {
           plan = await previewPlan({ project, source, driver });

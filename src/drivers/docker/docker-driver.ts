@@ -15,9 +15,10 @@ export type CallCounter = (call: string) => void;
 export interface DockerDriverOptions {
   /**
    * Inspect containers whose `docker update`-able settings may differ from what Spin set (see
-   * ActualContainer.runtime). The daemon turns it on; one-off commands list only.
+   * ActualContainer.runtime): all of them (the daemon), or those a predicate picks (`spin plan`,
+   * one project's).
    */
-  checkRuntime?: boolean;
+  checkRuntime?: boolean | ((container: ActualContainer) => boolean);
 }
 
 export class DockerDriver implements Driver {
@@ -60,7 +61,12 @@ export class DockerDriver implements Driver {
     const live = new Set(containers.map((c) => c.id));
     for (const id of this.checked) if (!live.has(id)) this.checked.delete(id);
     for (const id of this.suspects) if (!live.has(id)) this.suspects.delete(id);
-    const due = containers.filter((c) => !this.checked.has(c.id) || this.suspects.has(c.id));
+    const { checkRuntime } = this.options;
+    const due = containers.filter(
+      (c) =>
+        (!this.checked.has(c.id) || this.suspects.has(c.id)) &&
+        (typeof checkRuntime !== 'function' || checkRuntime(c)),
+    );
     for (let i = 0; i < due.length; i += RUNTIME_INSPECT_BATCH) {
       await Promise.all(
         due.slice(i, i + RUNTIME_INSPECT_BATCH).map(async (c) => {
