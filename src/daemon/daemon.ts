@@ -161,7 +161,7 @@ export class Daemon {
   }
 
   /** What a pass would do now for the head (or `commit`), changing nothing. */
-  planNow(name: string, commit?: string): Promise<PlanPreview> {
+  planNow(name: string, commit?: string, purpose: 'deploy' | 'review' = 'deploy'): Promise<PlanPreview> {
     const runtime = this.projects.get(name);
     if (!runtime) return Promise.reject(new Error(`unknown project '${name}'`));
     return previewPlan({
@@ -169,6 +169,8 @@ export class Daemon {
       source: runtime.ctx.source,
       driver: this.driver,
       commit,
+      trustCache: runtime.ctx.trustCache,
+      purpose,
     });
   }
 

@@ -56,7 +56,7 @@ export class PreviewRunner {
     let verdict: Verdict;
     try {
       await runtime.source.ensureCommit(ref, oid);
-      verdict = previewVerdict(await this.daemon.planNow(name, oid));
+      verdict = previewVerdict(await this.daemon.planNow(name, oid, 'review'));
     } catch (err) {
       verdict = { state: 'error', description: `preview failed: ${errorMessage(err)}` };
     }
@@ -80,9 +80,16 @@ export function previewVerdict(plan: PlanPreview): Verdict {
     };
   }
   const s = summarisePlan(plan.actions);
+  // With trust.keys, reviewers also see whether this head could deploy as it is (fast-forward)
+  // or needs a signed merge; the state stays success, since the merge is what gets checked.
+  const trust = plan.trust
+    ? plan.trust.ok
+      ? `; signed by ${plan.trust.keyId}`
+      : `; ${plan.trust.reason}: deploys through a signed merge`
+    : '';
   return {
     state: 'success',
-    description: `policy ok; +${s.created} created, ${s.recreated} recreated, ${s.removed} removed`,
+    description: `policy ok; +${s.created} created, ${s.recreated} recreated, ${s.removed} removed${trust}`,
   };
 }
 

@@ -8,7 +8,7 @@ import type { StackModel } from '../stack/model.js';
 import type { LastError, ProjectStatus } from '../status/project-status.js';
 import { deliverSecrets } from '../secrets/deliver.js';
 import { errorMessage } from '../util/errors.js';
-import { verifyCommitSignature, type SignatureVerdict } from '../trust/index.js';
+import { commitTrust, type SignatureVerdict } from '../trust/index.js';
 import type { Logger } from '../util/logger.js';
 import { RolloutError, applyPlan, describeAction } from './apply.js';
 import { materialiseBindSources } from './bind-sources.js';
@@ -368,13 +368,8 @@ class Pass {
   /** With `trust.keys`, the head must carry a valid signature by one of them; returns why not. */
   private async checkTrust(commit: string): Promise<string | undefined> {
     const { project, source, trustCache } = this.ctx;
-    if (!project.trust || project.trust.keys.length === 0) return undefined;
-    let verdict = trustCache?.get(commit);
-    if (!verdict) {
-      verdict = await verifyCommitSignature({ gitdir: source.gitdir, oid: commit, keys: project.trust.keys });
-      trustCache?.set(commit, verdict);
-    }
-    return verdict.ok ? undefined : verdict.reason;
+    const verdict = await commitTrust(project, source.gitdir, commit, trustCache);
+    return verdict && !verdict.ok ? verdict.reason : undefined;
   }
 
   private async rollbackTarget(head: string): Promise<DesiredState | undefined> {

@@ -89,3 +89,22 @@ export async function verifyCommitSignature(options: VerifyCommitOptions): Promi
   }
   return { ok: false, reason: 'invalid signature', detail: failure };
 }
+
+/**
+ * The verdict for `commit` of a project with `trust.keys` (undefined without), cached by commit:
+ * the daemon's gate, `spin plan` and reviewers' previews all ask the same question.
+ */
+export async function commitTrust(
+  project: { trust?: { keys: readonly string[] } },
+  gitdir: string,
+  commit: string,
+  cache?: Map<string, SignatureVerdict>,
+): Promise<SignatureVerdict | undefined> {
+  if (!project.trust || project.trust.keys.length === 0) return undefined;
+  let verdict = cache?.get(commit);
+  if (!verdict) {
+    verdict = await verifyCommitSignature({ gitdir, oid: commit, keys: project.trust.keys });
+    cache?.set(commit, verdict);
+  }
+  return verdict;
+}

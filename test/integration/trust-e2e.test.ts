@@ -10,6 +10,7 @@ import {
   type ProjectFixture,
 } from '../helpers/project-fixture.js';
 import { makeKey, type TestKey } from '../helpers/pgp.js';
+import { runSpin } from '../helpers/spin-cli.js';
 
 /**
  * Trusted commits end to end: a project whose config lists an OpenPGP public key deploys only
@@ -99,6 +100,25 @@ describe('trust.keys on the real daemon', () => {
     await new Promise((r) => setTimeout(r, 2_500));
     expect(await containers()).toEqual(before);
     expect((await f.status())?.refusedCommit).toBe(unsigned);
+    // spin plan answers what the daemon does: this head is refused, nothing would be applied.
+    const plan = await runSpin(['plan', '--config', f.configFile, f.project]);
+    expect(plan.code).toBe(1);
+    expect(plan.stderr).toContain(
+      `commit ${unsigned.slice(0, 12)}:0:0: trust: untrusted commit: unsigned commit`,
+    );
+  });
+
+  it('previews an unsigned branch head with its plan and says it deploys only through a signed merge', async () => {
+    await f.repo.git(['checkout', '--quiet', '-b', 'feature-unsigned', signed]);
+    await f.repo.writeFiles({ 'compose.yaml': sleeperStack(['app', 'third']) });
+    const branchHead = await f.repo.commitAll('unsigned feature');
+    await f.repo.push('feature-unsigned');
+    await f.repo.git(['checkout', '--quiet', 'main']);
+    expect(await waitStatusNote(f, branchHead, `${context}/validate`, undefined, 20_000)).toMatchObject({
+      state: 'success',
+      description:
+        'policy ok; +1 created, 0 recreated, 0 removed; unsigned commit: deploys through a signed merge',
+    });
   });
 
   it('refuses a commit signed by a key that is not listed and changes nothing', async () => {
