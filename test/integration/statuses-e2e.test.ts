@@ -258,3 +258,54 @@ describe('github provider: the daemon posts to a statuses API in the test', () =
     expect(JSON.stringify(f.daemon?.logs)).not.toContain(token);
   });
 });
+
+describe('gitlab provider: the daemon posts to a GitLab statuses API in the test', () => {
+  const forge = new FakeForge();
+  const tokenEnv = 'SPIN_E2E_GITLAB_TOKEN';
+  const token = `glpat-${randomBytes(12).toString('hex')}`;
+  let f: ProjectFixture;
+
+  beforeAll(async () => {
+    await forge.start();
+    f = await projectFixture('st-gitlab', {
+      project: {
+        status: { provider: 'gitlab', apiUrl: `${forge.url}/api/v4`, repo: 'science/gateway-b', tokenEnv },
+      },
+    });
+    process.env[tokenEnv] = token;
+  });
+  afterAll(async () => {
+    await f?.cleanup();
+    await forge.stop();
+    delete process.env[tokenEnv];
+  });
+
+  it("posts GitLab's states (running, then success or failed) for each commit, with the token header", async () => {
+    const good = await f.push({ 'compose.yaml': sleeperStack(['app']) }, 'one sleeper');
+    await f.startDaemon();
+    const states = () => forge.requests.map((r) => (r.body as { state?: string }).state);
+    await waitFor(states, { until: (s) => s.includes('success'), description: 'success posted' });
+    const bad = await f.push(
+      { 'compose.yaml': sleeperStack(['app'], '    privileged: true\n') },
+      'privileged',
+    );
+    await waitFor(states, { until: (s) => s.includes('failed'), description: 'failed posted' });
+    const url = (sha: string) => `/api/v4/projects/science%2Fgateway-b/statuses/${sha}`;
+    expect(forge.requests.map((r) => [r.method, r.url, (r.body as { state: string }).state])).toEqual([
+      ['POST', url(good), 'running'],
+      ['POST', url(good), 'success'],
+      ['POST', url(bad), 'failed'],
+    ]);
+    for (const r of forge.requests) {
+      expect(r.headers['private-token']).toBe(token);
+      expect(r.body).toMatchObject({
+        name: `spin/${f.project}`,
+        target_url: expect.stringContaining(f.project),
+      });
+    }
+    expect((forge.requests[2]?.body as { description: string }).description).toMatch(
+      /^refused: compose\.yaml:\d+:\d+: privilege\.privileged: /,
+    );
+    expect(JSON.stringify(f.daemon?.logs)).not.toContain(token);
+  });
+});
