@@ -1,6 +1,6 @@
 import type { SpinConfig, ProjectConfig } from '../config/types.js';
 import type { Driver } from '../drivers/driver.js';
-import { createGitSource, timedSource, withResolveHead } from '../git/index.js';
+import { createGitSource, timedSource, withResolveHead, type AdvertisementMemo } from '../git/index.js';
 import { reconcileProject, type PassOutcome, type ProjectContext } from '../reconciler/reconcile-project.js';
 import { StatusStore } from '../status/store.js';
 import { unknownStatus, type ProjectStatus } from '../status/project-status.js';
@@ -373,10 +373,12 @@ export class Daemon {
     }
     // Polls are network waits, not engine work: they start now, beside the engine list, with
     // their own bound, so a slow git server does not hold pass slots and vice versa.
+    // Projects deploying from one repository share its advertisement within the round.
+    const adverts: AdvertisementMemo = new Map();
     const heads = new Map(
       names.map((name) => {
         const source = (this.projects.get(name) as ProjectRuntime).ctx.source;
-        return [name, settle(this.gitLimiter.run(() => source.resolveHead()))] as const;
+        return [name, settle(this.gitLimiter.run(() => source.resolveHead(adverts)))] as const;
       }),
     );
     let actual;

@@ -6,7 +6,7 @@ import type { FileReader } from '../stack/source.js';
 import { CommitReader } from './commit-reader.js';
 import { fetchRefAdvertisement } from './ref-advertisement.js';
 import { SourceError } from './errors.js';
-import type { GitSource } from './source.js';
+import type { AdvertisementMemo, GitSource } from './source.js';
 
 export interface HttpGitSourceOptions {
   url: string;
@@ -46,12 +46,17 @@ export class HttpGitSource implements GitSource {
     }
   }
 
-  async resolveHead(): Promise<string> {
+  async resolveHead(adverts?: AdvertisementMemo): Promise<string> {
     const { url, branch } = this.options;
     let refs: { ref: string; oid: string }[];
     try {
-      this.options.onRequest?.('advertise');
-      refs = (await fetchRefAdvertisement(url)).refs;
+      let advert = adverts?.get(url);
+      if (!advert) {
+        this.options.onRequest?.('advertise');
+        advert = fetchRefAdvertisement(url).then((a) => a.refs);
+        adverts?.set(url, advert);
+      }
+      refs = await advert;
       this.refs = refs;
     } catch (err) {
       throw new SourceError('unreachable', `git remote ${redactUrl(url)} is unreachable: ${errorText(err)}`);

@@ -2,10 +2,10 @@ import type { GitSource } from './source.js';
 
 /** The same source, with each head lookup (the poll) timed for metrics. */
 export function timedSource(source: GitSource, observe: (ms: number, ok: boolean) => void): GitSource {
-  return withResolveHead(source, async () => {
+  return withResolveHead(source, async (adverts) => {
     const started = Date.now();
     try {
-      const head = await source.resolveHead();
+      const head = await source.resolveHead(adverts);
       observe(Date.now() - started, true);
       return head;
     } catch (err) {
@@ -16,7 +16,7 @@ export function timedSource(source: GitSource, observe: (ms: number, ok: boolean
 }
 
 /** `source` with another head lookup; everything else is delegated to it. */
-export function withResolveHead(source: GitSource, resolveHead: () => Promise<string>): GitSource {
+export function withResolveHead(source: GitSource, resolveHead: GitSource['resolveHead']): GitSource {
   return {
     get gitdir() {
       return source.gitdir;

@@ -20,10 +20,17 @@ export interface GitSource {
   listRefs(): Promise<GitRef[]>;
   /** Makes `oid` (the tip of `ref`) readable, fetching it when it is not in the cache yet. */
   ensureCommit(ref: string, oid: string): Promise<void>;
-  /** Sha of the deploy branch head; objects for it are available locally afterwards. */
-  resolveHead(): Promise<string>;
+  /**
+   * Sha of the deploy branch head; objects for it are available locally afterwards. `adverts`:
+   * ref advertisements already asked for in this round, by URL, so projects that deploy from one
+   * repository (other branches or folders) share one request per round.
+   */
+  resolveHead(adverts?: AdvertisementMemo): Promise<string>;
   /** Files of one commit. */
   readerAt(commit: string): FileReader;
   /** Calls `onChange` when the branch may have moved (local repositories); returns a closer. */
   watch(onChange: () => void): Promise<() => Promise<void>>;
 }
+
+/** One round's ref advertisements by repository URL (see GitSource.resolveHead). */
+export type AdvertisementMemo = Map<string, Promise<GitRef[]>>;
