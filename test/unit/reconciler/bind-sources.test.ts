@@ -31,41 +31,30 @@ afterAll(async () => {
 const stackWith = (source: string) =>
   model('p', [service('app', { mounts: [{ type: 'bind', source, target: '/x', readOnly: true }] as never })]);
 
+/** Materialises `source` of the test commit into a fresh stateDir; returns where it was written. */
+async function materialise(source: string, stateDirName: string) {
+  const reader = new LocalGitSource(repo, 'main').readerAt(commit);
+  const stateDir = path.join(tmp, stateDirName);
+  const resolve = await materialiseBindSources(stackWith(source), reader, { stateDir, commit, stackDir: '' });
+  return { stateDir, copy: resolve(source) };
+}
+
 describe('materialiseBindSources', () => {
   it('writes a repository file under stateDir and binds that copy', async () => {
-    const reader = new LocalGitSource(repo, 'main').readerAt(commit);
-    const stateDir = path.join(tmp, 'state1');
-    const resolve = await materialiseBindSources(stackWith('./conf/app.ini'), reader, {
-      stateDir,
-      commit,
-      stackDir: '',
-    });
-    const copy = resolve('./conf/app.ini');
+    const { stateDir, copy } = await materialise('./conf/app.ini', 'state1');
     expect(copy.startsWith(path.join(stateDir, 'checkouts', 'p', commit))).toBe(true);
     expect(await readFile(copy, 'utf8')).toBe('[app]\n');
   });
 
   it('a committed symlink becomes a regular file holding the link text, never the host file', async () => {
-    const reader = new LocalGitSource(repo, 'main').readerAt(commit);
-    const stateDir = path.join(tmp, 'state2');
-    const resolve = await materialiseBindSources(stackWith('./host-file'), reader, {
-      stateDir,
-      commit,
-      stackDir: '',
-    });
-    const copy = resolve('./host-file');
+    const { copy } = await materialise('./host-file', 'state2');
     expect((await lstat(copy)).isFile()).toBe(true);
     expect(await readFile(copy, 'utf8')).toBe('/etc/hostname');
   });
 
   it('a path through a committed directory symlink is not a file in the repository', async () => {
-    const reader = new LocalGitSource(repo, 'main').readerAt(commit);
-    await expect(
-      materialiseBindSources(stackWith('./host-dir/passwd'), reader, {
-        stateDir: path.join(tmp, 'state3'),
-        commit,
-        stackDir: '',
-      }),
-    ).rejects.toThrow('is not a file in the repository');
+    await expect(materialise('./host-dir/passwd', 'state3')).rejects.toThrow(
+      'is not a file in the repository',
+    );
   });
 });
