@@ -20,7 +20,7 @@ import { connectDocker } from '../src/drivers/docker/connect.js';
 import { DockerDriver } from '../src/drivers/docker/docker-driver.js';
 import { silentLogger } from '../src/util/logger.js';
 import { stringify } from 'yaml';
-import { compose, removeComposeProject, removeSpinProjectsByPrefix } from './lib/engine.js';
+import { compose, removeComposeProject, removeSpinProjectsByPrefix, timedCommand } from './lib/engine.js';
 import { startGitServerProcess, type GitServerProcess } from './lib/git-server.js';
 import type { BenchResult, Figure } from './lib/report.js';
 import { commitToBare, createBareRepo } from './lib/repos.js';
@@ -272,6 +272,17 @@ export async function benchSteady(opts: SteadyOptions): Promise<BenchResult> {
       ratioKind: 'compose/spin',
     });
   }
+  // The whole cron loop (`git pull && docker-compose up -d`): not the issue's baseline, shown for scale.
+  const cronWall = (baseline.wallMs + baseline.gitPull.wallMs) * scale;
+  figures.push({
+    bench: 'steady',
+    metric: 'no-op pass: wall, against the whole cron loop (git pull + up -d)',
+    unit: 's',
+    spin: wall / 1000,
+    compose: cronWall / 1000,
+    ratio: cronWall / wall,
+    ratioKind: 'compose/spin',
+  });
   figures.push(
     {
       bench: 'steady',
@@ -301,7 +312,11 @@ export async function benchSteady(opts: SteadyOptions): Promise<BenchResult> {
   return { name: 'steady', figures, details, notes };
 }
 
-/** Deploys `count` projects with compose (5 services each), then times the no-op `up -d` loop over them. */
+/**
+ * Deploys `count` projects with compose (5 services each), then times the no-op `up -d` loop over
+ * them. Apart, and not in the compared figures: the `git pull` the cron loop runs first in each
+ * project's clone, against a git server of the same kind (its CPU reported separately).
+ */
 async function composeLoop(count: number): Promise<{
   projects: number;
   wallMs: number;
@@ -309,22 +324,36 @@ async function composeLoop(count: number): Promise<{
   dockerdCpuMs?: number;
   perProjectMs: number[];
   coldMs: number[];
+  gitPull: { wallMs: number; cpuMs: number; serverCpuMs: number };
 }> {
   const prefix = uniqueName('bench-st-compose');
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'spin-bench-steady-compose-'));
   const projects = Array.from({ length: count }, (_, i) => `${prefix}-${String(i + 1).padStart(3, '0')}`);
+  let server: GitServerProcess | undefined;
   const cleanup = async () => {
+    await server?.stop();
     await mapLimit(projects, 4, (p) => removeComposeProject(p));
     await rm(tmp, { recursive: true, force: true });
   };
   onCleanup(cleanup);
   try {
+    server = await startGitServerProcess(path.join(tmp, 'git'));
     const files = new Map<string, string>();
+    const clones = new Map<string, string>();
     const coldMs: number[] = [];
     for (const project of projects) {
       const file = path.join(tmp, `${project}.yml`);
-      await writeFile(file, composeFile({ services: SERVICES, noNetwork: true, tag: project }));
+      const compose1 = composeFile({ services: SERVICES, noNetwork: true, tag: project });
+      await writeFile(file, compose1);
       files.set(project, file);
+      await commitToBare(
+        await createBareRepo(path.join(tmp, 'git'), project),
+        { 'docker-compose.yml': compose1 },
+        'initial',
+      );
+      const clone = path.join(tmp, 'clones', project);
+      await timedCommand('git', ['clone', '--quiet', server.repoUrl(project), clone], { timeDir: tmp });
+      clones.set(project, clone);
       coldMs.push(round((await compose(project, file, ['up', '-d'])).wallMs));
     }
     const dockerd = await dockerdPid();
@@ -340,10 +369,26 @@ async function composeLoop(count: number): Promise<{
     }
     const dockerdCpuMs =
       dockerd && dockerd0 !== undefined ? round((await procCpuMs(dockerd)) - dockerd0) : undefined;
+    const gitPull = { wallMs: 0, cpuMs: 0, serverCpuMs: 0 };
+    const serverCpu0 = await server.cpuMs();
+    for (const project of projects) {
+      const pull = await timedCommand('git', ['pull', '--quiet', '--ff-only'], {
+        timeDir: tmp,
+        cwd: clones.get(project),
+      });
+      gitPull.wallMs += pull.wallMs;
+      gitPull.cpuMs += pull.cpuMs;
+    }
+    gitPull.serverCpuMs = (await server.cpuMs()) - serverCpu0;
     console.error(
-      `  steady compose loop over ${count}: wall ${wallMs.toFixed(0)} ms, cpu ${cpuMs.toFixed(0)} ms`,
+      `  steady compose loop over ${count}: wall ${wallMs.toFixed(0)} ms, cpu ${cpuMs.toFixed(0)} ms; git pull: ${JSON.stringify(gitPull)}`,
     );
     return {
+      gitPull: {
+        wallMs: round(gitPull.wallMs),
+        cpuMs: round(gitPull.cpuMs),
+        serverCpuMs: round(gitPull.serverCpuMs),
+      },
       projects: count,
       wallMs: round(wallMs),
       cpuMs: round(cpuMs),

@@ -178,21 +178,29 @@ export async function compose(
   args: string[],
   opts: { dockerHost?: string } = {},
 ): Promise<ComposeRun> {
-  const timeFile = path.join(path.dirname(file), `.time-${project}-${process.hrtime.bigint()}`);
+  return timedCommand(COMPOSE, ['--no-ansi', '-p', project, '-f', file, ...args], {
+    timeDir: path.dirname(file),
+    env: { COMPOSE_INTERACTIVE_NO_CLI: '1', ...(opts.dockerHost ? { DOCKER_HOST: opts.dockerHost } : {}) },
+  });
+}
+
+/**
+ * Runs a command under /usr/bin/time: wall time, and the user + system CPU of the process and
+ * its children. Throws, with its stderr, when it exits non-zero.
+ */
+export async function timedCommand(
+  command: string,
+  args: string[],
+  opts: { timeDir: string; cwd?: string; env?: Record<string, string> },
+): Promise<ComposeRun> {
+  const timeFile = path.join(opts.timeDir, `.time-${process.hrtime.bigint()}`);
   const started = nowMs();
   const { code, stderr } = await new Promise<{ code: number; stderr: string }>((resolve, reject) => {
-    const child = spawn(
-      '/usr/bin/time',
-      ['-f', '%e %U %S', '-o', timeFile, COMPOSE, '--no-ansi', '-p', project, '-f', file, ...args],
-      {
-        stdio: ['ignore', 'ignore', 'pipe'],
-        env: {
-          ...process.env,
-          COMPOSE_INTERACTIVE_NO_CLI: '1',
-          ...(opts.dockerHost ? { DOCKER_HOST: opts.dockerHost } : {}),
-        },
-      },
-    );
+    const child = spawn('/usr/bin/time', ['-f', '%e %U %S', '-o', timeFile, command, ...args], {
+      cwd: opts.cwd,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, ...opts.env },
+    });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
@@ -207,8 +215,7 @@ export async function compose(
   } finally {
     await rm(timeFile, { force: true });
   }
-  if (code !== 0)
-    throw new Error(`docker-compose -p ${project} ${args.join(' ')} exited ${code}: ${stderr.trim()}`);
+  if (code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.trim()}`);
   return { wallMs, cpuMs, stderr };
 }
 
