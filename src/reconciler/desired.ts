@@ -2,6 +2,7 @@ import type { Diagnostic } from '../stack/diagnostics.js';
 import type { Source } from '../stack/findings.js';
 import type { FileReader } from '../stack/source.js';
 import { loadStack } from '../stack/load.js';
+import { usesSecretOrConfigFiles } from '../stack/secrets.js';
 import type { ServiceSpec, StackModel } from '../stack/model.js';
 import { checkPolicy, type ResolvedPolicy } from '../policy/index.js';
 import { serviceConfigHash } from './hash.js';
@@ -56,14 +57,13 @@ export async function loadDesired(
   }
   // Positions are only needed to locate secret and config problems found later; the parsed
   // document behind them is most of a cached commit's memory, so other stacks do not keep it.
-  const usesFiles = Object.values(loaded.model.services).some(
-    (s) => (s.secrets?.length ?? 0) + (s.configs?.length ?? 0) > 0,
-  );
   return {
     ok: true,
     desired: { model: loaded.model, commit, hashes },
     warnings: loaded.diagnostics,
-    source: usesFiles ? { file: loaded.document.file, locate: loaded.document.locate } : undefined,
+    source: usesSecretOrConfigFiles(loaded.model)
+      ? { file: loaded.document.file, locate: loaded.document.locate }
+      : undefined,
   };
 }
 

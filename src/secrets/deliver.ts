@@ -7,7 +7,7 @@ import type { Diagnostic, PathSegment } from '../stack/diagnostics.js';
 import { formatPath } from '../stack/diagnostics.js';
 import type { MountSpec, ServiceSpec, StackModel } from '../stack/model.js';
 import { repositoryPath } from '../stack/repo-files.js';
-import { sha256 } from '../stack/secrets.js';
+import { sha256, usesSecretOrConfigFiles } from '../stack/secrets.js';
 import type { FileReader } from '../stack/source.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { AgeError, decryptAge, readIdentities, type AgeIdentities } from './age.js';
@@ -58,8 +58,7 @@ export async function deliverSecrets(
   const { model } = gated.desired;
   const settings = ctx.project.secrets ?? defaultSettings(ctx.stateDir);
   const services = Object.values(model.services);
-  const usesFiles = services.some((s) => (s.secrets?.length ?? 0) + (s.configs?.length ?? 0) > 0);
-  if (!usesFiles) {
+  if (!usesSecretOrConfigFiles(model)) {
     // Checked once per project and process: a stack without secrets or configs costs nothing per pass.
     if (
       write &&

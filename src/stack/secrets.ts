@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { formatPath, type PathSegment } from './diagnostics.js';
 import type { Report } from './findings.js';
-import type { ConfigSpec, FileMountSpec, MountSpec, SecretSpec } from './model.js';
+import type { ConfigSpec, FileMountSpec, MountSpec, SecretSpec, StackModel } from './model.js';
 import { hasEntry, isRecord, setEntry } from './records.js';
 import type { LocatedDocument } from './source.js';
 
@@ -284,4 +284,9 @@ export function markOctalModes(doc: LocatedDocument, text: string): void {
       });
     }
   }
+}
+
+/** True when any service mounts a secret or a config (files the daemon delivers on every pass). */
+export function usesSecretOrConfigFiles(model: StackModel): boolean {
+  return Object.values(model.services).some((s) => (s.secrets?.length ?? 0) + (s.configs?.length ?? 0) > 0);
 }
