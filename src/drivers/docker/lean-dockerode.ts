@@ -3,8 +3,8 @@ import { createRequire } from 'node:module';
 /**
  * dockerode loads, as it is loaded, two transports Spin never uses: ssh2 for ssh:// engines
  * (which sets up a WebAssembly poly1305 with 16 MB of linear memory at once) and gRPC +
- * protobufjs for BuildKit sessions (about 110 modules). Together they were 25 MB of RSS per
- * process and ~100 ms of every `spin` command's start-up. Spin connects over unix:// or tcp://
+ * protobufjs for BuildKit sessions (about 110 modules): memory and start-up time of every daemon
+ * and `spin` command (the WebAssembly memory shows in `npm run bench -- polling --heap-snapshot`). Spin connects over unix:// or tcp://
  * only (connectDocker) and never builds images (`build:` is refused), so the module cache is
  * seeded with stand-ins that say so if ever called. Import this before dockerode is loaded.
  */
