@@ -43,6 +43,57 @@ export async function readBody(req: http.IncomingMessage, limit: number): Promis
   return Buffer.concat(chunks);
 }
 
+export type StreamOutcome = 'complete' | 'too-large' | 'timeout' | 'aborted';
+
+export interface StreamBodyOptions {
+  /** More bytes than this stop the reading: 'too-large'. */
+  maxBytes: number;
+  /** The whole body must arrive within this: a sender trickling bytes holds a slot no longer. */
+  timeoutMs: number;
+  /** Each chunk as it arrives (hash it, keep it or drop it). */
+  onChunk(chunk: Buffer): void;
+}
+
+/**
+ * Reads a request body chunk by chunk without keeping it: the caller decides what to keep. On
+ * anything but 'complete' the request is paused; answer with `Connection: close` so Node drops
+ * the connection (and the rest of the body) once the answer is out.
+ */
+export function streamBody(
+  req: http.IncomingMessage,
+  options: StreamBodyOptions,
+): Promise<{ outcome: StreamOutcome; bytes: number }> {
+  return new Promise((resolve) => {
+    let bytes = 0;
+    let done = false;
+    const finish = (outcome: StreamOutcome) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onAbort);
+      req.off('close', onClose);
+      if (outcome !== 'complete') req.pause();
+      resolve({ outcome, bytes });
+    };
+    const onData = (chunk: Buffer) => {
+      if (done) return;
+      bytes += chunk.length;
+      if (bytes > options.maxBytes) finish('too-large');
+      else options.onChunk(chunk);
+    };
+    const onEnd = () => finish('complete');
+    const onAbort = () => finish('aborted');
+    const onClose = () => finish(req.complete ? 'complete' : 'aborted');
+    const timer = setTimeout(() => finish('timeout'), options.timeoutMs);
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onAbort);
+    req.on('close', onClose);
+  });
+}
+
 export function parseListen(listen: string): { host: string; port: number } {
   const at = listen.lastIndexOf(':');
   return { host: listen.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(listen.slice(at + 1)) };
