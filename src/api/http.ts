@@ -56,8 +56,8 @@ export interface StreamBodyOptions {
 
 /**
  * Reads a request body chunk by chunk without keeping it: the caller decides what to keep. On
- * anything but 'complete' the request is paused; answer with `Connection: close` so Node drops
- * the connection (and the rest of the body) once the answer is out.
+ * anything but 'complete' the request is paused; the server's dropUnreadBody deals with the rest
+ * once the answer is out.
  */
 export function streamBody(
   req: http.IncomingMessage,
@@ -92,6 +92,22 @@ export function streamBody(
     req.on('error', onAbort);
     req.on('close', onClose);
   });
+}
+
+/**
+ * After an answer sent before the request's body was all read (an early refusal): read and
+ * discard what still comes for up to `lingerMs`, then drop the connection. Closing at once would
+ * make the kernel reset a connection the sender is still writing to, and a reset can destroy
+ * the answer before the sender reads it; reading on forever would let a body that never ends
+ * keep the connection.
+ */
+export function dropUnreadBody(req: http.IncomingMessage, lingerMs: number): void {
+  if (req.complete) return;
+  const timer = setTimeout(() => req.socket.destroy(), lingerMs);
+  timer.unref();
+  req.once('end', () => clearTimeout(timer));
+  req.once('close', () => clearTimeout(timer));
+  req.resume();
 }
 
 export function parseListen(listen: string): { host: string; port: number } {

@@ -3,7 +3,7 @@ import type { Logger } from '../util/logger.js';
 import { errorMessage } from '../util/errors.js';
 import { checkAuth, type ApiTokens } from './auth.js';
 import { checkHost, hostAllowList, type HostAllowList } from './host-check.js';
-import { errorReply, parseListen, readBody, send, type Reply } from './http.js';
+import { dropUnreadBody, errorReply, parseListen, readBody, send, type Reply } from './http.js';
 import { buildRoutes, type ApiDeps, type Route } from './routes.js';
 import type { WebhookLimits } from './webhook-endpoint.js';
 import { checkCrossSite, checkJsonContentType } from './write-guard.js';
@@ -28,6 +28,8 @@ export interface ApiServerOptions {
 
 /** Write bodies are a commit at most; 64 KiB is far more than any will need. */
 const WRITE_BODY_LIMIT = 64 * 1024;
+/** How long the rest of a refused request's body is read and discarded before the connection goes. */
+const LINGER_MS = 5_000;
 
 /**
  * Serves the route table. Before a handler runs: the Host check (all but the probes), then per
@@ -40,6 +42,7 @@ export async function startApiServer(deps: ApiDeps, options: ApiServerOptions): 
   let names: HostAllowList = { exact: new Set(), anyPort: new Set() };
 
   const server = http.createServer((req, res) => {
+    res.once('finish', () => dropUnreadBody(req, LINGER_MS));
     const url = new URL(req.url ?? '/', 'http://localhost');
     const matching = routes.filter((r) => r.pattern.test(url.pathname));
     const route = matching.find((r) => r.method === req.method);
@@ -48,7 +51,7 @@ export async function startApiServer(deps: ApiDeps, options: ApiServerOptions): 
       if (!host.ok) {
         // Logged: a browser page trying another name for the daemon is worth an operator's look.
         log.warn({ method: req.method, path: url.pathname, status: host.status }, host.error);
-        send(res, errorReply(host.status, host.error, { connection: 'close' }));
+        send(res, errorReply(host.status, host.error));
         return;
       }
     }
@@ -128,7 +131,7 @@ async function admit(
   const type = checkJsonContentType(req.headers);
   if (!type.ok) return { reply: errorReply(type.status, type.error) };
   const raw = await readBody(req, WRITE_BODY_LIMIT);
-  if (!raw) return { reply: errorReply(413, `body over ${WRITE_BODY_LIMIT} bytes`, { connection: 'close' }) };
+  if (!raw) return { reply: errorReply(413, `body over ${WRITE_BODY_LIMIT} bytes`) };
   let body: unknown;
   try {
     body = JSON.parse(raw.toString('utf8'));

@@ -84,7 +84,7 @@ export function webhookEndpoint(
         status: 429,
         message: `too many webhook deliveries in flight (at most ${limits.maxInFlight}); retry later`,
         projects: [],
-        headers: { 'retry-after': String(limits.retryAfterSeconds), connection: 'close' },
+        headers: { 'retry-after': String(limits.retryAfterSeconds) },
       };
     }
     try {
@@ -95,14 +95,9 @@ export function webhookEndpoint(
   }
 
   async function verifyAndAct(req: http.IncomingMessage, provider: WebhookProvider): Promise<Verdict> {
-    // `Connection: close` on refusals made before the body is read: Node then drops the
-    // connection (and whatever is still coming) once the answer is out.
-    const early = (status: number, message: string): Verdict => ({
-      status,
-      message,
-      projects: [],
-      headers: { connection: 'close' },
-    });
+    // Refusals made before the body is all read: the server discards the rest for a moment and
+    // then drops the connection (dropUnreadBody).
+    const early = (status: number, message: string): Verdict => ({ status, message, projects: [] });
     const credential = webhookCredential(provider, req.headers);
     if (!credential) return early(401, `missing or malformed ${CREDENTIAL_HEADER[provider]} header`);
     const projects = deps.projects().filter((p) => p.secret);
