@@ -31,16 +31,22 @@ export function send(res: http.ServerResponse, reply: Reply): void {
   res.end(JSON.stringify(reply.body));
 }
 
-/** Reads a request body up to `limit` bytes; undefined when it is larger (answer 413). */
-export async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
+/**
+ * Reads a request body up to `limit` bytes within `timeoutMs`; undefined when it is larger (answer
+ * 413) or slower. Stops reading instead of destroying the request, so the answer still gets out.
+ */
+export async function readBody(
+  req: http.IncomingMessage,
+  limit: number,
+  timeoutMs = 30_000,
+): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  const { outcome } = await streamBody(req, {
+    maxBytes: limit,
+    timeoutMs,
+    onChunk: (chunk) => chunks.push(chunk),
+  });
+  return outcome === 'complete' ? Buffer.concat(chunks) : undefined;
 }
 
 export type StreamOutcome = 'complete' | 'too-large' | 'timeout' | 'aborted';

@@ -130,18 +130,22 @@ async function admit(
 
   const type = checkJsonContentType(req.headers);
   if (!type.ok) return { reply: errorReply(type.status, type.error) };
-  const raw = await readBody(req, WRITE_BODY_LIMIT);
-  if (!raw) return { reply: errorReply(413, `body over ${WRITE_BODY_LIMIT} bytes`) };
+  return readJsonObject(req, WRITE_BODY_LIMIT);
+}
+
+/** A write's body: a JSON object of at most `limit` bytes, or the refusal that says why not. */
+async function readJsonObject(
+  req: http.IncomingMessage,
+  limit: number,
+): Promise<{ body: Record<string, unknown> } | { reply: Reply }> {
+  const raw = await readBody(req, limit);
+  if (!raw) return { reply: errorReply(413, `body over ${limit} bytes, or not sent within 30 s`) };
   let body: unknown;
   try {
     body = JSON.parse(raw.toString('utf8'));
   } catch {
-    return {
-      reply: errorReply(
-        400,
-        raw.length ? 'body is not JSON' : 'write endpoints take a JSON object body, at least {}',
-      ),
-    };
+    const error = raw.length ? 'body is not JSON' : 'write endpoints take a JSON object body, at least {}';
+    return { reply: errorReply(400, error) };
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { reply: errorReply(400, 'the body must be a JSON object, at least {}') };
