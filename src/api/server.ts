@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { Logger } from '../util/logger.js';
 import { errorMessage } from '../util/errors.js';
-import { checkAuth, type ApiTokens } from './auth.js';
+import { checkAuth, isLoopback, listenHost, type ApiTokens } from './auth.js';
 import { checkHost, hostAllowList, type HostAllowList } from './host-check.js';
 import { dropUnreadBody, errorReply, parseListen, readBody, send, type Reply } from './http.js';
 import { buildRoutes, type ApiDeps, type Route } from './routes.js';
@@ -97,6 +97,12 @@ export async function startApiServer(deps: ApiDeps, options: ApiServerOptions): 
   });
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
   log.info({ url }, 'api listening');
+  if (!isLoopback(listenHost(options.listen)) && !options.publicUrl && !options.allowedHosts?.length) {
+    log.warn(
+      `api.listen ${options.listen} is reachable from other machines, but only loopback names and ` +
+        'the listen address pass the Host check: set api.publicUrl or api.allowedHosts to the name clients use',
+    );
+  }
   return {
     url,
     close: () =>

@@ -1,9 +1,11 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import path from 'node:path';
 import { callApi } from '../helpers/api-client.js';
 import { waitFor } from '../helpers/docker.js';
 import { projectFixture, sleeperStack, type ProjectFixture } from '../helpers/project-fixture.js';
 import { endlessPost, rawRequest, type EndlessRequest } from '../helpers/raw-http.js';
+import { startDaemon, writeConfig } from '../helpers/spin-cli.js';
 import type { ProjectStatus } from '../../src/status/project-status.js';
 
 /**
@@ -163,6 +165,66 @@ describe('the Host check (DNS rebinding)', () => {
       headers: { host: `localhost:${Number(port) === 1 ? 2 : 1}`, authorization: `Bearer ${READ}` },
     });
     expect(otherPort.status).toBe(421);
+  });
+});
+
+describe('the names configured in api.publicUrl and api.allowedHosts', () => {
+  it('are accepted as Host (and publicUrl as Origin of a write); other names are not', async () => {
+    const config = await writeConfig(path.join(f.tmp, 'names.yaml'), {
+      stateDir: path.join(f.tmp, 'state-names'),
+      api: {
+        listen: '127.0.0.1:0',
+        publicUrl: 'https://spin.example.test',
+        allowedHosts: ['spin.lab.internal'],
+        readToken: READ,
+        writeToken: WRITE,
+      },
+      projects: [],
+    });
+    const daemon = await startDaemon(config);
+    try {
+      const get = (host: string) =>
+        rawRequest(daemon.apiUrl, 'GET', '/api/v1/projects', {
+          headers: { host, authorization: `Bearer ${READ}` },
+        });
+      expect((await get('spin.example.test')).status).toBe(200);
+      expect((await get('spin.lab.internal:8443')).status).toBe(200);
+      expect((await get('spin.example.test.evil.example')).status).toBe(421);
+      expect((await get('lab.internal')).status).toBe(421);
+      // Through a TLS proxy at publicUrl, the dashboard's own origin may write.
+      const write = await rawRequest(daemon.apiUrl, 'POST', '/api/v1/projects/none-here/sync', {
+        headers: {
+          host: 'spin.example.test',
+          origin: 'https://spin.example.test',
+          'sec-fetch-site': 'same-origin',
+          authorization: `Bearer ${WRITE}`,
+          'content-type': 'application/json',
+        },
+        body: '{}',
+      });
+      expect(write.status).toBe(404);
+      expect(JSON.parse(write.body)).toEqual({ error: "unknown project 'none-here'" });
+    } finally {
+      expect(await daemon.stop()).toBe(0);
+    }
+  });
+
+  it('a daemon listening beyond loopback without them warns that only loopback names pass', async () => {
+    const config = await writeConfig(path.join(f.tmp, 'wide.yaml'), {
+      stateDir: path.join(f.tmp, 'state-wide'),
+      api: { listen: '0.0.0.0:0', readToken: READ, writeToken: WRITE },
+      projects: [],
+    });
+    const daemon = await startDaemon(config);
+    try {
+      const warning = await daemon.waitForLog(
+        (l) => l.level === 40 && String(l.msg).includes('set api.publicUrl or api.allowedHosts'),
+        'the Host check warning',
+      );
+      expect(String(warning.msg)).toContain('api.listen 0.0.0.0:0 is reachable from other machines');
+    } finally {
+      expect(await daemon.stop()).toBe(0);
+    }
   });
 });
 
