@@ -45,8 +45,19 @@ export function checkAuth(
   // Reads are open unless a read token is set: the daemon listens on loopback by default.
   if (kind === 'read' && read === undefined) return { ok: true };
 
-  const scheme = options.challenge ?? 'Bearer';
-  const presented = presentedToken(headers.authorization);
+  const scheme = kind === 'write' ? 'Bearer' : (options.challenge ?? 'Bearer');
+  const credentials = presentedCredentials(headers.authorization);
+  // A browser that once got Basic credentials for this origin sends them again by itself, on
+  // any request a page makes, cross-site ones included: a write must carry the bearer header,
+  // which only a client that chose to send the token sets.
+  if (kind === 'write' && credentials?.scheme === 'basic') {
+    return refuse(
+      401,
+      'write endpoints take only Authorization: Bearer <token>; HTTP Basic is refused for writes',
+      { 'www-authenticate': 'Bearer realm="spin"' },
+    );
+  }
+  const presented = credentials?.token;
   if (presented === undefined) {
     return refuse(401, 'missing bearer token (send Authorization: Bearer <token>)', {
       'www-authenticate': `${scheme} realm="spin"`,
@@ -121,17 +132,20 @@ function configured(token: string | undefined): string | undefined {
 }
 
 /** The token from `Bearer <token>`, or the password from `Basic base64(user:token)`. */
-function presentedToken(header: string | string[] | undefined): string | undefined {
+function presentedCredentials(
+  header: string | string[] | undefined,
+): { scheme: 'bearer' | 'basic'; token?: string } | undefined {
   const value = Array.isArray(header) ? header[0] : header;
   if (!value) return undefined;
   const m = /^\s*(\S+)\s+(.+?)\s*$/.exec(value);
   if (!m) return undefined;
   const [, scheme = '', credentials = ''] = m;
-  if (scheme.toLowerCase() === 'bearer') return credentials;
+  if (scheme.toLowerCase() === 'bearer') return { scheme: 'bearer', token: credentials };
   if (scheme.toLowerCase() === 'basic') {
     const decoded = Buffer.from(credentials, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    return colon >= 0 && colon < decoded.length - 1 ? decoded.slice(colon + 1) : undefined;
+    const token = colon >= 0 && colon < decoded.length - 1 ? decoded.slice(colon + 1) : undefined;
+    return { scheme: 'basic', token };
   }
   return undefined;
 }

@@ -31,16 +31,89 @@ export function send(res: http.ServerResponse, reply: Reply): void {
   res.end(JSON.stringify(reply.body));
 }
 
-/** Reads a request body up to `limit` bytes; undefined when it is larger (answer 413). */
-export async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
+/**
+ * Reads a request body up to `limit` bytes within `timeoutMs`; undefined when it is larger (answer
+ * 413) or slower. Stops reading instead of destroying the request, so the answer still gets out.
+ */
+export async function readBody(
+  req: http.IncomingMessage,
+  limit: number,
+  timeoutMs = 30_000,
+): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  const { outcome } = await streamBody(req, {
+    maxBytes: limit,
+    timeoutMs,
+    onChunk: (chunk) => chunks.push(chunk),
+  });
+  return outcome === 'complete' ? Buffer.concat(chunks) : undefined;
+}
+
+export type StreamOutcome = 'complete' | 'too-large' | 'timeout' | 'aborted';
+
+export interface StreamBodyOptions {
+  /** More bytes than this stop the reading: 'too-large'. */
+  maxBytes: number;
+  /** The whole body must arrive within this: a sender trickling bytes holds a slot no longer. */
+  timeoutMs: number;
+  /** Each chunk as it arrives (hash it, keep it or drop it). */
+  onChunk(chunk: Buffer): void;
+}
+
+/**
+ * Reads a request body chunk by chunk without keeping it: the caller decides what to keep. On
+ * anything but 'complete' the request is paused; the server's dropUnreadBody deals with the rest
+ * once the answer is out.
+ */
+export function streamBody(
+  req: http.IncomingMessage,
+  options: StreamBodyOptions,
+): Promise<{ outcome: StreamOutcome; bytes: number }> {
+  return new Promise((resolve) => {
+    let bytes = 0;
+    let done = false;
+    const finish = (outcome: StreamOutcome) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onAbort);
+      req.off('close', onClose);
+      if (outcome !== 'complete') req.pause();
+      resolve({ outcome, bytes });
+    };
+    const onData = (chunk: Buffer) => {
+      if (done) return;
+      bytes += chunk.length;
+      if (bytes > options.maxBytes) finish('too-large');
+      else options.onChunk(chunk);
+    };
+    const onEnd = () => finish('complete');
+    const onAbort = () => finish('aborted');
+    const onClose = () => finish(req.complete ? 'complete' : 'aborted');
+    const timer = setTimeout(() => finish('timeout'), options.timeoutMs);
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onAbort);
+    req.on('close', onClose);
+  });
+}
+
+/**
+ * After an answer sent before the request's body was all read (an early refusal): read and
+ * discard what still comes for up to `lingerMs`, then drop the connection. Closing at once would
+ * make the kernel reset a connection the sender is still writing to, and a reset can destroy
+ * the answer before the sender reads it; reading on forever would let a body that never ends
+ * keep the connection.
+ */
+export function dropUnreadBody(req: http.IncomingMessage, lingerMs: number): void {
+  if (req.complete) return;
+  const timer = setTimeout(() => req.socket.destroy(), lingerMs);
+  timer.unref();
+  req.once('end', () => clearTimeout(timer));
+  req.once('close', () => clearTimeout(timer));
+  req.resume();
 }
 
 export function parseListen(listen: string): { host: string; port: number } {

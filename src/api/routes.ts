@@ -9,9 +9,11 @@ import {
   renderProjectList,
   renderProjectPage,
 } from '../dashboard/index.js';
-import { routeWebhook, WEBHOOK_MAX_BODY_BYTES, type WebhookTrigger } from '../webhooks/index.js';
+import type { WebhookProvider, WebhookTrigger } from '../webhooks/index.js';
+import type { Logger } from '../util/logger.js';
 import type { AccessKind } from './auth.js';
-import { errorReply, json, readBody, type Reply } from './http.js';
+import { errorReply, json, type Reply } from './http.js';
+import { DEFAULT_WEBHOOK_LIMITS, webhookEndpoint, type WebhookLimits } from './webhook-endpoint.js';
 import type { ActualContainer } from '../reconciler/state.js';
 import { summarisePlan } from '../reconciler/plan.js';
 import { errorMessage } from '../util/errors.js';
@@ -28,21 +30,51 @@ export interface ApiDeps {
 export interface Route {
   method: 'GET' | 'POST';
   pattern: RegExp;
-  /** Who may call it: open (probes, webhooks with their own HMAC), read or write token. */
-  access: 'open' | AccessKind;
+  /**
+   * Who may call it and what the server checks first (src/api/server.ts): `probe` nothing (no
+   * Host check either: health checkers use any name); `webhook` the Host, then the endpoint's own
+   * signature check; `read` the Host and the read token; `write` the Host, no cross-site origin,
+   * the write token as a bearer header and a JSON object body.
+   */
+  access: 'probe' | 'webhook' | AccessKind;
   /** Pages for browsers ask for Basic auth so an operator can type the read token. */
   browser?: boolean;
-  handle(req: http.IncomingMessage, params: string[], url: URL): Promise<Reply>;
+  /** `body`: the parsed JSON object of a write request; {} for the others. */
+  handle(
+    req: http.IncomingMessage,
+    params: string[],
+    url: URL,
+    body: Record<string, unknown>,
+  ): Promise<Reply>;
+}
+
+export interface RouteOptions {
+  log: Logger;
+  webhookLimits?: WebhookLimits;
 }
 
 const NAME = '([a-z0-9][a-z0-9-]*)';
-const BODY_LIMIT = 64 * 1024;
 
 /** The daemon's HTTP surface, one table: probes, JSON API, dashboard pages, metrics, webhooks. */
-export function buildRoutes(deps: ApiDeps): Route[] {
+export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
   const { daemon, store, metrics } = deps;
   const project = (name: string | undefined) => (name ? daemon.status(name) : undefined);
   const unknown = (name: string | undefined) => errorReply(404, `unknown project '${name}'`);
+  const hooks = webhookEndpoint(
+    {
+      projects: () =>
+        daemon.projectNames().flatMap((n) => {
+          const p = daemon.project(n)?.config;
+          if (!p) return [];
+          const repoUrl = p.repo.kind === 'http' ? p.repo.url : `file://${p.repo.path}`;
+          return [{ name: n, repoUrl, branch: p.branch, secret: p.webhookSecret }];
+        }),
+      deploy: (name) => daemon.trigger(name),
+      preview: (trigger) => deps.onPreview?.(trigger),
+      log: options.log,
+    },
+    options.webhookLimits ?? DEFAULT_WEBHOOK_LIMITS,
+  );
   const html = (status: number, body: string): Reply => ({
     status,
     body,
@@ -54,13 +86,13 @@ export function buildRoutes(deps: ApiDeps): Route[] {
     {
       method: 'GET',
       pattern: /^\/healthz$/,
-      access: 'open',
+      access: 'probe',
       handle: async () => json(200, { status: 'ok' }),
     },
     {
       method: 'GET',
       pattern: /^\/readyz$/,
-      access: 'open',
+      access: 'probe',
       handle: async () => {
         const engine = await deps.driver.ping().then(
           () => 'ok',
@@ -192,17 +224,13 @@ export function buildRoutes(deps: ApiDeps): Route[] {
       method: 'POST',
       pattern: new RegExp(`^/api/v1/projects/${NAME}/rollback$`),
       access: 'write',
-      handle: async (req, [name]) => {
+      handle: async (_req, [name], _url, body) => {
         const status = project(name);
         if (!status || !name) return unknown(name);
-        const raw = await readBody(req, BODY_LIMIT);
-        if (!raw) return errorReply(413, 'body too large');
-        let wanted: string | undefined;
-        try {
-          wanted = raw.length ? (JSON.parse(raw.toString()) as { commit?: string }).commit : undefined;
-        } catch {
-          return errorReply(400, 'body is not JSON');
+        if (body.commit !== undefined && typeof body.commit !== 'string') {
+          return errorReply(400, 'commit must be a string (a sha or a prefix of at least 7 characters)');
         }
+        const wanted = body.commit || undefined;
         const good = store.lastGoodCommits(name, 50).map((g) => g.commit);
         const target = wanted
           ? good.find((c) => c === wanted || (wanted.length >= 7 && c.startsWith(wanted)))
@@ -243,31 +271,8 @@ export function buildRoutes(deps: ApiDeps): Route[] {
     {
       method: 'POST',
       pattern: /^\/hooks\/(github|gitea|gitlab)$/,
-      access: 'open',
-      handle: async (req, [provider]) => {
-        const rawBody = await readBody(req, WEBHOOK_MAX_BODY_BYTES);
-        if (!rawBody) return errorReply(413, `body over ${WEBHOOK_MAX_BODY_BYTES} bytes`);
-        const projects = daemon.projectNames().flatMap((n) => {
-          const p = daemon.project(n)?.config;
-          if (!p) return [];
-          const repoUrl = p.repo.kind === 'http' ? p.repo.url : `file://${p.repo.path}`;
-          return [{ name: n, repoUrl, branch: p.branch, secret: p.webhookSecret }];
-        });
-        const decision = routeWebhook({
-          provider: provider as 'github' | 'gitea' | 'gitlab',
-          headers: req.headers,
-          rawBody,
-          projects,
-        });
-        for (const trigger of decision.triggers) {
-          if (trigger.reason === 'deploy') daemon.trigger(trigger.project);
-          else deps.onPreview?.(trigger);
-        }
-        return json(decision.status, {
-          message: decision.message,
-          triggered: decision.triggers.map((t) => t.project),
-        });
-      },
+      access: 'webhook',
+      handle: (req, [provider]) => hooks(req, provider as WebhookProvider),
     },
   ];
 }

@@ -1,9 +1,12 @@
 import http from 'node:http';
 import type { Logger } from '../util/logger.js';
 import { errorMessage } from '../util/errors.js';
-import { checkAuth, type ApiTokens } from './auth.js';
-import { errorReply, parseListen, send } from './http.js';
-import { buildRoutes, type ApiDeps } from './routes.js';
+import { checkAuth, isLoopback, listenHost, type ApiTokens } from './auth.js';
+import { checkHost, hostAllowList, type HostAllowList } from './host-check.js';
+import { dropUnreadBody, errorReply, parseListen, readBody, send, type Reply } from './http.js';
+import { buildRoutes, type ApiDeps, type Route } from './routes.js';
+import type { WebhookLimits } from './webhook-endpoint.js';
+import { checkCrossSite, checkJsonContentType } from './write-guard.js';
 
 export { parseListen } from './http.js';
 
@@ -12,17 +15,46 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** Serves the route table: auth first (per route), then the handler; errors become JSON bodies. */
-export async function startApiServer(
-  deps: ApiDeps,
-  options: { listen: string; tokens: ApiTokens; log: Logger },
-): Promise<ApiServer> {
-  const { log, tokens } = options;
-  const routes = buildRoutes(deps);
+export interface ApiServerOptions {
+  listen: string;
+  tokens: ApiTokens;
+  log: Logger;
+  /** api.publicUrl: its host is a name of the API, its origin may POST. */
+  publicUrl?: string;
+  /** api.allowedHosts: more names of the API (a proxy's). */
+  allowedHosts?: readonly string[];
+  webhookLimits?: WebhookLimits;
+}
+
+/** Write bodies are a commit at most; 64 KiB is far more than any will need. */
+const WRITE_BODY_LIMIT = 64 * 1024;
+/** How long the rest of a refused request's body is read and discarded before the connection goes. */
+const LINGER_MS = 5_000;
+
+/**
+ * Serves the route table. Before a handler runs: the Host check (all but the probes), then per
+ * access kind the checks of Route.access; refusals are JSON `{error}` bodies, logged at warn.
+ */
+export async function startApiServer(deps: ApiDeps, options: ApiServerOptions): Promise<ApiServer> {
+  const { log } = options;
+  const routes = buildRoutes(deps, { log, webhookLimits: options.webhookLimits });
+  // Set once the real port is known (the configured one may be 0); no request comes before.
+  let names: HostAllowList = { exact: new Set(), anyPort: new Set() };
+
   const server = http.createServer((req, res) => {
+    res.once('finish', () => dropUnreadBody(req, LINGER_MS));
     const url = new URL(req.url ?? '/', 'http://localhost');
     const matching = routes.filter((r) => r.pattern.test(url.pathname));
     const route = matching.find((r) => r.method === req.method);
+    if (route?.access !== 'probe') {
+      const host = checkHost(req.headers.host, names);
+      if (!host.ok) {
+        // Logged: a browser page trying another name for the daemon is worth an operator's look.
+        log.warn({ method: req.method, path: url.pathname, status: host.status }, host.error);
+        send(res, errorReply(host.status, host.error));
+        return;
+      }
+    }
     if (!route) {
       send(
         res,
@@ -32,23 +64,23 @@ export async function startApiServer(
       );
       return;
     }
-    if (route.access !== 'open') {
-      const auth = checkAuth(req.headers, route.access, tokens, {
-        challenge: route.browser ? 'Basic' : 'Bearer',
-      });
-      if (!auth.ok) {
-        send(res, errorReply(auth.status, auth.error, auth.headers));
+    const respond = async () => {
+      const admitted = await admit(route, req, options);
+      if ('reply' in admitted) {
+        if (admitted.reply.status === 403 && route.access === 'write') {
+          const error = (admitted.reply.body as { error?: string }).error;
+          log.warn({ method: req.method, path: url.pathname, status: 403, error }, 'api write refused');
+        }
+        send(res, admitted.reply);
         return;
       }
-    }
-    const params = (route.pattern.exec(url.pathname) ?? []).slice(1);
-    route.handle(req, params, url).then(
-      (reply) => send(res, reply),
-      (err: unknown) => {
-        log.error({ err: errorMessage(err), path: url.pathname }, 'api error');
-        send(res, errorReply(500, errorMessage(err)));
-      },
-    );
+      const params = (route.pattern.exec(url.pathname) ?? []).slice(1);
+      send(res, await route.handle(req, params, url, admitted.body));
+    };
+    respond().catch((err: unknown) => {
+      log.error({ err: errorMessage(err), path: url.pathname }, 'api error');
+      if (!res.headersSent) send(res, errorReply(500, errorMessage(err)));
+    });
   });
   const { host, port } = parseListen(options.listen);
   await new Promise<void>((resolve, reject) => {
@@ -57,8 +89,20 @@ export async function startApiServer(
   });
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
+  names = hostAllowList({
+    listen: options.listen,
+    port: actualPort,
+    publicUrl: options.publicUrl,
+    allowedHosts: options.allowedHosts,
+  });
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
   log.info({ url }, 'api listening');
+  if (!isLoopback(listenHost(options.listen)) && !options.publicUrl && !options.allowedHosts?.length) {
+    log.warn(
+      `api.listen ${options.listen} is reachable from other machines, but only loopback names and ` +
+        'the listen address pass the Host check: set api.publicUrl or api.allowedHosts to the name clients use',
+    );
+  }
   return {
     url,
     close: () =>
@@ -67,4 +111,50 @@ export async function startApiServer(
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * The checks of Route.access, in the order that tells a caller the real reason: a cross-site
+ * page is told so before its token is even looked at; a right token with a form body learns
+ * the body is wrong. Resolves with the parsed body of a write.
+ */
+async function admit(
+  route: Route,
+  req: http.IncomingMessage,
+  options: ApiServerOptions,
+): Promise<{ body: Record<string, unknown> } | { reply: Reply }> {
+  if (route.access === 'probe' || route.access === 'webhook') return { body: {} };
+  if (route.access === 'write') {
+    const site = checkCrossSite(req.headers, { publicUrl: options.publicUrl });
+    if (!site.ok) return { reply: errorReply(site.status, site.error) };
+  }
+  const auth = checkAuth(req.headers, route.access, options.tokens, {
+    challenge: route.browser ? 'Basic' : 'Bearer',
+  });
+  if (!auth.ok) return { reply: errorReply(auth.status, auth.error, auth.headers) };
+  if (route.access === 'read') return { body: {} };
+
+  const type = checkJsonContentType(req.headers);
+  if (!type.ok) return { reply: errorReply(type.status, type.error) };
+  return readJsonObject(req, WRITE_BODY_LIMIT);
+}
+
+/** A write's body: a JSON object of at most `limit` bytes, or the refusal that says why not. */
+async function readJsonObject(
+  req: http.IncomingMessage,
+  limit: number,
+): Promise<{ body: Record<string, unknown> } | { reply: Reply }> {
+  const raw = await readBody(req, limit);
+  if (!raw) return { reply: errorReply(413, `body over ${limit} bytes, or not sent within 30 s`) };
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch {
+    const error = raw.length ? 'body is not JSON' : 'write endpoints take a JSON object body, at least {}';
+    return { reply: errorReply(400, error) };
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { reply: errorReply(400, 'the body must be a JSON object, at least {}') };
+  }
+  return { body: body as Record<string, unknown> };
 }

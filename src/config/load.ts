@@ -130,6 +130,7 @@ export function parseConfig(file: string, text: string): ConfigResult {
       api: {
         listen: raw.api?.listen ?? '127.0.0.1:7070',
         publicUrl: raw.api?.publicUrl,
+        allowedHosts: raw.api?.allowedHosts,
         readToken: raw.api?.readToken,
         writeToken: raw.api?.writeToken,
         readTokenFile: raw.api?.readTokenFile && path.resolve(baseDir, raw.api.readTokenFile),
@@ -219,6 +220,7 @@ interface RawConfig {
   api?: {
     listen?: string;
     publicUrl?: string;
+    allowedHosts?: string[];
     readToken?: string;
     writeToken?: string;
     readTokenFile?: string;

@@ -58,6 +58,8 @@ export interface SpinConfig {
   api: {
     listen: string;
     publicUrl?: string;
+    /** Extra names (host or host:port) the API answers to besides its own; see src/api/host-check.ts. */
+    allowedHosts?: string[];
     readToken?: string;
     writeToken?: string;
     readTokenFile?: string;

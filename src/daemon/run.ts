@@ -70,7 +70,13 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   // configured port may be 0); until start() has added the projects it simply lists none.
   const api = await startApiServer(
     { daemon, driver, store, metrics, onPreview: (t) => previews.trigger(t.project, t.ref, t.after) },
-    { listen: config.api.listen, tokens, log },
+    {
+      listen: config.api.listen,
+      publicUrl: config.api.publicUrl,
+      allowedHosts: config.api.allowedHosts,
+      tokens,
+      log,
+    },
   );
   if (!config.api.publicUrl) publisher.setBaseUrl(api.url);
   try {

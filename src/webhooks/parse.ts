@@ -41,7 +41,8 @@ const HUB_URL_KEYS = ['clone_url', 'html_url', 'ssh_url', 'git_url'];
 /** GitLab: `project` (current) and `repository` (older, still sent). */
 const GITLAB_URL_KEYS = ['git_http_url', 'git_ssh_url', 'web_url', 'http_url', 'ssh_url', 'url', 'homepage'];
 
-function eventName(provider: WebhookProvider, headers: Headers): string | undefined {
+/** The event a delivery announces, from its provider's header. */
+export function eventName(provider: WebhookProvider, headers: Headers): string | undefined {
   if (provider === 'github') return header(headers, 'x-github-event');
   if (provider === 'gitlab') return header(headers, 'x-gitlab-event');
   // Forgejo renamed the header; both also send X-Gogs-Event and X-GitHub-Event.

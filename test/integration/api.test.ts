@@ -23,7 +23,8 @@ let two: string;
 /** `null` sends no token at all. */
 const get = <T = unknown>(p: string, token: string | null = READ) =>
   callApi<T>(api, 'GET', p, { token: token ?? undefined });
-const post = <T = unknown>(p: string, body?: unknown, token: string | null = WRITE) =>
+/** Writes take a JSON body: `{}` unless the test sends its own. */
+const post = <T = unknown>(p: string, body: unknown = {}, token: string | null = WRITE) =>
   callApi<T>(api, 'POST', p, { token: token ?? undefined, body });
 const projectPath = (verb = '') => `/api/v1/projects/${f.project}${verb}`;
 

@@ -182,7 +182,10 @@ describe('metrics', () => {
     const count = (m: typeof before) =>
       sampleValue(m, 'spin_reconcile_duration_seconds', labels, 'spin_reconcile_duration_seconds_count') ?? 0;
 
-    const sync = await callApi(api, 'POST', `/api/v1/projects/${f.project}/sync`, { token: WRITE });
+    const sync = await callApi(api, 'POST', `/api/v1/projects/${f.project}/sync`, {
+      token: WRITE,
+      body: {},
+    });
     expect(sync.status).toBe(200);
     const after = await scrape();
     expect(passes(after)).toBeGreaterThanOrEqual(passes(before) + 1);
@@ -231,6 +234,7 @@ describe('history', () => {
         `/api/v1/projects/${f.project}/sync`,
         {
           token: WRITE,
+          body: {},
         },
       );
       expect(sync.body.status.desiredCommit).toBe(last);
@@ -415,8 +419,8 @@ describe('logs', () => {
       body: { object_kind: 'push', ref: 'refs/heads/main', project: { git_http_url: 'http://x/y.git' } },
     });
     await callApi(api, 'GET', '/api/v1/projects', { token: `${READ}-wrong` });
-    await callApi(api, 'POST', `/api/v1/projects/${f.project}/sync`, { token: READ });
-    await callApi(api, 'POST', `/api/v1/projects/${f.project}/sync`, { token: WRITE });
+    await callApi(api, 'POST', `/api/v1/projects/${f.project}/sync`, { token: READ, body: {} });
+    await callApi(api, 'POST', `/api/v1/projects/${f.project}/sync`, { token: WRITE, body: {} });
     const output = [...earlierOutput, daemon().output()].join('\n');
     expect(output.length).toBeGreaterThan(1000);
     for (const secret of [WEBHOOK_SECRET, READ, WRITE]) expect(output).not.toContain(secret);

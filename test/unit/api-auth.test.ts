@@ -126,14 +126,28 @@ describe('checkAuth: details', () => {
     });
   });
 
-  it('accepts Basic credentials with the token as password, for browsers', () => {
+  it('accepts Basic credentials with the token as password on reads, for browsers', () => {
     expect(checkAuth(basic('operator', READ), 'read', both)).toEqual({ ok: true });
-    expect(checkAuth(basic('', WRITE), 'write', both)).toEqual({ ok: true });
-    expect(checkAuth(basic('operator', READ), 'write', both)).toMatchObject({ status: 403 });
+    expect(checkAuth(basic('', WRITE), 'read', both)).toEqual({ ok: true });
     expect(checkAuth(basic('operator', 'nope'), 'read', both)).toMatchObject({ status: 401 });
     expect(
       checkAuth({ authorization: `Basic ${Buffer.from(READ).toString('base64')}` }, 'read', both),
     ).toMatchObject({ status: 401 });
+  });
+
+  it('refuses Basic credentials on writes, even the right token: a browser replays them by itself', () => {
+    for (const token of [WRITE, READ, 'nope']) {
+      expect(checkAuth(basic('operator', token), 'write', both)).toEqual({
+        ok: false,
+        status: 401,
+        error: expect.stringMatching(/only Authorization: Bearer .*HTTP Basic is refused/),
+        headers: { 'www-authenticate': 'Bearer realm="spin"' },
+      });
+    }
+    // Never a Basic challenge on a write, which would make a browser ask for and keep the token.
+    expect(checkAuth({}, 'write', both, { challenge: 'Basic' })).toMatchObject({
+      headers: { 'www-authenticate': 'Bearer realm="spin"' },
+    });
   });
 
   it('sends a Basic challenge when asked (dashboard pages)', () => {

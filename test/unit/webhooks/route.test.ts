@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { routeWebhook, type WebhookProject } from '../../../src/webhooks/route.js';
+import { routeWebhook, unparsedDelivery, type WebhookProject } from '../../../src/webhooks/route.js';
 import { AFTER, githubPing, githubPullRequest, githubPush, giteaPush, gitlabPush } from './payloads.js';
 
 const projects: WebhookProject[] = [
@@ -131,5 +131,25 @@ describe('routeWebhook', () => {
       projects,
     });
     expect(gitlab.triggers).toMatchObject([{ project: 'diaspora', reason: 'deploy' }]);
+  });
+});
+
+describe('unparsedDelivery', () => {
+  it('polls every project whose secret signed a body too large to parse', () => {
+    const signedBy = projects.filter((p) => p.secret === 's3cret-a');
+    expect(unparsedDelivery(signedBy, 3_000_000, 1_048_576)).toEqual({
+      status: 202,
+      message: 'body of 3000000 bytes is over the 1048576 Spin parses: polling gateway-a, gateway-a-staging',
+      triggers: [],
+      polls: ['gateway-a', 'gateway-a-staging'],
+    });
+    expect(unparsedDelivery([], 3_000_000, 1_048_576)).toMatchObject({ status: 401, triggers: [] });
+  });
+
+  it('names the repository of a decided delivery, for the log', () => {
+    expect(routeWebhook(githubDelivery(githubPush, 's3cret-o'))).toMatchObject({
+      status: 404,
+      repository: 'https://github.com/Octo-Org/Gateway-A.git',
+    });
   });
 });

@@ -5,6 +5,8 @@ import {
   verifyGithubSignature,
   verifyGitlabToken,
   verifyWebhook,
+  webhookCredential,
+  WebhookVerifier,
 } from '../../../src/webhooks/verify.js';
 
 const SECRET = "It's a Secret to Everybody";
@@ -77,5 +79,55 @@ describe('verifyWebhook', () => {
     expect(verifyWebhook('gitea', BODY, { 'x-gitea-signature': sign(BODY) }, SECRET)).toBe(true);
     expect(verifyWebhook('gitlab', BODY, { 'x-gitlab-token': SECRET }, SECRET)).toBe(true);
     expect(verifyWebhook('gitlab', BODY, { 'x-hub-signature-256': DOCUMENTED }, SECRET)).toBe(false);
+  });
+});
+
+describe('webhookCredential (read before the body)', () => {
+  it("reads each provider's header, and nothing from the others", () => {
+    expect(webhookCredential('github', { 'x-hub-signature-256': DOCUMENTED })).toMatchObject({
+      kind: 'hmac',
+    });
+    expect(webhookCredential('gitea', { 'x-gitea-signature': sign(BODY) })).toMatchObject({ kind: 'hmac' });
+    expect(webhookCredential('gitlab', { 'x-gitlab-token': SECRET })).toEqual({
+      kind: 'token',
+      token: SECRET,
+    });
+    expect(webhookCredential('github', { 'x-gitea-signature': sign(BODY) })).toBeUndefined();
+    expect(webhookCredential('gitlab', { 'x-hub-signature-256': DOCUMENTED })).toBeUndefined();
+  });
+
+  it('is undefined for a missing or malformed value, which can never verify', () => {
+    for (const value of [undefined, '', 'sha256=', `sha1=${sign(BODY)}`, 'sha256=zz', `${DOCUMENTED}00`]) {
+      expect(webhookCredential('github', { 'x-hub-signature-256': value }), value).toBeUndefined();
+    }
+    expect(webhookCredential('gitlab', { 'x-gitlab-token': '' })).toBeUndefined();
+  });
+});
+
+describe('WebhookVerifier', () => {
+  it('gives the same verdict for a body fed in chunks as for the whole body', () => {
+    const body = Buffer.from(JSON.stringify({ padding: 'x'.repeat(100_000), n: 1 }));
+    const credential = webhookCredential('github', { 'x-hub-signature-256': `sha256=${sign(body)}` });
+    if (!credential) throw new Error('no credential');
+    const verifier = new WebhookVerifier(credential, ['other', SECRET, '', SECRET]);
+    for (let at = 0; at < body.length; at += 7_919) verifier.update(body.subarray(at, at + 7_919));
+    expect([...verifier.verified()]).toEqual([SECRET]);
+  });
+
+  it('verifies nothing when one byte differs or the secret is empty', () => {
+    const body = Buffer.from('{"a":1}');
+    const credential = webhookCredential('github', { 'x-hub-signature-256': `sha256=${sign(body, '')}` });
+    if (!credential) throw new Error('no credential');
+    const changed = new WebhookVerifier(credential, ['', SECRET]);
+    changed.update(Buffer.from('{"a":2}'));
+    expect(changed.verified().size).toBe(0);
+    const empty = new WebhookVerifier(credential, ['']);
+    empty.update(body);
+    expect(empty.verified().size).toBe(0);
+  });
+
+  it('matches a GitLab token against every secret without reading the body', () => {
+    const verifier = new WebhookVerifier({ kind: 'token', token: 'b' }, ['a', 'b', 'b']);
+    expect([...verifier.verified()]).toEqual(['b']);
   });
 });
