@@ -1,4 +1,5 @@
 import type { Driver } from '../drivers/driver.js';
+import type { AdmissionContext } from '../policy/admission/index.js';
 import type { ServiceSpec } from '../stack/model.js';
 import { errorMessage } from '../util/errors.js';
 import { waitForDependencies } from './dependencies.js';
@@ -9,6 +10,8 @@ export interface ApplyContext {
   driver: Driver;
   desired: DesiredState;
   resolveBindSource(source: string): string;
+  /** The project's policy and trusted paths: every create call's exact body is gated with it. */
+  admission: AdmissionContext;
   /** Called after each action with its outcome; used for logs and metrics. */
   onAction?(action: Action, outcome: { ok: boolean; durationMs: number; error?: string }): void;
 }
@@ -243,6 +246,7 @@ async function createAndStart(
     commit: desired.commit,
     configHash: desired.hashes[spec.name] ?? '',
     resolveBindSource: ctx.resolveBindSource,
+    admission: ctx.admission,
   });
   await ctx.driver.startContainer(id);
   return id;
@@ -253,9 +257,9 @@ async function executeInfra(action: Exclude<Action, ContainerAction>, ctx: Apply
   const project = ctx.desired.model.project;
   switch (action.kind) {
     case 'create-network':
-      return driver.createNetwork(project, action.network);
+      return driver.createNetwork(project, action.network, ctx.admission);
     case 'create-volume':
-      return driver.createVolume(project, action.volume);
+      return driver.createVolume(project, action.volume, ctx.admission);
     case 'remove':
       // No grace given: the engine uses the StopTimeout the container was created with, which is
       // the stop_grace_period of the service as it was (a removed service has no spec any more).

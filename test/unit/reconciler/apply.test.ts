@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BUILTIN_DEFAULT_POLICY } from '../../../src/policy/index.js';
 import { applyPlan, RolloutError, SERVICE_CONCURRENCY } from '../../../src/reconciler/apply.js';
 import { planProject } from '../../../src/reconciler/plan.js';
 import type { ActualState } from '../../../src/reconciler/state.js';
@@ -14,6 +15,7 @@ const apply = async (m: ReturnType<typeof model>, actual: ActualState, driver: M
     driver,
     desired,
     resolveBindSource: (s) => s,
+    admission: { policy: BUILTIN_DEFAULT_POLICY, project: P, services: [], spinRoots: [] },
   });
 };
 
