@@ -15,7 +15,9 @@ export function applyPolicyDefaults(model: StackModel, policy: ResolvedPolicy): 
 
 function serviceDefaults(spec: ServiceSpec, policy: ResolvedPolicy): ServiceSpec {
   const limits =
-    spec.limits.pids === undefined ? { ...spec.limits, pids: policy.resources.defaultPidsLimit } : spec.limits;
+    spec.limits.pids === undefined
+      ? { ...spec.limits, pids: policy.resources.defaultPidsLimit }
+      : spec.limits;
   return { ...spec, limits, logging: loggingDefaults(spec.logging, policy) };
 }
 
@@ -24,10 +26,7 @@ function serviceDefaults(spec: ServiceSpec, policy: ResolvedPolicy): ServiceSpec
  * default's rotation options when it is the same driver (the common `driver: json-file`); an
  * empty driver means the engine's default, which is the host's choice, so it is replaced too.
  */
-function loggingDefaults(
-  logging: ServiceSpec['logging'],
-  policy: ResolvedPolicy,
-): ServiceSpec['logging'] {
+function loggingDefaults(logging: ServiceSpec['logging'], policy: ResolvedPolicy): ServiceSpec['logging'] {
   const fallback = policy.logging.default;
   if (!logging || logging.driver === '') {
     return { driver: fallback.driver, options: { ...fallback.options, ...(logging?.options ?? {}) } };

@@ -23,7 +23,8 @@ export const logging: RuleGroup = {
       if (!s.spec?.logging) continue;
       const f = new Findings(context, { kind: 'service', name: s.name });
       judgeLogConfig(f, { Type: s.spec.logging.driver, Config: s.spec.logging.options });
-      for (const finding of f.list) ctx.report(finding.rule, firstWritten(s, finding.fields), finding.message);
+      for (const finding of f.list)
+        ctx.report(finding.rule, firstWritten(s, finding.fields), finding.message);
     }
   },
 };

@@ -15,6 +15,7 @@ export interface MountOption {
 
 /** `size=64m,mode=1777,noexec` -> parts in order; duplicates kept (the kernel takes the last). */
 export function parseMountOptions(o: string): MountOption[] {
+  if (o === '') return [];
   return o.split(',').map((part) => {
     const eq = part.indexOf('=');
     return eq < 0 ? { name: part } : { name: part.slice(0, eq), value: part.slice(eq + 1) };
@@ -47,7 +48,9 @@ export function tmpfsOptionProblems(options: readonly MountOption[], allowed: re
     }
     const pattern = TMPFS_VALUES[name];
     if (pattern === null ? value !== undefined : value === undefined || !pattern?.test(value))
-      problems.push(`tmpfs option "${shown}" has ${pattern === null ? 'a value it does not take' : 'no valid value'}`);
+      problems.push(
+        `tmpfs option "${shown}" has ${pattern === null ? 'a value it does not take' : 'no valid value'}`,
+      );
   }
   return problems;
 }
@@ -89,7 +92,7 @@ export function volumeOptionProblems(
   const type = opts.type;
   if (type === undefined || !policy.volumeTypes.includes(type)) {
     problems.push({
-      key: type === undefined ? keys[0] ?? 'type' : 'type',
+      key: type === undefined ? (keys[0] ?? 'type') : 'type',
       rule: 'mounts.volume-options',
       message: `driver_opts type ${type === undefined ? '(missing)' : `"${type}"`} is not allowed; remove driver_opts for a plain volume (allowed types: ${policy.volumeTypes.join(', ') || 'none'})`,
     });

@@ -231,7 +231,8 @@ function checkTopLevel(ctx: RuleContext): void {
       Object.entries(asRecord(def.driver_opts)).map(([k, v]) => [k, text(v) ?? '']),
     );
     const { problems, hostDevice } = volumeOptionProblems(opts, ctx.policy.mounts);
-    for (const p of problems) ctx.report(p.rule, ['volumes', name, 'driver_opts', p.key], `volume "${name}": ${p.message}`);
+    for (const p of problems)
+      ctx.report(p.rule, ['volumes', name, 'driver_opts', p.key], `volume "${name}": ${p.message}`);
     if (hostDevice === undefined) continue;
     const at = ['volumes', name, 'driver_opts', 'device'];
     if (pathKind(hostDevice) !== 'absolute') {

@@ -1,6 +1,11 @@
 import path from 'node:path';
 import { renderProjectRequests } from '../drivers/docker/render-project.js';
-import { admitProject, locateFinding, type AdmissionContext, type AdmissionFinding } from '../policy/admission/index.js';
+import {
+  admitProject,
+  locateFinding,
+  type AdmissionContext,
+  type AdmissionFinding,
+} from '../policy/admission/index.js';
 import { applyPolicyDefaults } from '../policy/apply-defaults.js';
 import { sortDiagnostics, type Diagnostic } from '../stack/diagnostics.js';
 import type { Source } from '../stack/findings.js';

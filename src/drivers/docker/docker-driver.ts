@@ -3,7 +3,12 @@ import type { NetworkSpec, VolumeSpec } from '../../stack/model.js';
 import type { ActualContainer, ActualState } from '../../reconciler/state.js';
 import { LABEL, volumeName } from '../../reconciler/labels.js';
 import type { ContainerProbe, ContainerRequest, Driver, EngineEvent } from '../driver.js';
-import { admitContainer, admitNetwork, admitVolume, type AdmissionContext } from '../../policy/admission/index.js';
+import {
+  admitContainer,
+  admitNetwork,
+  admitVolume,
+  type AdmissionContext,
+} from '../../policy/admission/index.js';
 import { refuseUnlessAdmitted } from './admission-error.js';
 import { containerCreateOptions } from './container-spec.js';
 import { networkCreateOptions } from './network-spec.js';

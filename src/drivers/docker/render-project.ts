@@ -34,7 +34,13 @@ export function renderProjectRequests(input: RenderInput): ProjectRequests {
         resolveBindSource: input.resolveBindSource,
       }).options,
     })),
-    volumes: Object.values(model.volumes).map((v) => ({ key: v.name, body: volumeCreateOptions(project, v) })),
-    networks: Object.values(model.networks).map((n) => ({ key: n.name, body: networkCreateOptions(project, n) })),
+    volumes: Object.values(model.volumes).map((v) => ({
+      key: v.name,
+      body: volumeCreateOptions(project, v),
+    })),
+    networks: Object.values(model.networks).map((n) => ({
+      key: n.name,
+      body: networkCreateOptions(project, n),
+    })),
   };
 }

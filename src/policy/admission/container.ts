@@ -5,7 +5,13 @@
  */
 import { parseDurationMs } from '../../stack/units.js';
 import { parseImageRef, registryAllowed } from '../syntax.js';
-import { Findings, isObject, refuseUnknownKeys, type AdmissionContext, type AdmissionFinding } from './context.js';
+import {
+  Findings,
+  isObject,
+  refuseUnknownKeys,
+  type AdmissionContext,
+  type AdmissionFinding,
+} from './context.js';
 import { judgeHostConfig } from './host-config.js';
 
 const TOP_LEVEL = new Set([
@@ -49,7 +55,10 @@ export function admitContainer(body: unknown, service: string, ctx: AdmissionCon
   }
   refuseUnknownKeys(f, body, '', TOP_LEVEL);
   judgeImage(f, body.Image);
-  judgeLabels(f, body.Labels, SPIN_CONTAINER_LABELS, ['labels'], { 'spin.project': ctx.project, 'spin.service': service });
+  judgeLabels(f, body.Labels, SPIN_CONTAINER_LABELS, ['labels'], {
+    'spin.project': ctx.project,
+    'spin.service': service,
+  });
   judgeHealthcheck(f, body.Healthcheck);
   judgeNetworking(f, body.NetworkingConfig);
   judgeHostConfig(f, body.HostConfig);
@@ -82,12 +91,25 @@ export function judgeLabels(
   }
   const prefixes = f.policy.isolation.reservedLabelPrefixes;
   for (const [key, value] of Object.entries(labels)) {
-    if (typeof value !== 'string') f.add('isolation.reserved-label', `Labels.${key}`, `label ${key} is not text`, [...field, key], field);
+    if (typeof value !== 'string')
+      f.add('isolation.reserved-label', `Labels.${key}`, `label ${key} is not text`, [...field, key], field);
     if (!prefixes.some((p) => key.toLowerCase().startsWith(p.toLowerCase()))) continue;
     if (!own.includes(key))
-      f.add('isolation.reserved-label', `Labels.${key}`, `label ${key} uses a prefix reserved for Spin; rename it`, [...field, key], field);
+      f.add(
+        'isolation.reserved-label',
+        `Labels.${key}`,
+        `label ${key} uses a prefix reserved for Spin; rename it`,
+        [...field, key],
+        field,
+      );
     else if (expected[key] !== undefined && expected[key] !== value)
-      f.add('isolation.reserved-label', `Labels.${key}`, `label ${key} is "${String(value)}", not "${expected[key]}"`, [...field, key], field);
+      f.add(
+        'isolation.reserved-label',
+        `Labels.${key}`,
+        `label ${key} is "${String(value)}", not "${expected[key]}"`,
+        [...field, key],
+        field,
+      );
   }
 }
 
@@ -111,7 +133,9 @@ function judgeHealthcheck(f: Findings, value: unknown): void {
     if (ns === undefined) continue;
     const at: (string | number)[] = ['healthcheck', yamlKey];
     if (typeof ns !== 'number' || !Number.isSafeInteger(ns) || ns < 0) {
-      f.add('resources.healthcheck', `Healthcheck.${key}`, `healthcheck ${yamlKey} is not a duration`, at, ['healthcheck']);
+      f.add('resources.healthcheck', `Healthcheck.${key}`, `healthcheck ${yamlKey} is not a duration`, at, [
+        'healthcheck',
+      ]);
       continue;
     }
     // 0 means "the engine's default" (30s interval); StartPeriod is a grace period, not a rate.
@@ -129,10 +153,27 @@ function judgeHealthcheck(f: Findings, value: unknown): void {
   const timeout = value.Timeout;
   const interval = value.Interval;
   if (typeof timeout === 'number' && timeout > 0 && timeout < 1e6) {
-    f.add('resources.healthcheck', 'Healthcheck.Timeout', 'a healthcheck timeout under 1ms always fails; raise it', ['healthcheck', 'timeout'], ['healthcheck']);
+    f.add(
+      'resources.healthcheck',
+      'Healthcheck.Timeout',
+      'a healthcheck timeout under 1ms always fails; raise it',
+      ['healthcheck', 'timeout'],
+      ['healthcheck'],
+    );
   }
-  if (typeof interval === 'number' && interval > 0 && typeof timeout === 'number' && timeout > 24 * 3600 * 1e9) {
-    f.add('resources.healthcheck', 'Healthcheck.Timeout', 'a healthcheck timeout over a day is not a check; lower it', ['healthcheck', 'timeout'], ['healthcheck']);
+  if (
+    typeof interval === 'number' &&
+    interval > 0 &&
+    typeof timeout === 'number' &&
+    timeout > 24 * 3600 * 1e9
+  ) {
+    f.add(
+      'resources.healthcheck',
+      'Healthcheck.Timeout',
+      'a healthcheck timeout over a day is not a check; lower it',
+      ['healthcheck', 'timeout'],
+      ['healthcheck'],
+    );
   }
 }
 
@@ -146,8 +187,14 @@ function judgeNetworking(f: Findings, value: unknown): void {
   const endpoints = isObject(value.EndpointsConfig) ? value.EndpointsConfig : {};
   for (const [name, endpoint] of Object.entries(endpoints)) {
     if (!name.startsWith(`${f.ctx.project}_`)) {
-      f.add('isolation.network-mode', `NetworkingConfig.EndpointsConfig.${name}`, `network "${name}" is not one of this project's networks`, ['networks']);
+      f.add(
+        'isolation.network-mode',
+        `NetworkingConfig.EndpointsConfig.${name}`,
+        `network "${name}" is not one of this project's networks`,
+        ['networks'],
+      );
     }
-    if (isObject(endpoint)) refuseUnknownKeys(f, endpoint, `NetworkingConfig.EndpointsConfig.${name}.`, ENDPOINT);
+    if (isObject(endpoint))
+      refuseUnknownKeys(f, endpoint, `NetworkingConfig.EndpointsConfig.${name}.`, ENDPOINT);
   }
 }

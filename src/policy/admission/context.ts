@@ -18,9 +18,7 @@ export interface AdmissionContext {
 }
 
 export type AdmissionSubject =
-  | { kind: 'service'; name: string }
-  | { kind: 'volume'; name: string }
-  | { kind: 'network'; name: string };
+  { kind: 'service'; name: string } | { kind: 'volume'; name: string } | { kind: 'network'; name: string };
 
 export interface AdmissionFinding {
   rule: RuleId;

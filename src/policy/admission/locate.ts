@@ -9,7 +9,14 @@ export function locateFinding(finding: AdmissionFinding, document: LocatedDocume
   const candidates = [...finding.fields.map((f) => [...base, ...f]), base];
   const path = candidates.find((p) => exists(document.value, p)) ?? base;
   const { line, column } = document.locate(path);
-  return { file: document.file, line, column, rule: finding.rule, message: finding.message, path: formatPath(path) };
+  return {
+    file: document.file,
+    line,
+    column,
+    rule: finding.rule,
+    message: finding.message,
+    path: formatPath(path),
+  };
 }
 
 /** Without a document (the driver, just before a create call): one line for logs and errors. */

@@ -7,7 +7,12 @@ export function judgeLogConfig(f: Findings, value: unknown): void {
   const policy = f.policy.logging;
   if (value === undefined) {
     // Policy defaults fill every service's logging, so a request without it bypassed them.
-    f.add('logging.rotation', 'HostConfig.LogConfig', 'the request has no log configuration; logs would grow without bound', ['logging']);
+    f.add(
+      'logging.rotation',
+      'HostConfig.LogConfig',
+      'the request has no log configuration; logs would grow without bound',
+      ['logging'],
+    );
     return;
   }
   if (!isObject(value)) {
@@ -30,7 +35,13 @@ export function judgeLogConfig(f: Findings, value: unknown): void {
   const allowed = Object.hasOwn(policy.options, driver) ? (policy.options[driver] ?? []) : [];
   for (const [key, option] of Object.entries(config)) {
     if (!allowed.includes(key) || typeof option !== 'string') {
-      f.add('logging.option', `HostConfig.LogConfig.Config.${key}`, `log option "${key}" is not allowed for ${driver} (allowed: ${allowed.join(', ') || 'none'})`, ['logging', 'options', key], ['logging']);
+      f.add(
+        'logging.option',
+        `HostConfig.LogConfig.Config.${key}`,
+        `log option "${key}" is not allowed for ${driver} (allowed: ${allowed.join(', ') || 'none'})`,
+        ['logging', 'options', key],
+        ['logging'],
+      );
     }
   }
   if (!policy.requireRotation) return;
@@ -38,13 +49,25 @@ export function judgeLogConfig(f: Findings, value: unknown): void {
   const size = typeof rawSize === 'string' ? parseByteSize(rawSize) : undefined;
   const max = parseByteSize(policy.maxSize) ?? 0;
   if (size === undefined || size <= 0 || size > max) {
-    f.add('logging.rotation', 'HostConfig.LogConfig.Config.max-size', `logs must rotate: max-size ${rawSize === undefined ? 'is missing' : `"${String(rawSize)}" is not a size`} (at most ${String(policy.maxSize)})`, ['logging', 'options', 'max-size'], ['logging']);
+    f.add(
+      'logging.rotation',
+      'HostConfig.LogConfig.Config.max-size',
+      `logs must rotate: max-size ${rawSize === undefined ? 'is missing' : `"${String(rawSize)}" is not a size`} (at most ${String(policy.maxSize)})`,
+      ['logging', 'options', 'max-size'],
+      ['logging'],
+    );
   }
   const rawFiles = config['max-file'];
   if (rawFiles !== undefined) {
     const files = typeof rawFiles === 'string' && /^\d+$/.test(rawFiles) ? Number(rawFiles) : NaN;
     if (!(files >= 1 && files <= policy.maxFiles)) {
-      f.add('logging.rotation', 'HostConfig.LogConfig.Config.max-file', `max-file "${String(rawFiles)}" must be 1 to ${policy.maxFiles}`, ['logging', 'options', 'max-file'], ['logging']);
+      f.add(
+        'logging.rotation',
+        'HostConfig.LogConfig.Config.max-file',
+        `max-file "${String(rawFiles)}" must be 1 to ${policy.maxFiles}`,
+        ['logging', 'options', 'max-file'],
+        ['logging'],
+      );
     }
   }
 }
