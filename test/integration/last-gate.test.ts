@@ -28,7 +28,11 @@ beforeAll(async () => {
   markerDir = path.join(f.tmp, 'host-folder');
   await mkdir(markerDir, { recursive: true });
   await writeFile(path.join(markerDir, 'marker'), SECRET);
-  good = await f.push({ 'compose.yaml': service(), 'f.conf': 'x = 1\n' }, 'good');
+  // A read-only repository file: the driver's own gate sees its real path under stateDir/checkouts.
+  good = await f.push(
+    { 'compose.yaml': service('    volumes: ["./f.conf:/f.conf:ro"]\n'), 'f.conf': 'x = 1\n' },
+    'good',
+  );
   await f.startDaemon();
   await f.waitStatus((s) => s.appliedCommit === good && s.health === 'Healthy', 'good commit deployed');
 });
