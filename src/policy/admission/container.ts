@@ -13,6 +13,7 @@ import {
   type AdmissionFinding,
 } from './context.js';
 import { judgeHostConfig } from './host-config.js';
+import { judgeHostPath } from './host-paths.js';
 
 const TOP_LEVEL = new Set([
   'name',
@@ -62,7 +63,32 @@ export function admitContainer(body: unknown, service: string, ctx: AdmissionCon
   judgeHealthcheck(f, body.Healthcheck);
   judgeNetworking(f, body.NetworkingConfig);
   judgeHostConfig(f, body.HostConfig);
+  judgeIdentity(f, body);
   return f.list;
+}
+
+/** A container that binds an allowed root (a global filesystem) runs as a numeric non-root UID[:GID]. */
+function judgeIdentity(f: Findings, body: Record<string, unknown>): void {
+  if (!f.enabled('identity')) return;
+  const hc = isObject(body.HostConfig) ? body.HostConfig : {};
+  const mounts = Array.isArray(hc.Mounts) ? hc.Mounts : [];
+  const reachesRoot = mounts.some((m) => {
+    if (!isObject(m) || m.Type !== 'bind') return false;
+    const verdict = judgeHostPath(m.Source, f.ctx);
+    return verdict.ok && !verdict.spin;
+  });
+  if (!reachesRoot) return;
+  const user = typeof body.User === 'string' ? body.User : '';
+  const m = /^(\d+)(?::(\d+))?$/.exec(user);
+  if (!m || Number(m[1]) === 0 || (m[2] !== undefined && Number(m[2]) === 0)) {
+    f.add(
+      'identity.non-root-user',
+      'User',
+      `the container binds a global filesystem, so it must run as a numeric non-root UID[:GID], not "${user}"`,
+      ['user'],
+      ['volumes'],
+    );
+  }
 }
 
 function judgeImage(f: Findings, image: unknown): void {

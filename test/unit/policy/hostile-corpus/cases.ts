@@ -356,6 +356,15 @@ no('ip_forward in the list form', 'privilege.sysctls', 'both', {
   service: ['sysctls: ["net.ipv4.ip_forward=1"]'],
 });
 ok('a namespaced safe sysctl', { service: ['sysctls: { net.ipv4.tcp_syncookies: "1" }'] });
+// The YAML rule compares sysctl names without case; /proc/sys (and the engine) does not.
+no('a safe sysctl spelt in capitals', 'privilege.sysctls', 'gate', {
+  service: ['sysctls: { NET.IPV4.TCP_SYNCOOKIES: "1" }'],
+});
+// The YAML rule trims the value; the engine parses " true" as no boolean at all.
+no('no-new-privileges with a space before true', 'privilege.no-new-privileges', 'gate', {
+  noHardening: true,
+  service: ['user: "1000:1000"', 'cap_drop: [ALL]', 'security_opt: ["no-new-privileges: true"]'],
+});
 
 // ---- ulimits (item 8)
 no('ulimit rtprio', 'privilege.ulimits', 'both', { service: ['ulimits: { rtprio: 99 }'] });
