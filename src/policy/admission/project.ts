@@ -4,7 +4,7 @@
  */
 import type { AdmissionContext, AdmissionFinding } from './context.js';
 import { admitContainer } from './container.js';
-import { publishedPortCount } from './host-config.js';
+import { publishedPortCount } from './ports.js';
 import { admitNetwork } from './network.js';
 import { admitVolume } from './volume.js';
 
