@@ -39,7 +39,9 @@ export const resources: RuleGroup = {
       memory += (s.spec.limits.memoryBytes ?? 0) * s.spec.replicas;
       nanoCpus += (s.spec.limits.nanoCpus ?? 0) * s.spec.replicas;
       containers += s.spec.replicas;
-      ports += s.spec.ports.length * s.spec.replicas;
+      // As the driver renders them: only ports with a host side become port bindings.
+      const published = s.spec.ports.filter((p) => p.published !== undefined || p.hostIp !== undefined);
+      ports += published.length * s.spec.replicas;
     }
     checkProject(ctx, memory, nanoCpus);
     checkCounts(ctx, containers, ports);

@@ -498,6 +498,8 @@ no('the 64,512-port range', 'resources.published-ports', 'both', {
 });
 ok('one published port', { service: ['ports: ["8080:80"]'] });
 ok('a 10-port range', { service: ['ports: ["8000-8009:8000-8009"]'] });
+// Without a host side Spin sends no port binding (the port is only exposed): nothing to count.
+ok('a 200-port range with no host side', { service: ['ports: ["8000-8199"]'] });
 no('a privileged host port', 'ports.privileged', 'both', { service: ['ports: ["80:80"]'] });
 no('a privileged host port in the long syntax', 'ports.privileged', 'both', {
   service: ['ports: [{ target: 80, published: "22" }]'],
