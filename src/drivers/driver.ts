@@ -30,6 +30,11 @@ export interface Driver {
   removeNetwork(id: string): Promise<void>;
   createVolume(project: string, volume: VolumeSpec, admission: AdmissionContext): Promise<void>;
   removeVolume(project: string, key: string): Promise<void>;
+  /**
+   * Throws (AdmissionError) when the last gate refuses the body `createContainer` would send for
+   * this request; sends nothing. Lets a rollout refuse before it stops the container it replaces.
+   */
+  admitContainer(request: ContainerRequest): void;
   /** Creates (not starts) the container, attached to all its networks; returns its id. */
   createContainer(request: ContainerRequest): Promise<string>;
   startContainer(id: string): Promise<void>;

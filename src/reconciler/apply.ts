@@ -1,4 +1,4 @@
-import type { Driver } from '../drivers/driver.js';
+import type { ContainerRequest, Driver } from '../drivers/driver.js';
 import type { AdmissionContext } from '../policy/admission/index.js';
 import type { ServiceSpec } from '../stack/model.js';
 import { errorMessage } from '../util/errors.js';
@@ -162,6 +162,16 @@ async function rollOutService(
   } catch (err) {
     throw new ApplyError(group[0] as Action, err);
   }
+  // The last gate on every body this rollout will send, before anything is stopped: a refusal
+  // leaves the service's running containers as they are.
+  for (const action of group) {
+    if (action.kind === 'start') continue;
+    try {
+      ctx.driver.admitContainer(containerRequest(action.name, action.replica, spec, ctx));
+    } catch (err) {
+      throw new ApplyError(action, err);
+    }
+  }
   // Fixed host ports cannot be bound twice, so start-first would fail on them: stop first instead.
   const startFirst = update.order === 'start-first' && !spec.ports.some((p) => p.published !== undefined);
   const batchSize = Math.max(1, update.parallelism || group.length);
@@ -237,8 +247,19 @@ async function createAndStart(
   spec: ServiceSpec,
   ctx: ApplyContext,
 ): Promise<string> {
+  const id = await ctx.driver.createContainer(containerRequest(name, replica, spec, ctx));
+  await ctx.driver.startContainer(id);
+  return id;
+}
+
+function containerRequest(
+  name: string,
+  replica: number,
+  spec: ServiceSpec,
+  ctx: ApplyContext,
+): ContainerRequest {
   const { desired } = ctx;
-  const id = await ctx.driver.createContainer({
+  return {
     project: desired.model.project,
     name,
     replica,
@@ -247,9 +268,7 @@ async function createAndStart(
     configHash: desired.hashes[spec.name] ?? '',
     resolveBindSource: ctx.resolveBindSource,
     admission: ctx.admission,
-  });
-  await ctx.driver.startContainer(id);
-  return id;
+  };
 }
 
 async function executeInfra(action: Exclude<Action, ContainerAction>, ctx: ApplyContext): Promise<void> {

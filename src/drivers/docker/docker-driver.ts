@@ -140,6 +140,11 @@ export class DockerDriver implements Driver {
     await ignoreStatus(this.docker.getVolume(volumeName(project, key)).remove(), 404);
   }
 
+  admitContainer(request: ContainerRequest): void {
+    const { options } = containerCreateOptions(request);
+    refuseUnlessAdmitted(admitContainer(options, request.spec.name, request.admission));
+  }
+
   async createContainer(request: ContainerRequest): Promise<string> {
     const { options, extraNetworks } = containerCreateOptions(request);
     refuseUnlessAdmitted(admitContainer(options, request.spec.name, request.admission));

@@ -247,6 +247,7 @@ describe('the Docker driver, right before each create call', () => {
         mounts: [{ type: 'bind', source: '/etc', target: '/e', readOnly: false }],
       }),
     };
+    expect(() => driver.admitContainer(request)).toThrow(AdmissionError);
     await expect(driver.createContainer(request)).rejects.toBeInstanceOf(AdmissionError);
     await expect(
       driver.createVolume(

@@ -46,6 +46,21 @@ describe('applyPlan', () => {
     expect(at('start p-api-1')).toBeLessThan(at('create p-web-1'));
   });
 
+  it('refuses a replacement the last gate refuses before stopping the container it replaces', async () => {
+    const driver = new MemoryDriver();
+    driver.refused.add('web');
+    const old = service('web');
+    const actual: ActualState = {
+      ...noActual,
+      containers: [container(P, old, 1, { id: 'old1' })],
+      networks: [{ id: 'n', name: 'p_default', project: P, key: 'default' }],
+    };
+    await expect(
+      apply(model(P, [service('web', { image: 'spin-test/web:2' })]), actual, driver),
+    ).rejects.toThrow(/admission refused p-web-1/);
+    expect(driver.calls).toEqual([]);
+  });
+
   it('stop-first replaces a replica in place: stop, remove, create, start', async () => {
     const driver = new MemoryDriver();
     const old = service('web');
