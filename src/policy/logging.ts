@@ -18,7 +18,7 @@ export const logging: RuleGroup = {
     'logging.rotation': 'logs without `max-size`, or above `maxSize` / `maxFiles`',
   },
   check(ctx) {
-    const context = { policy: ctx.policy, project: ctx.project, services: [], spinRoots: [] };
+    const context = { policy: ctx.policy, project: ctx.project, containers: new Map(), spinRoots: [] };
     for (const s of ctx.services) {
       if (!s.spec?.logging) continue;
       const f = new Findings(context, { kind: 'service', name: s.name });

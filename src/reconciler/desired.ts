@@ -15,6 +15,7 @@ import { usesSecretOrConfigFiles } from '../stack/secrets.js';
 import type { ServiceSpec, StackModel } from '../stack/model.js';
 import { checkPolicy, type ResolvedPolicy } from '../policy/index.js';
 import { serviceConfigHash } from './hash.js';
+import { containerName } from './labels.js';
 import type { DesiredState } from './plan.js';
 
 export interface DesiredInput {
@@ -114,7 +115,12 @@ export function admissionContext(
   policy: ResolvedPolicy,
   spinRoots: string[],
 ): AdmissionContext {
-  return { policy, project: model.project, services: Object.keys(model.services), spinRoots };
+  const containers = new Map<string, string>();
+  for (const spec of Object.values(model.services)) {
+    for (let replica = 1; replica <= spec.replicas; replica++)
+      containers.set(containerName(model.project, spec.name, replica), spec.name);
+  }
+  return { policy, project: model.project, containers, spinRoots };
 }
 
 function dedupe(list: Diagnostic[]): Diagnostic[] {

@@ -8,8 +8,12 @@ import type { ResolvedPolicy, RuleGroupName, RuleId } from '../types.js';
 export interface AdmissionContext {
   policy: ResolvedPolicy;
   project: string;
-  /** The stack's services: `container:` joins may only name a replica of one of them. */
-  services: readonly string[];
+  /**
+   * Engine names of this project's containers -> their service (from the reconciler's naming):
+   * a `container:` join may only name one of another service of the stack. Names, not a prefix,
+   * so a project whose name starts like this one's can never be joined.
+   */
+  containers: ReadonlyMap<string, string>;
   /**
    * Host folders whose files Spin writes itself (copies of repository files at the deployed
    * commit, delivered secret and config files). A bind from them must be read-only.

@@ -1,18 +1,10 @@
 /** The last gate over network, pid and ipc modes: the project's own, or what the policy allows. */
 import type { Findings } from './context.js';
 
-/** `container:<project>-<service>-<n>` for a service of this stack. */
+/** `container:X` where X is a container of another service of this stack. */
 function isOwnContainer(f: Findings, target: string): boolean {
-  const prefix = `${f.ctx.project}-`;
-  if (!target.startsWith(prefix)) return false;
-  const rest = target.slice(prefix.length);
-  return f.ctx.services.some(
-    (s) => s !== f.subject.name && new RegExp(`^${escape(s)}-[1-9][0-9]*$`).test(rest),
-  );
-}
-
-function escape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const service = f.ctx.containers.get(target);
+  return service !== undefined && service !== f.subject.name;
 }
 
 export function judgeNamespaces(f: Findings, hc: Record<string, unknown>): void {

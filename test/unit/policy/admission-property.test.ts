@@ -25,7 +25,15 @@ const pick = <T>(rnd: () => number, list: readonly T[]): T => list[Math.floor(rn
 
 const policy = BUILTIN_DEFAULT_POLICY;
 const SPIN_ROOT = '/spin-checkout/pp/c0ffee';
-const ctx = { policy, project: 'pp', services: ['app', 'db'], spinRoots: [SPIN_ROOT] };
+const ctx = {
+  policy,
+  project: 'pp',
+  containers: new Map([
+    ['pp-app-1', 'app'],
+    ['pp-db-1', 'db'],
+  ]),
+  spinRoots: [SPIN_ROOT],
+};
 const MiB = 1024 * 1024;
 
 // ---- the oracle: written from the policy's words, not from the gate's code

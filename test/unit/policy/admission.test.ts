@@ -18,7 +18,10 @@ import { service } from '../reconciler/fixtures.js';
 const ctx: AdmissionContext = {
   policy: structuredClone(BUILTIN_DEFAULT_POLICY),
   project: 'p',
-  services: ['web', 'db'],
+  containers: new Map([
+    ['p-web-1', 'web'],
+    ['p-db-1', 'db'],
+  ]),
   spinRoots: ['/state/checkouts/p/c0ffee', '/run/spin/p'],
 };
 

@@ -15,7 +15,7 @@ const apply = async (m: ReturnType<typeof model>, actual: ActualState, driver: M
     driver,
     desired,
     resolveBindSource: (s) => s,
-    admission: { policy: BUILTIN_DEFAULT_POLICY, project: P, services: [], spinRoots: [] },
+    admission: { policy: BUILTIN_DEFAULT_POLICY, project: P, containers: new Map(), spinRoots: [] },
   });
 };
 
