@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyPolicyDefaults, BUILTIN_DEFAULT_POLICY } from '../../../src/policy/index.js';
+import { applyPolicyDefaults, BUILTIN_DEFAULT_POLICY, resolvePolicy } from '../../../src/policy/index.js';
 import { serviceConfigHash } from '../../../src/reconciler/hash.js';
 import { model, service } from '../reconciler/fixtures.js';
 
@@ -34,5 +34,18 @@ describe('applyPolicyDefaults', () => {
     const filled = applyPolicyDefaults(m, BUILTIN_DEFAULT_POLICY);
     expect(m.services.web?.limits.pids).toBeUndefined();
     expect(serviceConfigHash('p', filled.services.web!)).not.toBe(serviceConfigHash('p', m.services.web!));
+  });
+
+  it("takes an operator's default log config and ulimits as a whole, not merged with the built-in ones", () => {
+    const resolved = resolvePolicy('ops', {
+      ops: {
+        logging: { drivers: ['local'], default: { driver: 'local', options: { 'max-size': '5m' } } },
+        privilege: { ulimits: { nofile: 4096 } },
+      },
+    });
+    if (!resolved.ok) throw new Error(resolved.error);
+    expect(resolved.policy.privilege.ulimits).toEqual({ nofile: 4096 });
+    const web = applyPolicyDefaults(model('p', [service('web')]), resolved.policy).services.web;
+    expect(web?.logging).toEqual({ driver: 'local', options: { 'max-size': '5m' } });
   });
 });
