@@ -1,3 +1,4 @@
+import type { AdmissionContext } from '../policy/admission/index.js';
 import type { NetworkSpec, ServiceSpec, VolumeSpec } from '../stack/model.js';
 import type { ActualState } from '../reconciler/state.js';
 
@@ -11,6 +12,8 @@ export interface ContainerRequest {
   configHash: string;
   /** Absolute host paths for bind sources given relative to the repository. */
   resolveBindSource(source: string): string;
+  /** The project's policy and trusted paths: the driver gates the exact body before sending it. */
+  admission: AdmissionContext;
 }
 
 /**
@@ -22,10 +25,16 @@ export interface Driver {
   listActual(): Promise<ActualState>;
   ping(): Promise<void>;
   ensureImage(ref: string): Promise<void>;
-  createNetwork(project: string, network: NetworkSpec): Promise<void>;
+  /** Each create call is gated on its exact body first (AdmissionError: nothing is sent). */
+  createNetwork(project: string, network: NetworkSpec, admission: AdmissionContext): Promise<void>;
   removeNetwork(id: string): Promise<void>;
-  createVolume(project: string, volume: VolumeSpec): Promise<void>;
+  createVolume(project: string, volume: VolumeSpec, admission: AdmissionContext): Promise<void>;
   removeVolume(project: string, key: string): Promise<void>;
+  /**
+   * Throws (AdmissionError) when the last gate refuses the body `createContainer` would send for
+   * this request; sends nothing. Lets a rollout refuse before it stops the container it replaces.
+   */
+  admitContainer(request: ContainerRequest): void;
   /** Creates (not starts) the container, attached to all its networks; returns its id. */
   createContainer(request: ContainerRequest): Promise<string>;
   startContainer(id: string): Promise<void>;

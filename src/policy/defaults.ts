@@ -41,6 +41,38 @@ export const DEFAULT_SENSITIVE_PATHS: readonly string[] = [
   '/home',
 ];
 
+/**
+ * `ulimits` a service may raise, with the highest value for each: near a stock Linux host's own
+ * limits (systemd gives dockerd nofile 1048576; 8 MiB stack; memlock 8 MiB; no core files).
+ * `rtprio`, `rttime`, `nice`, `msgqueue`, `sigpending`, `locks`, `cpu`, `data`, `fsize`, `as`
+ * and `rss` are left out: they are either scheduling privileges or better set as limits.
+ */
+export const DEFAULT_ULIMITS: Readonly<Record<string, number>> = {
+  nofile: 1_048_576,
+  nproc: 65_536,
+  core: 0,
+  stack: 67_108_864,
+  memlock: 8_388_608,
+};
+
+/** Options of a tmpfs mount that only shape the tmpfs itself (never `bind`, `rbind`, a device). */
+export const DEFAULT_TMPFS_OPTIONS: readonly string[] = [
+  'size',
+  'mode',
+  'uid',
+  'gid',
+  'nr_inodes',
+  'noexec',
+  'nosuid',
+  'nodev',
+];
+
+/** Rotation-only options of the two local log drivers: none of them names an address. */
+export const DEFAULT_LOG_OPTIONS: Readonly<Record<string, string[]>> = {
+  'json-file': ['max-size', 'max-file', 'compress'],
+  local: ['max-size', 'max-file', 'compress'],
+};
+
 function freeze<T>(value: T): T {
   if (value !== null && typeof value === 'object') {
     for (const v of Object.values(value)) freeze(v);
@@ -61,6 +93,7 @@ export const BUILTIN_DEFAULT_POLICY: Readonly<ResolvedPolicy> = freeze<ResolvedP
     requireNoNewPrivileges: true,
     allowDevices: false,
     allowedSysctls: [...DEFAULT_SAFE_SYSCTLS],
+    ulimits: { ...DEFAULT_ULIMITS },
   },
   namespaces: { enabled: true, allowHost: [] },
   mounts: {
@@ -71,6 +104,8 @@ export const BUILTIN_DEFAULT_POLICY: Readonly<ResolvedPolicy> = freeze<ResolvedP
     sensitivePaths: [...DEFAULT_SENSITIVE_PATHS],
     allowSharedPropagation: false,
     volumeDrivers: ['local'],
+    volumeTypes: ['tmpfs'],
+    tmpfsOptions: [...DEFAULT_TMPFS_OPTIONS],
   },
   identity: { enabled: true, allowedCapabilities: ['NET_BIND_SERVICE'] },
   images: { enabled: true, registries: ['*'], allowLatest: false, requireTagOrDigest: true },
@@ -83,7 +118,23 @@ export const BUILTIN_DEFAULT_POLICY: Readonly<ResolvedPolicy> = freeze<ResolvedP
     maxReplicasPerService: 20,
     maxProjectMemory: '64GiB',
     maxProjectCpus: null,
+    minMemory: '6MiB',
+    minCpus: 0.01,
+    defaultPidsLimit: 1024,
+    maxPidsLimit: 4096,
+    maxContainersPerProject: 100,
+    maxPublishedPortsPerProject: 100,
+    minHealthcheckInterval: '1s',
   },
   isolation: { enabled: true, externalNetworks: [], externalVolumes: [], reservedLabelPrefixes: ['spin.'] },
+  logging: {
+    enabled: true,
+    drivers: ['json-file', 'local'],
+    options: structuredClone(DEFAULT_LOG_OPTIONS) as Record<string, string[]>,
+    requireRotation: true,
+    maxSize: '100MiB',
+    maxFiles: 10,
+    default: { driver: 'json-file', options: { 'max-size': '10m', 'max-file': '3' } },
+  },
   volumes: { prune: false },
 });

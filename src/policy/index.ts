@@ -1,4 +1,5 @@
 /** The policy gate: pure checks of a loaded stack against an operator's policy. */
+export { applyPolicyDefaults } from './apply-defaults.js';
 export { checkPolicy } from './check.js';
 export {
   BUILTIN_DEFAULT_POLICY,

@@ -18,6 +18,7 @@ import {
   type RuleContext,
   type RuleGroup,
 } from './helpers.js';
+import { parseMountOptions, tmpfsOptionProblems, volumeOptionProblems } from './mount-options.js';
 import { serviceMounts } from './syntax.js';
 
 export const mounts: RuleGroup = {
@@ -32,6 +33,9 @@ export const mounts: RuleGroup = {
     'mounts.repo-writable': 'writable binds of repository files',
     'mounts.propagation': '`shared`/`rshared` bind propagation',
     'mounts.volume-driver': 'volume drivers outside the allow list',
+    'mounts.volume-options':
+      'volume `driver_opts` other than a tmpfs (`type: tmpfs`, no device, allowed `o` options)',
+    'mounts.tmpfs-options': 'tmpfs mount options outside the allow list (a service’s `tmpfs:`)',
   },
   check(ctx) {
     for (const s of ctx.services) {
@@ -51,10 +55,28 @@ export const mounts: RuleGroup = {
         }
       }
       checkRepositoryFiles(ctx, s.raw, s.path);
+      checkServiceTmpfs(ctx, s.spec?.tmpfs ?? [], s.raw, s.path);
     }
     checkTopLevel(ctx);
   },
 };
+
+/** A service's `tmpfs:` entries (`/run:size=64m,exec`): tmpfs options only, never bind flags. */
+function checkServiceTmpfs(
+  ctx: RuleContext,
+  entries: readonly string[],
+  raw: Record<string, unknown>,
+  path: readonly PathSegment[],
+): void {
+  const allowed = [...ctx.policy.mounts.tmpfsOptions, 'exec', 'ro', 'rw'];
+  entries.forEach((entry, i) => {
+    const colon = entry.indexOf(':');
+    if (colon < 0 || colon === entry.length - 1) return;
+    const at = Array.isArray(raw.tmpfs) ? [...path, 'tmpfs', i] : [...path, 'tmpfs'];
+    for (const problem of tmpfsOptionProblems(parseMountOptions(entry.slice(colon + 1)), allowed))
+      ctx.report('mounts.tmpfs-options', at, `${problem}; remove it`);
+  });
+}
 
 export type HostPathVerdict =
   | { kind: 'repository'; path: string }
@@ -205,16 +227,20 @@ function checkTopLevel(ctx: RuleContext): void {
         `volume driver "${driver}" is not allowed; remove driver (allowed: ${ctx.policy.mounts.volumeDrivers.join(', ') || 'none'})`,
       );
     }
-    const opts = asRecord(def.driver_opts);
-    const device = text(opts.device);
-    if (device === undefined || text(opts.type)?.trim().toLowerCase() === 'tmpfs') continue;
+    const opts = Object.fromEntries(
+      Object.entries(asRecord(def.driver_opts)).map(([k, v]) => [k, text(v) ?? '']),
+    );
+    const { problems, hostDevice } = volumeOptionProblems(opts, ctx.policy.mounts);
+    for (const p of problems)
+      ctx.report(p.rule, ['volumes', name, 'driver_opts', p.key], `volume "${name}": ${p.message}`);
+    if (hostDevice === undefined) continue;
     const at = ['volumes', name, 'driver_opts', 'device'];
-    if (pathKind(device) !== 'absolute') {
+    if (pathKind(hostDevice) !== 'absolute') {
       ctx.report(
         'mounts.bind-root',
         at,
-        `volume "${name}" mounts "${device}" from the host; ${instead(ctx)}`,
+        `volume "${name}" mounts "${hostDevice}" from the host; ${instead(ctx)}`,
       );
-    } else checkHostPath(ctx, device, at, { readOnly: false, use: 'bind' });
+    } else checkHostPath(ctx, hostDevice, at, { readOnly: false, use: 'bind' });
   }
 }

@@ -24,6 +24,7 @@ export const privilege: RuleGroup = {
     'privilege.devices': '`devices`, `device_cgroup_rules`, `gpus`, device reservations',
     'privilege.cgroup': '`cgroup: host` and `cgroup_parent`',
     'privilege.sysctls': '`sysctls` outside the safe namespaced list',
+    'privilege.ulimits': '`ulimits` not in the allow list (`rtprio`, `nice` …) or above its maximum',
   },
   check(ctx) {
     const policy = ctx.policy.privilege;
@@ -89,6 +90,29 @@ function checkService(ctx: RuleContext, s: ServiceEntry, { capabilities: allowed
       entry.path,
       `sysctl ${entry.key} is not allowed; remove it (allowed: ${[...sysctls].join(', ') || 'none'})`,
     );
+  }
+  checkUlimits(ctx, s);
+}
+
+/** On the model (a single number means soft = hard), located at the ulimit's key. */
+function checkUlimits(ctx: RuleContext, s: ServiceEntry): void {
+  const allowed = ctx.policy.privilege.ulimits;
+  for (const [name, { soft, hard }] of Object.entries(s.spec?.ulimits ?? {})) {
+    const at = has(asRecord(s.raw.ulimits), name) ? [...s.path, 'ulimits', name] : [...s.path, 'ulimits'];
+    const max = Object.hasOwn(allowed, name) ? allowed[name] : undefined;
+    if (max === undefined) {
+      ctx.report(
+        'privilege.ulimits',
+        at,
+        `ulimit ${name} is not allowed; remove it (allowed: ${Object.keys(allowed).join(', ') || 'none'})`,
+      );
+    } else if (soft > hard || hard > max) {
+      ctx.report(
+        'privilege.ulimits',
+        at,
+        `ulimit ${name} soft ${soft} / hard ${hard} must keep soft <= hard <= ${max}; lower it`,
+      );
+    }
   }
 }
 

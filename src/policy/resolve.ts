@@ -66,13 +66,28 @@ function clone<T>(value: T): T {
   return structuredClone(value);
 }
 
-/** Objects merge key by key; lists and scalars replace. */
-function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+/**
+ * Mappings that are allow lists or one value as a whole: a policy that sets them replaces them,
+ * like a list (so an operator can leave a built-in ulimit out, and a default log config never
+ * keeps an option of the built-in one).
+ */
+const WHOLE_VALUES = new Set(['privilege.ulimits', 'logging.options', 'logging.default']);
+
+/** Objects merge key by key; lists, scalars and WHOLE_VALUES replace. */
+function merge(
+  base: Record<string, unknown>,
+  over: Record<string, unknown>,
+  at = '',
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(over)) {
     if (NOT_SETTINGS.has(key) || value === undefined) continue;
     const current = out[key];
-    out[key] = isRecord(current) && isRecord(value) ? merge(current, value) : clone(value);
+    const path = at === '' ? key : `${at}.${key}`;
+    out[key] =
+      isRecord(current) && isRecord(value) && !WHOLE_VALUES.has(path)
+        ? merge(current, value, path)
+        : clone(value);
   }
   return out;
 }

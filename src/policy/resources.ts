@@ -1,5 +1,6 @@
 /** Resources: every service is limited, no service is too big, and the project fits its quota. */
 import type { PathSegment } from '../stack/diagnostics.js';
+import { parseDurationMs } from '../stack/units.js';
 import {
   asRecord,
   formatBytes,
@@ -18,19 +19,99 @@ export const resources: RuleGroup = {
     'resources.cpu-ceiling': 'a CPU limit above the per-service ceiling',
     'resources.replicas': 'more replicas than the per-service cap',
     'resources.project-quota': 'the sum of limit × replicas over all services above the project quota',
+    'resources.memory-minimum': 'memory limits below `minMemory` (`0`, `"0.5"` floor to 0 bytes = unlimited)',
+    'resources.cpu-minimum': 'CPU limits below `minCpus` (values that round to 0 NanoCPUs = unlimited)',
+    'resources.pids': 'pids limits of -1/0 (unlimited) or above `maxPidsLimit`',
+    'resources.containers': 'more containers per project (replicas added up) than `maxContainersPerProject`',
+    'resources.published-ports':
+      'more published host ports per project (each port of a range, times replicas) than `maxPublishedPortsPerProject`',
+    'resources.healthcheck': 'healthcheck intervals (and start intervals) below `minHealthcheckInterval`',
   },
   check(ctx) {
     let memory = 0;
     let nanoCpus = 0;
+    let containers = 0;
+    let ports = 0;
     for (const s of ctx.services) {
       if (!s.spec) continue;
       checkService(ctx, s);
+      checkMinimums(ctx, s);
       memory += (s.spec.limits.memoryBytes ?? 0) * s.spec.replicas;
       nanoCpus += (s.spec.limits.nanoCpus ?? 0) * s.spec.replicas;
+      containers += s.spec.replicas;
+      // As the driver renders them: only ports with a host side become port bindings.
+      const published = s.spec.ports.filter((p) => p.published !== undefined || p.hostIp !== undefined);
+      ports += published.length * s.spec.replicas;
     }
     checkProject(ctx, memory, nanoCpus);
+    checkCounts(ctx, containers, ports);
   },
 };
+
+/**
+ * Limits that reach the engine as 0 mean "unlimited" there, and count 0 toward the quota: refused
+ * where they are written, since the model no longer shows that `"0.5"` was a memory limit.
+ */
+function checkMinimums(ctx: RuleContext, s: ServiceEntry): void {
+  const policy = ctx.policy.resources;
+  const spec = s.spec;
+  if (!spec) return;
+  const { memoryBytes, nanoCpus, pids } = spec.limits;
+  const minMemory = parseByteSize(policy.minMemory) ?? 0;
+  if (memoryBytes !== undefined && memoryBytes < minMemory) {
+    ctx.report(
+      'resources.memory-minimum',
+      where(s, [...LIMITS, 'memory'], ['mem_limit']),
+      `memory limit ${formatBytes(memoryBytes)} is below the minimum of ${formatBytes(minMemory)} (0 means unlimited to the engine); write a size such as 256MiB`,
+    );
+  }
+  const minNano = Math.round(policy.minCpus * 1e9);
+  if (nanoCpus !== undefined && nanoCpus < minNano) {
+    ctx.report(
+      'resources.cpu-minimum',
+      where(s, [...LIMITS, 'cpus'], ['cpus']),
+      `CPU limit ${nanoCpus / 1e9} is below the minimum of ${policy.minCpus} (0 means unlimited to the engine); raise it`,
+    );
+  }
+  if (pids !== undefined && (pids <= 0 || pids > policy.maxPidsLimit)) {
+    ctx.report(
+      'resources.pids',
+      where(s, [...LIMITS, 'pids'], ['pids_limit']),
+      `pids limit ${pids} must be between 1 and ${policy.maxPidsLimit} (-1 and 0 mean unlimited); leave it out for the default of ${policy.defaultPidsLimit}`,
+    );
+  }
+  const minInterval = parseDurationMs(policy.minHealthcheckInterval) ?? 0;
+  const check = spec.healthcheck;
+  for (const [key, ms] of [
+    ['interval', check?.intervalMs],
+    ['start_interval', check?.startIntervalMs],
+  ] as const) {
+    if (ms === undefined || ms === 0 || ms >= minInterval) continue;
+    ctx.report(
+      'resources.healthcheck',
+      where(s, ['healthcheck', key], ['healthcheck']),
+      `healthcheck ${key} ${ms}ms is below the minimum of ${policy.minHealthcheckInterval}; raise it`,
+    );
+  }
+}
+
+function checkCounts(ctx: RuleContext, containers: number, ports: number): void {
+  const policy = ctx.policy.resources;
+  if (policy.maxContainersPerProject !== null && containers > policy.maxContainersPerProject) {
+    ctx.report(
+      'resources.containers',
+      ['services'],
+      `the stack asks for ${containers} containers (replicas added up), above the project cap of ${policy.maxContainersPerProject}; lower replicas`,
+    );
+  }
+  if (policy.maxPublishedPortsPerProject !== null && ports > policy.maxPublishedPortsPerProject) {
+    ctx.report(
+      'resources.published-ports',
+      ['services'],
+      `the stack publishes ${ports} host ports (each port of a range, times replicas), above the project cap of ${policy.maxPublishedPortsPerProject}; publish fewer`,
+    );
+  }
+}
 
 /** The path of the first of `candidates` present in the service, else the service itself. */
 function where(s: ServiceEntry, ...candidates: string[][]): PathSegment[] {

@@ -3,6 +3,7 @@ import type { RuleGroup } from './helpers.js';
 import { identity } from './identity.js';
 import { images } from './images.js';
 import { isolation } from './isolation.js';
+import { logging } from './logging.js';
 import { mounts } from './mounts.js';
 import { namespaces } from './namespaces.js';
 import { ports } from './ports.js';
@@ -19,6 +20,7 @@ export const RULE_GROUPS: readonly RuleGroup[] = [
   ports,
   resources,
   isolation,
+  logging,
 ];
 
 export interface RuleInfo {
@@ -29,10 +31,18 @@ export interface RuleInfo {
   refuses: string;
 }
 
-export const RULES: readonly RuleInfo[] = RULE_GROUPS.flatMap((g) =>
-  Object.entries(g.rules).map(([id, refuses]) => ({
-    id: id as RuleId,
-    group: g.name,
-    refuses: refuses ?? '',
-  })),
-);
+export const RULES: readonly RuleInfo[] = [
+  ...RULE_GROUPS.flatMap((g) =>
+    Object.entries(g.rules).map(([id, refuses]) => ({
+      id: id as RuleId,
+      group: g.name,
+      refuses: refuses ?? '',
+    })),
+  ),
+  // Only the last gate reports it: a key of the engine request it does not know.
+  {
+    id: 'admission.unknown-field',
+    group: 'admission',
+    refuses: 'any engine request field the last gate does not know (an allow list)',
+  },
+];

@@ -4,7 +4,9 @@
  * and of the field inside it, so a refusal points at what the user wrote.
  */
 import type { PathSegment } from '../stack/diagnostics.js';
-import { asList, asRecord, has, isRecord, isTrue, text } from './helpers.js';
+import { shortMountFlags } from '../stack/mounts.js';
+import { parseBoolean } from '../stack/units.js';
+import { asList, asRecord, has, isRecord, text } from './helpers.js';
 
 export interface MountEntry {
   /** `bind`, `volume`, `tmpfs`, `npipe`, `image`, `cluster` (lower case). */
@@ -19,8 +21,6 @@ export interface MountEntry {
   sourcePath: PathSegment[];
   propagationPath: PathSegment[];
 }
-
-const PROPAGATIONS = new Set(['shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate']);
 
 /** The entries of a service's `volumes:` in either syntax. */
 export function serviceMounts(
@@ -42,8 +42,9 @@ function parseMount(item: unknown, path: PathSegment[]): MountEntry | undefined 
     type: (text(item.type) ?? 'volume').trim().toLowerCase(),
     source: text(item.source),
     target: text(item.target),
-    readOnly: isTrue(item.read_only),
-    propagation: text(bind.propagation)?.trim().toLowerCase(),
+    // Read as the normaliser reads them (parseBoolean, the value as written), not more kindly.
+    readOnly: parseBoolean(item.read_only) ?? false,
+    propagation: typeof bind.propagation === 'string' ? bind.propagation : undefined,
     path,
     sourcePath: has(item, 'source') ? [...path, 'source'] : path,
     propagationPath: has(bind, 'propagation') ? [...path, 'bind', 'propagation'] : path,
@@ -56,15 +57,17 @@ function parseShortMount(spec: string, path: PathSegment[]): MountEntry {
   if (parts.length === 1)
     return { type: 'volume', target: spec, readOnly: false, path, sourcePath: path, propagationPath: path };
   const [source = '', target, ...rest] = parts;
-  const options = rest.length === 0 ? [] : rest.join(',').toLowerCase().split(',');
+  const options = rest.length === 0 ? [] : rest.join(',').split(',');
   const first = source.charAt(0);
   const isPath = first === '.' || first === '/' || first === '~';
+  // The normaliser's own reading (last ro/rw and propagation win), so `ro,rw` is writable here too.
+  const flags = shortMountFlags(options);
   return {
     type: isPath ? 'bind' : 'volume',
     source,
     target,
-    readOnly: options.some((o) => o.trim() === 'ro'),
-    propagation: options.map((o) => o.trim()).find((o) => PROPAGATIONS.has(o)),
+    readOnly: flags.readOnly,
+    propagation: flags.propagation,
     path,
     sourcePath: path,
     propagationPath: path,

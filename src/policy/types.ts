@@ -21,6 +21,11 @@ export interface PrivilegePolicy {
   allowDevices: boolean;
   /** Namespaced sysctls a service may set. */
   allowedSysctls: string[];
+  /**
+   * `ulimits` a service may set: name -> the highest hard (and soft) value. A name not listed
+   * (`rtprio`, `rttime`, `nice`, …) is refused.
+   */
+  ulimits: Record<string, number>;
 }
 
 export interface NamespacesPolicy {
@@ -43,6 +48,17 @@ export interface MountsPolicy {
   allowSharedPropagation: boolean;
   /** Volume drivers a top-level volume may use. */
   volumeDrivers: string[];
+  /**
+   * `driver_opts.type` values a top-level volume may use (exact, case-sensitive, as mount(2)
+   * reads them). Only `tmpfs` by default: `nfs`, `cifs`, `none` + `o: bind` reach other hosts or
+   * this host's files.
+   */
+  volumeTypes: string[];
+  /**
+   * Mount options (`driver_opts.o`, a service's `tmpfs:` options) allowed on a tmpfs, by name
+   * (the part before `=`). `bind`/`rbind` or anything unknown is refused.
+   */
+  tmpfsOptions: string[];
 }
 
 export interface IdentityPolicy {
@@ -77,6 +93,42 @@ export interface ResourcesPolicy {
   maxReplicasPerService: number | null;
   maxProjectMemory: string | number | null;
   maxProjectCpus: number | null;
+  /** The smallest memory limit; values that floor to fewer bytes (`0`, `"0.5"`) are refused. */
+  minMemory: string | number;
+  /** The smallest CPU limit; values that round to 0 NanoCPUs are refused. */
+  minCpus: number;
+  /** The pids limit given to a service that sets none. */
+  defaultPidsLimit: number;
+  /** The highest pids limit; -1/0 (unlimited) are always refused. */
+  maxPidsLimit: number;
+  /** Containers per project (the sum of replicas); null means no ceiling. */
+  maxContainersPerProject: number | null;
+  /** Published host ports per project (a range counts each port); null means no ceiling. */
+  maxPublishedPortsPerProject: number | null;
+  /** The shortest healthcheck interval (a duration like `1s`); timeouts and start intervals too. */
+  minHealthcheckInterval: string;
+}
+
+/** The log configuration a service's containers get when the stack sets none. */
+export interface LoggingConfig {
+  driver: string;
+  options: Record<string, string>;
+}
+
+export interface LoggingPolicy {
+  enabled: boolean;
+  /** Log drivers a service may use; drivers that send logs to an address are not listed by default. */
+  drivers: string[];
+  /** Options allowed per driver (rotation only by default; never address, URL or socket options). */
+  options: Record<string, string[]>;
+  /** Every log config must rotate: `max-size` is required and at most `maxSize`. */
+  requireRotation: boolean;
+  /** The largest `max-size` per file. */
+  maxSize: string | number;
+  /** The most rotated files (`max-file`). */
+  maxFiles: number;
+  /** Given to services without `logging:`; its options also fill a missing `max-size`/`max-file`. */
+  default: LoggingConfig;
 }
 
 export interface IsolationPolicy {
@@ -103,6 +155,7 @@ export interface PolicySettings {
   network: NetworkPolicy;
   resources: ResourcesPolicy;
   isolation: IsolationPolicy;
+  logging: LoggingPolicy;
   volumes: VolumesPolicy;
 }
 
@@ -131,6 +184,7 @@ export type RuleId =
   | 'privilege.devices'
   | 'privilege.cgroup'
   | 'privilege.sysctls'
+  | 'privilege.ulimits'
   | 'namespaces.host'
   | 'namespaces.foreign-container'
   | 'mounts.bind-root'
@@ -140,6 +194,8 @@ export type RuleId =
   | 'mounts.repo-writable'
   | 'mounts.propagation'
   | 'mounts.volume-driver'
+  | 'mounts.volume-options'
+  | 'mounts.tmpfs-options'
   | 'identity.non-root-user'
   | 'identity.cap-add'
   | 'image.registry'
@@ -154,6 +210,16 @@ export type RuleId =
   | 'resources.cpu-ceiling'
   | 'resources.replicas'
   | 'resources.project-quota'
+  | 'resources.memory-minimum'
+  | 'resources.cpu-minimum'
+  | 'resources.pids'
+  | 'resources.containers'
+  | 'resources.published-ports'
+  | 'resources.healthcheck'
+  | 'logging.driver'
+  | 'logging.option'
+  | 'logging.rotation'
+  | 'admission.unknown-field'
   | 'isolation.container-name'
   | 'isolation.external-links'
   | 'isolation.volumes-from'

@@ -1,4 +1,5 @@
-import type { Driver } from '../drivers/driver.js';
+import type { ContainerRequest, Driver } from '../drivers/driver.js';
+import type { AdmissionContext } from '../policy/admission/index.js';
 import type { ServiceSpec } from '../stack/model.js';
 import { errorMessage } from '../util/errors.js';
 import { waitForDependencies } from './dependencies.js';
@@ -9,6 +10,8 @@ export interface ApplyContext {
   driver: Driver;
   desired: DesiredState;
   resolveBindSource(source: string): string;
+  /** The project's policy and trusted paths: every create call's exact body is gated with it. */
+  admission: AdmissionContext;
   /** Called after each action with its outcome; used for logs and metrics. */
   onAction?(action: Action, outcome: { ok: boolean; durationMs: number; error?: string }): void;
 }
@@ -159,6 +162,16 @@ async function rollOutService(
   } catch (err) {
     throw new ApplyError(group[0] as Action, err);
   }
+  // The last gate on every body this rollout will send, before anything is stopped: a refusal
+  // leaves the service's running containers as they are.
+  for (const action of group) {
+    if (action.kind === 'start') continue;
+    try {
+      ctx.driver.admitContainer(containerRequest(action.name, action.replica, spec, ctx));
+    } catch (err) {
+      throw new ApplyError(action, err);
+    }
+  }
   // Fixed host ports cannot be bound twice, so start-first would fail on them: stop first instead.
   const startFirst = update.order === 'start-first' && !spec.ports.some((p) => p.published !== undefined);
   const batchSize = Math.max(1, update.parallelism || group.length);
@@ -234,8 +247,19 @@ async function createAndStart(
   spec: ServiceSpec,
   ctx: ApplyContext,
 ): Promise<string> {
+  const id = await ctx.driver.createContainer(containerRequest(name, replica, spec, ctx));
+  await ctx.driver.startContainer(id);
+  return id;
+}
+
+function containerRequest(
+  name: string,
+  replica: number,
+  spec: ServiceSpec,
+  ctx: ApplyContext,
+): ContainerRequest {
   const { desired } = ctx;
-  const id = await ctx.driver.createContainer({
+  return {
     project: desired.model.project,
     name,
     replica,
@@ -243,9 +267,8 @@ async function createAndStart(
     commit: desired.commit,
     configHash: desired.hashes[spec.name] ?? '',
     resolveBindSource: ctx.resolveBindSource,
-  });
-  await ctx.driver.startContainer(id);
-  return id;
+    admission: ctx.admission,
+  };
 }
 
 async function executeInfra(action: Exclude<Action, ContainerAction>, ctx: ApplyContext): Promise<void> {
@@ -253,9 +276,9 @@ async function executeInfra(action: Exclude<Action, ContainerAction>, ctx: Apply
   const project = ctx.desired.model.project;
   switch (action.kind) {
     case 'create-network':
-      return driver.createNetwork(project, action.network);
+      return driver.createNetwork(project, action.network, ctx.admission);
     case 'create-volume':
-      return driver.createVolume(project, action.volume);
+      return driver.createVolume(project, action.volume, ctx.admission);
     case 'remove':
       // No grace given: the engine uses the StopTimeout the container was created with, which is
       // the stop_grace_period of the service as it was (a removed service has no spec any more).

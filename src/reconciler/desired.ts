@@ -1,4 +1,13 @@
-import type { Diagnostic } from '../stack/diagnostics.js';
+import path from 'node:path';
+import { renderProjectRequests } from '../drivers/docker/render-project.js';
+import {
+  admitProject,
+  locateFinding,
+  type AdmissionContext,
+  type AdmissionFinding,
+} from '../policy/admission/index.js';
+import { applyPolicyDefaults } from '../policy/apply-defaults.js';
+import { sortDiagnostics, type Diagnostic } from '../stack/diagnostics.js';
 import type { Source } from '../stack/findings.js';
 import type { FileReader } from '../stack/source.js';
 import { loadStack } from '../stack/load.js';
@@ -6,6 +15,7 @@ import { usesSecretOrConfigFiles } from '../stack/secrets.js';
 import type { ServiceSpec, StackModel } from '../stack/model.js';
 import { checkPolicy, type ResolvedPolicy } from '../policy/index.js';
 import { serviceConfigHash } from './hash.js';
+import { containerName } from './labels.js';
 import type { DesiredState } from './plan.js';
 
 export interface DesiredInput {
@@ -46,25 +56,81 @@ export async function loadDesired(
     file: input.file,
   });
   if (!loaded.ok) return { ok: false, diagnostics: loaded.diagnostics };
+  // Filled before anything judges or hashes it, so the hash covers what the engine gets.
+  const model = applyPolicyDefaults(loaded.model, input.policy);
   const violations = checkPolicy(
-    { document: loaded.document, model: loaded.model, project: input.project, stackDir: input.stackDir },
+    { document: loaded.document, model, project: input.project, stackDir: input.stackDir },
     input.policy,
   );
   if (violations.length > 0) return { ok: false, diagnostics: violations };
   const hashes: Record<string, string> = {};
-  for (const [name, spec] of Object.entries(loaded.model.services)) {
-    hashes[name] = serviceConfigHash(input.project, spec, materialExtras(loaded.model, spec));
+  for (const [name, spec] of Object.entries(model.services)) {
+    hashes[name] = serviceConfigHash(input.project, spec, materialExtras(model, spec));
   }
+  const refused = gateRequests(model, commit, hashes, input).map((f) => locateFinding(f, loaded.document));
+  if (refused.length > 0) return { ok: false, diagnostics: sortDiagnostics(dedupe(refused)) };
   // Positions are only needed to locate secret and config problems found later; the parsed
   // document behind them is most of a cached commit's memory, so other stacks do not keep it.
   return {
     ok: true,
-    desired: { model: loaded.model, commit, hashes },
+    desired: { model, commit, hashes },
     warnings: loaded.diagnostics,
-    source: usesSecretOrConfigFiles(loaded.model)
+    source: usesSecretOrConfigFiles(model)
       ? { file: loaded.document.file, locate: loaded.document.locate }
       : undefined,
   };
+}
+
+/**
+ * Where relative bind sources would be copied when the commit is applied; the gate only needs
+ * the shape (an absolute path under a folder Spin owns), so a fixed placeholder root stands in for
+ * `<stateDir>/checkouts/<project>/<commit>` here and the driver judges the real path again.
+ */
+const PLACEHOLDER_CHECKOUT = '/spin-checkout';
+
+/**
+ * The last gate at commit time: render every create body the commit would send (each service's
+ * first replica, the volumes and networks) with the driver's own pure render, and judge them.
+ */
+function gateRequests(
+  model: StackModel,
+  commit: string,
+  hashes: Record<string, string>,
+  input: DesiredInput,
+): AdmissionFinding[] {
+  const root = path.posix.join(PLACEHOLDER_CHECKOUT, model.project, commit);
+  const requests = renderProjectRequests({
+    model,
+    commit,
+    hashes,
+    resolveBindSource: (source) =>
+      path.posix.isAbsolute(source) ? source : path.posix.join(root, path.posix.join(input.stackDir, source)),
+  });
+  return admitProject(requests, admissionContext(model, input.policy, [root]));
+}
+
+/** The gate's view of a project: its policy, its services, and the folders Spin itself writes. */
+export function admissionContext(
+  model: StackModel,
+  policy: ResolvedPolicy,
+  spinRoots: string[],
+): AdmissionContext {
+  const containers = new Map<string, string>();
+  for (const spec of Object.values(model.services)) {
+    for (let replica = 1; replica <= spec.replicas; replica++)
+      containers.set(containerName(model.project, spec.name, replica), spec.name);
+  }
+  return { policy, project: model.project, containers, spinRoots };
+}
+
+function dedupe(list: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return list.filter((d) => {
+    const key = `${d.rule}\0${d.path}\0${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /**

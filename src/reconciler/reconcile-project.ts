@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { DEFAULT_RUNTIME_DIR } from '../config/load.js';
+import { projectRuntimeDir } from '../secrets/runtime.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import type { ProjectConfig } from '../config/types.js';
 import type { Driver } from '../drivers/driver.js';
@@ -12,7 +15,7 @@ import { commitTrust, type SignatureVerdict } from '../trust/index.js';
 import type { Logger } from '../util/logger.js';
 import { RolloutError, applyPlan, describeAction } from './apply.js';
 import { materialiseBindSources } from './bind-sources.js';
-import { loadDesired, type DesiredResult } from './desired.js';
+import { admissionContext, loadDesired, type DesiredResult } from './desired.js';
 import { projectHealth } from './health.js';
 import { planProject, summarisePlan, type Action, type DesiredState } from './plan.js';
 import { isEngineUnavailable, retryDelayMs, MAX_APPLY_ATTEMPTS } from './retry.js';
@@ -399,6 +402,11 @@ class Pass {
       driver: ctx.driver,
       desired,
       resolveBindSource,
+      admission: admissionContext(desired.model, ctx.project.policy, [
+        // Where materialiseBindSources writes repository files, and where secrets are delivered.
+        path.join(ctx.stateDir, 'checkouts', desired.model.project, desired.commit),
+        projectRuntimeDir(ctx.project.secrets?.runtimeDir ?? DEFAULT_RUNTIME_DIR, desired.model.project),
+      ]),
       onAction: (action, outcome) =>
         ctx.log.info(
           { project: ctx.project.name, commit: desired.commit, action: describeAction(action), ...outcome },

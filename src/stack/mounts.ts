@@ -38,6 +38,21 @@ export function normaliseMounts(
 
 type Parsed = MountSpec | { error: string; rule?: string };
 
+/**
+ * `ro`/`rw` and the propagation mode of a short-syntax option list as the engine reads them: the
+ * last of each wins (`ro,rw` is writable, `rprivate,rshared` is rshared). The normaliser and the
+ * policy's reader (policy/syntax.ts) both use this, so they cannot read a mount two ways.
+ */
+export function shortMountFlags(options: readonly string[]): { readOnly: boolean; propagation?: string } {
+  let readOnly = false;
+  let propagation: string | undefined;
+  for (const option of options) {
+    if (option === 'ro' || option === 'rw') readOnly = option === 'ro';
+    else if (PROPAGATION.includes(option)) propagation = option;
+  }
+  return propagation === undefined ? { readOnly } : { readOnly, propagation };
+}
+
 const ANONYMOUS = {
   rule: 'stack.anonymous-volume',
   error:
@@ -56,10 +71,11 @@ function shortForm(text: string): Parsed {
   const type = /^[./~]/.test(source) ? 'bind' : 'volume';
   const mount: MountSpec =
     type === 'bind' ? { type, source, target, readOnly: false } : { type, source, target, readOnly: false };
-  for (const option of options === '' ? [] : options.split(',')) {
-    if (option === 'ro' || option === 'rw') mount.readOnly = option === 'ro';
+  const list = options === '' ? [] : options.split(',');
+  for (const option of list) {
+    if (option === 'ro' || option === 'rw') continue;
     else if (option === 'nocopy' && mount.type === 'volume') mount.nocopy = true;
-    else if (PROPAGATION.includes(option) && mount.type === 'bind') mount.propagation = option;
+    else if (PROPAGATION.includes(option) && mount.type === 'bind') continue;
     else if (CONSISTENCY.includes(option)) continue;
     else if (option === 'z' || option === 'Z')
       return { error: `option '${option}' (SELinux relabelling) is not supported` };
@@ -68,6 +84,9 @@ function shortForm(text: string): Parsed {
         error: `'${option}' is not a ${mount.type} option; use ro, rw${mount.type === 'volume' ? ', nocopy' : ', or a propagation mode'}`,
       };
   }
+  const flags = shortMountFlags(list);
+  mount.readOnly = flags.readOnly;
+  if (mount.type === 'bind' && flags.propagation !== undefined) mount.propagation = flags.propagation;
   return mount;
 }
 

@@ -171,7 +171,7 @@ export function markedStack(
   options: { service?: string; comment?: string; privileged?: boolean; readyAfter?: number } = {},
 ): string {
   // readyAfter: a healthcheck that passes only after that many seconds, so a deploy (which waits
-  // for readiness) takes at least that long.
+  // for readiness) takes at least that long. Every 1s: the default policy's minimum interval.
   const ready = options.readyAfter;
   const command =
     ready === undefined
@@ -180,7 +180,7 @@ export function markedStack(
   const healthcheck =
     ready === undefined
       ? ''
-      : `    healthcheck: { test: ["CMD", "test", "-f", "/tmp/ready"], interval: 500ms, timeout: 1s, retries: 20 }\n`;
+      : `    healthcheck: { test: ["CMD", "test", "-f", "/tmp/ready"], interval: 1s, timeout: 1s, retries: 20 }\n`;
   return `# ${options.comment ?? 'sleeper'}
 services:
   ${options.service ?? 'app'}:

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
+import { applyPolicyDefaults, BUILTIN_DEFAULT_POLICY } from '../../policy/index.js';
 import { sortDiagnostics } from '../../stack/diagnostics.js';
 import { collectEnv } from '../env-options.js';
 import { EXIT, printJson } from '../output.js';
@@ -28,8 +29,10 @@ export function registerConfig(program: Command): void {
             printDiagnostics(sortDiagnostics(diagnostics));
             return EXIT.invalid;
           }
-          if (options.json) printJson(model);
-          else process.stdout.write(stringify(model, { sortMapEntries: false }));
+          // As the daemon would run it: with what the built-in policy fills in (pids, logging).
+          const filled = applyPolicyDefaults(model, BUILTIN_DEFAULT_POLICY);
+          if (options.json) printJson(filled);
+          else process.stdout.write(stringify(filled, { sortMapEntries: false }));
           return EXIT.ok;
         },
       ),

@@ -9,7 +9,7 @@ const NS_PER_MS = 1_000_000;
  * Pure: the engine's create-container body for one replica. Only the first network can be given
  * at create time on API 1.41; the others are returned for the driver to connect before start.
  */
-export function containerCreateOptions(req: ContainerRequest): {
+export function containerCreateOptions(req: Omit<ContainerRequest, 'admission'>): {
   options: Docker.ContainerCreateOptions;
   extraNetworks: { name: string; aliases: string[] }[];
 } {
@@ -121,7 +121,7 @@ function resolveNetworkMode(project: string, mode: string | undefined): string |
   return mode;
 }
 
-function engineMount(m: MountSpec, req: ContainerRequest): Docker.MountSettings {
+function engineMount(m: MountSpec, req: Omit<ContainerRequest, 'admission'>): Docker.MountSettings {
   if (m.type === 'volume') {
     return {
       Type: 'volume',

@@ -1,9 +1,18 @@
 import type Docker from 'dockerode';
 import type { NetworkSpec, VolumeSpec } from '../../stack/model.js';
 import type { ActualContainer, ActualState } from '../../reconciler/state.js';
-import { LABEL, networkName, volumeName } from '../../reconciler/labels.js';
+import { LABEL, volumeName } from '../../reconciler/labels.js';
 import type { ContainerProbe, ContainerRequest, Driver, EngineEvent } from '../driver.js';
+import {
+  admitContainer,
+  admitNetwork,
+  admitVolume,
+  type AdmissionContext,
+} from '../../policy/admission/index.js';
+import { refuseUnlessAdmitted } from './admission-error.js';
 import { containerCreateOptions } from './container-spec.js';
+import { networkCreateOptions } from './network-spec.js';
+import { volumeCreateOptions } from './volume-spec.js';
 import { errorMessage } from '../../util/errors.js';
 import { toActualContainer, toActualNetwork, toActualVolume, toRuntimeSettings } from './actual.js';
 
@@ -107,20 +116,11 @@ export class DockerDriver implements Driver {
     }
   }
 
-  async createNetwork(project: string, network: NetworkSpec): Promise<void> {
+  async createNetwork(project: string, network: NetworkSpec, admission: AdmissionContext): Promise<void> {
+    const body = networkCreateOptions(project, network);
+    refuseUnlessAdmitted(admitNetwork(body, network.name, admission));
     this.count('networks.create');
-    await this.docker.createNetwork({
-      Name: networkName(project, network.name),
-      Driver: network.driver,
-      Internal: network.internal,
-      CheckDuplicate: true,
-      Labels: {
-        ...network.labels,
-        [LABEL.managed]: 'true',
-        [LABEL.project]: project,
-        [LABEL.network]: network.name,
-      },
-    });
+    await this.docker.createNetwork(body);
   }
 
   async removeNetwork(id: string): Promise<void> {
@@ -128,19 +128,11 @@ export class DockerDriver implements Driver {
     await ignoreStatus(this.docker.getNetwork(id).remove(), 404);
   }
 
-  async createVolume(project: string, volume: VolumeSpec): Promise<void> {
+  async createVolume(project: string, volume: VolumeSpec, admission: AdmissionContext): Promise<void> {
+    const body = volumeCreateOptions(project, volume);
+    refuseUnlessAdmitted(admitVolume(body, volume.name, admission));
     this.count('volumes.create');
-    await this.docker.createVolume({
-      Name: volumeName(project, volume.name),
-      Driver: volume.driver,
-      DriverOpts: volume.driverOpts,
-      Labels: {
-        ...volume.labels,
-        [LABEL.managed]: 'true',
-        [LABEL.project]: project,
-        [LABEL.volume]: volume.name,
-      },
-    });
+    await this.docker.createVolume(body);
   }
 
   async removeVolume(project: string, key: string): Promise<void> {
@@ -148,8 +140,14 @@ export class DockerDriver implements Driver {
     await ignoreStatus(this.docker.getVolume(volumeName(project, key)).remove(), 404);
   }
 
+  admitContainer(request: ContainerRequest): void {
+    const { options } = containerCreateOptions(request);
+    refuseUnlessAdmitted(admitContainer(options, request.spec.name, request.admission));
+  }
+
   async createContainer(request: ContainerRequest): Promise<string> {
     const { options, extraNetworks } = containerCreateOptions(request);
+    refuseUnlessAdmitted(admitContainer(options, request.spec.name, request.admission));
     this.count('containers.create');
     const container = await this.docker.createContainer(options);
     this.checked.add(container.id);

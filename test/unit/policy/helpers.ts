@@ -76,6 +76,7 @@ const GROUPS = [
   'network',
   'resources',
   'isolation',
+  'logging',
 ] as const;
 
 /** A policy with every rule group but `group` switched off, plus `settings`. */

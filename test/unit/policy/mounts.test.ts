@@ -35,8 +35,9 @@ describe('mounts.bind-root', () => {
       '7:mounts.bind-root',
       '9:mounts.bind-root',
       '10:mounts.bind-root',
-      '13:mounts.bind-root',
-      '18:mounts.bind-root',
+      // Volume types other than tmpfs (nfs, `none` + bind) are refused before their device is read.
+      '13:mounts.volume-options',
+      '16:mounts.volume-options',
     ]);
   });
   it('refuses home folders and named pipes on its own as well as in the loader', () => {
@@ -74,7 +75,8 @@ describe('mounts.bind-root', () => {
         `,
         P,
       ),
-    ).toEqual([]);
+      // A bind behind a volume is refused even from an allowed root: bind it as a service volume.
+    ).toEqual(['14:mounts.volume-options']);
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BUILTIN_DEFAULT_POLICY } from '../../../src/policy/index.js';
 import { applyPlan, RolloutError, SERVICE_CONCURRENCY } from '../../../src/reconciler/apply.js';
 import { planProject } from '../../../src/reconciler/plan.js';
 import type { ActualState } from '../../../src/reconciler/state.js';
@@ -14,6 +15,7 @@ const apply = async (m: ReturnType<typeof model>, actual: ActualState, driver: M
     driver,
     desired,
     resolveBindSource: (s) => s,
+    admission: { policy: BUILTIN_DEFAULT_POLICY, project: P, containers: new Map(), spinRoots: [] },
   });
 };
 
@@ -42,6 +44,21 @@ describe('applyPlan', () => {
     expect(at('create-network default')).toBe(0);
     expect(at('start p-db-1')).toBeLessThan(at('create p-api-1'));
     expect(at('start p-api-1')).toBeLessThan(at('create p-web-1'));
+  });
+
+  it('refuses a replacement the last gate refuses before stopping the container it replaces', async () => {
+    const driver = new MemoryDriver();
+    driver.refused.add('web');
+    const old = service('web');
+    const actual: ActualState = {
+      ...noActual,
+      containers: [container(P, old, 1, { id: 'old1' })],
+      networks: [{ id: 'n', name: 'p_default', project: P, key: 'default' }],
+    };
+    await expect(
+      apply(model(P, [service('web', { image: 'spin-test/web:2' })]), actual, driver),
+    ).rejects.toThrow(/admission refused p-web-1/);
+    expect(driver.calls).toEqual([]);
   });
 
   it('stop-first replaces a replica in place: stop, remove, create, start', async () => {

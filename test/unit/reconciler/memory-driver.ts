@@ -43,7 +43,13 @@ export class MemoryDriver implements Driver {
   async removeVolume(_project: string, key: string): Promise<void> {
     await this.step(`remove-volume ${key}`);
   }
+  /** Services whose create requests the (pretend) last gate refuses. */
+  readonly refused = new Set<string>();
+  admitContainer(request: ContainerRequest): void {
+    if (this.refused.has(request.spec.name)) throw new Error(`admission refused ${request.name}`);
+  }
   async createContainer(request: ContainerRequest): Promise<string> {
+    this.admitContainer(request);
     await this.step(`create ${request.name}`);
     const id = `id${++this.nextId}`;
     this.names.set(id, request.name);
