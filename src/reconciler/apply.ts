@@ -3,6 +3,7 @@ import type { ServiceSpec } from '../stack/model.js';
 import { errorMessage } from '../util/errors.js';
 import { waitForDependencies } from './dependencies.js';
 import type { Action, DesiredState } from './plan.js';
+import { temporaryName } from './labels.js';
 import { sleep, waitReady } from './readiness.js';
 
 export interface ApplyContext {
@@ -205,7 +206,7 @@ async function rollOutReplica(
     // The new container runs beside the old one under a temporary name and must prove itself
     // before the old one goes; a crash in between leaves a stray the next plan removes. The old
     // one is stopped with the service's stop_grace_period as it is now, as compose does.
-    const temporary = `${action.name}-next`;
+    const temporary = temporaryName(action.name);
     const id = await createAndStart(temporary, action.replica, spec, ctx);
     const ready = await waitReady(driver, id, action.name, spec);
     if (!ready.ok) {
@@ -261,6 +262,8 @@ async function executeInfra(action: Exclude<Action, ContainerAction>, ctx: Apply
       // the stop_grace_period of the service as it was (a removed service has no spec any more).
       await driver.stopContainer(action.containerId);
       return driver.removeContainer(action.containerId);
+    case 'rename':
+      return driver.renameContainer(action.containerId, action.name);
     case 'remove-network':
       return driver.removeNetwork(action.id);
     case 'remove-volume':
@@ -296,6 +299,8 @@ export function describeAction(action: Action): string {
       return `start container ${action.name}`;
     case 'remove':
       return `remove container ${action.name} (${action.reason.replace(/-/g, ' ')})`;
+    case 'rename':
+      return `rename container ${action.from} to ${action.name} (name scheme of an older Spin)`;
     case 'remove-network':
       return `remove network ${action.network}`;
     case 'remove-volume':

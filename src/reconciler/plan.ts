@@ -1,6 +1,6 @@
 import type { NetworkSpec, ServiceSpec, StackModel, VolumeSpec } from '../stack/model.js';
 import type { ActualContainer, ActualState, RuntimeSettings } from './state.js';
-import { containerName } from './labels.js';
+import { containerName, legacyContainerName } from './labels.js';
 
 /** The desired state of one project at one commit, with each service's config hash. */
 export interface DesiredState {
@@ -17,6 +17,8 @@ export type Action =
   | { kind: 'create'; service: string; replica: number; name: string }
   | { kind: 'recreate'; service: string; replica: number; name: string; containerId: string }
   | { kind: 'start'; service: string; replica: number; name: string; containerId: string }
+  /** A correct container under an older Spin's name: renamed in place, no restart. */
+  | { kind: 'rename'; service: string; replica: number; name: string; from: string; containerId: string }
   | {
       kind: 'remove';
       service: string;
@@ -109,10 +111,15 @@ function planService(
   job: boolean,
 ): Action[] {
   const actions: Action[] = [];
-  // A container under another name than its labels imply is left over from an interrupted
-  // start-first update (`<name>-next`): the update is redone from scratch, so it goes first.
+  // Containers pair with replicas by their labels, never by name. A container under another name
+  // than its labels imply is left over from an interrupted start-first update (`<name>-next`):
+  // the update is redone from scratch, so it goes first. The name an older Spin gave a replica is
+  // not a stray: that container is kept and renamed (see below).
   const strays = containers.filter(
-    (c) => c.replica >= 1 && c.name !== containerName(project, spec.name, c.replica),
+    (c) =>
+      c.replica >= 1 &&
+      c.name !== containerName(project, spec.name, c.replica) &&
+      c.name !== legacyContainerName(project, spec.name, c.replica),
   );
   for (const c of strays) actions.push(removal(c, 'temporary'));
   const canonical = containers.filter((c) => !strays.includes(c));
@@ -135,8 +142,21 @@ function planService(
       runtimeDrift(keeper, spec).length > 0
     ) {
       actions.push({ kind: 'recreate', service: spec.name, replica, name, containerId: keeper.id });
-    } else if (needsStart(keeper, spec, job)) {
-      actions.push({ kind: 'start', service: spec.name, replica, name, containerId: keeper.id });
+    } else {
+      // Renaming is cheap and keeps the container running; a recreate gives the new name anyway.
+      if (keeper.name !== name) {
+        actions.push({
+          kind: 'rename',
+          service: spec.name,
+          replica,
+          name,
+          from: keeper.name,
+          containerId: keeper.id,
+        });
+      }
+      if (needsStart(keeper, spec, job)) {
+        actions.push({ kind: 'start', service: spec.name, replica, name, containerId: keeper.id });
+      }
     }
   }
   return actions;
@@ -222,6 +242,8 @@ export interface PlanSummary {
   recreated: number;
   started: number;
   removed: number;
+  /** Containers renamed to the current name scheme (set only when there were any). */
+  renamed?: number;
   networks: number;
   volumes: number;
 }
@@ -233,6 +255,7 @@ export function summarisePlan(actions: Action[]): PlanSummary {
     else if (a.kind === 'recreate') s.recreated++;
     else if (a.kind === 'start') s.started++;
     else if (a.kind === 'remove') s.removed++;
+    else if (a.kind === 'rename') s.renamed = (s.renamed ?? 0) + 1;
     else if (a.kind === 'create-network' || a.kind === 'remove-network') s.networks++;
     else s.volumes++;
   }

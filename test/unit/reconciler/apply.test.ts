@@ -40,8 +40,8 @@ describe('applyPlan', () => {
     );
     const at = (call: string) => driver.calls.indexOf(call);
     expect(at('create-network default')).toBe(0);
-    expect(at('start p-db-1')).toBeLessThan(at('create p-api-1'));
-    expect(at('start p-api-1')).toBeLessThan(at('create p-web-1'));
+    expect(at('start p_db_1')).toBeLessThan(at('create p_api_1'));
+    expect(at('start p_api_1')).toBeLessThan(at('create p_web_1'));
   });
 
   it('stop-first replaces a replica in place: stop, remove, create, start', async () => {
@@ -57,8 +57,8 @@ describe('applyPlan', () => {
       'image spin-test/web:2',
       'stop old1',
       'remove old1',
-      'create p-web-1',
-      'start p-web-1',
+      'create p_web_1',
+      'start p_web_1',
     ]);
   });
 
@@ -77,17 +77,17 @@ describe('applyPlan', () => {
     await apply(model(P, [next]), actual, driver);
     expect(driver.calls).toEqual([
       'image spin-test/web:2',
-      'create p-web-1-next',
-      'start p-web-1-next',
+      'create p_web_1-next',
+      'start p_web_1-next',
       'stop old1',
       'remove old1',
-      'rename p-web-1-next p-web-1',
+      'rename p_web_1-next p_web_1',
     ]);
   });
 
   it('a replica that never becomes ready fails the rollout and leaves the old one running (start-first)', async () => {
     const driver = new MemoryDriver();
-    driver.unhealthy.add('p-web-1');
+    driver.unhealthy.add('p_web_1');
     const old = service('web');
     const actual: ActualState = {
       ...noActual,
@@ -100,14 +100,14 @@ describe('applyPlan', () => {
     });
     await expect(apply(model(P, [next]), actual, driver)).rejects.toBeInstanceOf(RolloutError);
     expect(driver.calls).not.toContain('stop old1');
-    expect(driver.calls).toContain('remove p-web-1-next');
+    expect(driver.calls).toContain('remove p_web_1-next');
   });
 
   it('stops starting new groups after a failure', async () => {
     const driver = new MemoryDriver();
-    driver.unhealthy.add('p-a-1');
+    driver.unhealthy.add('p_a_1');
     const services = [service('a'), service('b', { dependsOn: { a: dep } })];
     await expect(apply(model(P, services), noActual, driver)).rejects.toThrow(/rollout of a failed/);
-    expect(driver.calls.some((c) => c.includes('p-b-1'))).toBe(false);
+    expect(driver.calls.some((c) => c.includes('p_b_1'))).toBe(false);
   });
 });
