@@ -1,5 +1,6 @@
 import type { NetworkSpec, ServiceSpec, VolumeSpec } from '../stack/model.js';
 import type { ActualState } from '../reconciler/state.js';
+import type { JoinKey } from '../stack/joins.js';
 
 /** What a container is created from: the spec plus the labels Spin adds to it. */
 export interface ContainerRequest {
@@ -11,6 +12,11 @@ export interface ContainerRequest {
   configHash: string;
   /** Absolute host paths for bind sources given relative to the repository. */
   resolveBindSource(source: string): string;
+  /**
+   * Ids of the containers whose namespaces this one joins, per key. Set by the driver itself
+   * right before the create call, after checking their labels; anything given here is ignored.
+   */
+  joined?: Partial<Record<JoinKey, string>>;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { ServiceSpec } from '../stack/model.js';
 import { errorMessage } from '../util/errors.js';
 import { waitForDependencies } from './dependencies.js';
 import type { Action, DesiredState } from './plan.js';
+import { serviceJoins } from '../stack/joins.js';
 import { temporaryName } from './labels.js';
 import { sleep, waitReady } from './readiness.js';
 
@@ -110,8 +111,13 @@ async function runGroups(
   const done = new Set<string>();
   const running = new Map<string, Promise<void>>();
   let failure: unknown;
-  const blockedBy = (name: string) =>
-    Object.keys(services[name]?.dependsOn ?? {}).some((dep) => groups.has(dep) && !done.has(dep));
+  // A service that joins another's namespaces waits for it like for a dependency: the driver
+  // resolves the join to the target's running container right before the create call.
+  const waitsFor = (name: string) => [
+    ...Object.keys(services[name]?.dependsOn ?? {}),
+    ...joinedServices(ctx.desired.model, name),
+  ];
+  const blockedBy = (name: string) => waitsFor(name).some((dep) => groups.has(dep) && !done.has(dep));
   while (pending.size > 0 || running.size > 0) {
     if (failure === undefined) {
       for (const name of [...pending]) {
@@ -138,6 +144,12 @@ async function runGroups(
     for (const name of [...running.keys()]) if (done.has(name)) running.delete(name);
   }
   if (failure !== undefined) throw failure;
+}
+
+function joinedServices(model: DesiredState['model'], name: string): string[] {
+  const spec = model.services[name];
+  if (!spec) return [];
+  return serviceJoins(model.project, model, spec).flatMap((j) => (j.ok ? [j.target.service] : []));
 }
 
 function isContainerActionOf(action: Action, service: string): action is ContainerAction {
@@ -196,6 +208,9 @@ async function rollOutReplica(
     await driver.startContainer(action.containerId);
     return gate(action.containerId, action.name, spec, ctx);
   }
+  // A join the planner could not pair with this project's own container never reaches the engine
+  // (the policy refuses it first; this holds even for a model that skipped the policy).
+  if (action.refused) throw new ApplyError(action, new Error(`refused: ${action.refused}`));
   // The image first: if it cannot be had, the old container keeps running.
   await ensureImage(spec.image);
   if (action.kind === 'create') {

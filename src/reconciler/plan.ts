@@ -1,6 +1,7 @@
 import type { NetworkSpec, ServiceSpec, StackModel, VolumeSpec } from '../stack/model.js';
 import type { ActualContainer, ActualState, RuntimeSettings } from './state.js';
 import { containerName, legacyContainerName } from './labels.js';
+import { serviceJoins, type JoinResolution, type JoinTarget } from '../stack/joins.js';
 
 /** The desired state of one project at one commit, with each service's config hash. */
 export interface DesiredState {
@@ -14,8 +15,8 @@ export type RemoveReason = 'service-removed' | 'scale-down' | 'duplicate' | 'inv
 export type Action =
   | { kind: 'create-network'; network: NetworkSpec }
   | { kind: 'create-volume'; volume: VolumeSpec }
-  | { kind: 'create'; service: string; replica: number; name: string }
-  | { kind: 'recreate'; service: string; replica: number; name: string; containerId: string }
+  | ({ kind: 'create'; service: string; replica: number; name: string } & Joins)
+  | ({ kind: 'recreate'; service: string; replica: number; name: string; containerId: string } & Joins)
   | { kind: 'start'; service: string; replica: number; name: string; containerId: string }
   /** A correct container under an older Spin's name: renamed in place, no restart. */
   | { kind: 'rename'; service: string; replica: number; name: string; from: string; containerId: string }
@@ -29,6 +30,17 @@ export type Action =
     }
   | { kind: 'remove-network'; network: string; id: string }
   | { kind: 'remove-volume'; volume: string };
+
+/**
+ * A container that shares another's namespaces (`network_mode`/`pid`/`ipc: service:X`): the
+ * targets, paired by label with this project's containers (`containerId` when one runs now; the
+ * driver resolves them again right before the create call). `refused` says why a join does not
+ * resolve to a deployed service of this project: such an action is never sent to the engine.
+ */
+export interface Joins {
+  joins?: (JoinTarget & { containerId?: string })[];
+  refused?: string;
+}
 
 export interface PlanOptions {
   /** Remove named volumes that left the stack (policy `volumes.prune`; off by default). */
@@ -70,6 +82,7 @@ export function planProject(desired: DesiredState, actual: ActualState, options:
         desired.hashes[name] ?? '',
         byService.get(name) ?? [],
         jobs.has(name),
+        planJoins(serviceJoins(model.project, model, spec), byService),
       ),
     );
   }
@@ -109,6 +122,7 @@ function planService(
   hash: string,
   containers: ActualContainer[],
   job: boolean,
+  joins: Joins,
 ): Action[] {
   const actions: Action[] = [];
   // Containers pair with replicas by their labels, never by name. A container under another name
@@ -134,14 +148,14 @@ function planService(
     const keeper = pickKeeper(candidates, hash);
     for (const c of candidates) if (c !== keeper) actions.push(removal(c, 'duplicate'));
     if (!keeper) {
-      actions.push({ kind: 'create', service: spec.name, replica, name });
+      actions.push({ kind: 'create', service: spec.name, replica, name, ...joins });
     } else if (
       keeper.configHash !== hash ||
       keeper.state === 'dead' ||
       keeper.state === 'removing' ||
       runtimeDrift(keeper, spec).length > 0
     ) {
-      actions.push({ kind: 'recreate', service: spec.name, replica, name, containerId: keeper.id });
+      actions.push({ kind: 'recreate', service: spec.name, replica, name, containerId: keeper.id, ...joins });
     } else {
       // Renaming is cheap and keeps the container running; a recreate gives the new name anyway.
       if (keeper.name !== name) {
@@ -160,6 +174,26 @@ function planService(
     }
   }
   return actions;
+}
+
+/**
+ * Pure: a service's joins paired, by the labels the planner already grouped them by, with this
+ * project's containers (only this project's are listed here). Empty when the service joins nothing.
+ */
+function planJoins(resolved: JoinResolution[], byService: Map<string, ActualContainer[]>): Joins {
+  if (resolved.length === 0) return {};
+  const refusal = resolved.find((j) => !j.ok);
+  if (refusal && !refusal.ok) return { refused: refusal.reason };
+  const joins = resolved.flatMap((j) => (j.ok ? [j.target] : []));
+  return {
+    joins: joins.map((target) => {
+      const running = (byService.get(target.service) ?? []).filter(
+        (c) => c.replica === target.replica && c.state === 'running',
+      );
+      const id = running.sort((a, b) => b.createdAt - a.createdAt)[0]?.id;
+      return id === undefined ? target : { ...target, containerId: id };
+    }),
+  };
 }
 
 /**

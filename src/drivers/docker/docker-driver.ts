@@ -1,7 +1,8 @@
 import type Docker from 'dockerode';
 import type { NetworkSpec, VolumeSpec } from '../../stack/model.js';
 import type { ActualContainer, ActualState } from '../../reconciler/state.js';
-import { LABEL, networkName, volumeName } from '../../reconciler/labels.js';
+import { LABEL, containerName, networkName, volumeName } from '../../reconciler/labels.js';
+import { JOIN_KEYS, joinValue, parseJoin, type JoinKey } from '../../stack/joins.js';
 import type { ContainerProbe, ContainerRequest, Driver, EngineEvent } from '../driver.js';
 import { containerCreateOptions } from './container-spec.js';
 import { errorMessage } from '../../util/errors.js';
@@ -149,7 +150,8 @@ export class DockerDriver implements Driver {
   }
 
   async createContainer(request: ContainerRequest): Promise<string> {
-    const { options, extraNetworks } = containerCreateOptions(request);
+    const joined = await this.resolveJoins(request);
+    const { options, extraNetworks } = containerCreateOptions({ ...request, joined });
     this.count('containers.create');
     const container = await this.docker.createContainer(options);
     this.checked.add(container.id);
@@ -160,6 +162,53 @@ export class DockerDriver implements Driver {
         .connect({ Container: container.id, EndpointConfig: { Aliases: net.aliases } });
     }
     return container.id;
+  }
+
+  /**
+   * The containers a new one joins (`network_mode`/`pid`/`ipc: service:X`), found by label and
+   * checked on an inspect right before the create call: managed, of this very project, running.
+   * The engine then gets `container:<id>`, never a name it would resolve itself, so a join can
+   * never land on another project's container whatever names exist. A refusal throws before
+   * anything is created.
+   */
+  private async resolveJoins(req: ContainerRequest): Promise<Partial<Record<JoinKey, string>>> {
+    const joined: Partial<Record<JoinKey, string>> = {};
+    for (const key of JOIN_KEYS) {
+      const value = joinValue(req.spec, key);
+      const join = value === undefined ? undefined : parseJoin(req.project, key, value);
+      if (!join) continue;
+      if (!join.ok) throw new Error(`refused: ${join.reason}`);
+      const { service, replica } = join.target;
+      this.count('containers.list');
+      const listed = await this.docker.listContainers({
+        all: true,
+        filters: {
+          label: [
+            `${LABEL.managed}=true`,
+            `${LABEL.project}=${req.project}`,
+            `${LABEL.service}=${service}`,
+            `${LABEL.replica}=${replica}`,
+          ],
+        },
+      });
+      const canonical = `/${containerName(req.project, service, replica)}`;
+      const rank = (c: Docker.ContainerInfo) => (c.Names?.includes(canonical) ? 1 : 0);
+      const pick = listed
+        .filter((c) => c.State === 'running')
+        .sort((a, b) => rank(b) - rank(a) || b.Created - a.Created)[0];
+      const refuse = (why: string) =>
+        new Error(`refused: ${key} "${value}" of service ${req.spec.name}: ${why}; nothing was created`);
+      if (!pick) throw refuse(`no running container of service ${service} of project ${req.project}`);
+      this.count('containers.inspect');
+      const info = await this.docker.getContainer(pick.Id).inspect();
+      const labels = info.Config.Labels ?? {};
+      if (labels[LABEL.managed] !== 'true' || labels[LABEL.project] !== req.project) {
+        throw refuse(`container ${pick.Id.slice(0, 12)} is not a container of project ${req.project}`);
+      }
+      if (!info.State.Running) throw refuse(`container ${pick.Id.slice(0, 12)} is not running`);
+      joined[key] = info.Id;
+    }
+    return joined;
   }
 
   async startContainer(id: string): Promise<void> {

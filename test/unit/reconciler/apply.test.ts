@@ -110,4 +110,18 @@ describe('applyPlan', () => {
     await expect(apply(model(P, services), noActual, driver)).rejects.toThrow(/rollout of a failed/);
     expect(driver.calls.some((c) => c.includes('p_b_1'))).toBe(false);
   });
+
+  it('never sends a refused join to the engine, and rolls a joining service out after its target', async () => {
+    const driver = new MemoryDriver();
+    await expect(
+      apply(model(P, [service('app', { networkMode: 'container:other_db_1' })]), noActual, driver),
+    ).rejects.toThrow(/refused: network_mode "container:other_db_1" is not a container of project p/);
+    expect(driver.calls.filter((c) => c.startsWith('create ') || c.startsWith('image '))).toEqual([]);
+
+    const joining = new MemoryDriver();
+    await apply(model(P, [service('a', { networkMode: 'service:z' }), service('z')]), noActual, joining);
+    const at = (call: string) => joining.calls.indexOf(call);
+    expect(at('start p_z_1')).toBeGreaterThanOrEqual(0);
+    expect(at('start p_z_1')).toBeLessThan(at('create p_a_1'));
+  });
 });

@@ -275,6 +275,56 @@ describe('planProject', () => {
     expect(summarisePlan(actions)).toMatchObject({ renamed: 1, created: 0, recreated: 0, removed: 0 });
   });
 
+  it("pairs a join with this project's own running container by label, and refuses any other", () => {
+    const vpn = service('vpn');
+    const target = container(P, vpn, 1);
+    const joined = planProject(
+      desiredOf(model(P, [vpn, service('app', { networkMode: 'service:vpn', pid: 'container:proj_vpn_1' })])),
+      actualOf([target]),
+      { pruneVolumes: false },
+    );
+    expect(joined).toEqual([
+      {
+        kind: 'create',
+        service: 'app',
+        replica: 1,
+        name: 'proj_app_1',
+        joins: [
+          { key: 'network_mode', value: 'service:vpn', service: 'vpn', replica: 1, containerId: target.id },
+          { key: 'pid', value: 'container:proj_vpn_1', service: 'vpn', replica: 1, containerId: target.id },
+        ],
+      },
+    ]);
+    // Not deployed yet: the driver resolves it once the target runs.
+    const cold = planProject(
+      desiredOf(model(P, [vpn, service('app', { ipc: 'service:vpn' })])),
+      actualOf([]),
+      {
+        pruneVolumes: false,
+      },
+    );
+    expect(cold.find((a) => a.kind === 'create' && a.service === 'app')).toMatchObject({
+      joins: [{ key: 'ipc', service: 'vpn', replica: 1 }],
+    });
+    for (const value of [
+      'container:other_vpn_1',
+      'container:proj-vpn-1',
+      'service:ghost',
+      'container:proj_vpn_2',
+    ]) {
+      const [action] = planProject(
+        desiredOf(model(P, [vpn, service('app', { networkMode: value })])),
+        actualOf([target]),
+        { pruneVolumes: false },
+      );
+      expect(action, value).toMatchObject({
+        kind: 'create',
+        service: 'app',
+        refused: expect.stringContaining(value),
+      });
+    }
+  });
+
   it('summarises a plan for humans', () => {
     const actions = planProject(desiredOf(model(P, [web])), actualOf([container(P, db, 1)]), {
       pruneVolumes: false,
