@@ -1,6 +1,6 @@
 import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import type { FileReader } from './source.js';
+import { PathEscapeError, type FileReader } from './source.js';
 
 /**
  * FileReader over a folder on disk (`spin validate PATH`). Paths are POSIX and relative to the
@@ -16,7 +16,8 @@ export class FolderReader implements FileReader {
 
   async readFile(file: string): Promise<Uint8Array | undefined> {
     const target = path.resolve(this.root, ...file.split('/'));
-    if (!isInside(this.root, target)) throw new Error(`${file}: path leads outside ${this.root}`);
+    if (!isInside(this.root, target))
+      throw new PathEscapeError(file, `${file}: path leads outside ${this.root}`);
     let real: string;
     try {
       real = await realpath(target);
@@ -25,7 +26,7 @@ export class FolderReader implements FileReader {
       throw error;
     }
     if (!isInside(await realpath(this.root), real))
-      throw new Error(`${file}: symlink leads outside ${this.root}`);
+      throw new PathEscapeError(file, `${file}: symlink leads outside ${this.root}`);
     try {
       return await readFile(real);
     } catch (error) {

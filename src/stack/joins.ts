@@ -71,7 +71,11 @@ export function resolveJoin(
   const spec = model.services[service];
   if (service === self) return { ok: false, key, reason: `${key} "${value}" joins the service itself` };
   if (!spec) {
-    return { ok: false, key, reason: `${key} "${value}": ${service} is not a deployed service of this stack` };
+    return {
+      ok: false,
+      key,
+      reason: `${key} "${value}": ${service} is not a deployed service of this stack`,
+    };
   }
   if (replica > spec.replicas) {
     return { ok: false, key, reason: `${key} "${value}": ${service} has ${spec.replicas} replica(s)` };

@@ -23,3 +23,17 @@ export interface LocatedDocument {
 export interface FileReader {
   readFile(path: string): Promise<Uint8Array | undefined>;
 }
+
+/**
+ * A path that leads outside the reader's root (through `..` or a symlink): the stack's fault, so
+ * the loader turns it into a located `mounts.escape` refusal instead of failing the run.
+ */
+export class PathEscapeError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PathEscapeError';
+  }
+}
