@@ -17,6 +17,12 @@ export interface ContainerRequest {
    * right before the create call, after checking their labels; anything given here is ignored.
    */
   joined?: Partial<Record<JoinKey, string>>;
+  /**
+   * The policy's `resources.minHealthcheckInterval` in ms: an image's own HEALTHCHECK with a
+   * shorter interval is sent back with the interval raised to it (stack healthchecks are the
+   * policy's to judge). Absent or 0: the image's check runs as it is.
+   */
+  minHealthcheckIntervalMs?: number;
 }
 
 /**
@@ -40,7 +46,7 @@ export interface Driver {
    * StopTimeout applies. Already stopped is fine.
    */
   stopContainer(id: string, graceSeconds?: number): Promise<void>;
-  /** Removes the container but never its named volumes. Already gone is fine. */
+  /** Removes the container and its anonymous volumes, never named ones. Already gone is fine. */
   removeContainer(id: string): Promise<void>;
   renameContainer(id: string, name: string): Promise<void>;
   inspectContainer(id: string): Promise<ContainerProbe>;

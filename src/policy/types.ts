@@ -43,6 +43,11 @@ export interface MountsPolicy {
   allowSharedPropagation: boolean;
   /** Volume drivers a top-level volume may use. */
   volumeDrivers: string[];
+  /**
+   * Largest file of the repository a bind mount may name (`16MiB`, `512k` or bytes), checked
+   * from the blob's size before the daemon reads it (rule `mounts.repo-file-size`).
+   */
+  maxRepositoryFileBytes: string | number;
 }
 
 export interface IdentityPolicy {
@@ -77,6 +82,11 @@ export interface ResourcesPolicy {
   maxReplicasPerService: number | null;
   maxProjectMemory: string | number | null;
   maxProjectCpus: number | null;
+  /**
+   * Shortest healthcheck interval (a duration like `1s`), also for the HEALTHCHECK an image
+   * brings when the stack sets none: the daemon raises a shorter one to this.
+   */
+  minHealthcheckInterval: string;
 }
 
 export interface IsolationPolicy {
@@ -140,6 +150,7 @@ export type RuleId =
   | 'mounts.repo-writable'
   | 'mounts.propagation'
   | 'mounts.volume-driver'
+  | 'mounts.repo-file-size'
   | 'identity.non-root-user'
   | 'identity.cap-add'
   | 'image.registry'

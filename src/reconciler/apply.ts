@@ -11,6 +11,8 @@ export interface ApplyContext {
   driver: Driver;
   desired: DesiredState;
   resolveBindSource(source: string): string;
+  /** The policy's minimum healthcheck interval in ms, for images' own HEALTHCHECKs (driver.ts). */
+  minHealthcheckIntervalMs?: number;
   /** Called after each action with its outcome; used for logs and metrics. */
   onAction?(action: Action, outcome: { ok: boolean; durationMs: number; error?: string }): void;
 }
@@ -259,6 +261,7 @@ async function createAndStart(
     commit: desired.commit,
     configHash: desired.hashes[spec.name] ?? '',
     resolveBindSource: ctx.resolveBindSource,
+    minHealthcheckIntervalMs: ctx.minHealthcheckIntervalMs,
   });
   await ctx.driver.startContainer(id);
   return id;

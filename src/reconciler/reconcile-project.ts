@@ -4,6 +4,7 @@ import type { ProjectConfig } from '../config/types.js';
 import type { Driver } from '../drivers/driver.js';
 import { SourceError, type GitSource } from '../git/index.js';
 import { formatDiagnostic } from '../stack/diagnostics.js';
+import { parseDurationMs } from '../stack/units.js';
 import type { StackModel } from '../stack/model.js';
 import type { LastError, ProjectStatus } from '../status/project-status.js';
 import { deliverSecrets } from '../secrets/deliver.js';
@@ -399,6 +400,7 @@ class Pass {
       driver: ctx.driver,
       desired,
       resolveBindSource,
+      minHealthcheckIntervalMs: parseDurationMs(ctx.project.policy.resources.minHealthcheckInterval) ?? 0,
       onAction: (action, outcome) =>
         ctx.log.info(
           { project: ctx.project.name, commit: desired.commit, action: describeAction(action), ...outcome },

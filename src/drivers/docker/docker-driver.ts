@@ -5,6 +5,7 @@ import { LABEL, containerName, networkName, volumeName } from '../../reconciler/
 import { JOIN_KEYS, joinValue, parseJoin, type JoinKey } from '../../stack/joins.js';
 import type { ContainerProbe, ContainerRequest, Driver, EngineEvent } from '../driver.js';
 import { containerCreateOptions } from './container-spec.js';
+import { raisedImageHealthcheck, type ImageHealthcheck } from './image-healthcheck.js';
 import { errorMessage } from '../../util/errors.js';
 import { toActualContainer, toActualNetwork, toActualVolume, toRuntimeSettings } from './actual.js';
 
@@ -27,6 +28,8 @@ export class DockerDriver implements Driver {
   private readonly checked = new Set<string>();
   /** Containers with an `update` event since they were last inspected. */
   private readonly suspects = new Set<string>();
+  /** Each image's own HEALTHCHECK (null: none), as last inspected by ensureImage. */
+  private readonly imageHealthchecks = new Map<string, ImageHealthcheck | null>();
 
   constructor(
     private readonly docker: Docker,
@@ -90,13 +93,7 @@ export class DockerDriver implements Driver {
   }
 
   async ensureImage(ref: string): Promise<void> {
-    this.count('images.inspect');
-    try {
-      await this.docker.getImage(ref).inspect();
-      return;
-    } catch (err) {
-      if (statusOf(err) !== 404) throw err;
-    }
+    if (await this.inspectImage(ref)) return;
     this.count('images.pull');
     try {
       const stream = await this.docker.pull(ref);
@@ -106,6 +103,31 @@ export class DockerDriver implements Driver {
     } catch (err) {
       throw new Error(`image ${ref} is not on the engine and could not be pulled: ${errorMessage(err)}`);
     }
+    await this.inspectImage(ref);
+  }
+
+  /** Inspects an image and keeps its HEALTHCHECK for createContainer; false when it is absent. */
+  private async inspectImage(ref: string): Promise<boolean> {
+    this.count('images.inspect');
+    try {
+      const info = await this.docker.getImage(ref).inspect();
+      this.imageHealthchecks.set(ref, (info.Config?.Healthcheck as ImageHealthcheck | undefined) ?? null);
+      return true;
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+      return false;
+    }
+  }
+
+  /**
+   * The healthcheck to send when the stack sets none: the image's own, with too short intervals
+   * raised to the policy's minimum (see raisedImageHealthcheck), else undefined.
+   */
+  private async imageHealthcheck(req: ContainerRequest): Promise<ImageHealthcheck | undefined> {
+    const min = req.minHealthcheckIntervalMs ?? 0;
+    if (req.spec.healthcheck || min <= 0) return undefined;
+    if (!this.imageHealthchecks.has(req.spec.image)) await this.inspectImage(req.spec.image);
+    return raisedImageHealthcheck(this.imageHealthchecks.get(req.spec.image), min);
   }
 
   async createNetwork(project: string, network: NetworkSpec): Promise<void> {
@@ -152,6 +174,8 @@ export class DockerDriver implements Driver {
   async createContainer(request: ContainerRequest): Promise<string> {
     const joined = await this.resolveJoins(request);
     const { options, extraNetworks } = containerCreateOptions({ ...request, joined });
+    const healthcheck = await this.imageHealthcheck(request);
+    if (healthcheck) options.Healthcheck = healthcheck;
     this.count('containers.create');
     const container = await this.docker.createContainer(options);
     this.checked.add(container.id);
@@ -224,7 +248,10 @@ export class DockerDriver implements Driver {
 
   async removeContainer(id: string): Promise<void> {
     this.count('containers.remove');
-    await ignoreStatus(this.docker.getContainer(id).remove({ force: true, v: false }), 404);
+    // `v: true` removes the container's anonymous volumes (an image's VOLUME makes one at each
+    // create, unlabelled, and would otherwise pile up at every recreate); named volumes, the
+    // stack's data, are never removed by it (the engine keeps every volume that has a name given).
+    await ignoreStatus(this.docker.getContainer(id).remove({ force: true, v: true }), 404);
   }
 
   async renameContainer(id: string, name: string): Promise<void> {
