@@ -1,7 +1,9 @@
 import type { Diagnostic } from '../stack/diagnostics.js';
 import type { Source } from '../stack/findings.js';
 import type { FileReader } from '../stack/source.js';
+import { checkBindFileSizes } from '../stack/bind-file-sizes.js';
 import { loadStack } from '../stack/load.js';
+import { parseSizeBytes } from '../stack/units.js';
 import { usesSecretOrConfigFiles } from '../stack/secrets.js';
 import type { ServiceSpec, StackModel } from '../stack/model.js';
 import { checkPolicy, type ResolvedPolicy } from '../policy/index.js';
@@ -51,6 +53,14 @@ export async function loadDesired(
     input.policy,
   );
   if (violations.length > 0) return { ok: false, diagnostics: violations };
+  const tooLarge = await checkBindFileSizes(
+    reader,
+    loaded.model,
+    input.stackDir,
+    parseSizeBytes(input.policy.mounts.maxRepositoryFileBytes) ?? 0,
+    loaded.document,
+  );
+  if (tooLarge.length > 0) return { ok: false, diagnostics: tooLarge };
   const hashes: Record<string, string> = {};
   for (const [name, spec] of Object.entries(loaded.model.services)) {
     hashes[name] = serviceConfigHash(input.project, spec, materialExtras(loaded.model, spec));

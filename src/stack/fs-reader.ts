@@ -1,4 +1,4 @@
-import { readFile, realpath } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PathEscapeError, type FileReader } from './source.js';
 
@@ -15,6 +15,25 @@ export class FolderReader implements FileReader {
   }
 
   async readFile(file: string): Promise<Uint8Array | undefined> {
+    const real = await this.resolve(file);
+    if (real === undefined) return undefined;
+    try {
+      return await readFile(real);
+    } catch (error) {
+      if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
+      throw error;
+    }
+  }
+
+  async fileSize(file: string): Promise<number | undefined> {
+    const real = await this.resolve(file);
+    if (real === undefined) return undefined;
+    const info = await stat(real);
+    return info.isFile() ? info.size : undefined;
+  }
+
+  /** The real path of a file inside the folder, undefined when missing; throws when it leads out. */
+  private async resolve(file: string): Promise<string | undefined> {
     const target = path.resolve(this.root, ...file.split('/'));
     if (!isInside(this.root, target))
       throw new PathEscapeError(file, `${file}: path leads outside ${this.root}`);
@@ -27,12 +46,7 @@ export class FolderReader implements FileReader {
     }
     if (!isInside(await realpath(this.root), real))
       throw new PathEscapeError(file, `${file}: symlink leads outside ${this.root}`);
-    try {
-      return await readFile(real);
-    } catch (error) {
-      if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
-      throw error;
-    }
+    return real;
   }
 }
 

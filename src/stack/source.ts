@@ -22,6 +22,11 @@ export interface LocatedDocument {
  */
 export interface FileReader {
   readFile(path: string): Promise<Uint8Array | undefined>;
+  /**
+   * A file's size in bytes without reading it (undefined: no such file), so a size cap holds
+   * before the content is ever in memory. Readers that cannot tell leave it out.
+   */
+  fileSize?(path: string): Promise<number | undefined>;
 }
 
 /**
