@@ -12,7 +12,7 @@ import { errorMessage } from '../util/errors.js';
 import { commitTrust, type SignatureVerdict } from '../trust/index.js';
 import type { Logger } from '../util/logger.js';
 import { RolloutError, applyPlan, describeAction } from './apply.js';
-import { materialiseBindSources } from './bind-sources.js';
+import { collectCheckouts, materialiseBindSources } from './bind-sources.js';
 import { loadDesired, type DesiredResult } from './desired.js';
 import { projectHealth } from './health.js';
 import { planProject, summarisePlan, type Action, type DesiredState } from './plan.js';
@@ -270,6 +270,7 @@ class Pass {
     if (actions.length > 0) await this.relist();
     const health = this.healthOf(desired.model);
     const healthy = health.health === 'Healthy';
+    await this.collectCheckouts([head, healthy ? head : this.previous?.lastHealthyCommit]);
     return this.finish(
       {
         ...health,
@@ -378,6 +379,23 @@ class Pass {
     if (!commit || commit === head) return undefined;
     const result = await deliverSecrets(this.ctx, commit, await this.desiredAt(commit));
     return result.ok ? result.desired : undefined;
+  }
+
+  /**
+   * Checkout folders of commits no live container of the project uses (by its spin.commit label),
+   * other than `keep` (the commit applied, the last healthy one), are removed after a converged
+   * pass. A failure here is logged and never fails the pass.
+   */
+  private async collectCheckouts(keep: (string | undefined)[]): Promise<void> {
+    const { ctx } = this;
+    const live = this.actual.containers.map((c) => c.commit);
+    const commits = new Set([...keep, ...live].filter((c): c is string => c !== undefined));
+    try {
+      const removed = await collectCheckouts(ctx.stateDir, ctx.project.name, commits);
+      if (removed.length > 0) ctx.log.info({ project: ctx.project.name, removed }, 'checkouts removed');
+    } catch (err) {
+      ctx.log.warn({ project: ctx.project.name, error: errorMessage(err) }, 'checkouts not removed');
+    }
   }
 
   private plan(desired: DesiredState): Action[] {

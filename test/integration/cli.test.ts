@@ -82,6 +82,23 @@ describe('spin validate', () => {
     expect(s.stderr).toMatch(/^compose\.yaml:0:0: mounts\.escape: /m);
   });
 
+  it('refuses a repository file a bind names over mounts.maxRepositoryFileBytes, from its size on disk', async () => {
+    const dir = path.join(tmp, 'bigfile');
+    await writeFiles(dir, {
+      'compose.yaml': `${good}    volumes: ["./small.txt:/small.txt:ro", "./big.bin:/big.bin:ro"]\n`,
+      'small.txt': 'x'.repeat(1024),
+      'big.bin': '\0'.repeat(1025),
+      'policy.yaml': 'mounts:\n  maxRepositoryFileBytes: 1k\n',
+    });
+    const r = await runSpin(['validate', dir, '--env', 'TAG=1.0', '--policy', path.join(dir, 'policy.yaml')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^compose\.yaml:9:\d+: mounts\.repo-file-size: "\.\/big\.bin" is 1025 bytes; .* at most 1024 bytes/,
+      ),
+    ]);
+  });
+
   it('exits 2 for a path that does not exist', async () => {
     const r = await runSpin(['validate', path.join(tmp, 'nope')]);
     expect(r.code).toBe(2);
