@@ -3,7 +3,7 @@ import type { Diagnostic, PathSegment } from './diagnostics.js';
 import { collector, locateFindings } from './findings.js';
 import type { StackModel } from './model.js';
 import { repositoryPath } from './repo-files.js';
-import type { FileReader, LocatedDocument } from './source.js';
+import { PathEscapeError, type FileReader, type LocatedDocument } from './source.js';
 
 /**
  * Files of the repository that bind mounts name are written to disk for the container (the
@@ -28,7 +28,18 @@ export async function checkBindFileSizes(
       if (mount.type !== 'bind') continue;
       const repoPath = repositoryPath(stackDir, mount.source);
       if (repoPath === undefined) continue;
-      const size = await reader.fileSize(repoPath);
+      let size: number | undefined;
+      try {
+        size = await reader.fileSize(repoPath);
+      } catch (err) {
+        if (!(err instanceof PathEscapeError)) throw err;
+        report(
+          mountPath(root, service.name, mount.source),
+          'mounts.escape',
+          `"${mount.source}" is a symlink that leads outside the stack's folder; commit the file itself inside the repository`,
+        );
+        continue;
+      }
       if (size === undefined || size <= maxBytes) continue;
       report(
         mountPath(root, service.name, mount.source),

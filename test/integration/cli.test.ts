@@ -85,16 +85,20 @@ describe('spin validate', () => {
   it('refuses a repository file a bind names over mounts.maxRepositoryFileBytes, from its size on disk', async () => {
     const dir = path.join(tmp, 'bigfile');
     await writeFiles(dir, {
-      'compose.yaml': `${good}    volumes: ["./small.txt:/small.txt:ro", "./big.bin:/big.bin:ro"]\n`,
+      'compose.yaml': `${good}    volumes: ["./small.txt:/small.txt:ro", "./big.bin:/big.bin:ro", "./link.txt:/l.txt:ro"]\n`,
       'small.txt': 'x'.repeat(1024),
       'big.bin': '\0'.repeat(1025),
       'policy.yaml': 'mounts:\n  maxRepositoryFileBytes: 1k\n',
     });
+    await symlink('/etc/hostname', path.join(dir, 'link.txt'));
     const r = await runSpin(['validate', dir, '--env', 'TAG=1.0', '--policy', path.join(dir, 'policy.yaml')]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(
         /^compose\.yaml:9:\d+: mounts\.repo-file-size: "\.\/big\.bin" is 1025 bytes; .* at most 1024 bytes/,
+      ),
+      expect.stringMatching(
+        /^compose\.yaml:9:\d+: mounts\.escape: "\.\/link\.txt" is a symlink that leads outside/,
       ),
     ]);
   });
