@@ -310,9 +310,9 @@ export function describeAction(action: Action): string {
     case 'create-volume':
       return `create volume ${action.volume.name}`;
     case 'create':
-      return `create container ${action.name}`;
+      return `create container ${action.name}${refusal(action)}`;
     case 'recreate':
-      return `recreate container ${action.name} (configuration changed)`;
+      return `recreate container ${action.name} (configuration changed)${refusal(action)}`;
     case 'start':
       return `start container ${action.name}`;
     case 'remove':
@@ -324,4 +324,8 @@ export function describeAction(action: Action): string {
     case 'remove-volume':
       return `remove volume ${action.volume}`;
   }
+}
+
+function refusal(action: { refused?: string }): string {
+  return action.refused === undefined ? '' : ` refused: ${action.refused}`;
 }
