@@ -80,7 +80,7 @@ describe('namespaces.foreign-container', () => {
       ),
     ).toEqual([]);
   });
-  it('refuses a service left out by profiles:, as it never runs as this project\'s container', () => {
+  it("refuses a service left out by profiles:, as it never runs as this project's container", () => {
     expect(
       refusals(
         `
