@@ -8,6 +8,7 @@ export function describeSummary(s: PlanSummary): string {
     [s.recreated, 'to recreate'],
     [s.started, 'to start'],
     [s.removed, 'to remove'],
+    [s.renamed ?? 0, 'to rename'],
     [s.networks, s.networks === 1 ? 'network change' : 'network changes'],
     [s.volumes, s.volumes === 1 ? 'volume change' : 'volume changes'],
   ] as const;

@@ -1,6 +1,7 @@
 import type { AdmissionContext } from '../policy/admission/index.js';
 import type { NetworkSpec, ServiceSpec, VolumeSpec } from '../stack/model.js';
 import type { ActualState } from '../reconciler/state.js';
+import type { JoinKey } from '../stack/joins.js';
 
 /** What a container is created from: the spec plus the labels Spin adds to it. */
 export interface ContainerRequest {
@@ -14,6 +15,17 @@ export interface ContainerRequest {
   resolveBindSource(source: string): string;
   /** The project's policy and trusted paths: the driver gates the exact body before sending it. */
   admission: AdmissionContext;
+  /**
+   * Ids of the containers whose namespaces this one joins, per key. Set by the driver itself
+   * right before the create call, after checking their labels; anything given here is ignored.
+   */
+  joined?: Partial<Record<JoinKey, string>>;
+  /**
+   * The policy's `resources.minHealthcheckInterval` in ms: an image's own HEALTHCHECK with a
+   * shorter interval is sent back with the interval raised to it (stack healthchecks are the
+   * policy's to judge). Absent or 0: the image's check runs as it is.
+   */
+  minHealthcheckIntervalMs?: number;
 }
 
 /**
@@ -43,7 +55,7 @@ export interface Driver {
    * StopTimeout applies. Already stopped is fine.
    */
   stopContainer(id: string, graceSeconds?: number): Promise<void>;
-  /** Removes the container but never its named volumes. Already gone is fine. */
+  /** Removes the container and its anonymous volumes, never named ones. Already gone is fine. */
   removeContainer(id: string): Promise<void>;
   renameContainer(id: string, name: string): Promise<void>;
   inspectContainer(id: string): Promise<ContainerProbe>;

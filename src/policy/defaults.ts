@@ -106,6 +106,7 @@ export const BUILTIN_DEFAULT_POLICY: Readonly<ResolvedPolicy> = freeze<ResolvedP
     volumeDrivers: ['local'],
     volumeTypes: ['tmpfs'],
     tmpfsOptions: [...DEFAULT_TMPFS_OPTIONS],
+    maxRepositoryFileBytes: '16MiB',
   },
   identity: { enabled: true, allowedCapabilities: ['NET_BIND_SERVICE'] },
   images: { enabled: true, registries: ['*'], allowLatest: false, requireTagOrDigest: true },

@@ -1,6 +1,7 @@
 /** Host namespaces: a service shares namespaces only with itself or services of the same stack. */
 import { has, text, type RuleContext, type RuleGroup, type ServiceEntry } from './helpers.js';
 import type { HostNamespace } from './types.js';
+import { resolveJoin, type JoinKey } from '../stack/joins.js';
 
 const NAMESPACE_KEYS: ReadonlyArray<readonly [string, HostNamespace]> = [
   ['network_mode', 'network'],
@@ -11,13 +12,14 @@ const NAMESPACE_KEYS: ReadonlyArray<readonly [string, HostNamespace]> = [
 ];
 
 /** Keys whose `service:`/`container:` form joins another container's namespace. */
-const JOINABLE = new Set(['network_mode', 'pid', 'ipc']);
+const JOINABLE: ReadonlySet<string> = new Set<JoinKey>(['network_mode', 'pid', 'ipc']);
 
 export const namespaces: RuleGroup = {
   name: 'namespaces',
   rules: {
     'namespaces.host': '`host` for network_mode, pid, ipc, uts or userns_mode',
-    'namespaces.foreign-container': '`service:`/`container:` targets that are not services of this stack',
+    'namespaces.foreign-container':
+      '`service:`/`container:` targets that are not other deployed services of this stack',
   },
   check(ctx) {
     for (const service of ctx.services) checkService(ctx, service);
@@ -40,34 +42,15 @@ function checkService(ctx: RuleContext, s: ServiceEntry): void {
       );
       continue;
     }
-    const join = /^(service|container):(.*)$/i.exec(value);
-    if (!join || !JOINABLE.has(key)) continue;
-    const target = (join[2] ?? '').trim();
-    if (isOwnService(ctx, s.name, (join[1] ?? '').toLowerCase(), target)) continue;
+    if (!JOINABLE.has(key)) continue;
+    // Only a deployed service of this stack (not one left out by profiles:), by `service:X` or
+    // by its replica's name `container:<project>_<X>_<n>`; where it lands is decided by labels.
+    const join = resolveJoin(ctx.project, ctx.input.model, s.name, key as JoinKey, value);
+    if (!join || join.ok) continue;
     ctx.report(
       'namespaces.foreign-container',
       path,
-      `${key} "${value}" joins a container outside this stack; use service:<name> with a service of this stack`,
+      `${join.reason}; a service may join only another deployed service of this stack: use service:<name>`,
     );
   }
-}
-
-/** `service:<svc>`, or `container:<project>-<svc>-<n>`: the engine name of a replica of this stack. */
-function isOwnService(ctx: RuleContext, self: string, kind: string, target: string): boolean {
-  if (kind === 'service') return target !== self && ctx.serviceNames.has(target);
-  const prefix = `${ctx.project}-`;
-  for (const name of ctx.serviceNames) {
-    if (name === self) continue;
-    if (
-      target.startsWith(prefix) &&
-      new RegExp(`^${escape(name)}-[1-9][0-9]*$`).test(target.slice(prefix.length))
-    ) {
-      return true;
-    }
-  }
-  return false;
-}
-
-function escape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -59,6 +59,11 @@ export interface MountsPolicy {
    * (the part before `=`). `bind`/`rbind` or anything unknown is refused.
    */
   tmpfsOptions: string[];
+  /**
+   * Largest file of the repository a bind mount may name (`16MiB`, `512k` or bytes), checked
+   * from the blob's size before the daemon reads it (rule `mounts.repo-file-size`).
+   */
+  maxRepositoryFileBytes: string | number;
 }
 
 export interface IdentityPolicy {
@@ -105,7 +110,11 @@ export interface ResourcesPolicy {
   maxContainersPerProject: number | null;
   /** Published host ports per project (a range counts each port); null means no ceiling. */
   maxPublishedPortsPerProject: number | null;
-  /** The shortest healthcheck interval (a duration like `1s`); timeouts and start intervals too. */
+  /**
+   * The shortest healthcheck interval (a duration like `1s`); timeouts and start intervals too.
+   * Also held for the HEALTHCHECK an image brings when the stack sets none: the driver raises a
+   * shorter interval to this.
+   */
   minHealthcheckInterval: string;
 }
 
@@ -196,6 +205,7 @@ export type RuleId =
   | 'mounts.volume-driver'
   | 'mounts.volume-options'
   | 'mounts.tmpfs-options'
+  | 'mounts.repo-file-size'
   | 'identity.non-root-user'
   | 'identity.cap-add'
   | 'image.registry'

@@ -4,6 +4,8 @@ import type { ServiceSpec } from '../stack/model.js';
 import { errorMessage } from '../util/errors.js';
 import { waitForDependencies } from './dependencies.js';
 import type { Action, DesiredState } from './plan.js';
+import { serviceJoins } from '../stack/joins.js';
+import { temporaryName } from '../stack/names.js';
 import { sleep, waitReady } from './readiness.js';
 
 export interface ApplyContext {
@@ -12,6 +14,8 @@ export interface ApplyContext {
   resolveBindSource(source: string): string;
   /** The project's policy and trusted paths: every create call's exact body is gated with it. */
   admission: AdmissionContext;
+  /** The policy's minimum healthcheck interval in ms, for images' own HEALTHCHECKs (driver.ts). */
+  minHealthcheckIntervalMs?: number;
   /** Called after each action with its outcome; used for logs and metrics. */
   onAction?(action: Action, outcome: { ok: boolean; durationMs: number; error?: string }): void;
 }
@@ -112,8 +116,13 @@ async function runGroups(
   const done = new Set<string>();
   const running = new Map<string, Promise<void>>();
   let failure: unknown;
-  const blockedBy = (name: string) =>
-    Object.keys(services[name]?.dependsOn ?? {}).some((dep) => groups.has(dep) && !done.has(dep));
+  // A service that joins another's namespaces waits for it like for a dependency: the driver
+  // resolves the join to the target's running container right before the create call.
+  const waitsFor = (name: string) => [
+    ...Object.keys(services[name]?.dependsOn ?? {}),
+    ...joinedServices(ctx.desired.model, name),
+  ];
+  const blockedBy = (name: string) => waitsFor(name).some((dep) => groups.has(dep) && !done.has(dep));
   while (pending.size > 0 || running.size > 0) {
     if (failure === undefined) {
       for (const name of [...pending]) {
@@ -140,6 +149,12 @@ async function runGroups(
     for (const name of [...running.keys()]) if (done.has(name)) running.delete(name);
   }
   if (failure !== undefined) throw failure;
+}
+
+function joinedServices(model: DesiredState['model'], name: string): string[] {
+  const spec = model.services[name];
+  if (!spec) return [];
+  return serviceJoins(model.project, model, spec).flatMap((j) => (j.ok ? [j.target.service] : []));
 }
 
 function isContainerActionOf(action: Action, service: string): action is ContainerAction {
@@ -208,6 +223,9 @@ async function rollOutReplica(
     await driver.startContainer(action.containerId);
     return gate(action.containerId, action.name, spec, ctx);
   }
+  // A join the planner could not pair with this project's own container never reaches the engine
+  // (the policy refuses it first; this holds even for a model that skipped the policy).
+  if (action.refused) throw new ApplyError(action, new Error(`refused: ${action.refused}`));
   // The image first: if it cannot be had, the old container keeps running.
   await ensureImage(spec.image);
   if (action.kind === 'create') {
@@ -218,7 +236,7 @@ async function rollOutReplica(
     // The new container runs beside the old one under a temporary name and must prove itself
     // before the old one goes; a crash in between leaves a stray the next plan removes. The old
     // one is stopped with the service's stop_grace_period as it is now, as compose does.
-    const temporary = `${action.name}-next`;
+    const temporary = temporaryName(action.name);
     const id = await createAndStart(temporary, action.replica, spec, ctx);
     const ready = await waitReady(driver, id, action.name, spec);
     if (!ready.ok) {
@@ -268,6 +286,7 @@ function containerRequest(
     configHash: desired.hashes[spec.name] ?? '',
     resolveBindSource: ctx.resolveBindSource,
     admission: ctx.admission,
+    minHealthcheckIntervalMs: ctx.minHealthcheckIntervalMs,
   };
 }
 
@@ -284,6 +303,8 @@ async function executeInfra(action: Exclude<Action, ContainerAction>, ctx: Apply
       // the stop_grace_period of the service as it was (a removed service has no spec any more).
       await driver.stopContainer(action.containerId);
       return driver.removeContainer(action.containerId);
+    case 'rename':
+      return driver.renameContainer(action.containerId, action.name);
     case 'remove-network':
       return driver.removeNetwork(action.id);
     case 'remove-volume':
@@ -312,16 +333,22 @@ export function describeAction(action: Action): string {
     case 'create-volume':
       return `create volume ${action.volume.name}`;
     case 'create':
-      return `create container ${action.name}`;
+      return `create container ${action.name}${refusal(action)}`;
     case 'recreate':
-      return `recreate container ${action.name} (configuration changed)`;
+      return `recreate container ${action.name} (configuration changed)${refusal(action)}`;
     case 'start':
       return `start container ${action.name}`;
     case 'remove':
       return `remove container ${action.name} (${action.reason.replace(/-/g, ' ')})`;
+    case 'rename':
+      return `rename container ${action.from} to ${action.name} (name scheme of an older Spin)`;
     case 'remove-network':
       return `remove network ${action.network}`;
     case 'remove-volume':
       return `remove volume ${action.volume}`;
   }
+}
+
+function refusal(action: { refused?: string }): string {
+  return action.refused === undefined ? '' : ` refused: ${action.refused}`;
 }

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileReader } from '../stack/source.js';
 import type { StackModel } from '../stack/model.js';
@@ -32,4 +32,28 @@ export async function materialiseBindSources(
     }
   }
   return resolve;
+}
+
+/**
+ * Removes the checkout folders (`<stateDir>/checkouts/<project>/<commit>/`) of commits that
+ * nothing needs any more: each commit's copy is otherwise kept for ever. `keep` holds the commits
+ * of the project's live containers (their binds point into those folders), the commit being
+ * applied and the last healthy one (a rollback target). Returns the commits removed.
+ */
+export async function collectCheckouts(
+  stateDir: string,
+  project: string,
+  keep: ReadonlySet<string>,
+): Promise<string[]> {
+  const dir = path.join(stateDir, 'checkouts', project);
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const stale = entries.filter((commit) => /^[0-9a-f]{40,64}$/.test(commit) && !keep.has(commit));
+  for (const commit of stale) await rm(path.join(dir, commit), { recursive: true, force: true });
+  return stale;
 }

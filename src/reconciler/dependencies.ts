@@ -1,6 +1,6 @@
 import type { Driver } from '../drivers/driver.js';
 import type { DependsOnSpec, StackModel } from '../stack/model.js';
-import { containerName } from './labels.js';
+import { containerName } from '../stack/names.js';
 import { sleep } from './readiness.js';
 
 const DEPENDENCY_TIMEOUT_MS = 120_000;

@@ -10,12 +10,14 @@ import { applyPolicyDefaults } from '../policy/apply-defaults.js';
 import { sortDiagnostics, type Diagnostic } from '../stack/diagnostics.js';
 import type { Source } from '../stack/findings.js';
 import type { FileReader } from '../stack/source.js';
+import { checkBindFileSizes } from '../stack/bind-file-sizes.js';
 import { loadStack } from '../stack/load.js';
+import { parseSizeBytes } from '../stack/units.js';
 import { usesSecretOrConfigFiles } from '../stack/secrets.js';
 import type { ServiceSpec, StackModel } from '../stack/model.js';
 import { checkPolicy, type ResolvedPolicy } from '../policy/index.js';
 import { serviceConfigHash } from './hash.js';
-import { containerName } from './labels.js';
+import { containerName } from '../stack/names.js';
 import type { DesiredState } from './plan.js';
 
 export interface DesiredInput {
@@ -63,6 +65,14 @@ export async function loadDesired(
     input.policy,
   );
   if (violations.length > 0) return { ok: false, diagnostics: violations };
+  const tooLarge = await checkBindFileSizes(
+    reader,
+    loaded.model,
+    input.stackDir,
+    parseSizeBytes(input.policy.mounts.maxRepositoryFileBytes) ?? 0,
+    loaded.document,
+  );
+  if (tooLarge.length > 0) return { ok: false, diagnostics: tooLarge };
   const hashes: Record<string, string> = {};
   for (const [name, spec] of Object.entries(model.services)) {
     hashes[name] = serviceConfigHash(input.project, spec, materialExtras(model, spec));

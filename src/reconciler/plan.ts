@@ -1,6 +1,7 @@
 import type { NetworkSpec, ServiceSpec, StackModel, VolumeSpec } from '../stack/model.js';
 import type { ActualContainer, ActualState, RuntimeSettings } from './state.js';
-import { containerName } from './labels.js';
+import { containerName, legacyContainerName } from '../stack/names.js';
+import { serviceJoins, type JoinResolution, type JoinTarget } from '../stack/joins.js';
 
 /** The desired state of one project at one commit, with each service's config hash. */
 export interface DesiredState {
@@ -14,9 +15,11 @@ export type RemoveReason = 'service-removed' | 'scale-down' | 'duplicate' | 'inv
 export type Action =
   | { kind: 'create-network'; network: NetworkSpec }
   | { kind: 'create-volume'; volume: VolumeSpec }
-  | { kind: 'create'; service: string; replica: number; name: string }
-  | { kind: 'recreate'; service: string; replica: number; name: string; containerId: string }
+  | ({ kind: 'create'; service: string; replica: number; name: string } & Joins)
+  | ({ kind: 'recreate'; service: string; replica: number; name: string; containerId: string } & Joins)
   | { kind: 'start'; service: string; replica: number; name: string; containerId: string }
+  /** A correct container under an older Spin's name: renamed in place, no restart. */
+  | { kind: 'rename'; service: string; replica: number; name: string; from: string; containerId: string }
   | {
       kind: 'remove';
       service: string;
@@ -27,6 +30,17 @@ export type Action =
     }
   | { kind: 'remove-network'; network: string; id: string }
   | { kind: 'remove-volume'; volume: string };
+
+/**
+ * A container that shares another's namespaces (`network_mode`/`pid`/`ipc: service:X`): the
+ * targets, paired by label with this project's containers (`containerId` when one runs now; the
+ * driver resolves them again right before the create call). `refused` says why a join does not
+ * resolve to a deployed service of this project: such an action is never sent to the engine.
+ */
+export interface Joins {
+  joins?: (JoinTarget & { containerId?: string })[];
+  refused?: string;
+}
 
 export interface PlanOptions {
   /** Remove named volumes that left the stack (policy `volumes.prune`; off by default). */
@@ -68,6 +82,7 @@ export function planProject(desired: DesiredState, actual: ActualState, options:
         desired.hashes[name] ?? '',
         byService.get(name) ?? [],
         jobs.has(name),
+        planJoins(serviceJoins(model.project, model, spec), byService),
       ),
     );
   }
@@ -107,12 +122,18 @@ function planService(
   hash: string,
   containers: ActualContainer[],
   job: boolean,
+  joins: Joins,
 ): Action[] {
   const actions: Action[] = [];
-  // A container under another name than its labels imply is left over from an interrupted
-  // start-first update (`<name>-next`): the update is redone from scratch, so it goes first.
+  // Containers pair with replicas by their labels, never by name. A container under another name
+  // than its labels imply is left over from an interrupted start-first update (`<name>-next`):
+  // the update is redone from scratch, so it goes first. The name an older Spin gave a replica is
+  // not a stray: that container is kept and renamed (see below).
   const strays = containers.filter(
-    (c) => c.replica >= 1 && c.name !== containerName(project, spec.name, c.replica),
+    (c) =>
+      c.replica >= 1 &&
+      c.name !== containerName(project, spec.name, c.replica) &&
+      c.name !== legacyContainerName(project, spec.name, c.replica),
   );
   for (const c of strays) actions.push(removal(c, 'temporary'));
   const canonical = containers.filter((c) => !strays.includes(c));
@@ -127,19 +148,52 @@ function planService(
     const keeper = pickKeeper(candidates, hash);
     for (const c of candidates) if (c !== keeper) actions.push(removal(c, 'duplicate'));
     if (!keeper) {
-      actions.push({ kind: 'create', service: spec.name, replica, name });
+      actions.push({ kind: 'create', service: spec.name, replica, name, ...joins });
     } else if (
       keeper.configHash !== hash ||
       keeper.state === 'dead' ||
       keeper.state === 'removing' ||
       runtimeDrift(keeper, spec).length > 0
     ) {
-      actions.push({ kind: 'recreate', service: spec.name, replica, name, containerId: keeper.id });
-    } else if (needsStart(keeper, spec, job)) {
-      actions.push({ kind: 'start', service: spec.name, replica, name, containerId: keeper.id });
+      actions.push({ kind: 'recreate', service: spec.name, replica, name, containerId: keeper.id, ...joins });
+    } else {
+      // Renaming is cheap and keeps the container running; a recreate gives the new name anyway.
+      if (keeper.name !== name) {
+        actions.push({
+          kind: 'rename',
+          service: spec.name,
+          replica,
+          name,
+          from: keeper.name,
+          containerId: keeper.id,
+        });
+      }
+      if (needsStart(keeper, spec, job)) {
+        actions.push({ kind: 'start', service: spec.name, replica, name, containerId: keeper.id });
+      }
     }
   }
   return actions;
+}
+
+/**
+ * Pure: a service's joins paired, by the labels the planner already grouped them by, with this
+ * project's containers (only this project's are listed here). Empty when the service joins nothing.
+ */
+function planJoins(resolved: JoinResolution[], byService: Map<string, ActualContainer[]>): Joins {
+  if (resolved.length === 0) return {};
+  const refusal = resolved.find((j) => !j.ok);
+  if (refusal && !refusal.ok) return { refused: refusal.reason };
+  const joins = resolved.flatMap((j) => (j.ok ? [j.target] : []));
+  return {
+    joins: joins.map((target) => {
+      const running = (byService.get(target.service) ?? []).filter(
+        (c) => c.replica === target.replica && c.state === 'running',
+      );
+      const id = running.sort((a, b) => b.createdAt - a.createdAt)[0]?.id;
+      return id === undefined ? target : { ...target, containerId: id };
+    }),
+  };
 }
 
 /**
@@ -222,6 +276,8 @@ export interface PlanSummary {
   recreated: number;
   started: number;
   removed: number;
+  /** Containers renamed to the current name scheme (set only when there were any). */
+  renamed?: number;
   networks: number;
   volumes: number;
 }
@@ -233,6 +289,7 @@ export function summarisePlan(actions: Action[]): PlanSummary {
     else if (a.kind === 'recreate') s.recreated++;
     else if (a.kind === 'start') s.started++;
     else if (a.kind === 'remove') s.removed++;
+    else if (a.kind === 'rename') s.renamed = (s.renamed ?? 0) + 1;
     else if (a.kind === 'create-network' || a.kind === 'remove-network') s.networks++;
     else s.volumes++;
   }

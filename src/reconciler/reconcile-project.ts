@@ -7,6 +7,7 @@ import type { ProjectConfig } from '../config/types.js';
 import type { Driver } from '../drivers/driver.js';
 import { SourceError, type GitSource } from '../git/index.js';
 import { formatDiagnostic } from '../stack/diagnostics.js';
+import { parseDurationMs } from '../stack/units.js';
 import type { StackModel } from '../stack/model.js';
 import type { LastError, ProjectStatus } from '../status/project-status.js';
 import { deliverSecrets } from '../secrets/deliver.js';
@@ -14,7 +15,7 @@ import { errorMessage } from '../util/errors.js';
 import { commitTrust, type SignatureVerdict } from '../trust/index.js';
 import type { Logger } from '../util/logger.js';
 import { RolloutError, applyPlan, describeAction } from './apply.js';
-import { materialiseBindSources } from './bind-sources.js';
+import { collectCheckouts, materialiseBindSources } from './bind-sources.js';
 import { admissionContext, loadDesired, type DesiredResult } from './desired.js';
 import { projectHealth } from './health.js';
 import { planProject, summarisePlan, type Action, type DesiredState } from './plan.js';
@@ -272,6 +273,7 @@ class Pass {
     if (actions.length > 0) await this.relist();
     const health = this.healthOf(desired.model);
     const healthy = health.health === 'Healthy';
+    await this.collectCheckouts([head, healthy ? head : this.previous?.lastHealthyCommit]);
     return this.finish(
       {
         ...health,
@@ -382,6 +384,23 @@ class Pass {
     return result.ok ? result.desired : undefined;
   }
 
+  /**
+   * Checkout folders of commits no live container of the project uses (by its spin.commit label),
+   * other than `keep` (the commit applied, the last healthy one), are removed after a converged
+   * pass. A failure here is logged and never fails the pass.
+   */
+  private async collectCheckouts(keep: (string | undefined)[]): Promise<void> {
+    const { ctx } = this;
+    const live = this.actual.containers.map((c) => c.commit);
+    const commits = new Set([...keep, ...live].filter((c): c is string => c !== undefined));
+    try {
+      const removed = await collectCheckouts(ctx.stateDir, ctx.project.name, commits);
+      if (removed.length > 0) ctx.log.info({ project: ctx.project.name, removed }, 'checkouts removed');
+    } catch (err) {
+      ctx.log.warn({ project: ctx.project.name, error: errorMessage(err) }, 'checkouts not removed');
+    }
+  }
+
   private plan(desired: DesiredState): Action[] {
     const pruneVolumes = this.ctx.project.policy.volumes?.prune === true;
     return planProject(desired, this.actual, { pruneVolumes });
@@ -407,6 +426,7 @@ class Pass {
         path.join(ctx.stateDir, 'checkouts', desired.model.project, desired.commit),
         projectRuntimeDir(ctx.project.secrets?.runtimeDir ?? DEFAULT_RUNTIME_DIR, desired.model.project),
       ]),
+      minHealthcheckIntervalMs: parseDurationMs(ctx.project.policy.resources.minHealthcheckInterval) ?? 0,
       onAction: (action, outcome) =>
         ctx.log.info(
           { project: ctx.project.name, commit: desired.commit, action: describeAction(action), ...outcome },

@@ -1,6 +1,6 @@
-import { readFile, realpath } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { FileReader } from './source.js';
+import { PathEscapeError, type FileReader } from './source.js';
 
 /**
  * FileReader over a folder on disk (`spin validate PATH`). Paths are POSIX and relative to the
@@ -15,8 +15,28 @@ export class FolderReader implements FileReader {
   }
 
   async readFile(file: string): Promise<Uint8Array | undefined> {
+    const real = await this.resolve(file);
+    if (real === undefined) return undefined;
+    try {
+      return await readFile(real);
+    } catch (error) {
+      if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
+      throw error;
+    }
+  }
+
+  async fileSize(file: string): Promise<number | undefined> {
+    const real = await this.resolve(file);
+    if (real === undefined) return undefined;
+    const info = await stat(real);
+    return info.isFile() ? info.size : undefined;
+  }
+
+  /** The real path of a file inside the folder, undefined when missing; throws when it leads out. */
+  private async resolve(file: string): Promise<string | undefined> {
     const target = path.resolve(this.root, ...file.split('/'));
-    if (!isInside(this.root, target)) throw new Error(`${file}: path leads outside ${this.root}`);
+    if (!isInside(this.root, target))
+      throw new PathEscapeError(file, `${file}: path leads outside ${this.root}`);
     let real: string;
     try {
       real = await realpath(target);
@@ -25,13 +45,8 @@ export class FolderReader implements FileReader {
       throw error;
     }
     if (!isInside(await realpath(this.root), real))
-      throw new Error(`${file}: symlink leads outside ${this.root}`);
-    try {
-      return await readFile(real);
-    } catch (error) {
-      if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
-      throw error;
-    }
+      throw new PathEscapeError(file, `${file}: symlink leads outside ${this.root}`);
+    return real;
   }
 }
 

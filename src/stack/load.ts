@@ -7,7 +7,7 @@ import { checkRepositoryFiles } from './repo-files.js';
 import { validateSchema } from './schema.js';
 import { markOctalModes } from './secrets.js';
 import { hasErrors, isWarning } from './severity.js';
-import type { FileReader, LocatedDocument } from './source.js';
+import { PathEscapeError, type FileReader, type LocatedDocument } from './source.js';
 import { findUnsupported } from './unsupported.js';
 
 /** Searched in this order in the stack's folder; the first that exists is the stack file. */
@@ -56,7 +56,13 @@ export async function loadStack(reader: FileReader, opts: LoadOptions): Promise<
   let bytes: Uint8Array | undefined;
   for (const name of names) {
     const candidate = dir ? `${dir}/${name}` : name;
-    bytes = await reader.readFile(candidate);
+    try {
+      bytes = await reader.readFile(candidate);
+    } catch (err) {
+      if (!(err instanceof PathEscapeError)) throw err;
+      const why = `the stack file is a symlink that leads outside the folder; commit the file itself`;
+      return { ok: false, file: candidate, diagnostics: [at(candidate, 0, 0, 'mounts.escape', why)] };
+    }
     if (bytes) {
       file = candidate;
       break;

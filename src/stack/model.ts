@@ -117,7 +117,7 @@ export interface UpdateConfigSpec {
 export interface ServiceSpec {
   name: string;
   image: string;
-  /** Number of containers `<project>-<service>-1..replicas`. Not part of the config hash. */
+  /** Number of containers `<project>_<service>_1..replicas`. Not part of the config hash. */
   replicas: number;
   command?: string[];
   entrypoint?: string[];

@@ -4,7 +4,7 @@ import type { Diagnostic, PathSegment } from './diagnostics.js';
 import { collector, locateFindings, type Source } from './findings.js';
 import type { StackModel } from './model.js';
 import { sha256 } from './secrets.js';
-import type { FileReader } from './source.js';
+import { PathEscapeError, type FileReader } from './source.js';
 
 /** Larger config and secret files are refused: they are delivered through memory and tmpfs. */
 export const MAX_MATERIAL_BYTES = 1024 * 1024;
@@ -37,7 +37,18 @@ export async function checkRepositoryFiles(
   const read = async (at: PathSegment[], file: string): Promise<Uint8Array | undefined> => {
     const repoPath = repositoryPath(stackDir, file);
     if (repoPath === undefined) return undefined;
-    const bytes = await reader.readFile(repoPath);
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = await reader.readFile(repoPath);
+    } catch (err) {
+      if (!(err instanceof PathEscapeError)) throw err;
+      report(
+        at,
+        'mounts.escape',
+        `"${file}" is a symlink that leads outside the stack's folder; commit the file itself inside the repository`,
+      );
+      return undefined;
+    }
     if (!bytes) {
       report(
         at,

@@ -22,4 +22,23 @@ export interface LocatedDocument {
  */
 export interface FileReader {
   readFile(path: string): Promise<Uint8Array | undefined>;
+  /**
+   * A file's size in bytes without reading it (undefined: no such file), so a size cap holds
+   * before the content is ever in memory. Readers that cannot tell leave it out.
+   */
+  fileSize?(path: string): Promise<number | undefined>;
+}
+
+/**
+ * A path that leads outside the reader's root (through `..` or a symlink): the stack's fault, so
+ * the loader turns it into a located `mounts.escape` refusal instead of failing the run.
+ */
+export class PathEscapeError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PathEscapeError';
+  }
 }

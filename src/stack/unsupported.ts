@@ -130,7 +130,7 @@ const ENTRIES: readonly Entry[] = [
     at: ['services', '*', 'container_name'],
     rule: 'ignored.container_name',
     reason:
-      'Spin names containers <project>-<service>-<n>; other services reach this one by its service name',
+      'Spin names containers <project>_<service>_<n>; other services reach this one by its service name',
   },
   {
     at: ['services', '*', 'deploy', 'mode'],

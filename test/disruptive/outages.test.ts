@@ -55,8 +55,8 @@ describe('outages', () => {
     );
     const containers = await listProjectContainers(f.project);
     expect(containers.map((c) => [c.name, c.state])).toEqual([
-      [`${f.project}-app-1`, 'running'],
-      [`${f.project}-app-2`, 'running'],
+      [`${f.project}_app_1`, 'running'],
+      [`${f.project}_app_2`, 'running'],
     ]);
   }, 120_000);
 

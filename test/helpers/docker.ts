@@ -30,7 +30,7 @@ export function uniqueProject(prefix: string): string {
 
 export interface ProjectContainer {
   id: string;
-  /** Without the leading slash, e.g. `t-web-ab12cd-web-1`. */
+  /** Without the leading slash, e.g. `t-web-ab12cd_web_1`. */
   name: string;
   /** Engine state: created, running, exited, restarting, paused, dead. */
   state: string;

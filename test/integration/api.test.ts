@@ -85,7 +85,7 @@ describe('read endpoints', () => {
     expect(res.body.status).toMatchObject({ project: f.project, sync: 'Synced', appliedCommit: one });
     expect(res.body.containers).toEqual([
       {
-        name: `${f.project}-app-1`,
+        name: `${f.project}_app_1`,
         service: 'app',
         replica: 1,
         state: 'running',
@@ -99,7 +99,7 @@ describe('read endpoints', () => {
   it('GET /api/v1/projects/<name>/containers lists the containers alone', async () => {
     const res = await get<{ containers: { name: string; commit: string }[] }>(projectPath('/containers'));
     expect(res.status).toBe(200);
-    expect(res.body.containers.map((c) => [c.name, c.commit])).toEqual([[`${f.project}-app-1`, one]]);
+    expect(res.body.containers.map((c) => [c.name, c.commit])).toEqual([[`${f.project}_app_1`, one]]);
   });
 
   it('GET /api/v1/projects/<name>/history has the first deploy and its good commit', async () => {
@@ -137,7 +137,7 @@ describe('read endpoints', () => {
     expect(list.text).toContain(f.project);
     const page = await callApi(api, 'GET', `/projects/${f.project}`, { token: READ });
     expect(page.status).toBe(200);
-    expect(page.text).toContain(`${f.project}-app-1`);
+    expect(page.text).toContain(`${f.project}_app_1`);
     const missing = await callApi(api, 'GET', '/projects/no-such-project', { token: READ });
     expect(missing.status).toBe(404);
     expect(missing.headers.get('content-type')).toMatch(/^text\/html/);

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFiles } from '../helpers/git-server.js';
@@ -54,6 +54,53 @@ describe('spin validate', () => {
     for (const e of errors)
       expect(Object.keys(e).sort()).toEqual(['column', 'file', 'line', 'message', 'path', 'rule']);
     expect(errors).toContainEqual(expect.objectContaining({ rule: 'schema.additionalProperties', line: 5 }));
+  });
+
+  it('refuses configs/secrets files and a stack file that are symlinks out of the folder: located, exit 1, no trace', async () => {
+    const outside = path.join(tmp, 'outside');
+    await writeFiles(outside, { 'host.conf': 'not for the stack\n', 'compose.yaml': good });
+    const dir = path.join(tmp, 'symlinks');
+    await writeFiles(dir, {
+      'compose.yaml': `${good}    configs: [c]\n    secrets: [s]\nconfigs:\n  c:\n    file: ./c.conf\nsecrets:\n  s:\n    file: ./s.age\n`,
+    });
+    await symlink(path.join(outside, 'host.conf'), path.join(dir, 'c.conf'));
+    await symlink('../outside/host.conf', path.join(dir, 's.age'));
+    const r = await runSpin(['validate', dir, '--env', 'TAG=1.0']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toMatch(/\bat \S+ \(|Error:/);
+    expect(r.stderr).toMatch(
+      /^compose\.yaml:13:11: mounts\.escape: "\.\/c\.conf" is a symlink that leads outside/m,
+    );
+    expect(r.stderr).toMatch(/^compose\.yaml:16:11: mounts\.escape: "\.\/s\.age" is a symlink/m);
+    expect(r.stderr).not.toContain('not for the stack');
+
+    const linked = path.join(tmp, 'linked-stack');
+    await writeFiles(linked, { 'README.md': 'x\n' });
+    await symlink(path.join(outside, 'compose.yaml'), path.join(linked, 'compose.yaml'));
+    const s = await runSpin(['validate', linked, '--env', 'TAG=1.0']);
+    expect(s.code).toBe(1);
+    expect(s.stderr).toMatch(/^compose\.yaml:0:0: mounts\.escape: /m);
+  });
+
+  it('refuses a repository file a bind names over mounts.maxRepositoryFileBytes, from its size on disk', async () => {
+    const dir = path.join(tmp, 'bigfile');
+    await writeFiles(dir, {
+      'compose.yaml': `${good}    volumes: ["./small.txt:/small.txt:ro", "./big.bin:/big.bin:ro", "./link.txt:/l.txt:ro"]\n`,
+      'small.txt': 'x'.repeat(1024),
+      'big.bin': '\0'.repeat(1025),
+      'policy.yaml': 'mounts:\n  maxRepositoryFileBytes: 1k\n',
+    });
+    await symlink('/etc/hostname', path.join(dir, 'link.txt'));
+    const r = await runSpin(['validate', dir, '--env', 'TAG=1.0', '--policy', path.join(dir, 'policy.yaml')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^compose\.yaml:9:\d+: mounts\.repo-file-size: "\.\/big\.bin" is 1025 bytes; .* at most 1024 bytes/,
+      ),
+      expect.stringMatching(
+        /^compose\.yaml:9:\d+: mounts\.escape: "\.\/link\.txt" is a symlink that leads outside/,
+      ),
+    ]);
   });
 
   it('exits 2 for a path that does not exist', async () => {

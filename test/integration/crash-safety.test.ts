@@ -31,7 +31,7 @@ ${HARDENING}`,
 async function expectExactlyConverged(head: string): Promise<void> {
   const containers = await listProjectContainers(f.project);
   const names = containers.map((c) => c.name).sort();
-  expect(names).toEqual(Array.from({ length: SERVICES }, (_, i) => `${f.project}-s${i}-1`).sort());
+  expect(names).toEqual(Array.from({ length: SERVICES }, (_, i) => `${f.project}_s${i}_1`).sort());
   for (const c of containers) {
     expect(c.state, c.name).toBe('running');
     expect(c.labels['spin.commit'], c.name).toBe(head);

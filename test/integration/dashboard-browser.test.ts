@@ -154,7 +154,7 @@ describe('dashboard in a headless browser', () => {
     await expect.poll(() => dash.cellText('gateway-b', 'error'), { timeout: 10_000 }).toBe('none');
 
     await dash.openProject('gateway-a');
-    expect(await dash.containerNames()).toEqual(['gateway-a-web-1', 'gateway-a-db-1']);
+    expect(await dash.containerNames()).toEqual(['gateway-a_web_1', 'gateway-a_db_1']);
     expect(await dash.overviewText('gateway-a', 'sync')).toBe('Sync: Synced');
     await page.getByRole('table', { name: 'Containers Spin manages for gateway-a' }).waitFor();
 
@@ -172,7 +172,7 @@ describe('dashboard in a headless browser', () => {
       .toBe('Health: Degraded gateway-a-cache-1 exited with code 1');
     await expect
       .poll(() => dash.containerNames(), { timeout: 10_000 })
-      .toEqual(['gateway-a-web-1', 'gateway-a-db-1', 'gateway-a-cache-1']);
+      .toEqual(['gateway-a_web_1', 'gateway-a_db_1', 'gateway-a_cache_1']);
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-project.png'), fullPage: true });
 
     expect(await dash.liveRegionText()).toBe('Refreshes every 300 ms.');
@@ -187,7 +187,7 @@ describe('dashboard in a headless browser', () => {
     await dash.openList();
     expect(await dash.cellText('gateway-a', 'sync')).toBe('Sync: Synced');
     await dash.openProject('gateway-b');
-    expect(await dash.containerNames()).toEqual(['gateway-b-api-1']);
+    expect(await dash.containerNames()).toEqual(['gateway-b_api_1']);
     await context.close();
   });
 });

@@ -128,7 +128,7 @@ describe('the dashboard of the real daemon', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-daemon.png'), fullPage: true });
 
     await dash.openProject(f.project);
-    expect(await dash.containerNames()).toEqual([`${f.project}-web-1`]);
+    expect(await dash.containerNames()).toEqual([`${f.project}_web_1`]);
     expect(await dash.overviewText(f.project, 'sync')).toBe('Sync: Synced');
     await page.getByRole('table', { name: `Containers Spin manages for ${f.project}` }).waitFor();
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-daemon-project.png'), fullPage: true });
@@ -138,9 +138,9 @@ describe('the dashboard of the real daemon', () => {
     // The containers of the last good commit, as the engine runs them.
     const engine = await listProjectContainers(refused.project);
     expect(engine.map((c) => [c.name, c.labels['spin.commit']])).toEqual([
-      [`${refused.project}-api-1`, refusedGood],
+      [`${refused.project}_api_1`, refusedGood],
     ]);
-    expect(await dash.containerNames()).toEqual([`${refused.project}-api-1`]);
+    expect(await dash.containerNames()).toEqual([`${refused.project}_api_1`]);
     expect(await dash.overviewText(refused.project, 'sync')).toBe('Sync: OutOfSync');
     expect(await dash.overviewText(refused.project, 'error')).toMatch(
       /^InvalidCommit .*privilege\.privileged/,
@@ -157,7 +157,7 @@ describe('the dashboard of the real daemon', () => {
     await expect
       .poll(() => dash.overviewText(refused.project, 'commit'), { timeout: 15_000, interval: 500 })
       .toBe(fixed.slice(0, 7));
-    expect(await dash.containerNames()).toEqual([`${refused.project}-api-1`]);
+    expect(await dash.containerNames()).toEqual([`${refused.project}_api_1`]);
 
     expect(problems).toEqual([]);
     await context.close();

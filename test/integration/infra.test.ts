@@ -170,7 +170,7 @@ describe('docker engine', () => {
     const container = await docker().createContainer({
       Image: BUSYBOX_IMAGE,
       Cmd: ['sh', '-c', 'echo hello-from-busybox; id -un nobody; stat -c %a /tmp'],
-      name: `${project}-echo-1`,
+      name: `${project}_echo_1`,
       Labels: { 'spin.managed': 'true', 'spin.project': project },
     });
     await container.start();
@@ -182,7 +182,7 @@ describe('docker engine', () => {
     expect(logs).toContain('1777');
 
     const listed = await listProjectContainers(project);
-    expect(listed.map((c) => c.name)).toEqual([`${project}-echo-1`]);
+    expect(listed.map((c) => c.name)).toEqual([`${project}_echo_1`]);
     expect(listed[0]?.state).toBe('exited');
     expect(listed[0]?.labels['spin.project']).toBe(project);
   });
@@ -190,7 +190,7 @@ describe('docker engine', () => {
   it('serves HTTP from the web image on 127.0.0.1', async () => {
     const container = await docker().createContainer({
       Image: WEB_IMAGE,
-      name: `${project}-web-1`,
+      name: `${project}_web_1`,
       Labels: { 'spin.managed': 'true', 'spin.project': project },
       ExposedPorts: { [`${WEB_PORT}/tcp`]: {} },
       HostConfig: { PortBindings: { [`${WEB_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] } },

@@ -51,7 +51,7 @@ describe('a local repository', () => {
       until: (list) => list.length === 1 && list[0]?.state === 'running',
       timeoutMs: 20_000,
     });
-    expect(containers[0]?.name).toBe(`${project}-app-1`);
+    expect(containers[0]?.name).toBe(`${project}_app_1`);
   });
 
   it('reconciles a new commit at once, long before the hour-long poll interval', async () => {

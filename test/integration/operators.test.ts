@@ -315,7 +315,7 @@ describe('config reload', () => {
     );
     const containers = await listProjectContainers(second.project);
     expect(containers.map((c) => [c.name, c.state, c.labels['spin.commit']])).toEqual([
-      [`${second.project}-app-1`, 'running', sha],
+      [`${second.project}_app_1`, 'running', sha],
     ]);
     expect(daemon().child.pid).toBe(pid);
     expect(daemon().child.exitCode).toBeNull();
@@ -407,7 +407,7 @@ describe('logs', () => {
       expect(line.action).toEqual(expect.any(String));
     }
     // The first deploy's create, by name.
-    expect(actions.some((l) => l.commit === one && String(l.action).includes(`${f.project}-app-1`))).toBe(
+    expect(actions.some((l) => l.commit === one && String(l.action).includes(`${f.project}_app_1`))).toBe(
       true,
     );
   });

@@ -41,14 +41,14 @@ volumes:
 const webContainers = async () =>
   (await listProjectContainers(f.project)).filter((c) => c.labels['spin.service'] === 'web');
 const readKeptFile = async () =>
-  (await execIn(`${f.project}-web-1`, ['cat', '/data/keep.txt'])).stdout.trim();
+  (await execIn(`${f.project}_web_1`, ['cat', '/data/keep.txt'])).stdout.trim();
 
 beforeAll(async () => {
   f = await projectFixture('roll');
   goodCommit = await f.push({ 'compose.yaml': stack() }, 'first');
   await f.startDaemon();
   await f.waitStatus((s) => s.appliedCommit === goodCommit && s.health === 'Healthy', 'first deploy healthy');
-  await execIn(`${f.project}-web-1`, ['sh', '-c', 'echo precious > /data/keep.txt']);
+  await execIn(`${f.project}_web_1`, ['sh', '-c', 'echo precious > /data/keep.txt']);
 });
 
 afterAll(() => f?.cleanup());
@@ -75,8 +75,8 @@ describe('health-gated rollouts', () => {
     expect(Math.min(...samples)).toBeGreaterThanOrEqual(1);
     const containers = await webContainers();
     expect(containers.map((c) => [c.name, c.image, c.labels['spin.commit']])).toEqual([
-      [`${f.project}-web-1`, WEB_IMAGE_V2, goodCommit],
-      [`${f.project}-web-2`, WEB_IMAGE_V2, goodCommit],
+      [`${f.project}_web_1`, WEB_IMAGE_V2, goodCommit],
+      [`${f.project}_web_2`, WEB_IMAGE_V2, goodCommit],
     ]);
     expect(await readKeptFile()).toBe('precious');
   });
@@ -140,9 +140,9 @@ describe('health-gated rollouts', () => {
 
 describe('drift repair', () => {
   it('starts a container stopped by hand', async () => {
-    const before = (await docker().getContainer(`${f.project}-web-1`).inspect()).State.StartedAt;
-    await docker().getContainer(`${f.project}-web-1`).stop({ t: 0 });
-    await waitFor(() => docker().getContainer(`${f.project}-web-1`).inspect(), {
+    const before = (await docker().getContainer(`${f.project}_web_1`).inspect()).State.StartedAt;
+    await docker().getContainer(`${f.project}_web_1`).stop({ t: 0 });
+    await waitFor(() => docker().getContainer(`${f.project}_web_1`).inspect(), {
       until: (info) => info.State.Running && info.State.StartedAt !== before,
       timeoutMs: 15_000,
       description: 'web-1 running again',
@@ -150,21 +150,21 @@ describe('drift repair', () => {
   });
 
   it('recreates a container removed by hand', async () => {
-    const old = (await webContainers()).find((c) => c.name === `${f.project}-web-2`);
-    await docker().getContainer(`${f.project}-web-2`).remove({ force: true });
+    const old = (await webContainers()).find((c) => c.name === `${f.project}_web_2`);
+    await docker().getContainer(`${f.project}_web_2`).remove({ force: true });
     const list = await waitFor(webContainers, {
-      until: (l) => l.some((c) => c.name === `${f.project}-web-2` && c.state === 'running'),
+      until: (l) => l.some((c) => c.name === `${f.project}_web_2` && c.state === 'running'),
       timeoutMs: 15_000,
       description: 'web-2 recreated',
     });
-    expect(list.find((c) => c.name === `${f.project}-web-2`)?.id).not.toBe(old?.id);
+    expect(list.find((c) => c.name === `${f.project}_web_2`)?.id).not.toBe(old?.id);
   });
 
   it('replaces a container re-created by hand with a different config (its hash no longer matches)', async () => {
-    const reference = (await webContainers()).find((c) => c.name === `${f.project}-web-2`);
-    await docker().getContainer(`${f.project}-web-1`).remove({ force: true });
+    const reference = (await webContainers()).find((c) => c.name === `${f.project}_web_2`);
+    await docker().getContainer(`${f.project}_web_1`).remove({ force: true });
     const forged = await docker().createContainer({
-      name: `${f.project}-web-1`,
+      name: `${f.project}_web_1`,
       Image: WEB_IMAGE,
       Labels: {
         'spin.managed': 'true',
@@ -178,18 +178,18 @@ describe('drift repair', () => {
     await forged.start();
     const list = await waitFor(webContainers, {
       until: (l) =>
-        l.some((c) => c.name === `${f.project}-web-1` && c.id !== forged.id && c.state === 'running'),
+        l.some((c) => c.name === `${f.project}_web_1` && c.id !== forged.id && c.state === 'running'),
       timeoutMs: 30_000,
       description: 'forged web-1 replaced',
     });
-    expect(list.find((c) => c.name === `${f.project}-web-1`)?.labels['spin.config-hash']).toBe(
+    expect(list.find((c) => c.name === `${f.project}_web_1`)?.labels['spin.config-hash']).toBe(
       reference?.labels['spin.config-hash'],
     );
     expect(f.daemon?.logs.some((l) => l.msg === 'drift repaired')).toBe(true);
   });
 
   it('replaces a container whose limits were changed with docker update (labels unchanged)', async () => {
-    const name = `${f.project}-web-2`;
+    const name = `${f.project}_web_2`;
     const before = await docker().getContainer(name).inspect();
     const memory = before.HostConfig.Memory ?? 0;
     expect(memory).toBeGreaterThan(0);
@@ -211,7 +211,7 @@ describe('data safety', () => {
     await f.waitStatus((s) => s.health === 'Healthy' && s.sync === 'Synced', 'healthy again after drift');
     const sha = await f.push({ 'compose.yaml': stack({ replicas: 1, title: 'three' }) }, 'scale down');
     await f.waitStatus((s) => s.appliedCommit === sha && s.health === 'Healthy', 'scaled down');
-    expect((await webContainers()).map((c) => c.name)).toEqual([`${f.project}-web-1`]);
+    expect((await webContainers()).map((c) => c.name)).toEqual([`${f.project}_web_1`]);
     expect(await readKeptFile()).toBe('precious');
     const volume = await docker().getVolume(`${f.project}_data`).inspect();
     expect(volume.Labels).toMatchObject({ 'spin.managed': 'true', 'spin.project': f.project });

@@ -62,7 +62,7 @@ async function encryptTo(to: string, text: string): Promise<string> {
 
 const ids = async () =>
   Object.fromEntries((await listProjectContainers(f.project)).map((c) => [c.name, c.id]));
-const name = (s: string) => `${f.project}-${s}-1`;
+const name = (s: string) => `${f.project}_${s}_1`;
 const sh = async (s: string, script: string) => (await execIn(name(s), ['sh', '-c', script])).stdout.trim();
 
 async function secretSet(secret: string, input: string): Promise<{ code: number; stderr: string }> {

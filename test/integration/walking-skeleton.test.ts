@@ -84,13 +84,13 @@ beforeAll(async () => {
   // Things Spin must never touch: an unlabelled container and one of another project, both
   // named as if they belonged to this stack's services.
   const unlabelled = await docker().createContainer({
-    name: `${project}-stray-1`,
+    name: `${project}_stray_1`,
     Image: BUSYBOX_IMAGE,
     Cmd: ['sleep', '3600'],
   });
   await unlabelled.start();
   const otherProject = await docker().createContainer({
-    name: `${other}-web-1`,
+    name: `${other}_web_1`,
     Image: BUSYBOX_IMAGE,
     Cmd: ['sleep', '3600'],
     Labels: { 'spin.managed': 'true', 'spin.project': other, 'spin.service': 'web', 'spin.replica': '1' },
@@ -126,9 +126,9 @@ describe('a pushed stack converges on the engine', () => {
     expect(status?.appliedCommit).toBe(head);
     const containers = await listProjectContainers(project);
     expect(containers.map((c) => c.name)).toEqual([
-      `${project}-web-1`,
-      `${project}-web-2`,
-      `${project}-worker-1`,
+      `${project}_web_1`,
+      `${project}_web_2`,
+      `${project}_worker_1`,
     ]);
     for (const c of containers) {
       expect(c.state).toBe('running');
@@ -142,7 +142,7 @@ describe('a pushed stack converges on the engine', () => {
       ['web', '2'],
       ['worker', '1'],
     ]);
-    const env = (await docker().getContainer(`${project}-web-1`).inspect()).Config.Env;
+    const env = (await docker().getContainer(`${project}_web_1`).inspect()).Config.Env;
     expect(env).toEqual(expect.arrayContaining(['GREETING=hello from env', 'TAGGED=v7', 'LITERAL=$HOME']));
     const network = await docker().getNetwork(`${project}_default`).inspect();
     expect(network.Labels).toMatchObject({ 'spin.managed': 'true', 'spin.project': project });
@@ -152,18 +152,18 @@ describe('a pushed stack converges on the engine', () => {
     const before = await ids();
     await pushAndConverge(stack({ replicas: 2 }, { command: 'sleep 3601' }), 'change worker');
     const after = await ids();
-    expect(after[`${project}-web-1`]).toBe(before[`${project}-web-1`]);
-    expect(after[`${project}-web-2`]).toBe(before[`${project}-web-2`]);
-    expect(after[`${project}-worker-1`]).toBeDefined();
-    expect(after[`${project}-worker-1`]).not.toBe(before[`${project}-worker-1`]);
+    expect(after[`${project}_web_1`]).toBe(before[`${project}_web_1`]);
+    expect(after[`${project}_web_2`]).toBe(before[`${project}_web_2`]);
+    expect(after[`${project}_worker_1`]).toBeDefined();
+    expect(after[`${project}_worker_1`]).not.toBe(before[`${project}_worker_1`]);
   });
 
   it('scales down from the highest replica and removes a service that left the stack', async () => {
     const before = await ids();
     await pushAndConverge(stack({ replicas: 1 }), 'scale down, drop worker');
     const after = await ids();
-    expect(Object.keys(after)).toEqual([`${project}-web-1`]);
-    expect(after[`${project}-web-1`]).toBe(before[`${project}-web-1`]);
+    expect(Object.keys(after)).toEqual([`${project}_web_1`]);
+    expect(after[`${project}_web_1`]).toBe(before[`${project}_web_1`]);
   });
 
   it('refuses a broken commit without touching what runs, and says why in spin status', async () => {
@@ -242,7 +242,7 @@ describe('a pushed stack converges on the engine', () => {
     const sha = await repo.commitAll('plan me');
     await repo.push();
     // Changed behind Spin's back, labels untouched: only an inspect shows it, and plan does one.
-    const web1 = docker().getContainer(`${project}-web-1`);
+    const web1 = docker().getContainer(`${project}_web_1`);
     const memory = (await web1.inspect()).HostConfig.Memory ?? 0;
     expect(memory).toBeGreaterThan(0);
     await web1.update({ Memory: memory * 2, MemorySwap: -1 });
@@ -254,9 +254,9 @@ describe('a pushed stack converges on the engine', () => {
     expect(plan.commit).toBe(sha);
     expect(plan.valid).toBe(true);
     expect(plan.actions.map((a) => `${a.kind} ${a.name}`)).toEqual([
-      `recreate ${project}-web-1`,
-      `create ${project}-web-3`,
-      `recreate ${project}-worker-1`,
+      `recreate ${project}_web_1`,
+      `create ${project}_web_3`,
+      `recreate ${project}_worker_1`,
     ]);
     const human = await runSpin(['plan', '--config', configFile, project]);
     expect(human.code).toBe(0);

@@ -36,6 +36,13 @@ projects:
     expect(b?.pollIntervalMs).toBe(90_000);
   });
 
+  it('refuses project names with `_`: the first `_` of a container name must end the project name', () => {
+    const result = parseConfig('spin.yaml', 'projects:\n  - name: sq_x\n    repo: x\n');
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.diagnostics.map((d) => `${d.line}:${d.column} ${d.rule}`)).toContain('2:11 config.pattern');
+  });
+
   it('refuses unknown keys, bad names and duplicates with their location', () => {
     const result = parseConfig(
       'spin.yaml',

@@ -7,7 +7,7 @@ import type {
   ContainerState,
   RuntimeSettings,
 } from '../../reconciler/state.js';
-import { LABEL } from '../../reconciler/labels.js';
+import { LABEL } from '../../stack/names.js';
 
 const STATES: ContainerState[] = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'];
 

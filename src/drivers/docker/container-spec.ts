@@ -1,7 +1,8 @@
 import type Docker from 'dockerode';
 import type { MountSpec, ServiceSpec } from '../../stack/model.js';
 import type { ContainerRequest } from '../driver.js';
-import { LABEL, containerName, networkName } from '../../reconciler/labels.js';
+import { LABEL, networkName } from '../../stack/names.js';
+import { joinReference, type JoinKey } from '../../stack/joins.js';
 
 const NS_PER_MS = 1_000_000;
 
@@ -34,7 +35,7 @@ export function containerCreateOptions(req: Omit<ContainerRequest, 'admission'>)
     ipv6: att.ipv6Address,
   });
   const [first, ...rest] = networks.map(endpoint);
-  const networkMode = resolveNetworkMode(project, spec.networkMode) ?? first?.name ?? 'none';
+  const networkMode = joinMode(req, 'network_mode', spec.networkMode) ?? first?.name ?? 'none';
 
   const options: Docker.ContainerCreateOptions = {
     name: req.name,
@@ -89,8 +90,8 @@ export function containerCreateOptions(req: Omit<ContainerRequest, 'admission'>)
       Tmpfs: spec.tmpfs.length ? Object.fromEntries(spec.tmpfs.map(tmpfsEntry)) : undefined,
       ShmSize: spec.shmSizeBytes,
       Privileged: spec.privileged,
-      PidMode: spec.pid,
-      IpcMode: spec.ipc,
+      PidMode: joinMode(req, 'pid', spec.pid),
+      IpcMode: joinMode(req, 'ipc', spec.ipc),
       Init: spec.init,
       ReadonlyRootfs: spec.readOnly,
       LogConfig: spec.logging && { Type: spec.logging.driver, Config: spec.logging.options },
@@ -114,11 +115,20 @@ export function containerCreateOptions(req: Omit<ContainerRequest, 'admission'>)
   };
 }
 
-function resolveNetworkMode(project: string, mode: string | undefined): string | undefined {
-  if (!mode) return undefined;
-  // `service:x` joins the first replica of a service of the same stack (policy keeps it in-stack).
-  if (mode.startsWith('service:')) return `container:${containerName(project, mode.slice(8), 1)}`;
-  return mode;
+/**
+ * A join (`service:X`/`container:X`) reaches the engine only as `container:<id>` of the container
+ * the driver resolved by label (req.joined), never as a name the engine would look up itself.
+ */
+function joinMode(
+  req: Omit<ContainerRequest, 'admission'>,
+  key: JoinKey,
+  value: string | undefined,
+): string | undefined {
+  if (value === undefined || !joinReference(value)) return value;
+  const id = req.joined?.[key];
+  // Unresolved, the value goes as written: the last gate refuses any join it cannot hold to this
+  // project's own containers, so such a body never reaches the engine.
+  return id ? `container:${id}` : value;
 }
 
 function engineMount(m: MountSpec, req: Omit<ContainerRequest, 'admission'>): Docker.MountSettings {

@@ -1,7 +1,8 @@
 import type Docker from 'dockerode';
 import type { NetworkSpec, VolumeSpec } from '../../stack/model.js';
 import type { ActualContainer, ActualState } from '../../reconciler/state.js';
-import { LABEL, volumeName } from '../../reconciler/labels.js';
+import { LABEL, containerName, volumeName } from '../../stack/names.js';
+import { JOIN_KEYS, joinValue, parseJoin, type JoinKey } from '../../stack/joins.js';
 import type { ContainerProbe, ContainerRequest, Driver, EngineEvent } from '../driver.js';
 import {
   admitContainer,
@@ -11,7 +12,9 @@ import {
 } from '../../policy/admission/index.js';
 import { refuseUnlessAdmitted } from './admission-error.js';
 import { containerCreateOptions } from './container-spec.js';
+import { raisedImageHealthcheck, type ImageHealthcheck } from './image-healthcheck.js';
 import { networkCreateOptions } from './network-spec.js';
+import { placeholderJoins } from './render-project.js';
 import { volumeCreateOptions } from './volume-spec.js';
 import { errorMessage } from '../../util/errors.js';
 import { toActualContainer, toActualNetwork, toActualVolume, toRuntimeSettings } from './actual.js';
@@ -35,6 +38,8 @@ export class DockerDriver implements Driver {
   private readonly checked = new Set<string>();
   /** Containers with an `update` event since they were last inspected. */
   private readonly suspects = new Set<string>();
+  /** Each image's own HEALTHCHECK (null: none), as last inspected by ensureImage. */
+  private readonly imageHealthchecks = new Map<string, ImageHealthcheck | null>();
 
   constructor(
     private readonly docker: Docker,
@@ -98,13 +103,7 @@ export class DockerDriver implements Driver {
   }
 
   async ensureImage(ref: string): Promise<void> {
-    this.count('images.inspect');
-    try {
-      await this.docker.getImage(ref).inspect();
-      return;
-    } catch (err) {
-      if (statusOf(err) !== 404) throw err;
-    }
+    if (await this.inspectImage(ref)) return;
     this.count('images.pull');
     try {
       const stream = await this.docker.pull(ref);
@@ -114,6 +113,31 @@ export class DockerDriver implements Driver {
     } catch (err) {
       throw new Error(`image ${ref} is not on the engine and could not be pulled: ${errorMessage(err)}`);
     }
+    await this.inspectImage(ref);
+  }
+
+  /** Inspects an image and keeps its HEALTHCHECK for createContainer; false when it is absent. */
+  private async inspectImage(ref: string): Promise<boolean> {
+    this.count('images.inspect');
+    try {
+      const info = await this.docker.getImage(ref).inspect();
+      this.imageHealthchecks.set(ref, (info.Config?.Healthcheck as ImageHealthcheck | undefined) ?? null);
+      return true;
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+      return false;
+    }
+  }
+
+  /**
+   * The healthcheck to send when the stack sets none: the image's own, with too short intervals
+   * raised to the policy's minimum (see raisedImageHealthcheck), else undefined.
+   */
+  private async imageHealthcheck(req: ContainerRequest): Promise<ImageHealthcheck | undefined> {
+    const min = req.minHealthcheckIntervalMs ?? 0;
+    if (req.spec.healthcheck || min <= 0) return undefined;
+    if (!this.imageHealthchecks.has(req.spec.image)) await this.inspectImage(req.spec.image);
+    return raisedImageHealthcheck(this.imageHealthchecks.get(req.spec.image), min);
   }
 
   async createNetwork(project: string, network: NetworkSpec, admission: AdmissionContext): Promise<void> {
@@ -141,13 +165,24 @@ export class DockerDriver implements Driver {
   }
 
   admitContainer(request: ContainerRequest): void {
-    const { options } = containerCreateOptions(request);
+    // Before a replace stops anything: joins stand in by name here (their ids are resolved and
+    // checked by label only at the create call itself).
+    const { options } = containerCreateOptions({
+      ...request,
+      joined: placeholderJoins(request.project, request.spec),
+    });
     refuseUnlessAdmitted(admitContainer(options, request.spec.name, request.admission));
   }
 
   async createContainer(request: ContainerRequest): Promise<string> {
-    const { options, extraNetworks } = containerCreateOptions(request);
-    refuseUnlessAdmitted(admitContainer(options, request.spec.name, request.admission));
+    const joined = await this.resolveJoins(request);
+    const { options, extraNetworks } = containerCreateOptions({ ...request, joined });
+    const healthcheck = await this.imageHealthcheck(request);
+    if (healthcheck) options.Healthcheck = healthcheck;
+    // Judged last, on the exact body: the joins are ids the driver has just checked by label.
+    refuseUnlessAdmitted(
+      admitContainer(options, request.spec.name, withJoinedContainers(request.admission, request, joined)),
+    );
     this.count('containers.create');
     const container = await this.docker.createContainer(options);
     this.checked.add(container.id);
@@ -158,6 +193,53 @@ export class DockerDriver implements Driver {
         .connect({ Container: container.id, EndpointConfig: { Aliases: net.aliases } });
     }
     return container.id;
+  }
+
+  /**
+   * The containers a new one joins (`network_mode`/`pid`/`ipc: service:X`), found by label and
+   * checked on an inspect right before the create call: managed, of this very project, running.
+   * The engine then gets `container:<id>`, never a name it would resolve itself, so a join can
+   * never land on another project's container whatever names exist. A refusal throws before
+   * anything is created.
+   */
+  private async resolveJoins(req: ContainerRequest): Promise<Partial<Record<JoinKey, string>>> {
+    const joined: Partial<Record<JoinKey, string>> = {};
+    for (const key of JOIN_KEYS) {
+      const value = joinValue(req.spec, key);
+      const join = value === undefined ? undefined : parseJoin(req.project, key, value);
+      if (!join) continue;
+      if (!join.ok) throw new Error(`refused: ${join.reason}`);
+      const { service, replica } = join.target;
+      this.count('containers.list');
+      const listed = await this.docker.listContainers({
+        all: true,
+        filters: {
+          label: [
+            `${LABEL.managed}=true`,
+            `${LABEL.project}=${req.project}`,
+            `${LABEL.service}=${service}`,
+            `${LABEL.replica}=${replica}`,
+          ],
+        },
+      });
+      const canonical = `/${containerName(req.project, service, replica)}`;
+      const rank = (c: Docker.ContainerInfo) => (c.Names?.includes(canonical) ? 1 : 0);
+      const pick = listed
+        .filter((c) => c.State === 'running')
+        .sort((a, b) => rank(b) - rank(a) || b.Created - a.Created)[0];
+      const refuse = (why: string) =>
+        new Error(`refused: ${key} "${value}" of service ${req.spec.name}: ${why}; nothing was created`);
+      if (!pick) throw refuse(`no running container of service ${service} of project ${req.project}`);
+      this.count('containers.inspect');
+      const info = await this.docker.getContainer(pick.Id).inspect();
+      const labels = info.Config.Labels ?? {};
+      if (labels[LABEL.managed] !== 'true' || labels[LABEL.project] !== req.project) {
+        throw refuse(`container ${pick.Id.slice(0, 12)} is not a container of project ${req.project}`);
+      }
+      if (!info.State.Running) throw refuse(`container ${pick.Id.slice(0, 12)} is not running`);
+      joined[key] = info.Id;
+    }
+    return joined;
   }
 
   async startContainer(id: string): Promise<void> {
@@ -173,7 +255,10 @@ export class DockerDriver implements Driver {
 
   async removeContainer(id: string): Promise<void> {
     this.count('containers.remove');
-    await ignoreStatus(this.docker.getContainer(id).remove({ force: true, v: false }), 404);
+    // `v: true` removes the container's anonymous volumes (an image's VOLUME makes one at each
+    // create, unlabelled, and would otherwise pile up at every recreate); named volumes, the
+    // stack's data, are never removed by it (the engine keeps every volume that has a name given).
+    await ignoreStatus(this.docker.getContainer(id).remove({ force: true, v: true }), 404);
   }
 
   async renameContainer(id: string, name: string): Promise<void> {
@@ -269,4 +354,20 @@ function parseEvent(line: string): EngineEvent | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The admission context with the ids of the containers this one joins, each of the service it names. */
+function withJoinedContainers(
+  admission: AdmissionContext,
+  request: ContainerRequest,
+  joined: Partial<Record<JoinKey, string>>,
+): AdmissionContext {
+  const containers = new Map(admission.containers);
+  for (const key of JOIN_KEYS) {
+    const id = joined[key];
+    const value = joinValue(request.spec, key);
+    const join = value === undefined ? undefined : parseJoin(request.project, key, value);
+    if (id && join?.ok) containers.set(id, join.target.service);
+  }
+  return { ...admission, containers };
 }

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { NetworkSpec } from '../../stack/model.js';
-import { LABEL, networkName } from '../../reconciler/labels.js';
+import { LABEL, networkName } from '../../stack/names.js';
 
 /** Pure: the engine's create-network body for one network of a project. */
 export function networkCreateOptions(project: string, network: NetworkSpec): Docker.NetworkCreateOptions {

@@ -3,9 +3,10 @@
  * validate` and `spin plan`: each service's first replica, and the project's volumes and
  * networks, rendered by the same functions the driver sends them with.
  */
-import type { StackModel } from '../../stack/model.js';
+import type { ServiceSpec, StackModel } from '../../stack/model.js';
+import { JOIN_KEYS, joinValue, parseJoin, type JoinKey } from '../../stack/joins.js';
 import type { ProjectRequests } from '../../policy/admission/index.js';
-import { containerName } from '../../reconciler/labels.js';
+import { containerName } from '../../stack/names.js';
 import { containerCreateOptions } from './container-spec.js';
 import { networkCreateOptions } from './network-spec.js';
 import { volumeCreateOptions } from './volume-spec.js';
@@ -32,6 +33,7 @@ export function renderProjectRequests(input: RenderInput): ProjectRequests {
         commit: input.commit,
         configHash: input.hashes[spec.name] ?? '',
         resolveBindSource: input.resolveBindSource,
+        joined: placeholderJoins(project, spec),
       }).options,
     })),
     volumes: Object.values(model.volumes).map((v) => ({
@@ -43,4 +45,20 @@ export function renderProjectRequests(input: RenderInput): ProjectRequests {
       body: networkCreateOptions(project, n),
     })),
   };
+}
+
+/**
+ * Joins as the gate sees them before anything runs: `container:<name>` of the replica each join
+ * names (the gate holds those names to this project's own). The create call itself sends the id
+ * the driver resolved by label instead; a join that names nothing of this project is left out
+ * here, so the body keeps the value as written and the gate refuses it.
+ */
+export function placeholderJoins(project: string, spec: ServiceSpec): Partial<Record<JoinKey, string>> {
+  const joined: Partial<Record<JoinKey, string>> = {};
+  for (const key of JOIN_KEYS) {
+    const value = joinValue(spec, key);
+    const join = value === undefined ? undefined : parseJoin(project, key, value);
+    if (join?.ok) joined[key] = containerName(project, join.target.service, join.target.replica);
+  }
+  return joined;
 }

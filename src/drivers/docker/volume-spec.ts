@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { VolumeSpec } from '../../stack/model.js';
-import { LABEL, volumeName } from '../../reconciler/labels.js';
+import { LABEL, volumeName } from '../../stack/names.js';
 
 /** Pure: the engine's create-volume body for one top-level volume of a project. */
 export function volumeCreateOptions(project: string, volume: VolumeSpec): Docker.VolumeCreateOptions {

@@ -5,7 +5,7 @@ import { service } from '../reconciler/fixtures.js';
 
 const request = (overrides: Parameters<typeof service>[1] = {}) => ({
   project: 'p',
-  name: 'p-web-1',
+  name: 'p_web_1',
   replica: 1,
   spec: service('web', overrides),
   commit: 'a'.repeat(40),
@@ -75,13 +75,23 @@ describe('containerCreateOptions', () => {
     ]);
   });
 
-  it('joins another service of the same stack for network_mode service:', () => {
-    const { options, extraNetworks } = containerCreateOptions(
-      request({ networkMode: 'service:vpn', networks: {} }),
-    );
-    expect(options.HostConfig?.NetworkMode).toBe('container:p-vpn-1');
+  it('sends a join only as container:<id> of the container the driver resolved by label', () => {
+    const { options, extraNetworks } = containerCreateOptions({
+      ...request({ networkMode: 'service:vpn', pid: 'container:p_vpn_1', ipc: 'shareable', networks: {} }),
+      joined: { network_mode: 'id-of-vpn', pid: 'id-of-vpn' },
+    });
+    expect(options.HostConfig?.NetworkMode).toBe('container:id-of-vpn');
+    expect(options.HostConfig?.PidMode).toBe('container:id-of-vpn');
+    expect(options.HostConfig?.IpcMode).toBe('shareable');
     expect(options.NetworkingConfig).toBeUndefined();
     expect(extraNetworks).toEqual([]);
+  });
+
+  it('never sends a join by name: an unresolved join throws before any request exists', () => {
+    expect(() => containerCreateOptions(request({ networkMode: 'service:vpn', networks: {} }))).toThrow(
+      /network_mode "service:vpn" was not resolved/,
+    );
+    expect(() => containerCreateOptions(request({ ipc: 'container:other_db_1' }))).toThrow(/ipc/);
   });
 
   it('converts healthcheck durations from ms to the engine’s nanoseconds', () => {

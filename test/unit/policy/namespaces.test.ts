@@ -73,11 +73,56 @@ describe('namespaces.foreign-container', () => {
           b:
             image: nginx:1
             network_mode: service:a
-            pid: container:demo-a-1
+            pid: container:demo_a_1
             ipc: service:a
         `,
         P,
       ),
     ).toEqual([]);
+  });
+  it("refuses a service left out by profiles:, as it never runs as this project's container", () => {
+    expect(
+      refusals(
+        `
+        services:
+          a:
+            image: nginx:1
+            profiles: [debug]
+          b:
+            image: nginx:1
+            pid: service:a
+        `,
+        P,
+      ),
+    ).toEqual(['7:namespaces.foreign-container']);
+  });
+  it('refuses names of other projects, prefix look-alikes, the old scheme, and replicas that will not exist', () => {
+    expect(
+      refusals(
+        `
+        services:
+          a:
+            image: nginx:1
+            deploy: { replicas: 2 }
+          b:
+            image: nginx:1
+            network_mode: container:demo-web_a_1
+            pid: container:demo-a-1
+            ipc: Container:demo_a_3
+          c:
+            image: nginx:1
+            network_mode: container:other_a_1
+            pid: CONTAINER:demo_a_2
+            ipc: container:demo_c_1
+        `,
+        P,
+      ),
+    ).toEqual([
+      '7:namespaces.foreign-container',
+      '8:namespaces.foreign-container',
+      '9:namespaces.foreign-container',
+      '12:namespaces.foreign-container',
+      '14:namespaces.foreign-container',
+    ]);
   });
 });

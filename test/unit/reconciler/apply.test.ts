@@ -42,8 +42,8 @@ describe('applyPlan', () => {
     );
     const at = (call: string) => driver.calls.indexOf(call);
     expect(at('create-network default')).toBe(0);
-    expect(at('start p-db-1')).toBeLessThan(at('create p-api-1'));
-    expect(at('start p-api-1')).toBeLessThan(at('create p-web-1'));
+    expect(at('start p_db_1')).toBeLessThan(at('create p_api_1'));
+    expect(at('start p_api_1')).toBeLessThan(at('create p_web_1'));
   });
 
   it('refuses a replacement the last gate refuses before stopping the container it replaces', async () => {
@@ -74,8 +74,8 @@ describe('applyPlan', () => {
       'image spin-test/web:2',
       'stop old1',
       'remove old1',
-      'create p-web-1',
-      'start p-web-1',
+      'create p_web_1',
+      'start p_web_1',
     ]);
   });
 
@@ -94,17 +94,17 @@ describe('applyPlan', () => {
     await apply(model(P, [next]), actual, driver);
     expect(driver.calls).toEqual([
       'image spin-test/web:2',
-      'create p-web-1-next',
-      'start p-web-1-next',
+      'create p_web_1-next',
+      'start p_web_1-next',
       'stop old1',
       'remove old1',
-      'rename p-web-1-next p-web-1',
+      'rename p_web_1-next p_web_1',
     ]);
   });
 
   it('a replica that never becomes ready fails the rollout and leaves the old one running (start-first)', async () => {
     const driver = new MemoryDriver();
-    driver.unhealthy.add('p-web-1');
+    driver.unhealthy.add('p_web_1');
     const old = service('web');
     const actual: ActualState = {
       ...noActual,
@@ -117,14 +117,28 @@ describe('applyPlan', () => {
     });
     await expect(apply(model(P, [next]), actual, driver)).rejects.toBeInstanceOf(RolloutError);
     expect(driver.calls).not.toContain('stop old1');
-    expect(driver.calls).toContain('remove p-web-1-next');
+    expect(driver.calls).toContain('remove p_web_1-next');
   });
 
   it('stops starting new groups after a failure', async () => {
     const driver = new MemoryDriver();
-    driver.unhealthy.add('p-a-1');
+    driver.unhealthy.add('p_a_1');
     const services = [service('a'), service('b', { dependsOn: { a: dep } })];
     await expect(apply(model(P, services), noActual, driver)).rejects.toThrow(/rollout of a failed/);
-    expect(driver.calls.some((c) => c.includes('p-b-1'))).toBe(false);
+    expect(driver.calls.some((c) => c.includes('p_b_1'))).toBe(false);
+  });
+
+  it('never sends a refused join to the engine, and rolls a joining service out after its target', async () => {
+    const driver = new MemoryDriver();
+    await expect(
+      apply(model(P, [service('app', { networkMode: 'container:other_db_1' })]), noActual, driver),
+    ).rejects.toThrow(/refused: network_mode "container:other_db_1" is not a container of project p/);
+    expect(driver.calls.filter((c) => c.startsWith('create ') || c.startsWith('image '))).toEqual([]);
+
+    const joining = new MemoryDriver();
+    await apply(model(P, [service('a', { networkMode: 'service:z' }), service('z')]), noActual, joining);
+    const at = (call: string) => joining.calls.indexOf(call);
+    expect(at('start p_z_1')).toBeGreaterThanOrEqual(0);
+    expect(at('start p_z_1')).toBeLessThan(at('create p_a_1'));
   });
 });

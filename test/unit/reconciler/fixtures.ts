@@ -64,7 +64,7 @@ export function container(
   nextId++;
   return {
     id: `id${nextId}`,
-    name: `${project}-${spec.name}-${replica}`,
+    name: `${project}_${spec.name}_${replica}`,
     project,
     service: spec.name,
     replica,

@@ -37,13 +37,13 @@ describe('serviceHealth', () => {
     expect(serviceHealth(job, exited, true).health).toBe('Healthy');
     expect(serviceHealth(job, exited, false)).toEqual({
       health: 'Degraded',
-      reason: 'p-job-1 exited with code 0',
+      reason: 'p_job_1 exited with code 0',
     });
   });
 
   it('says which container is the problem', () => {
     const verdict = serviceHealth(web, [container(P, web, 1), container(P, web, 2, { health: 'unhealthy' })]);
-    expect(verdict.reason).toBe('p-web-2 is unhealthy');
+    expect(verdict.reason).toBe('p_web_2 is unhealthy');
   });
 });
 
@@ -55,10 +55,10 @@ describe('projectHealth', () => {
       container(P, web, 1, { state: 'exited', exitCode: 2 }),
     ]);
     expect(verdict.health).toBe('Degraded');
-    expect(verdict.reason).toBe('p-web-1 exited with code 2');
+    expect(verdict.reason).toBe('p_web_1 exited with code 2');
     expect(verdict.services).toEqual({
       db: { health: 'Missing', reason: 'no containers for db' },
-      web: { health: 'Degraded', reason: 'p-web-1 exited with code 2' },
+      web: { health: 'Degraded', reason: 'p_web_1 exited with code 2' },
     });
   });
 });

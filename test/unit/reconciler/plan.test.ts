@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { dependencyOrder, describePlan, planProject, type Action } from '../../../src/reconciler/plan.js';
+import {
+  dependencyOrder,
+  describePlan,
+  planProject,
+  summarisePlan,
+  type Action,
+} from '../../../src/reconciler/plan.js';
 import type { ActualState } from '../../../src/reconciler/state.js';
 import { container, desiredOf, model, service } from './fixtures.js';
 
@@ -59,7 +65,7 @@ describe('planProject', () => {
         db,
       ]),
       actual: actualOf([], []),
-      expected: ['create-network default', 'create proj-db-1', 'create proj-web-1', 'create proj-web-2'],
+      expected: ['create-network default', 'create proj_db_1', 'create proj_web_1', 'create proj_web_2'],
     },
     {
       name: 'converged stack plans nothing',
@@ -76,37 +82,37 @@ describe('planProject', () => {
         container(P, limited, 3, { runtime: { ...limitedRuntime, restart: 'no' } }),
         container(P, limited, 4),
       ]),
-      expected: ['recreate proj-api-1', 'recreate proj-api-3'],
+      expected: ['recreate proj_api_1', 'recreate proj_api_3'],
     },
     {
       name: 'a changed service is recreated, the other left alone',
       desired: model(P, [service('web', { replicas: 2, image: 'spin-test/web:2' }), db]),
       actual: actualOf([container(P, web, 1), container(P, web, 2), container(P, db, 1)]),
-      expected: ['recreate proj-web-1', 'recreate proj-web-2'],
+      expected: ['recreate proj_web_1', 'recreate proj_web_2'],
     },
     {
       name: 'scale down removes the highest replica numbers first',
       desired: model(P, [service('web', { replicas: 1 })]),
       actual: actualOf([container(P, web, 1), container(P, web, 3), container(P, web, 2)]),
-      expected: ['remove proj-web-3 scale-down', 'remove proj-web-2 scale-down'],
+      expected: ['remove proj_web_3 scale-down', 'remove proj_web_2 scale-down'],
     },
     {
       name: 'scale up adds the missing replicas without touching the existing one',
       desired: model(P, [service('web', { replicas: 3 })]),
       actual: actualOf([container(P, web, 1)]),
-      expected: ['create proj-web-2', 'create proj-web-3'],
+      expected: ['create proj_web_2', 'create proj_web_3'],
     },
     {
       name: 'a service gone from the stack is removed before the others are updated',
       desired: model(P, [service('web', { replicas: 2, command: ['sleep', '2'] })]),
       actual: actualOf([container(P, web, 1), container(P, web, 2), container(P, db, 1)]),
-      expected: ['remove proj-db-1 service-removed', 'recreate proj-web-1', 'recreate proj-web-2'],
+      expected: ['remove proj_db_1 service-removed', 'recreate proj_web_1', 'recreate proj_web_2'],
     },
     {
       name: 'a stopped long-running container is started',
       desired: model(P, [db]),
       actual: actualOf([container(P, db, 1, { state: 'exited', exitCode: 137 })]),
-      expected: ['start proj-db-1'],
+      expected: ['start proj_db_1'],
     },
     {
       name: 'a finished one-shot job (exit 0, restart no, awaited by another service) is left alone',
@@ -136,13 +142,13 @@ describe('planProject', () => {
       actual: actualOf([
         container(P, service('worker', { restart: 'no' }), 1, { state: 'exited', exitCode: 0 }),
       ]),
-      expected: ['start proj-worker-1'],
+      expected: ['start proj_worker_1'],
     },
     {
       name: 'a created-but-never-started container is started',
       desired: model(P, [db]),
       actual: actualOf([container(P, db, 1, { state: 'created' })]),
-      expected: ['start proj-db-1'],
+      expected: ['start proj_db_1'],
     },
     {
       name: 'duplicates for one replica: the matching running one is kept',
@@ -151,13 +157,13 @@ describe('planProject', () => {
         container(P, db, 1, { configHash: 'old', id: 'stale' }),
         container(P, db, 1, { id: 'good' }),
       ]),
-      expected: ['remove proj-db-1 duplicate'],
+      expected: ['remove proj_db_1 duplicate'],
     },
     {
       name: 'a container with an invalid replica label is removed',
       desired: model(P, [db]),
-      actual: actualOf([container(P, db, 1), container(P, db, 0, { name: 'proj-db-x' })]),
-      expected: ['remove proj-db-x invalid-replica'],
+      actual: actualOf([container(P, db, 1), container(P, db, 0, { name: 'proj_db_x' })]),
+      expected: ['remove proj_db_x invalid-replica'],
     },
     {
       name: 'a network no longer in the stack is removed after the containers',
@@ -171,14 +177,53 @@ describe('planProject', () => {
     {
       name: 'a temporary container left by an interrupted start-first update is removed first',
       desired: model(P, [db]),
+      actual: actualOf([container(P, db, 1), container(P, db, 1, { name: 'proj_db_1-next' })]),
+      expected: ['remove proj_db_1-next temporary'],
+    },
+    {
+      name: 'a correct container under the name an older Spin gave it is renamed, not recreated',
+      desired: model(P, [db]),
+      actual: actualOf([container(P, db, 1, { name: 'proj-db-1' })]),
+      expected: ['rename proj_db_1'],
+    },
+    {
+      name: 'an old-named container that is stopped is renamed, then started',
+      desired: model(P, [db]),
+      actual: actualOf([container(P, db, 1, { name: 'proj-db-1', state: 'exited', exitCode: 1 })]),
+      expected: ['rename proj_db_1', 'start proj_db_1'],
+    },
+    {
+      name: 'an old-named container with another config is recreated under the new name',
+      desired: model(P, [db]),
+      actual: actualOf([container(P, db, 1, { name: 'proj-db-1', configHash: 'old' })]),
+      expected: ['recreate proj_db_1'],
+    },
+    {
+      name: 'an old-named duplicate of a new-named replica goes, the new one stays',
+      desired: model(P, [db]),
+      actual: actualOf([
+        container(P, db, 1, { name: 'proj-db-1', state: 'exited', exitCode: 0 }),
+        container(P, db, 1),
+      ]),
+      expected: ['remove proj-db-1 duplicate'],
+    },
+    {
+      name: 'an old-style temporary (`-next`) is a stray and goes',
+      desired: model(P, [db]),
       actual: actualOf([container(P, db, 1), container(P, db, 1, { name: 'proj-db-1-next' })]),
       expected: ['remove proj-db-1-next temporary'],
+    },
+    {
+      name: 'containers pair by labels: a name that looks like ours but is labelled as another replica',
+      desired: model(P, [service('db', { replicas: 2 })]),
+      actual: actualOf([container(P, db, 2, { name: 'proj_db_1' })]),
+      expected: ['remove proj_db_1 temporary', 'create proj_db_1', 'create proj_db_2'],
     },
     {
       name: 'a dead container is recreated',
       desired: model(P, [db]),
       actual: actualOf([container(P, db, 1, { state: 'dead' })]),
-      expected: ['recreate proj-db-1'],
+      expected: ['recreate proj_db_1'],
     },
   ];
 
@@ -204,7 +249,7 @@ describe('planProject', () => {
     m.volumes.data = { name: 'data', driver: 'local', driverOpts: {}, labels: {} };
     expect(brief(planProject(desiredOf(m), actualOf([]), { pruneVolumes: false }))).toEqual([
       'create-volume data',
-      'create proj-db-1',
+      'create proj_db_1',
     ]);
   });
 
@@ -212,6 +257,72 @@ describe('planProject', () => {
     const m = model(P, [db]);
     const actual = actualOf([container(P, db, 1, { commit: 'a'.repeat(40) })]);
     expect(planProject(desiredOf(m, 'b'.repeat(40)), actual, { pruneVolumes: false })).toEqual([]);
+  });
+
+  it('a rename carries the old name and the container id, and is counted apart', () => {
+    const old = container(P, db, 1, { name: 'proj-db-1' });
+    const actions = planProject(desiredOf(model(P, [db])), actualOf([old]), { pruneVolumes: false });
+    expect(actions).toEqual([
+      {
+        kind: 'rename',
+        service: 'db',
+        replica: 1,
+        name: 'proj_db_1',
+        from: 'proj-db-1',
+        containerId: old.id,
+      },
+    ]);
+    expect(summarisePlan(actions)).toMatchObject({ renamed: 1, created: 0, recreated: 0, removed: 0 });
+  });
+
+  it("pairs a join with this project's own running container by label, and refuses any other", () => {
+    const vpn = service('vpn');
+    const target = container(P, vpn, 1);
+    const joined = planProject(
+      desiredOf(model(P, [vpn, service('app', { networkMode: 'service:vpn', pid: 'container:proj_vpn_1' })])),
+      actualOf([target]),
+      { pruneVolumes: false },
+    );
+    expect(joined).toEqual([
+      {
+        kind: 'create',
+        service: 'app',
+        replica: 1,
+        name: 'proj_app_1',
+        joins: [
+          { key: 'network_mode', value: 'service:vpn', service: 'vpn', replica: 1, containerId: target.id },
+          { key: 'pid', value: 'container:proj_vpn_1', service: 'vpn', replica: 1, containerId: target.id },
+        ],
+      },
+    ]);
+    // Not deployed yet: the driver resolves it once the target runs.
+    const cold = planProject(
+      desiredOf(model(P, [vpn, service('app', { ipc: 'service:vpn' })])),
+      actualOf([]),
+      {
+        pruneVolumes: false,
+      },
+    );
+    expect(cold.find((a) => a.kind === 'create' && a.service === 'app')).toMatchObject({
+      joins: [{ key: 'ipc', service: 'vpn', replica: 1 }],
+    });
+    for (const value of [
+      'container:other_vpn_1',
+      'container:proj-vpn-1',
+      'service:ghost',
+      'container:proj_vpn_2',
+    ]) {
+      const [action] = planProject(
+        desiredOf(model(P, [vpn, service('app', { networkMode: value })])),
+        actualOf([target]),
+        { pruneVolumes: false },
+      );
+      expect(action, value).toMatchObject({
+        kind: 'create',
+        service: 'app',
+        refused: expect.stringContaining(value),
+      });
+    }
   });
 
   it('summarises a plan for humans', () => {

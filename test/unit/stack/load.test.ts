@@ -51,7 +51,7 @@ describe('loadStack', () => {
     expect(result.document.value).toMatchObject({ services: { web: { image: 'nginx:1.27' } } });
     expect(result.document.locate(['services', 'web', 'ports', 0])).toEqual({ line: 5, column: 13 });
     expect(shown(result)).toEqual([
-      'deploy/compose.yaml:4:21: ignored.container_name: services.web.container_name is ignored: Spin names containers <project>-<service>-<n>; other services reach this one by its service name',
+      'deploy/compose.yaml:4:21: ignored.container_name: services.web.container_name is ignored: Spin names containers <project>_<service>_<n>; other services reach this one by its service name',
     ]);
   });
 
