@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { containerCreateOptions } from '../../../src/drivers/docker/container-spec.js';
 import { toActualContainer } from '../../../src/drivers/docker/actual.js';
+import { admitContainer } from '../../../src/policy/admission/index.js';
+import { BUILTIN_DEFAULT_POLICY } from '../../../src/policy/index.js';
 import { service } from '../reconciler/fixtures.js';
 
 const request = (overrides: Parameters<typeof service>[1] = {}) => ({
@@ -87,11 +89,28 @@ describe('containerCreateOptions', () => {
     expect(extraNetworks).toEqual([]);
   });
 
-  it('never sends a join by name: an unresolved join throws before any request exists', () => {
-    expect(() => containerCreateOptions(request({ networkMode: 'service:vpn', networks: {} }))).toThrow(
-      /network_mode "service:vpn" was not resolved/,
-    );
-    expect(() => containerCreateOptions(request({ ipc: 'container:other_db_1' }))).toThrow(/ipc/);
+  it('never sends a join by name the gate would let through: an unresolved join stays as written and is refused', () => {
+    const admission = {
+      policy: structuredClone(BUILTIN_DEFAULT_POLICY),
+      project: 'p',
+      containers: new Map([['p_vpn_1', 'vpn']]),
+      spinRoots: [],
+    };
+    for (const spec of [{ networkMode: 'service:vpn', networks: {} }, { ipc: 'container:other_db_1' }]) {
+      const { options } = containerCreateOptions(request(spec));
+      const mode =
+        spec.networkMode === undefined ? options.HostConfig?.IpcMode : options.HostConfig?.NetworkMode;
+      expect(mode).toBe(spec.networkMode ?? spec.ipc);
+      expect(admitContainer(options, 'web', admission).map((f) => f.rule)).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^(namespaces|isolation)\./)]),
+      );
+    }
+    // Resolved by the driver (by label), the join goes as the id it checked.
+    const resolved = containerCreateOptions({
+      ...request({ networkMode: 'service:vpn', networks: {} }),
+      joined: { network_mode: 'f00d' },
+    });
+    expect(resolved.options.HostConfig?.NetworkMode).toBe('container:f00d');
   });
 
   it('converts healthcheck durations from ms to the engine’s nanoseconds', () => {

@@ -57,7 +57,7 @@ describe('applyPlan', () => {
     };
     await expect(
       apply(model(P, [service('web', { image: 'spin-test/web:2' })]), actual, driver),
-    ).rejects.toThrow(/admission refused p-web-1/);
+    ).rejects.toThrow(/admission refused p_web_1/);
     expect(driver.calls).toEqual([]);
   });
 
