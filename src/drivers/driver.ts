@@ -18,8 +18,12 @@ export interface ContainerRequest {
  * actions; they make no decisions (those are the planner's).
  */
 export interface Driver {
-  /** Everything Spin manages on this engine, all projects, in one container-list call. */
-  listActual(): Promise<ActualState>;
+  /**
+   * Everything Spin manages on this engine, all projects, in one container-list call (and one
+   * network and one volume list). `containersOnly`: skip those two (networks and volumes then
+   * come back empty), for a caller that keeps them from an earlier full list.
+   */
+  listActual(options?: { containersOnly?: boolean }): Promise<ActualState>;
   ping(): Promise<void>;
   ensureImage(ref: string): Promise<void>;
   createNetwork(project: string, network: NetworkSpec): Promise<void>;
