@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { docker, listProjectContainers, waitFor } from '../helpers/docker.js';
+import { projectFixture, sleeperStack, type ProjectFixture } from '../helpers/project-fixture.js';
+
+/**
+ * Drift is repaired from engine events alone, every time: the poll interval is an hour and the
+ * resync yearly, so nothing but the event stream can wake the daemon. 50 `docker stop -t 1`s and
+ * 50 `docker rm -f`s of managed containers, four at a time at random moments, so that most land
+ * while the pass repairing the previous one runs (the wake-ups a pass must not drop). Each one
+ * must be repaired; the latencies are printed (the product's bound, first repair action within
+ * 1 s of the engine's event, is a figure for a quiet machine, not an assertion here).
+ */
+const SERVICES = ['a', 'b', 'c', 'd'];
+const ROUNDS = 25;
+let f: ProjectFixture;
+
+interface EngineEventSeen {
+  action: string;
+  name: string;
+  id: string;
+  at: number;
+}
+
+beforeAll(async () => {
+  f = await projectFixture('drift', { pollInterval: '1h', config: { resyncSchedule: '0 0 1 1 *' } });
+  await f.push({ 'compose.yaml': sleeperStack(SERVICES) }, 'four sleepers');
+});
+
+afterAll(async () => {
+  await f?.cleanup();
+});
+
+/** The engine's own event stream for the project, with the engine's timestamps (ms). */
+async function watchEvents(project: string) {
+  const events: EngineEventSeen[] = [];
+  const stream = await docker().getEvents({
+    filters: { type: ['container'], label: [`spin.project=${project}`] },
+  });
+  let buffer = '';
+  stream.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    let newline: number;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      const raw = JSON.parse(buffer.slice(0, newline)) as {
+        Action: string;
+        id?: string;
+        timeNano: number;
+        Actor?: { ID?: string; Attributes?: { name?: string } };
+      };
+      buffer = buffer.slice(newline + 1);
+      events.push({
+        action: raw.Action,
+        name: raw.Actor?.Attributes?.name ?? '',
+        id: raw.Actor?.ID ?? raw.id ?? '',
+        at: raw.timeNano / 1e6,
+      });
+    }
+  });
+  return { events, close: () => (stream as unknown as { destroy(): void }).destroy() };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+const summary = (values: number[]) =>
+  `p50 ${Math.round(percentile(values, 50))} ms, p90 ${Math.round(percentile(values, 90))} ms, ` +
+  `max ${Math.round(Math.max(...values))} ms (n=${values.length})`;
+
+describe('drift repair from engine events (poll 1h, resync yearly)', () => {
+  it('repairs every one of 50 stops and 50 removals, also those during a running pass', async () => {
+    await f.startDaemon();
+    await f.waitStatus((s) => s.health === 'Healthy' && s.sync === 'Synced', 'four sleepers deployed');
+    const watch = await watchEvents(f.project);
+    // Exactly 50 of each, in random order.
+    const ops = Array.from({ length: ROUNDS * SERVICES.length }, (_, i) => (i % 2 === 0 ? 'stop' : 'rm'));
+    ops.sort(() => Math.random() - 0.5);
+    const disruptions: {
+      op: string;
+      name: string;
+      at: number;
+      repairedAt?: number;
+      firstActionAt?: number;
+    }[] = [];
+    try {
+      for (let round = 0; round < ROUNDS; round++) {
+        const containers = await listProjectContainers(f.project);
+        expect(containers.map((c) => c.state)).toEqual(SERVICES.map(() => 'running'));
+        const order = [...containers].sort(() => Math.random() - 0.5);
+        const thisRound: typeof disruptions = [];
+        for (const c of order) {
+          const op = ops.pop() as string;
+          const started = Date.now();
+          const container = docker().getContainer(c.id);
+          if (op === 'stop') await container.stop({ t: 1 });
+          else await container.remove({ force: true });
+          thisRound.push({ op, name: c.name, at: started });
+          // Random gaps: the next disruption often lands while the repair pass runs.
+          await sleep(Math.random() * 700);
+        }
+        disruptions.push(...thisRound);
+        // Repaired: each disrupted container (same name) started again after its disruption.
+        await waitFor(
+          () =>
+            thisRound.every((d) =>
+              watch.events.some((e) => e.action === 'start' && e.name === d.name && e.at > d.at),
+            ),
+          { timeoutMs: 60_000, intervalMs: 100, description: `round ${round + 1} repaired` },
+        );
+        await waitFor(() => listProjectContainers(f.project), {
+          until: (list) => list.length === SERVICES.length && list.every((c) => c.state === 'running'),
+          timeoutMs: 60_000,
+          description: `round ${round + 1}: all four running`,
+        });
+      }
+    } finally {
+      watch.close();
+    }
+
+    // Latencies from the engine's timestamps: its first event of each disruption to the daemon's
+    // first repair action on that container (start of the call) and to the engine's `start`.
+    const actions = (f.daemon?.logs ?? [])
+      .filter((l) => l.msg === 'action done' && typeof l.action === 'string')
+      .map((l) => ({
+        action: l.action as string,
+        startedAt: (l.time as number) - ((l.durationMs as number) ?? 0),
+      }));
+    const toAction: number[] = [];
+    const toRunning: number[] = [];
+    let duringPass = 0;
+    for (const d of disruptions) {
+      const first = watch.events.find((e) => e.name === d.name && e.at >= d.at - 5 && e.action !== 'start');
+      const start = watch.events.find((e) => e.action === 'start' && e.name === d.name && e.at > d.at);
+      expect(first, `${d.op} ${d.name}: engine event`).toBeDefined();
+      expect(start, `${d.op} ${d.name}: started again`).toBeDefined();
+      if (!first || !start) continue;
+      toRunning.push(start.at - first.at);
+      const repair = actions.find((a) => a.action.includes(d.name) && a.startedAt >= first.at - 5);
+      if (repair) toAction.push(repair.startedAt - first.at);
+      // Another container's repair action was in flight when this disruption hit the engine.
+      if (
+        actions.some(
+          (a) => !a.action.includes(d.name) && a.startedAt <= first.at && first.at - a.startedAt < 2_000,
+        )
+      )
+        duringPass++;
+    }
+    console.log(
+      `drift repair, ${disruptions.length} disruptions (${duringPass} while another repair ran):\n` +
+        `  engine event -> first repair action: ${summary(toAction)}\n` +
+        `  engine event -> container started:   ${summary(toRunning)}`,
+    );
+    expect(disruptions.filter((d) => d.op === 'stop')).toHaveLength(50);
+    expect(disruptions.filter((d) => d.op === 'rm')).toHaveLength(50);
+    expect(toRunning).toHaveLength(100);
+    await f.waitStatus((s) => s.health === 'Healthy' && s.sync === 'Synced', 'healthy at the end');
+  }, 300_000);
+});
