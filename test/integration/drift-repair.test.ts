@@ -5,8 +5,9 @@ import { projectFixture, sleeperStack, type ProjectFixture } from '../helpers/pr
 /**
  * Drift is repaired from engine events alone, every time: the poll interval is an hour and the
  * resync yearly, so nothing but the event stream can wake the daemon. 50 `docker stop -t 1`s and
- * 50 `docker rm -f`s of managed containers, four at a time at random moments, so that most land
- * while the pass repairing the previous one runs (the wake-ups a pass must not drop). Each one
+ * 50 `docker rm -f`s of managed containers (four services disrupted side by side at random
+ * moments), so that most land while a pass repairing another one runs (the wake-ups a pass must
+ * not drop). Each one
  * must be repaired; the latencies are printed (the product's bound, first repair action within
  * 1 s of the engine's event, is a figure for a quiet machine, not an assertion here).
  */
@@ -85,37 +86,32 @@ describe('drift repair from engine events (poll 1h, resync yearly)', () => {
       repairedAt?: number;
       firstActionAt?: number;
     }[] = [];
-    try {
-      for (let round = 0; round < ROUNDS; round++) {
-        const containers = await listProjectContainers(f.project);
-        expect(containers.map((c) => c.state)).toEqual(SERVICES.map(() => 'running'));
-        const order = [...containers].sort(() => Math.random() - 0.5);
-        const thisRound: typeof disruptions = [];
-        for (const c of order) {
-          const op = ops.pop() as string;
-          const started = Date.now();
-          const container = docker().getContainer(c.id);
-          if (op === 'stop') await container.stop({ t: 1 });
-          else await container.remove({ force: true });
-          thisRound.push({ op, name: c.name, at: started });
-          // Random gaps: the next disruption often lands while the repair pass runs.
-          await sleep(Math.random() * 700);
-        }
-        disruptions.push(...thisRound);
-        // Repaired: each disrupted container (same name) started again after its disruption.
-        await waitFor(
-          () =>
-            thisRound.every((d) =>
-              watch.events.some((e) => e.action === 'start' && e.name === d.name && e.at > d.at),
-            ),
-          { timeoutMs: 60_000, intervalMs: 100, description: `round ${round + 1} repaired` },
+    // One loop per service, side by side: disrupt its container, wait until the engine started
+    // it again, pause a random moment, again. The loops overlap, so most disruptions land while
+    // a pass repairing another container runs.
+    const loop = async (service: string) => {
+      for (let i = 0; i < ROUNDS; i++) {
+        const name = `${f.project}-${service}-1`;
+        const c = await waitFor(
+          async () => (await listProjectContainers(f.project)).find((x) => x.name === name),
+          { until: (x) => x?.state === 'running', timeoutMs: 60_000, description: `${name} running` },
         );
-        await waitFor(() => listProjectContainers(f.project), {
-          until: (list) => list.length === SERVICES.length && list.every((c) => c.state === 'running'),
+        const op = ops.pop() as string;
+        const at = Date.now();
+        const container = docker().getContainer(c?.id as string);
+        if (op === 'stop') await container.stop({ t: 1 });
+        else await container.remove({ force: true });
+        disruptions.push({ op, name, at });
+        await waitFor(() => watch.events.some((e) => e.action === 'start' && e.name === name && e.at > at), {
           timeoutMs: 60_000,
-          description: `round ${round + 1}: all four running`,
+          intervalMs: 100,
+          description: `${op} of ${name} (#${i + 1}) repaired`,
         });
+        await sleep(Math.random() * 1_000);
       }
+    };
+    try {
+      await Promise.all(SERVICES.map(loop));
     } finally {
       watch.close();
     }
