@@ -1,19 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, listProjectContainers, waitFor } from '../helpers/docker.js';
+import { docker, listProjectContainers, removeProject, waitFor } from '../helpers/docker.js';
 import { projectFixture, sleeperStack, type ProjectFixture } from '../helpers/project-fixture.js';
 
 /**
  * Drift is repaired from engine events alone, every time: the poll interval is an hour and the
  * resync yearly, so nothing but the event stream can wake the daemon. 50 `docker stop -t 1`s and
- * 50 `docker rm -f`s of managed containers (four services disrupted side by side at random
- * moments), so that most land while a pass repairing another one runs (the wake-ups a pass must
- * not drop). Each one
- * must be repaired; the latencies are printed (the product's bound, first repair action within
- * 1 s of the engine's event, is a figure for a quiet machine, not an assertion here).
+ * 50 `docker rm -f`s of managed containers: four projects of two services each, every container
+ * disrupted again and again by its own loop at random moments, side by side, so that most land
+ * while a pass of their project is repairing the other service (the wake-ups a pass must not
+ * drop). Each one must be repaired; the latencies are printed (the product's bound, first repair
+ * action within 1 s of the engine's event, is a figure for a quiet machine, not an assertion here).
  */
-const SERVICES = ['a', 'b', 'c', 'd'];
-const ROUNDS = 25;
+const SERVICES = ['a', 'b'];
+const FOLDERS = ['p1', 'p2', 'p3', 'p4'];
+const DISRUPTIONS = 100;
 let f: ProjectFixture;
+let projects: string[] = [];
 
 interface EngineEventSeen {
   action: string;
@@ -23,19 +25,36 @@ interface EngineEventSeen {
 }
 
 beforeAll(async () => {
-  f = await projectFixture('drift', { pollInterval: '1h', config: { resyncSchedule: '0 0 1 1 *' } });
-  await f.push({ 'compose.yaml': sleeperStack(SERVICES) }, 'four sleepers');
+  f = await projectFixture('drift', {
+    pollInterval: '1h',
+    project: { path: 'p1' },
+    config: { resyncSchedule: '0 0 1 1 *' },
+  });
+  projects = FOLDERS.map((folder, i) => (i === 0 ? f.project : `${f.project}-${folder}`));
+  await f.writeConfig({
+    ...f.config,
+    projects: FOLDERS.map((folder, i) => ({
+      name: projects[i],
+      repo: f.server.repoUrl(f.project),
+      path: folder,
+    })),
+  });
+  await f.push(
+    Object.fromEntries(FOLDERS.map((folder) => [`${folder}/compose.yaml`, sleeperStack(SERVICES)])),
+    'two sleepers in each of four folders',
+  );
 });
 
 afterAll(async () => {
   await f?.cleanup();
+  for (const project of projects.slice(1)) await removeProject(project);
 });
 
-/** The engine's own event stream for the project, with the engine's timestamps (ms). */
-async function watchEvents(project: string) {
+/** The engine's own event stream for the test's projects, with the engine's timestamps (ms). */
+async function watchEvents(prefix: string) {
   const events: EngineEventSeen[] = [];
   const stream = await docker().getEvents({
-    filters: { type: ['container'], label: [`spin.project=${project}`] },
+    filters: { type: ['container'], label: ['spin.managed=true'] },
   });
   let buffer = '';
   stream.on('data', (chunk: Buffer) => {
@@ -49,6 +68,7 @@ async function watchEvents(project: string) {
         Actor?: { ID?: string; Attributes?: { name?: string } };
       };
       buffer = buffer.slice(newline + 1);
+      if (!(raw.Actor?.Attributes?.name ?? '').startsWith(prefix)) continue;
       events.push({
         action: raw.Action,
         name: raw.Actor?.Attributes?.name ?? '',
@@ -74,29 +94,31 @@ const summary = (values: number[]) =>
 describe('drift repair from engine events (poll 1h, resync yearly)', () => {
   it('repairs every one of 50 stops and 50 removals, also those during a running pass', async () => {
     await f.startDaemon();
-    await f.waitStatus((s) => s.health === 'Healthy' && s.sync === 'Synced', 'four sleepers deployed');
+    for (const project of projects) {
+      await f.waitStatusOf(
+        project,
+        (s) => s.health === 'Healthy' && s.sync === 'Synced',
+        `${project} deployed`,
+      );
+    }
     const watch = await watchEvents(f.project);
+    const names = projects.flatMap((project) =>
+      SERVICES.map((service) => ({ project, name: `${project}-${service}-1` })),
+    );
     // Exactly 50 of each, in random order.
-    const ops = Array.from({ length: ROUNDS * SERVICES.length }, (_, i) => (i % 2 === 0 ? 'stop' : 'rm'));
+    const ops = Array.from({ length: DISRUPTIONS }, (_, i) => (i % 2 === 0 ? 'stop' : 'rm'));
     ops.sort(() => Math.random() - 0.5);
-    const disruptions: {
-      op: string;
-      name: string;
-      at: number;
-      repairedAt?: number;
-      firstActionAt?: number;
-    }[] = [];
-    // One loop per service, side by side: disrupt its container, wait until the engine started
-    // it again, pause a random moment, again. The loops overlap, so most disruptions land while
-    // a pass repairing another container runs.
-    const loop = async (service: string) => {
-      for (let i = 0; i < ROUNDS; i++) {
-        const name = `${f.project}-${service}-1`;
+    const disruptions: { op: string; name: string; at: number }[] = [];
+    // One loop per container, side by side: disrupt it, wait until the engine started it again,
+    // pause a random moment, again, until the 100 disruptions are used up.
+    const loop = async ({ project, name }: { project: string; name: string }) => {
+      for (let i = 1; ops.length > 0; i++) {
         const c = await waitFor(
-          async () => (await listProjectContainers(f.project)).find((x) => x.name === name),
+          async () => (await listProjectContainers(project)).find((x) => x.name === name),
           { until: (x) => x?.state === 'running', timeoutMs: 60_000, description: `${name} running` },
         );
-        const op = ops.pop() as string;
+        const op = ops.pop();
+        if (!op) return;
         const at = Date.now();
         const container = docker().getContainer(c?.id as string);
         if (op === 'stop') await container.stop({ t: 1 });
@@ -105,13 +127,13 @@ describe('drift repair from engine events (poll 1h, resync yearly)', () => {
         await waitFor(() => watch.events.some((e) => e.action === 'start' && e.name === name && e.at > at), {
           timeoutMs: 60_000,
           intervalMs: 100,
-          description: `${op} of ${name} (#${i + 1}) repaired`,
+          description: `${op} of ${name} (#${i}) repaired`,
         });
         await sleep(Math.random() * 1_000);
       }
     };
     try {
-      await Promise.all(SERVICES.map(loop));
+      await Promise.all(names.map(loop));
     } finally {
       watch.close();
     }
@@ -152,6 +174,12 @@ describe('drift repair from engine events (poll 1h, resync yearly)', () => {
     expect(disruptions.filter((d) => d.op === 'stop')).toHaveLength(50);
     expect(disruptions.filter((d) => d.op === 'rm')).toHaveLength(50);
     expect(toRunning).toHaveLength(100);
-    await f.waitStatus((s) => s.health === 'Healthy' && s.sync === 'Synced', 'healthy at the end');
+    for (const project of projects) {
+      await f.waitStatusOf(
+        project,
+        (s) => s.health === 'Healthy' && s.sync === 'Synced',
+        `${project} at the end`,
+      );
+    }
   }, 300_000);
 });
