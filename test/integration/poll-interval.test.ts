@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/docker.js';
 import { markedStack, projectFixture, type ProjectFixture } from '../helpers/project-fixture.js';
 import { runSpin } from '../helpers/spin-cli.js';
+import { parseExposition, sampleValue } from '../unit/metrics/exposition.js';
 
 /**
  * `pollInterval` and `resyncSchedule` are two knobs: the resync (here every two seconds) replans
@@ -42,6 +43,7 @@ const passes = () =>
 
 describe('poll interval and resync', () => {
   it('resyncs replan without asking git; a push waits for the poll or spin sync', async () => {
+    const started = Date.now();
     await f.startDaemon();
     await f.waitStatus((s) => s.appliedCommit === first && s.health === 'Healthy', 'first deployed');
     await gitQuiet();
@@ -87,5 +89,13 @@ describe('poll interval and resync', () => {
       (s) => s.appliedCommit === second && s.health === 'Healthy',
       'second deployed by sync',
     );
+
+    // The daemon's own view on /metrics: a recent success, not suspended.
+    const metrics = parseExposition(await (await fetch(new URL('/metrics', f.daemon?.apiUrl))).text());
+    const lastSuccess = sampleValue(metrics, 'spin_project_last_success_timestamp_seconds', {
+      project: f.project,
+    });
+    expect(lastSuccess).toBeGreaterThanOrEqual(started / 1000);
+    expect(sampleValue(metrics, 'spin_project_suspended', { project: f.project })).toBe(0);
   });
 });
