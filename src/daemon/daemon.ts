@@ -404,9 +404,13 @@ export class Daemon {
         this.release(name);
         continue;
       }
-      taken.push([name, runtime, reason]);
+      // No head yet: the first pass polls whatever woke it.
+      const polls = reason === 'poll' || runtime.head === undefined;
+      taken.push([name, runtime, polls ? 'poll' : 'replan']);
       runtime.answering = runtime.waiters.splice(0);
-      this.clock.delete(name);
+      // A poll restarts the project's schedule; a replan leaves the wake-up already set (the next
+      // poll, or the end of a retry's backoff) where it is.
+      if (polls) this.clock.delete(name);
       if (runtime.pin) {
         const status = this.statuses.get(name) ?? unknownStatus(name);
         this.statuses.set(name, { ...status, pinned: runtime.pin });
@@ -427,12 +431,14 @@ export class Daemon {
     } catch (err) {
       this.log.error({ err: errorMessage(err) }, 'docker engine unreachable');
       await Promise.all(
-        taken.map(([name, runtime]) => this.finishWithEngineError(name, runtime, errorMessage(err))),
+        taken.map(([name, runtime, reason]) =>
+          this.finishWithEngineError(name, runtime, reason, errorMessage(err)),
+        ),
       );
       return;
     }
     await Promise.all(
-      taken.map(async ([name, runtime]) => {
+      taken.map(async ([name, runtime, reason]) => {
         const head = heads.get(name) as Promise<Settled<string>>;
         await withTimeout(head, this.config.passTimeoutMs);
         return this.limiter.run(async () => {
@@ -448,7 +454,7 @@ export class Daemon {
           });
           const outcome = await withTimeout(pass, this.config.passTimeoutMs);
           if (outcome) {
-            await this.finishPass(name, runtime, outcome);
+            await this.finishPass(name, runtime, reason, outcome);
             return;
           }
           // A hung pass gives its slot back so other projects go on; the project itself stays
@@ -458,6 +464,7 @@ export class Daemon {
           await this.finishPass(
             name,
             runtime,
+            reason,
             this.errorOutcome(name, 'PassTimeout', message, ENGINE_RETRY_MS),
             true,
           );
@@ -496,10 +503,16 @@ export class Daemon {
     }
   }
 
-  private async finishWithEngineError(name: string, runtime: ProjectRuntime, message: string): Promise<void> {
+  private async finishWithEngineError(
+    name: string,
+    runtime: ProjectRuntime,
+    reason: WakeReason,
+    message: string,
+  ): Promise<void> {
     await this.finishPass(
       name,
       runtime,
+      reason,
       this.errorOutcome(name, 'EngineUnavailable', `docker engine unreachable: ${message}`, ENGINE_RETRY_MS),
     );
   }
@@ -545,6 +558,7 @@ export class Daemon {
   private async finishPass(
     name: string,
     runtime: ProjectRuntime,
+    reason: WakeReason,
     outcome: PassOutcome,
     stillRunning = false,
   ): Promise<void> {
@@ -557,12 +571,12 @@ export class Daemon {
     for (const resolve of runtime.answering.splice(0)) resolve(outcome);
     if (current && !this.stopping && !runtime.suspended) {
       const now = Date.now();
-      // The next wake-up: when the pass asks to look again, and no later than the next poll (a
-      // replan in between must not push the poll back).
-      let at = now + outcome.requeueAfterMs;
-      if (runtime.polledAt !== undefined)
-        at = Math.min(at, runtime.polledAt + runtime.ctx.project.pollIntervalMs);
-      this.clock.set(name, now + alignedDelay(at - now, now));
+      // The next wake-up: when the pass asks to look again (the poll interval, a recheck, a
+      // retry's backoff). A replan (engine event, resync) must not push back a wake-up already
+      // set: with events every few minutes, the hourly poll would otherwise never come.
+      const asked = now + alignedDelay(outcome.requeueAfterMs, now);
+      const scheduled = reason === 'replan' ? this.clock.get(name) : undefined;
+      this.clock.set(name, scheduled === undefined ? asked : Math.min(asked, scheduled));
     }
     if (!stillRunning) this.release(name);
   }

@@ -20,6 +20,11 @@ export class WakeClock {
     this.arm();
   }
 
+  /** When `name` is to be woken, if it is. */
+  get(name: string): number | undefined {
+    return this.at.get(name);
+  }
+
   delete(name: string): void {
     this.at.delete(name);
   }
