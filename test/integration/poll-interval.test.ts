@@ -97,5 +97,5 @@ describe('poll interval and resync', () => {
     });
     expect(lastSuccess).toBeGreaterThanOrEqual(started / 1000);
     expect(sampleValue(metrics, 'spin_project_suspended', { project: f.project })).toBe(0);
-  });
+  }, 240_000);
 });
