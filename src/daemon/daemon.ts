@@ -574,7 +574,7 @@ export class Daemon {
       // The next wake-up: when the pass asks to look again (the poll interval, a recheck, a
       // retry's backoff). A replan (engine event, resync) must not push back a wake-up already
       // set: with events every few minutes, the hourly poll would otherwise never come.
-      const asked = now + alignedDelay(outcome.requeueAfterMs, now);
+      const asked = nextWake(outcome.requeueAfterMs, runtime, now);
       const scheduled = reason === 'replan' ? this.clock.get(name) : undefined;
       this.clock.set(name, scheduled === undefined ? asked : Math.min(asked, scheduled));
     }
@@ -617,6 +617,26 @@ const POLL_TICK_MS = 1_000;
 export function alignedDelay(delayMs: number, now = Date.now()): number {
   if (delayMs < POLL_TICK_MS) return Math.max(0, delayMs);
   return Math.ceil((now + delayMs) / POLL_TICK_MS) * POLL_TICK_MS - now;
+}
+
+/**
+ * When a project whose pass just ended wakes next. A pass that asks for nothing before the next
+ * poll (`requeueAfterMs` is the poll interval) wakes on the tick nearest to one interval after its
+ * last poll started, not an interval after the pass ended: otherwise a 1 s poll whose pass takes
+ * 150 ms would come every 2 s. Rounded to the nearest tick, so that projects polled in one round
+ * (started a few ms apart) fall due on the same tick again. Anything else (a recheck, a retry's
+ * backoff) counts from now, on the first tick after it.
+ */
+export function nextWake(
+  requeueAfterMs: number,
+  runtime: { polledAt?: number; ctx: { project: { pollIntervalMs: number } } },
+  now: number,
+): number {
+  const interval = runtime.ctx.project.pollIntervalMs;
+  if (requeueAfterMs === interval && interval >= POLL_TICK_MS && runtime.polledAt !== undefined) {
+    return Math.max(now, Math.round((runtime.polledAt + interval) / POLL_TICK_MS) * POLL_TICK_MS);
+  }
+  return now + alignedDelay(requeueAfterMs, now);
 }
 
 /**

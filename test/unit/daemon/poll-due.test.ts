@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pollDue } from '../../../src/daemon/daemon.js';
+import { nextWake, pollDue } from '../../../src/daemon/daemon.js';
 
 const project = (pollIntervalMs: number, head?: string, polledAt?: number) => ({
   head,
@@ -23,5 +23,23 @@ describe('pollDue', () => {
   it('counts a wake-up half a tick early as on time (clock timers fire on whole ticks)', () => {
     expect(pollDue(project(1_000, 'abc', 10_000), 10_600)).toBe(true);
     expect(pollDue(project(1_000, 'abc', 10_000), 10_400)).toBe(false);
+  });
+});
+
+describe('nextWake', () => {
+  it('wakes an idle project on the tick one interval after its poll started, not after its pass', () => {
+    // Polled at 10.003 s (a round on the 10 s tick), the pass ended at 10.150 s: next at 11 s.
+    expect(nextWake(1_000, project(1_000, 'abc', 10_003), 10_150)).toBe(11_000);
+    // Projects of one round started a few ms apart share the next tick.
+    expect(nextWake(1_000, project(1_000, 'abc', 10_009), 10_400)).toBe(11_000);
+    // A pass longer than the interval: at once.
+    expect(nextWake(1_000, project(1_000, 'abc', 10_003), 12_500)).toBe(12_500);
+  });
+
+  it('counts a recheck or a backoff from now, on the next tick', () => {
+    expect(nextWake(2_000, project(3_600_000, 'abc', 10_000), 10_150)).toBe(13_000);
+    expect(nextWake(4_000, project(1_000, 'abc', 10_000), 10_150)).toBe(15_000);
+    // Sub-second intervals are not aligned.
+    expect(nextWake(500, project(500, 'abc', 10_000), 10_150)).toBe(10_650);
   });
 });
