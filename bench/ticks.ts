@@ -85,6 +85,7 @@ export async function benchTicks(): Promise<BenchResult> {
     proxy.reset();
     const git0 = await server.counts();
     const cpu0 = await procCpuMs(pid);
+    const logs0 = daemon.logs.length;
     const t0 = performance.now();
     await sleep(WINDOW_S * 1000);
     const windowMs = performance.now() - t0;
@@ -104,6 +105,10 @@ export async function benchTicks(): Promise<BenchResult> {
       containerListsPerTick: round((calls['GET /containers/json'] ?? 0) / ticks, 2),
       daemonCpuMs: round(cpuMs),
       daemonMsPerPoll: round(daemonMsPerPoll, 3),
+      daemonLogLines: daemon.logs.slice(logs0).reduce<Record<string, number>>((counts, l) => {
+        counts[l.msg] = (counts[l.msg] ?? 0) + 1;
+        return counts;
+      }, {}),
     };
     console.error(`  ticks window: ${JSON.stringify(details.window)}`);
     await daemon.stop();

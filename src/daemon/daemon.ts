@@ -624,8 +624,8 @@ export function alignedDelay(delayMs: number, now = Date.now()): number {
  * poll (`requeueAfterMs` is the poll interval) wakes on the tick nearest to one interval after its
  * last poll started, not an interval after the pass ended: otherwise a 1 s poll whose pass takes
  * 150 ms would come every 2 s. Rounded to the nearest tick, so that projects polled in one round
- * (started a few ms apart) fall due on the same tick again. Anything else (a recheck, a retry's
- * backoff) counts from now, on the first tick after it.
+ * (started a few ms apart) fall due on the same tick again, also when they are late (an overloaded
+ * machine). Anything else (a recheck, a retry's backoff) counts from now, on the first tick after it.
  */
 export function nextWake(
   requeueAfterMs: number,
@@ -634,7 +634,9 @@ export function nextWake(
 ): number {
   const interval = runtime.ctx.project.pollIntervalMs;
   if (requeueAfterMs === interval && interval >= POLL_TICK_MS && runtime.polledAt !== undefined) {
-    return Math.max(now, Math.round((runtime.polledAt + interval) / POLL_TICK_MS) * POLL_TICK_MS);
+    const due = Math.round((runtime.polledAt + interval) / POLL_TICK_MS) * POLL_TICK_MS;
+    // Overdue (the pass took longer than the interval): the next tick, still shared with others.
+    return due > now ? due : Math.ceil(now / POLL_TICK_MS) * POLL_TICK_MS;
   }
   return now + alignedDelay(requeueAfterMs, now);
 }

@@ -32,8 +32,9 @@ describe('nextWake', () => {
     expect(nextWake(1_000, project(1_000, 'abc', 10_003), 10_150)).toBe(11_000);
     // Projects of one round started a few ms apart share the next tick.
     expect(nextWake(1_000, project(1_000, 'abc', 10_009), 10_400)).toBe(11_000);
-    // A pass longer than the interval: at once.
-    expect(nextWake(1_000, project(1_000, 'abc', 10_003), 12_500)).toBe(12_500);
+    // A pass longer than the interval: the next tick, shared with the other late ones.
+    expect(nextWake(1_000, project(1_000, 'abc', 10_003), 12_500)).toBe(13_000);
+    expect(nextWake(1_000, project(1_000, 'abc', 10_003), 12_000)).toBe(12_000);
   });
 
   it('counts a recheck or a backoff from now, on the next tick', () => {
