@@ -129,6 +129,16 @@ describe('drift repair from engine events (poll 1h, resync yearly)', () => {
           intervalMs: 100,
           description: `${op} of ${name} (#${i}) repaired`,
         });
+        // The repair action has ended (its readiness check included) before this container is
+        // hit again: a container that exits during its own readiness check is a failed rollout
+        // by design, not drift. Other containers of the project are hit during it.
+        await waitFor(
+          () =>
+            (f.daemon?.logs ?? []).some(
+              (l) => l.msg === 'action done' && String(l.action).includes(name) && (l.time as number) > at,
+            ),
+          { timeoutMs: 60_000, intervalMs: 100, description: `repair of ${name} (#${i}) done` },
+        );
         await sleep(Math.random() * 1_000);
       }
     };

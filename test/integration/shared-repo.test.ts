@@ -110,5 +110,5 @@ describe('projects sharing a repository', () => {
     await passed(second);
     // One round polled both projects: one advertisement of their repository.
     expect(advertisements(mark)).toBe(1);
-  });
+  }, 240_000);
 });
