@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- NAME...] [--reps N] [--spin-bin PATH] [--no-build] [--no-webhook] [--label L]`
- * Runs the benchmarks (all five by default), prints a table and writes the JSON results to
+ * Runs the benchmarks (all six by default), prints a table and writes the JSON results to
  * bench/results/<timestamp>[-label].json (also printed to stdout at the end). See bench/README.md.
  */
 import { execFile } from 'node:child_process';
@@ -17,12 +17,13 @@ import { formatTable, type BenchResult } from './lib/report.js';
 import { errorText, loadAverage, runAllCleanups } from './lib/util.js';
 import { benchPolling } from './polling.js';
 import { benchSteady } from './steady.js';
+import { benchTicks } from './ticks.js';
 import { benchValidate } from './validate.js';
 
 const execFileP = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '..');
 const RESULTS = path.join(ROOT, 'bench/results');
-const ALL = ['cold', 'change', 'steady', 'polling', 'validate'] as const;
+const ALL = ['cold', 'change', 'steady', 'polling', 'validate', 'ticks'] as const;
 type BenchName = (typeof ALL)[number];
 
 interface Options {
@@ -223,6 +224,8 @@ function runOne(name: BenchName, options: Options): Promise<BenchResult> {
       });
     case 'validate':
       return benchValidate({});
+    case 'ticks':
+      return benchTicks();
   }
 }
 

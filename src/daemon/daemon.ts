@@ -8,18 +8,22 @@ import { errorMessage } from '../util/errors.js';
 import { settle, unsettle, withTimeout, type Settled } from '../util/promises.js';
 import type { Logger } from '../util/logger.js';
 import { Semaphore } from './semaphore.js';
+import { WakeClock } from './wake-clock.js';
+import { WorkQueue, type WakeReason } from './work-queue.js';
 import { schedule, type ScheduledTask } from 'node-cron';
 import type { EngineEvent } from '../drivers/driver.js';
 import type { GitSource } from '../git/index.js';
-import type { ActualContainer } from '../reconciler/state.js';
+import type { ActualContainer, ActualState } from '../reconciler/state.js';
 import type { Action } from '../reconciler/plan.js';
 import { previewPlan, type PlanPreview } from '../reconciler/preview.js';
 
 interface ProjectRuntime {
   ctx: ProjectContext;
-  timer?: NodeJS.Timeout;
   closeWatch?: () => Promise<void>;
-  running: boolean;
+  /** The branch head as of the last successful poll in this process; replans reuse it. */
+  head?: string;
+  /** When the last poll (of git) started, ms since the epoch: the next one is due an interval later. */
+  polledAt?: number;
   /** Callers waiting for the next pass of this project to finish (spin sync, webhooks). */
   waiters: ((outcome: PassOutcome) => void)[];
   /** Waiters that the running pass will answer (those who asked before it started). */
@@ -59,15 +63,28 @@ const DRIFT_ACTIONS = new Set([
 ]);
 
 /**
- * The reconcile loop. Projects are marked due (poll timer, file watcher, webhook, `spin sync`);
- * each round lists the engine once for all due projects while their polls (ref advertisements, up
- * to `gitConcurrency` in flight) run, then runs each pass as soon as its head is known, up to
- * `concurrency` in parallel, at most one pass per project at a time. Nothing is carried between passes but
- * caches: a restart loses nothing.
+ * The reconcile loop. Projects are woken (poll clock, engine events, the cron resync, file
+ * watcher, webhook, `spin sync`) into a work queue that coalesces wake-ups and never drops one: a
+ * project woken while its pass runs runs again right after. Each round lists the engine once for
+ * all queued projects while the polls of those whose poll is due (ref advertisements, up to
+ * `gitConcurrency` in flight) run; the others replan from the head they already have, with no git
+ * request. Each pass runs as soon as its head is known, up to `concurrency` in parallel, at most
+ * one pass per project at a time. Nothing is carried between passes but caches: a restart loses
+ * nothing.
  */
 export class Daemon {
   private readonly projects = new Map<string, ProjectRuntime>();
-  private readonly due = new Set<string>();
+  private readonly queue = new WorkQueue<string>();
+  private readonly clock = new WakeClock((names) => {
+    for (const name of names) this.wake(name);
+  });
+  /**
+   * Networks and volumes as of the last full engine list. They change only by Spin's own passes
+   * or by an operator (whose container events, or the resync, mark them stale), so a steady round
+   * lists containers alone.
+   */
+  private engineObjects?: Pick<ActualState, 'networks' | 'volumes'>;
+  private engineObjectsStale = true;
   private readonly statuses = new Map<string, ProjectStatus>();
   private readonly store: StatusStore;
   private readonly limiter: Semaphore;
@@ -81,6 +98,7 @@ export class Daemon {
   private readonly lastWritten = new Map<string, { key: string; at: number }>();
   /** Observers of every finished pass (history, metrics, commit statuses). */
   private readonly passListeners: ((name: string, outcome: PassOutcome) => void | Promise<void>)[] = [];
+  private readonly suspendListeners: ((name: string, suspended: boolean) => void)[] = [];
 
   constructor(
     private config: SpinConfig,
@@ -98,7 +116,7 @@ export class Daemon {
     this.closeEvents = this.driver.watchEvents((event) => this.onEngineEvent(event));
     // The event stream can miss things (engine restarts, dropped connections): a periodic full
     // resync marks every project due, so drift is repaired within one schedule period regardless.
-    this.resyncTask = schedule(this.config.resyncSchedule, () => this.markAllDue('resync'), {
+    this.resyncTask = schedule(this.config.resyncSchedule, () => this.wakeAll('resync'), {
       noOverlap: true,
     });
     this.log.info(
@@ -112,14 +130,14 @@ export class Daemon {
     const runtime = this.projects.get(name);
     if (!runtime) return Promise.reject(new Error(`unknown project '${name}'`));
     const done = new Promise<PassOutcome>((resolve) => runtime.waiters.push(resolve));
-    this.markDue(name);
+    this.markDue(name, 'poll');
     return done;
   }
 
   /** Mark a project due without waiting (webhooks, watchers). */
   trigger(name: string): boolean {
     if (!this.projects.has(name)) return false;
-    this.markDue(name);
+    this.markDue(name, 'poll');
     return true;
   }
 
@@ -179,12 +197,13 @@ export class Daemon {
     const runtime = this.projects.get(name);
     if (!runtime) throw new Error(`unknown project '${name}'`);
     runtime.suspended = suspended;
-    clearTimeout(runtime.timer);
+    this.clock.delete(name);
     const status = { ...(this.statuses.get(name) ?? unknownStatus(name)), suspended };
     this.statuses.set(name, status);
     await this.store.write(status);
     this.log.info({ project: name, suspended }, suspended ? 'project suspended' : 'project resumed');
-    if (!suspended) this.markDue(name);
+    for (const listener of this.suspendListeners) listener(name, suspended);
+    if (!suspended) this.markDue(name, 'poll');
     return status;
   }
 
@@ -247,14 +266,19 @@ export class Daemon {
   private async removeRuntime(name: string): Promise<void> {
     const runtime = this.projects.get(name);
     if (!runtime) return;
-    clearTimeout(runtime.timer);
+    this.clock.delete(name);
     await runtime.closeWatch?.();
     this.projects.delete(name);
-    this.due.delete(name);
+    this.queue.forget(name);
   }
 
   onPass(listener: (name: string, outcome: PassOutcome) => void | Promise<void>): void {
     this.passListeners.push(listener);
+  }
+
+  /** Told when a project is added (with its initial state) and when it is suspended or resumed. */
+  onSuspended(listener: (name: string, suspended: boolean) => void): void {
+    this.suspendListeners.push(listener);
   }
 
   /** Stops scheduling, waits for running passes, closes watchers. Containers keep running. */
@@ -262,11 +286,9 @@ export class Daemon {
     this.stopping = true;
     this.closeEvents?.();
     await this.resyncTask?.destroy();
+    this.clock.stop();
     for (const timer of this.eventTimers.values()) clearTimeout(timer);
-    for (const runtime of this.projects.values()) {
-      clearTimeout(runtime.timer);
-      await runtime.closeWatch?.();
-    }
+    for (const runtime of this.projects.values()) await runtime.closeWatch?.();
     // Passes normally finish quickly; a hung one (it already timed out) is not waited for forever.
     const settled = await withTimeout(Promise.allSettled([...this.inFlight]), this.config.passTimeoutMs);
     if (!settled) this.log.warn({ passes: this.inFlight.size }, 'stopped with passes still hanging');
@@ -289,7 +311,6 @@ export class Daemon {
         trustCache: new Map(),
         onDeployStart: (commit, actions) => this.hooks.onDeployStart?.(project, commit, actions),
       },
-      running: false,
       waiters: [],
       answering: [],
       suspended: false,
@@ -301,54 +322,72 @@ export class Daemon {
     runtime.suspended = project.suspended || previous?.suspended === true;
     runtime.closeWatch = await source.watch(() => {
       this.log.debug({ project: project.name }, 'repository changed');
-      this.markDue(project.name);
+      this.markDue(project.name, 'poll');
     });
+    for (const listener of this.suspendListeners) listener(project.name, runtime.suspended);
     if (runtime.suspended) {
       this.statuses.set(project.name, { ...(previous ?? unknownStatus(project.name)), suspended: true });
       return;
     }
-    this.markDue(project.name);
+    this.markDue(project.name, 'poll');
   }
 
   private onEngineEvent(event: EngineEvent): void {
     if (event.action === 'connected') {
       // (Re)connected after the engine was away: anything may have happened meanwhile.
-      this.markAllDue('engine connected');
+      this.wakeAll('engine connected');
       return;
     }
     if (!this.projects.has(event.project) || !DRIFT_ACTIONS.has(event.action.split(':')[0] ?? '')) return;
-    const runtime = this.projects.get(event.project);
-    // Spin's own stops and removals during a pass show up here too; the pass already handles those.
-    if (runtime?.running) return;
-    if (this.eventTimers.has(event.project)) return;
+    this.engineObjectsStale = true;
+    // Never dropped, also while the project's pass runs: a `docker stop` emits kill, die and stop
+    // over a second or more, and a pass that listed the container before the die must run again.
+    // Spin's own actions cause one more pass at most, which finds nothing to do and acts nothing.
     this.log.debug({ project: event.project, action: event.action, container: event.name }, 'engine event');
+    if (this.eventTimers.has(event.project)) return;
     this.eventTimers.set(
       event.project,
       setTimeout(() => {
         this.eventTimers.delete(event.project);
-        this.markDue(event.project);
+        this.markDue(event.project, 'replan');
       }, EVENT_DEBOUNCE_MS),
     );
   }
 
-  private markAllDue(why: string): void {
+  /** The resync (and an engine reconnect): every project replans; those whose poll is due poll. */
+  private wakeAll(why: string): void {
     this.log.debug({ why }, 'all projects due');
-    for (const [name, runtime] of this.projects) if (!runtime.suspended) this.markDue(name);
+    this.engineObjectsStale = true;
+    for (const [name, runtime] of this.projects) if (!runtime.suspended) this.wake(name);
   }
 
-  private markDue(name: string): void {
+  /** A wake-up with no reason of its own (clock, resync): git only when the poll is due. */
+  private wake(name: string): void {
+    const runtime = this.projects.get(name);
+    if (runtime) this.markDue(name, pollDue(runtime, Date.now()) ? 'poll' : 'replan');
+  }
+
+  private markDue(name: string, reason: WakeReason): void {
     if (this.stopping) return;
     const runtime = this.projects.get(name);
     if (!runtime) return;
     // A suspended project only runs when someone waits for it (spin sync).
     if (runtime.suspended && runtime.waiters.length === 0) return;
-    this.due.add(name);
-    if (this.roundScheduled) return;
+    if (this.queue.add(name, reason)) this.scheduleRound();
+  }
+
+  private scheduleRound(): void {
+    if (this.roundScheduled || this.stopping) return;
     this.roundScheduled = true;
     setImmediate(() => {
       this.roundScheduled = false;
       this.track(this.runRound());
     });
+  }
+
+  /** The project's pass ended (or was dropped): a wake-up that came meanwhile runs it again. */
+  private release(name: string): void {
+    if (this.queue.done(name) !== undefined) this.scheduleRound();
   }
 
   private track(promise: Promise<void>): void {
@@ -357,44 +396,52 @@ export class Daemon {
   }
 
   private async runRound(): Promise<void> {
-    const names = [...this.due].filter((n) => !this.projects.get(n)?.running);
-    if (names.length === 0) return;
-    for (const name of names) {
-      this.due.delete(name);
-      const runtime = this.projects.get(name) as ProjectRuntime;
-      runtime.running = true;
+    const taken: [string, ProjectRuntime, WakeReason][] = [];
+    for (const [name, reason] of this.queue.take()) {
+      const runtime = this.projects.get(name);
+      // Suspended meanwhile (and nobody waits): the wake-up is dropped on purpose.
+      if (!runtime || (runtime.suspended && runtime.waiters.length === 0)) {
+        this.release(name);
+        continue;
+      }
+      // No head yet: the first pass polls whatever woke it.
+      const polls = reason === 'poll' || runtime.head === undefined;
+      taken.push([name, runtime, polls ? 'poll' : 'replan']);
       runtime.answering = runtime.waiters.splice(0);
-      clearTimeout(runtime.timer);
+      // A poll restarts the project's schedule; a replan leaves the wake-up already set (the next
+      // poll, or the end of a retry's backoff) where it is.
+      if (polls) this.clock.delete(name);
       if (runtime.pin) {
         const status = this.statuses.get(name) ?? unknownStatus(name);
         this.statuses.set(name, { ...status, pinned: runtime.pin });
         runtime.pin = undefined;
       }
     }
+    if (taken.length === 0) return;
     // Polls are network waits, not engine work: they start now, beside the engine list, with
     // their own bound, so a slow git server does not hold pass slots and vice versa.
     // Projects deploying from one repository share its advertisement within the round.
     const adverts: AdvertisementMemo = new Map();
     const heads = new Map(
-      names.map((name) => {
-        const source = (this.projects.get(name) as ProjectRuntime).ctx.source;
-        return [name, settle(this.gitLimiter.run(() => source.resolveHead(adverts)))] as const;
-      }),
+      taken.map(([name, runtime, reason]) => [name, settle(this.headFor(runtime, reason, adverts))] as const),
     );
-    let actual;
+    let actual: ActualState;
     try {
-      actual = await this.driver.listActual();
+      actual = await this.listActual();
     } catch (err) {
       this.log.error({ err: errorMessage(err) }, 'docker engine unreachable');
-      await Promise.all(names.map((name) => this.finishWithEngineError(name, errorMessage(err))));
+      await Promise.all(
+        taken.map(([name, runtime, reason]) =>
+          this.finishWithEngineError(name, runtime, reason, errorMessage(err)),
+        ),
+      );
       return;
     }
     await Promise.all(
-      names.map(async (name) => {
+      taken.map(async ([name, runtime, reason]) => {
         const head = heads.get(name) as Promise<Settled<string>>;
         await withTimeout(head, this.config.passTimeoutMs);
         return this.limiter.run(async () => {
-          const runtime = this.projects.get(name) as ProjectRuntime;
           const ctx = { ...runtime.ctx, source: withResolveHead(runtime.ctx.source, () => unsettle(head)) };
           const pass = reconcileProject(ctx, actual, this.statuses.get(name)).catch((err: unknown) => {
             this.log.error({ project: name, err: errorMessage(err) }, 'reconcile pass crashed');
@@ -407,28 +454,65 @@ export class Daemon {
           });
           const outcome = await withTimeout(pass, this.config.passTimeoutMs);
           if (outcome) {
-            await this.finishPass(name, outcome);
+            await this.finishPass(name, runtime, reason, outcome);
             return;
           }
           // A hung pass gives its slot back so other projects go on; the project itself stays
           // locked until that pass really ends, so two passes never overlap on one project.
           this.log.error({ project: name, timeoutMs: this.config.passTimeoutMs }, 'reconcile pass timed out');
           const message = `reconcile pass exceeded ${Math.round(this.config.passTimeoutMs / 1000)}s`;
-          await this.finishPass(name, this.errorOutcome(name, 'PassTimeout', message, ENGINE_RETRY_MS), true);
-          this.track(
-            pass.then(() => {
-              runtime.running = false;
-              if (this.due.has(name)) this.markDue(name);
-            }),
+          await this.finishPass(
+            name,
+            runtime,
+            reason,
+            this.errorOutcome(name, 'PassTimeout', message, ENGINE_RETRY_MS),
+            true,
           );
+          this.track(pass.then(() => this.release(name)));
         });
       }),
     );
   }
 
-  private async finishWithEngineError(name: string, message: string): Promise<void> {
+  /**
+   * The head a pass deploys: asked of the git remote when the project polls, else the one its
+   * last poll found (a replan: engine events, the resync, rechecks between polls).
+   */
+  private headFor(runtime: ProjectRuntime, reason: WakeReason, adverts: AdvertisementMemo): Promise<string> {
+    if (reason === 'replan' && runtime.head !== undefined) return Promise.resolve(runtime.head);
+    runtime.polledAt = Date.now();
+    return this.gitLimiter.run(async () => {
+      const head = await runtime.ctx.source.resolveHead(adverts);
+      runtime.head = head;
+      return head;
+    });
+  }
+
+  /** One engine list for the round: containers always, networks and volumes when stale. */
+  private async listActual(): Promise<ActualState> {
+    const cached = this.engineObjectsStale ? undefined : this.engineObjects;
+    this.engineObjectsStale = false;
+    try {
+      if (cached) return { ...(await this.driver.listActual({ containersOnly: true })), ...cached };
+      const actual = await this.driver.listActual();
+      this.engineObjects = { networks: actual.networks, volumes: actual.volumes };
+      return actual;
+    } catch (err) {
+      this.engineObjectsStale = true;
+      throw err;
+    }
+  }
+
+  private async finishWithEngineError(
+    name: string,
+    runtime: ProjectRuntime,
+    reason: WakeReason,
+    message: string,
+  ): Promise<void> {
     await this.finishPass(
       name,
+      runtime,
+      reason,
       this.errorOutcome(name, 'EngineUnavailable', `docker engine unreachable: ${message}`, ENGINE_RETRY_MS),
     );
   }
@@ -471,9 +555,33 @@ export class Daemon {
     return true;
   }
 
-  private async finishPass(name: string, outcome: PassOutcome, stillRunning = false): Promise<void> {
-    const runtime = this.projects.get(name);
-    if (!runtime) return;
+  private async finishPass(
+    name: string,
+    runtime: ProjectRuntime,
+    reason: WakeReason,
+    outcome: PassOutcome,
+    stillRunning = false,
+  ): Promise<void> {
+    // A pass that acted or failed may have changed networks and volumes: list them next round.
+    if (outcome.actions.length > 0 || outcome.status.lastResult === 'error') this.engineObjectsStale = true;
+    // The project was removed or replaced by a config reload while this pass ran: its result
+    // belongs to a config that is gone; the new one's own pass reports.
+    const current = this.projects.get(name) === runtime;
+    if (current) await this.record(name, runtime, outcome);
+    for (const resolve of runtime.answering.splice(0)) resolve(outcome);
+    if (current && !this.stopping && !runtime.suspended) {
+      const now = Date.now();
+      // The next wake-up: when the pass asks to look again (the poll interval, a recheck, a
+      // retry's backoff). A replan (engine event, resync) must not push back a wake-up already
+      // set: with events every few minutes, the hourly poll would otherwise never come.
+      const asked = nextWake(outcome.requeueAfterMs, runtime, now);
+      const scheduled = reason === 'replan' ? this.clock.get(name) : undefined;
+      this.clock.set(name, scheduled === undefined ? asked : Math.min(asked, scheduled));
+    }
+    if (!stillRunning) this.release(name);
+  }
+
+  private async record(name: string, runtime: ProjectRuntime, outcome: PassOutcome): Promise<void> {
     if (runtime.suspended) outcome.status.suspended = true;
     runtime.containers = outcome.containers;
     if (outcome.actions.length > 0) {
@@ -495,14 +603,6 @@ export class Daemon {
         this.log.error({ project: name, err: errorMessage(err) }, 'pass listener failed');
       }
     }
-    runtime.running = stillRunning;
-    for (const resolve of runtime.answering.splice(0)) resolve(outcome);
-    if (this.stopping) return;
-    if (!runtime.suspended) {
-      runtime.timer = setTimeout(() => this.markDue(name), alignedDelay(outcome.requeueAfterMs));
-      runtime.timer.unref();
-    }
-    if (this.due.has(name)) this.markDue(name);
   }
 }
 
@@ -515,6 +615,41 @@ const POLL_TICK_MS = 1_000;
  * instead of 500.
  */
 export function alignedDelay(delayMs: number, now = Date.now()): number {
-  if (delayMs < POLL_TICK_MS) return delayMs;
+  if (delayMs < POLL_TICK_MS) return Math.max(0, delayMs);
   return Math.ceil((now + delayMs) / POLL_TICK_MS) * POLL_TICK_MS - now;
+}
+
+/**
+ * When a project whose pass just ended wakes next. A pass that asks for nothing before the next
+ * poll (`requeueAfterMs` is the poll interval) wakes on the tick nearest to one interval after its
+ * last poll started, not an interval after the pass ended: otherwise a 1 s poll whose pass takes
+ * 150 ms would come every 2 s. Rounded to the nearest tick, so that projects polled in one round
+ * (started a few ms apart) fall due on the same tick again, also when they are late (an overloaded
+ * machine). Anything else (a recheck, a retry's backoff) counts from now, on the first tick after it.
+ */
+export function nextWake(
+  requeueAfterMs: number,
+  runtime: { polledAt?: number; ctx: { project: { pollIntervalMs: number } } },
+  now: number,
+): number {
+  const interval = runtime.ctx.project.pollIntervalMs;
+  if (requeueAfterMs === interval && interval >= POLL_TICK_MS && runtime.polledAt !== undefined) {
+    const due = Math.round((runtime.polledAt + interval) / POLL_TICK_MS) * POLL_TICK_MS;
+    // Overdue (the pass took longer than the interval): the next tick, still shared with others.
+    return due > now ? due : Math.ceil(now / POLL_TICK_MS) * POLL_TICK_MS;
+  }
+  return now + alignedDelay(requeueAfterMs, now);
+}
+
+/**
+ * Whether a wake-up without a reason of its own (clock, resync) asks git: when the project has no
+ * head yet or its poll interval has elapsed since its last poll started. Half a tick early counts,
+ * so a clock aligned to whole ticks is never a poll late.
+ */
+export function pollDue(
+  runtime: { head?: string; polledAt?: number; ctx: { project: { pollIntervalMs: number } } },
+  now: number,
+): boolean {
+  if (runtime.head === undefined || runtime.polledAt === undefined) return true;
+  return now + POLL_TICK_MS / 2 >= runtime.polledAt + runtime.ctx.project.pollIntervalMs;
 }

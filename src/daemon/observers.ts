@@ -16,11 +16,17 @@ export function observePasses(
 ): void {
   const { store, metrics, log } = deps;
   const lastRecorded = new Map<string, PassRecord | undefined>();
+  daemon.onSuspended((name, suspended) => metrics.setSuspended(name, suspended));
   daemon.onPass(async (name, outcome) => {
     const { status } = outcome;
     metrics.observePass(name, status.lastResult ?? 'error', status.lastDurationMs ?? 0);
     metrics.setProjectStatus(name, status.sync, status.health);
-    for (const action of outcome.actions) metrics.countAction(name, action.kind, 'ok');
+    // What was attempted, by result; actions planned but never reached after a failure are not counted.
+    for (const action of outcome.actionResults ?? [])
+      metrics.countAction(name, action.kind, action.ok ? 'ok' : 'failed');
+    if (status.lastResult === 'converged' || status.lastResult === 'applied')
+      metrics.setLastSuccess(name, Date.now());
+    metrics.setSuspended(name, status.suspended === true);
     if (outcome.driftRepairs > 0) metrics.countDriftRepairs(name, outcome.driftRepairs);
     // Automatic rollbacks (a failed rollout) only: an operator's rollback is counted and recorded
     // once by the API, and passes that keep a pinned commit running are not new rollbacks.

@@ -33,8 +33,12 @@ export interface ContainerRequest {
  * actions; they make no decisions (those are the planner's).
  */
 export interface Driver {
-  /** Everything Spin manages on this engine, all projects, in one container-list call. */
-  listActual(): Promise<ActualState>;
+  /**
+   * Everything Spin manages on this engine, all projects, in one container-list call (and one
+   * network and one volume list). `containersOnly`: skip those two (networks and volumes then
+   * come back empty), for a caller that keeps them from an earlier full list.
+   */
+  listActual(options?: { containersOnly?: boolean }): Promise<ActualState>;
   ping(): Promise<void>;
   ensureImage(ref: string): Promise<void>;
   /** Each create call is gated on its exact body first (AdmissionError: nothing is sent). */

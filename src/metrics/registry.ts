@@ -39,6 +39,10 @@ export interface Metrics {
   countRollback(project: string): void;
   /** The project's current sync and health as a 1-valued series (for "Degraded for 10m" alerts). */
   setProjectStatus(project: string, sync: SyncState, health: Health): void;
+  /** A pass ended converged or applied at `at` (ms since the epoch), for "no success in 1h" alerts. */
+  setLastSuccess(project: string, at: number): void;
+  /** 1 while the project is suspended (config `suspended`, `spin suspend`), else 0. */
+  setSuspended(project: string, suspended: boolean): void;
   render(): Promise<{ contentType: string; body: string }>;
 }
 
@@ -120,6 +124,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: ['project', 'sync', 'health'] as const,
     ...reg,
   });
+  const lastSuccess = new Gauge({
+    name: 'spin_project_last_success_timestamp_seconds',
+    help: 'When the last pass that ended converged or applied finished (Unix seconds).',
+    labelNames: ['project'] as const,
+    ...reg,
+  });
+  const suspendedGauge = new Gauge({
+    name: 'spin_project_suspended',
+    help: '1 while the project is suspended (no passes), else 0.',
+    labelNames: ['project'] as const,
+    ...reg,
+  });
   if (options.version !== undefined) {
     new Gauge({
       name: 'spin_build_info',
@@ -152,7 +168,15 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         containers.remove({ project, state });
       const status = statusKeys.get(project);
       if (status) projectStatus.remove({ project, ...status });
-      for (const metric of [passDuration, gitPollDuration, driftRepairs, gitPollErrors, rollbacks])
+      for (const metric of [
+        passDuration,
+        gitPollDuration,
+        driftRepairs,
+        gitPollErrors,
+        rollbacks,
+        lastSuccess,
+        suspendedGauge,
+      ])
         metric.remove({ project });
       actionKeys.delete(project);
       statusKeys.delete(project);
@@ -199,6 +223,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       if (previous) projectStatus.remove({ project, ...previous });
       statusKeys.set(project, { sync, health });
       projectStatus.set({ project, sync, health }, 1);
+    },
+    setLastSuccess(project, at) {
+      lastSuccess.set({ project }, at / SECONDS);
+    },
+    setSuspended(project, suspended) {
+      suspendedGauge.set({ project }, suspended ? 1 : 0);
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };

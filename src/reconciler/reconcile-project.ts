@@ -46,6 +46,8 @@ export interface PassOutcome {
   rolledBack: boolean;
   /** The project's containers as last listed in this pass (for health views and metrics). */
   containers: ActualContainer[];
+  /** Each engine action this pass attempted and whether it succeeded (metrics count failures). */
+  actionResults?: { kind: Action['kind']; ok: boolean }[];
 }
 
 const RECHECK_PROGRESSING_MS = 2_000;
@@ -72,6 +74,7 @@ export async function reconcileProject(
 class Pass {
   private readonly started = Date.now();
   private readonly base: ProjectStatus;
+  private readonly actionResults: { kind: Action['kind']; ok: boolean }[] = [];
 
   constructor(
     private readonly ctx: ProjectContext,
@@ -427,11 +430,13 @@ class Pass {
         projectRuntimeDir(ctx.project.secrets?.runtimeDir ?? DEFAULT_RUNTIME_DIR, desired.model.project),
       ]),
       minHealthcheckIntervalMs: parseDurationMs(ctx.project.policy.resources.minHealthcheckInterval) ?? 0,
-      onAction: (action, outcome) =>
+      onAction: (action, outcome) => {
+        this.actionResults.push({ kind: action.kind, ok: outcome.ok });
         ctx.log.info(
           { project: ctx.project.name, commit: desired.commit, action: describeAction(action), ...outcome },
           outcome.ok ? 'action done' : 'action failed',
-        ),
+        );
+      },
     });
   }
 
@@ -540,6 +545,7 @@ class Pass {
       driftRepairs: 0,
       rolledBack,
       containers: this.actual.containers,
+      actionResults: [...this.actionResults],
     };
   }
 }

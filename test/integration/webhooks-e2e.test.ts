@@ -150,16 +150,16 @@ describe('webhooks on the real daemon (poll interval 1h)', () => {
   it('deploys a correctly signed GitHub push within seconds', async () => {
     const head = (await f.repo.head()).trim();
     const body = githubPush(head);
-    const started = Date.now();
     const res = await post('/hooks/github', body, githubHeaders({ 'x-hub-signature-256': sign(body) }));
     expect(res.status).toBe(202);
     expect(JSON.parse(res.body)).toMatchObject({ triggered: [f.project] });
+    // The poll is an hour away and the resync yearly: only the delivery can deploy it within this
+    // generous bound (generous because a loaded machine is slow, not because Spin may be).
     const status = await f.waitStatus(
       (s) => s.appliedCommit === head && s.health === 'Healthy',
       'pushed commit deployed',
-      15_000,
+      60_000,
     );
-    expect(Date.now() - started).toBeLessThan(15_000);
     expect(status.desiredCommit).toBe(head);
     expect((await listProjectContainers(f.project)).map((c) => c.labels['spin.service']).sort()).toEqual([
       'app',

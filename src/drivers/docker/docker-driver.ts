@@ -47,14 +47,16 @@ export class DockerDriver implements Driver {
     private readonly options: DockerDriverOptions = {},
   ) {}
 
-  async listActual(): Promise<ActualState> {
+  async listActual(options: { containersOnly?: boolean } = {}): Promise<ActualState> {
     this.count('containers.list');
-    this.count('networks.list');
-    this.count('volumes.list');
+    if (!options.containersOnly) {
+      this.count('networks.list');
+      this.count('volumes.list');
+    }
     const [containers, networks, volumes] = await Promise.all([
       this.docker.listContainers({ all: true, filters: MANAGED_FILTER }),
-      this.docker.listNetworks({ filters: MANAGED_FILTER }),
-      this.docker.listVolumes({ filters: MANAGED_FILTER }),
+      options.containersOnly ? [] : this.docker.listNetworks({ filters: MANAGED_FILTER }),
+      options.containersOnly ? { Volumes: [] } : this.docker.listVolumes({ filters: MANAGED_FILTER }),
     ]);
     const actual = containers.map(toActualContainer);
     if (this.options.checkRuntime) await this.inspectRuntime(actual);

@@ -24,6 +24,8 @@ describe('metrics registry', () => {
       spin_commit_status_deliveries_total: 'counter',
       spin_rollbacks_total: 'counter',
       spin_project_status: 'gauge',
+      spin_project_last_success_timestamp_seconds: 'gauge',
+      spin_project_suspended: 'gauge',
       spin_build_info: 'gauge',
       spin_process_cpu_seconds_total: 'counter',
       spin_nodejs_heap_size_total_bytes: 'gauge',
@@ -68,6 +70,9 @@ describe('metrics registry', () => {
     metrics.countCommitStatusDelivery('github', 'ok');
     metrics.countCommitStatusDelivery('git-notes', 'failed');
     metrics.setProjectStatus('alpha', 'Synced', 'Healthy');
+    metrics.setLastSuccess('alpha', 1_700_000_000_500);
+    metrics.setSuspended('alpha', true);
+    metrics.setSuspended('beta', false);
     const f = await scrape(metrics);
 
     const duration = 'spin_reconcile_duration_seconds';
@@ -97,6 +102,11 @@ describe('metrics registry', () => {
     expect(
       sampleValue(f, 'spin_project_status', { project: 'alpha', sync: 'Synced', health: 'Healthy' }),
     ).toBe(1);
+    expect(sampleValue(f, 'spin_project_last_success_timestamp_seconds', { project: 'alpha' })).toBe(
+      1_700_000_000.5,
+    );
+    expect(sampleValue(f, 'spin_project_suspended', { project: 'alpha' })).toBe(1);
+    expect(sampleValue(f, 'spin_project_suspended', { project: 'beta' })).toBe(0);
   });
 
   it('resets container states that emptied and replaces the project status series', async () => {
@@ -124,6 +134,8 @@ describe('metrics registry', () => {
       metrics.observeGitPoll(project, 10, 'ok');
       metrics.setContainers(project, { running: 1 });
       metrics.setProjectStatus(project, 'Synced', 'Healthy');
+      metrics.setLastSuccess(project, Date.now());
+      metrics.setSuspended(project, false);
     }
     metrics.removeProject('alpha');
     const f = await scrape(metrics);
