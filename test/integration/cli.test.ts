@@ -171,5 +171,6 @@ describe('spin validate over the awesome-compose corpus', () => {
     }
     // The default policy is strict (limits, cap_drop ALL...): real-world files are mostly refused.
     expect(Object.values(verdicts).filter((c) => c === 1).length).toBeGreaterThan(30);
-  });
+    // ~40 node processes one after another: seconds on a quiet machine, minutes on a loaded one.
+  }, 300_000);
 });
