@@ -25,7 +25,7 @@ const variants: [string, ProjectStatus][] = [
   ],
   [
     'suspended and degraded',
-    { ...syncedStatus(), suspended: true, health: 'Degraded', healthReason: 'p-web-1 exited with code 1' },
+    { ...syncedStatus(), suspended: true, health: 'Degraded', healthReason: 'p_web_1 exited with code 1' },
   ],
   [
     'progressing, head ahead',

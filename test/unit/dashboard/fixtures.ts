@@ -60,7 +60,7 @@ export function refusedStatus(now = NOW): ProjectStatus {
 
 export function containersOf(status: ProjectStatus): ContainerView[] {
   return Object.keys(status.services).map((service) => ({
-    name: `${status.project}-${service}-1`,
+    name: `${status.project}_${service}_1`,
     service,
     state: 'running',
     health: 'healthy',
@@ -91,7 +91,7 @@ export function historyOf(status: ProjectStatus, now = NOW): HistoryEntry[] {
       health: 'Healthy',
       durationMs: 2300,
       actions: [
-        { kind: 'create', name: `${status.project}-web-1`, ok: true, durationMs: 800 },
+        { kind: 'create', name: `${status.project}_web_1`, ok: true, durationMs: 800 },
         { kind: 'create', name: `${status.project}-db-1`, ok: false, durationMs: 80, error: 'boom' },
       ],
     },

@@ -46,7 +46,7 @@ describe('renderProjectPage', () => {
   it('lists the containers with name, service, state, health, image and commit', () => {
     const containers = section(page, 'containers');
     expect(containers).toContain(
-      '<tr data-container="gateway-a-web-1"><th scope="row">gateway-a-web-1</th><td>web</td><td>running</td><td>healthy</td><td><code>spin-test/web:1</code></td>',
+      '<tr data-container="gateway-a_web_1"><th scope="row">gateway-a_web_1</th><td>web</td><td>running</td><td>healthy</td><td><code>spin-test/web:1</code></td>',
     );
     expect(containers.match(/<tr data-container=/g)).toHaveLength(2);
   });
