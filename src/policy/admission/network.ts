@@ -1,5 +1,6 @@
 /** The last gate over a create-network body: the project's name, a private bridge, nothing else. */
-import { judgeLabels } from './container.js';
+import { LABEL, networkName } from '../../stack/names.js';
+import { judgeProjectObject } from './project-object.js';
 import {
   Findings,
   isObject,
@@ -9,7 +10,6 @@ import {
 } from './context.js';
 
 const NETWORK = new Set(['Name', 'Driver', 'Internal', 'CheckDuplicate', 'Labels']);
-export const SPIN_NETWORK_LABELS: readonly string[] = ['spin.managed', 'spin.project', 'spin.network'];
 
 /** `key` is the network's key in the stack (the engine name is `<project>_<key>`). */
 export function admitNetwork(body: unknown, key: string, ctx: AdmissionContext): AdmissionFinding[] {
@@ -17,17 +17,14 @@ export function admitNetwork(body: unknown, key: string, ctx: AdmissionContext):
   const n = isObject(body) ? body : {};
   // IPAM, Options, Attachable, ConfigFrom, EnableIPv6 … are refused as unknown: a bridge needs none.
   refuseUnknownKeys(f, n, '', NETWORK);
-  if (n.Name !== `${ctx.project}_${key}`) {
-    f.add(
-      'isolation.external-network',
-      'Name',
-      `network name ${JSON.stringify(n.Name)} is not "${ctx.project}_${key}"`,
-      [],
-    );
-  }
-  judgeLabels(f, n.Labels, SPIN_NETWORK_LABELS, ['labels'], {
-    'spin.project': ctx.project,
-    'spin.network': key,
+  judgeProjectObject(f, {
+    name: n.Name,
+    labels: n.Labels,
+    expectedName: networkName(ctx.project, key),
+    key,
+    keyLabel: LABEL.network,
+    nameRule: 'isolation.external-network',
+    kind: 'network',
   });
   if (ctx.policy.isolation.enabled && n.Driver !== undefined && n.Driver !== 'bridge') {
     f.add(

@@ -1,6 +1,7 @@
 /** The last gate over a create-volume body: the project's name, an allowed driver, tmpfs-only options. */
 import { volumeOptionProblems } from '../mount-options.js';
-import { judgeLabels } from './container.js';
+import { LABEL, volumeName } from '../../stack/names.js';
+import { judgeProjectObject } from './project-object.js';
 import {
   Findings,
   isObject,
@@ -11,24 +12,20 @@ import {
 import { judgeHostPath } from './host-paths.js';
 
 const VOLUME = new Set(['Name', 'Driver', 'DriverOpts', 'Labels']);
-export const SPIN_VOLUME_LABELS: readonly string[] = ['spin.managed', 'spin.project', 'spin.volume'];
 
 /** `key` is the volume's key in the stack (the engine name is `<project>_<key>`). */
 export function admitVolume(body: unknown, key: string, ctx: AdmissionContext): AdmissionFinding[] {
   const f = new Findings(ctx, { kind: 'volume', name: key });
   const v = isObject(body) ? body : {};
   refuseUnknownKeys(f, v, '', VOLUME);
-  if (v.Name !== `${ctx.project}_${key}`) {
-    f.add(
-      'isolation.external-volume',
-      'Name',
-      `volume name ${JSON.stringify(v.Name)} is not "${ctx.project}_${key}"`,
-      [],
-    );
-  }
-  judgeLabels(f, v.Labels, SPIN_VOLUME_LABELS, ['labels'], {
-    'spin.project': ctx.project,
-    'spin.volume': key,
+  judgeProjectObject(f, {
+    name: v.Name,
+    labels: v.Labels,
+    expectedName: volumeName(ctx.project, key),
+    key,
+    keyLabel: LABEL.volume,
+    nameRule: 'isolation.external-volume',
+    kind: 'volume',
   });
   const policy = ctx.policy.mounts;
   if (!policy.enabled) return f.list;
