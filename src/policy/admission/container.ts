@@ -3,6 +3,7 @@
  * each value is judged against the policy. It reads only the body, never the stack, so whatever
  * the normaliser or the YAML rules missed is still seen as the engine would see it.
  */
+import { parseContainerName } from '../../stack/names.js';
 import { parseDurationMs } from '../../stack/units.js';
 import { parseImageRef, registryAllowed } from '../syntax.js';
 import {
@@ -55,6 +56,7 @@ export function admitContainer(body: unknown, service: string, ctx: AdmissionCon
     return f.list;
   }
   refuseUnknownKeys(f, body, '', TOP_LEVEL);
+  judgeName(f, body.name, service);
   judgeImage(f, body.Image);
   judgeLabels(f, body.Labels, SPIN_CONTAINER_LABELS, ['labels'], {
     'spin.project': ctx.project,
@@ -65,6 +67,22 @@ export function admitContainer(body: unknown, service: string, ctx: AdmissionCon
   judgeHostConfig(f, body.HostConfig);
   judgeIdentity(f, body);
   return f.list;
+}
+
+/**
+ * The engine name must be one of this project's for this service (a replica, or the temporary
+ * `-next` of a start-first update): names are how the engine finds containers for `docker`
+ * commands and joins, so a body must never take, or block, a name of another project.
+ */
+function judgeName(f: Findings, name: unknown, service: string): void {
+  const replica = typeof name === 'string' ? parseContainerName(name.replace(/-next$/, '')) : undefined;
+  if (replica?.project === f.ctx.project && replica.service === service) return;
+  f.add(
+    'isolation.container-name',
+    'name',
+    `container name ${JSON.stringify(name)} is not one of project ${f.ctx.project}'s names for service ${service}`,
+    [],
+  );
 }
 
 /** A container that binds an allowed root (a global filesystem) runs as a numeric non-root UID[:GID]. */

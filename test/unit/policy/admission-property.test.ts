@@ -29,8 +29,8 @@ const ctx = {
   policy,
   project: 'pp',
   containers: new Map([
-    ['pp-app-1', 'app'],
-    ['pp-db-1', 'db'],
+    ['pp_app_1', 'app'],
+    ['pp_db_1', 'db'],
   ]),
   spinRoots: [SPIN_ROOT],
 };
@@ -244,6 +244,7 @@ describe('the last gate (property)', () => {
   it('refuses random edits of a good body that break the policy, including unknown keys', () => {
     const rnd = random(7);
     const good = (): Body => ({
+      name: 'pp_app_1',
       Image: 'spin-test/busybox:1',
       Labels: { 'spin.project': 'pp', 'spin.service': 'app' },
       HostConfig: {

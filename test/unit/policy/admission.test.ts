@@ -19,8 +19,8 @@ const ctx: AdmissionContext = {
   policy: structuredClone(BUILTIN_DEFAULT_POLICY),
   project: 'p',
   containers: new Map([
-    ['p-web-1', 'web'],
-    ['p-db-1', 'db'],
+    ['p_web_1', 'web'],
+    ['p_db_1', 'db'],
   ]),
   spinRoots: ['/state/checkouts/p/c0ffee', '/run/spin/p'],
 };
@@ -28,7 +28,7 @@ const ctx: AdmissionContext = {
 /** A body the default policy accepts, as containerCreateOptions renders one. */
 function goodBody(): Record<string, unknown> & { HostConfig: Record<string, unknown> } {
   return {
-    name: 'p-web-1',
+    name: 'p_web_1',
     Image: 'spin-test/busybox:1',
     Env: [],
     Labels: { team: 'x', 'spin.managed': 'true', 'spin.project': 'p', 'spin.service': 'web' },
@@ -62,6 +62,18 @@ const rules = (body: unknown) => admitContainer(body, 'web', ctx).map((f) => `${
 describe('the last gate over a create-container body', () => {
   it('accepts what the render produces for a hardened service', () => {
     expect(rules(goodBody())).toEqual([]);
+  });
+
+  it("refuses a container name that is not this project's for this service", () => {
+    const named = (name: unknown) =>
+      admitContainer({ ...goodBody(), name }, 'web', ctx).filter(
+        (f) => f.rule === 'isolation.container-name',
+      );
+    expect(named('p_web_1')).toEqual([]);
+    expect(named('p_web_2-next')).toEqual([]);
+    for (const name of ['q_web_1', 'p_db_1', 'p-web-1', 'p_web_1-x', 'p_web', undefined, 7]) {
+      expect(named(name), String(name)).toHaveLength(1);
+    }
   });
 
   it('refuses every key it does not know, at the top level and in HostConfig', () => {
@@ -238,7 +250,7 @@ describe('the Docker driver, right before each create call', () => {
     const { calls, driver } = recordingEngine();
     const request = {
       project: 'p',
-      name: 'p-web-1',
+      name: 'p_web_1',
       replica: 1,
       commit: 'c0ffee',
       configHash: 'h',
