@@ -130,8 +130,9 @@ describe('drift repair from engine events (poll 1h, resync yearly)', () => {
           description: `${op} of ${name} (#${i}) repaired`,
         });
         // The repair action has ended (its readiness check included) before this container is
-        // hit again: a container that exits during its own readiness check is a failed rollout
-        // by design, not drift. Other containers of the project are hit during it.
+        // hit again, so each disruption is repaired by a pass of its own (a container that exits
+        // during its repair's readiness check is retried later: repair-retry.test.ts). Other
+        // containers of the project are hit during it.
         await waitFor(
           () =>
             (f.daemon?.logs ?? []).some(
