@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { containerName } from '../../src/stack/names.js';
 import { docker, listProjectContainers, removeProject, waitFor } from '../helpers/docker.js';
 import { projectFixture, sleeperStack, type ProjectFixture } from '../helpers/project-fixture.js';
 
@@ -103,7 +104,7 @@ describe('drift repair from engine events (poll 1h, resync yearly)', () => {
     }
     const watch = await watchEvents(f.project);
     const names = projects.flatMap((project) =>
-      SERVICES.map((service) => ({ project, name: `${project}-${service}-1` })),
+      SERVICES.map((service) => ({ project, name: containerName(project, service, 1) })),
     );
     // Exactly 50 of each, in random order.
     const ops = Array.from({ length: DISRUPTIONS }, (_, i) => (i % 2 === 0 ? 'stop' : 'rm'));
