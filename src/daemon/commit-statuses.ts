@@ -41,6 +41,9 @@ export function deployVerdict(status: ProjectStatus): Verdict | undefined {
   ) {
     return { state: 'error', description: `Spin could not act: ${error.message}` };
   }
+  // The commit was deployed and healthy; repairing its drift is Spin's work, not the commit's fault.
+  if (error?.reason === 'RepairFailed')
+    return { state: 'pending', description: `repairing drift, retrying: ${error.message}` };
   if (error?.reason === 'ApplyFailed')
     return { state: 'pending', description: `deploy failed, retrying: ${error.message}` };
   if (status.sync !== 'Synced' || status.appliedCommit !== head) return undefined;

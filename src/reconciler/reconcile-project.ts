@@ -162,8 +162,11 @@ class Pass {
     if (pinned) return this.deployPinned(head, pinned);
     // Held only while the commit would run exactly what failed: a rotated secret or edited config
     // gives the same commit a new fingerprint, and it is tried again.
+    // A commit that is the last healthy one is never held: its failures are repairs, retried (a
+    // status written before repairs were told apart may still name it).
     const failed =
       previous?.failedCommit?.commit === head &&
+      previous.lastHealthyCommit !== head &&
       (previous.failedCommit.fingerprint === undefined ||
         previous.failedCommit.fingerprint === fingerprint(gated.desired))
         ? previous.failedCommit
@@ -254,7 +257,8 @@ class Pass {
     const actions = this.plan(desired);
     if (actions.length === 0) return this.converged(head, desired, []);
 
-    const drift = previous?.appliedCommit === head && previous.sync === 'Synced' ? actions.length : 0;
+    const repairing = previous?.sync === 'Synced' || previous?.lastError?.reason === 'RepairFailed';
+    const drift = previous?.appliedCommit === head && repairing ? actions.length : 0;
     if (drift > 0) {
       ctx.log.warn(
         { project: ctx.project.name, commit: head, repairs: actions.map(describeAction) },
@@ -295,7 +299,8 @@ class Pass {
   /**
    * A rollout that did not become ready marks the commit failed (no retry loop) and, unless the
    * service asked to pause, rolls back in the same pass. An engine error is retried with backoff;
-   * after MAX_APPLY_ATTEMPTS on one commit it is treated like a failed rollout.
+   * after MAX_APPLY_ATTEMPTS on one commit it is treated like a failed rollout. Neither applies to
+   * the last healthy commit itself: that is a repair (repairFailed).
    */
   private async applyFailed(
     head: string,
@@ -320,6 +325,7 @@ class Pass {
       );
     }
     const attempts = (previous?.retry?.commit === head ? previous.retry.attempts : 0) + 1;
+    if (previous?.lastHealthyCommit === head) return this.repairFailed(head, err, actions, attempts);
     const isRollout = err instanceof RolloutError;
     if (!isRollout && attempts < MAX_APPLY_ATTEMPTS) {
       await this.relist();
@@ -371,6 +377,41 @@ class Pass {
     const rolledBack = await this.holdFailedCommit(head, failedCommit);
     rolledBack.actions = [...actions, ...rolledBack.actions];
     return rolledBack;
+  }
+
+  /**
+   * Repairing drift of the commit that was already healthy failed (a recreated container exited
+   * or stayed unhealthy, or an engine call failed). The commit is not at fault the way a new
+   * rollout is, and there is nothing older to roll back to: it stays applied and healthy-known,
+   * and the repair is retried with capped backoff (engine events wake the project sooner), with
+   * no bound on the attempts.
+   */
+  private async repairFailed(
+    head: string,
+    err: unknown,
+    actions: Action[],
+    attempts: number,
+  ): Promise<PassOutcome> {
+    const { ctx } = this;
+    const what = err instanceof RolloutError ? `${err.service}: ${err.reason}` : errorMessage(err);
+    ctx.log.warn({ project: ctx.project.name, commit: head, reason: what, attempts }, 'repair failed');
+    await this.relist();
+    const desired = await this.desiredAt(head);
+    return this.finish(
+      {
+        ...this.healthOf(desired.ok ? desired.desired.model : undefined),
+        health: 'Degraded',
+        healthReason: `repair of ${what} failed; retrying (attempt ${attempts})`,
+        sync: 'OutOfSync',
+        desiredCommit: head,
+        retry: { commit: head, attempts },
+        lastError: lastError('RepairFailed', what, head),
+        lastResult: 'failed',
+        lastPlan: summarisePlan(actions),
+      },
+      actions,
+      retryDelayMs(attempts),
+    );
   }
 
   /** With `trust.keys`, the head must carry a valid signature by one of them; returns why not. */

@@ -13,6 +13,7 @@ export interface LastError {
     | 'EngineUnavailable'
     | 'ApplyFailed'
     | 'RolloutFailed'
+    | 'RepairFailed'
     | 'PassTimeout'
     | 'InternalError';
   message: string;

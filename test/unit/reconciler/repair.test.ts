@@ -1,0 +1,172 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ProjectConfig } from '../../../src/config/types.js';
+import type { ContainerProbe, ContainerRequest } from '../../../src/drivers/driver.js';
+import type { GitSource } from '../../../src/git/index.js';
+import { BUILTIN_DEFAULT_POLICY } from '../../../src/policy/index.js';
+import { reconcileProject, type ProjectContext } from '../../../src/reconciler/reconcile-project.js';
+import type { ActualContainer, ActualState } from '../../../src/reconciler/state.js';
+import type { ProjectStatus } from '../../../src/status/project-status.js';
+import { deployVerdict } from '../../../src/daemon/commit-statuses.js';
+import { createLogger } from '../../../src/util/logger.js';
+import { container, desiredOf, model, service } from './fixtures.js';
+import { MemoryDriver } from './memory-driver.js';
+
+const P = 'repairproj';
+const COMMIT = 'a'.repeat(40);
+const web = service('web', {
+  updateConfig: {
+    parallelism: 1,
+    delayMs: 0,
+    order: 'stop-first',
+    failureAction: 'rollback',
+    monitorMs: 300,
+  },
+});
+const desired = desiredOf(model(P, [web]), COMMIT);
+
+/** The memory driver with an engine behind it: what it creates is listed, and exits while `crashing`. */
+class StatefulDriver extends MemoryDriver {
+  containers: ActualContainer[] = [];
+  crashing = true;
+
+  override async createContainer(request: ContainerRequest): Promise<string> {
+    const id = await super.createContainer(request);
+    this.containers.push({
+      ...container(P, request.spec, request.replica),
+      id,
+      name: request.name,
+      commit: request.commit,
+      configHash: request.configHash,
+      state: this.crashing ? 'exited' : 'running',
+      exitCode: this.crashing ? 1 : 0,
+    });
+    return id;
+  }
+  override async startContainer(id: string): Promise<void> {
+    await super.startContainer(id);
+    const c = this.containers.find((x) => x.id === id);
+    if (c) Object.assign(c, { state: this.crashing ? 'exited' : 'running', exitCode: this.crashing ? 1 : 0 });
+  }
+  override async inspectContainer(id: string): Promise<ContainerProbe> {
+    const c = this.containers.find((x) => x.id === id);
+    return { state: c?.state ?? 'dead', health: 'none', exitCode: c?.exitCode ?? 0 };
+  }
+  override async listActual(): Promise<ActualState> {
+    return {
+      containers: this.containers.map((c) => ({ ...c })),
+      networks: [{ id: 'n1', name: `${P}_default`, project: P, key: 'default' }],
+      volumes: [],
+    };
+  }
+}
+
+describe('repairing drift of the last healthy commit', () => {
+  let dir: string;
+  let driver: StatefulDriver;
+  let ctx: ProjectContext;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'spin-repair-'));
+    driver = new StatefulDriver(1);
+    const project = {
+      name: P,
+      repo: { kind: 'local', path: dir },
+      branch: 'main',
+      path: '',
+      env: {},
+      policyName: BUILTIN_DEFAULT_POLICY.name,
+      policy: BUILTIN_DEFAULT_POLICY,
+      pollIntervalMs: 60_000,
+      suspended: false,
+      previews: { branches: false, refs: [] },
+      secrets: {
+        stateDir: dir,
+        keyEnv: 'SPIN_SECRET_KEY',
+        keyEnvExplicit: false,
+        runtimeDir: path.join(dir, 'run'),
+      },
+    } as unknown as ProjectConfig;
+    const source = {
+      gitdir: dir,
+      resolveHead: async () => COMMIT,
+      readerAt: () => ({ readFile: async () => undefined }),
+    } as unknown as GitSource;
+    ctx = {
+      project,
+      source,
+      driver,
+      stateDir: dir,
+      log: createLogger({ level: 'silent' }),
+      // The parsed commit, as loadDesired would have cached it.
+      desiredCache: new Map([[COMMIT, { ok: true, desired, warnings: [] }]]),
+    };
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const healthyBefore: ProjectStatus = {
+    project: P,
+    sync: 'Synced',
+    health: 'Healthy',
+    healthReason: '',
+    services: {},
+    desiredCommit: COMMIT,
+    appliedCommit: COMMIT,
+    lastHealthyCommit: COMMIT,
+    lastResult: 'converged',
+  };
+
+  it('keeps retrying a repaired container that does not become ready, then is Healthy again', async () => {
+    // The container is gone (docker rm -f) and its replacement keeps exiting.
+    let previous = healthyBefore;
+    for (let pass = 0; pass < 7; pass++) {
+      const outcome = await reconcileProject(ctx, await driver.listActual(), previous);
+      expect(outcome.actions.map((a) => a.kind)).toEqual([pass === 0 ? 'create' : 'start']);
+      expect(outcome.rolledBack).toBe(false);
+      expect(outcome.status.failedCommit).toBeUndefined();
+      expect(outcome.status.appliedCommit).toBe(COMMIT);
+      expect(outcome.status.lastHealthyCommit).toBe(COMMIT);
+      expect(outcome.status.health).toBe('Degraded');
+      expect(outcome.status.healthReason).toContain('web');
+      expect(outcome.status.lastError?.reason).toBe('RepairFailed');
+      expect(outcome.status.retry).toEqual({ commit: COMMIT, attempts: pass + 1 });
+      expect(outcome.requeueAfterMs).toBeLessThanOrEqual(5 * 60_000 * 1.25);
+      expect(deployVerdict(outcome.status)?.state).not.toBe('failure');
+      previous = outcome.status;
+    }
+
+    driver.crashing = false;
+    const repaired = await reconcileProject(ctx, await driver.listActual(), previous);
+    expect(repaired.actions.map((a) => a.kind)).toEqual(['start']);
+    expect(repaired.driftRepairs).toBe(1);
+    expect(repaired.status.health).toBe('Healthy');
+    expect(repaired.status.sync).toBe('Synced');
+    expect(repaired.status.retry).toBeUndefined();
+    expect(repaired.status.lastError).toBeUndefined();
+    expect(repaired.status.appliedCommit).toBe(COMMIT);
+    expect(deployVerdict(repaired.status)?.state).toBe('success');
+  });
+
+  it('still marks a new commit failed when its rollout does not become ready', async () => {
+    const older = { ...healthyBefore, lastHealthyCommit: 'b'.repeat(40), appliedCommit: 'b'.repeat(40) };
+    const outcome = await reconcileProject(ctx, await driver.listActual(), older);
+    expect(outcome.status.failedCommit?.commit).toBe(COMMIT);
+    expect(outcome.status.lastError?.reason).toBe('RolloutFailed');
+  });
+
+  it('does not hold the last healthy commit that an older status marked failed', async () => {
+    driver.crashing = false;
+    const stuck: ProjectStatus = {
+      ...healthyBefore,
+      failedCommit: { commit: COMMIT, reason: 'web exited with code 1', at: new Date().toISOString() },
+    };
+    const outcome = await reconcileProject(ctx, await driver.listActual(), stuck);
+    expect(outcome.actions.map((a) => a.kind)).toEqual(['create']);
+    expect(outcome.status.health).toBe('Healthy');
+    expect(outcome.status.failedCommit).toBeUndefined();
+  });
+});
