@@ -225,7 +225,9 @@ function runOne(name: BenchName, options: Options): Promise<BenchResult> {
     case 'validate':
       return benchValidate({});
     case 'ticks':
-      return benchTicks();
+      return benchTicks({
+        profileDir: options.profileDaemon ? path.join(RESULTS, `ticks-daemon-${Date.now()}`) : undefined,
+      });
   }
 }
 

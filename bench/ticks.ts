@@ -12,6 +12,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { monotonicUs, summariseFile } from './lib/profile.js';
 import { startDaemonProcess, writeDaemonConfig, type DaemonProcess } from './lib/daemon-process.js';
 import { startDockerProxy, type DockerProxy } from './lib/docker-proxy.js';
 import { removeSpinProjectsByPrefix } from './lib/engine.js';
@@ -29,7 +30,12 @@ const CONVERGE_TIMEOUT_MS = 5 * 60_000;
 /** The engine reads a round may make: the container list, and networks and volumes when stale. */
 const READS = ['GET /containers/json', 'GET /networks', 'GET /volumes'];
 
-export async function benchTicks(): Promise<BenchResult> {
+export interface TicksOptions {
+  /** Run the daemon under `node --cpu-prof` into this folder and summarise the window. */
+  profileDir?: string;
+}
+
+export async function benchTicks(opts: TicksOptions = {}): Promise<BenchResult> {
   const prefix = uniqueName('bench-tk');
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'spin-bench-ticks-'));
   let server: GitServerProcess | undefined;
@@ -62,7 +68,8 @@ export async function benchTicks(): Promise<BenchResult> {
       docker: { host: proxy.host },
       projects: names.map((name) => ({ name, repo: server?.repoUrl(name) })),
     });
-    daemon = await startDaemonProcess(configFile, 'info');
+    const nodeArgs = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
+    daemon = await startDaemonProcess(configFile, 'info', nodeArgs);
     const pid = daemon.pid;
     const statusDir = path.join(stateDir, 'status');
     await pollUntil(
@@ -87,7 +94,9 @@ export async function benchTicks(): Promise<BenchResult> {
     const cpu0 = await procCpuMs(pid);
     const logs0 = daemon.logs.length;
     const t0 = performance.now();
+    const windowUs = { fromUs: monotonicUs(), toUs: 0 };
     await sleep(WINDOW_S * 1000);
+    windowUs.toUs = monotonicUs();
     const windowMs = performance.now() - t0;
     const cpuMs = (await procCpuMs(pid)) - cpu0;
     const polls = (await server.counts()).advertise - git0.advertise;
@@ -113,6 +122,14 @@ export async function benchTicks(): Promise<BenchResult> {
     console.error(`  ticks window: ${JSON.stringify(details.window)}`);
     await daemon.stop();
     daemon = undefined;
+    if (opts.profileDir) {
+      const files = (await readdir(opts.profileDir)).filter((f) => f.endsWith('.cpuprofile'));
+      const newest = files.sort().at(-1);
+      details.daemonProfileWindow = newest
+        ? await summariseFile(path.join(opts.profileDir, newest), windowUs)
+        : 'no profile written (the daemon did not exit cleanly)';
+      console.error(`  ticks profile: ${JSON.stringify(details.daemonProfileWindow, null, 1)}`);
+    }
 
     // The floor, same server, same repository, same rate.
     const url = `${server.repoUrl(names[1] as string)}/info/refs?service=git-upload-pack`;

@@ -309,6 +309,7 @@ export class Daemon {
         log: this.log.child({ project: project.name }),
         desiredCache: new Map(),
         trustCache: new Map(),
+        checkouts: {},
         onDeployStart: (commit, actions) => this.hooks.onDeployStart?.(project, commit, actions),
       },
       waiters: [],

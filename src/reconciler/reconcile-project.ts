@@ -32,6 +32,13 @@ export interface ProjectContext {
   desiredCache: Map<string, DesiredResult>;
   /** Signature verdicts by commit, when the project requires signed commits (trust.keys). */
   trustCache?: Map<string, SignatureVerdict>;
+  /**
+   * The commits the last checkout collection kept (sorted, joined). Only this project's own
+   * passes write checkout folders (materialiseBindSources, before applying), and they clear it:
+   * while it holds, the folder holds nothing but these commits, and collecting again for the
+   * same commits would remove nothing, so an idle pass does not list the folder.
+   */
+  checkouts?: { collectedFor?: string };
   /** Told when a pass starts changing the engine for a commit (commit status `pending`). */
   onDeployStart?(commit: string, actions: Action[]): void;
 }
@@ -437,8 +444,11 @@ class Pass {
     const { ctx } = this;
     const live = this.actual.containers.map((c) => c.commit);
     const commits = new Set([...keep, ...live].filter((c): c is string => c !== undefined));
+    const key = [...commits].sort().join(' ');
+    if (ctx.checkouts?.collectedFor === key) return;
     try {
       const removed = await collectCheckouts(ctx.stateDir, ctx.project.name, commits);
+      if (ctx.checkouts) ctx.checkouts.collectedFor = key;
       if (removed.length > 0) ctx.log.info({ project: ctx.project.name, removed }, 'checkouts removed');
     } catch (err) {
       ctx.log.warn({ project: ctx.project.name, error: errorMessage(err) }, 'checkouts not removed');
@@ -452,6 +462,7 @@ class Pass {
 
   private async applyOrThrow(desired: DesiredState, actions: Action[]): Promise<void> {
     const { ctx } = this;
+    if (ctx.checkouts) ctx.checkouts.collectedFor = undefined;
     const resolveBindSource = await materialiseBindSources(
       desired.model,
       ctx.source.readerAt(desired.commit),
