@@ -125,11 +125,14 @@ export interface WaitForOptions<T> {
 /** `SPIN_TEST_DEADLINE_FACTOR` (default 2) multiplies every waitFor deadline. */
 const DEADLINE_FACTOR = Number(process.env.SPIN_TEST_DEADLINE_FACTOR) || 2;
 
+/** A deadline stretched like waitFor's, for `expect.poll` and other waits that end on a condition. */
+export const stretch = (ms: number): number => ms * DEADLINE_FACTOR;
+
 export async function waitFor<T>(fn: () => T | Promise<T>, opts: WaitForOptions<T> = {}): Promise<T> {
   // Every deadline stretched alike: a wait ends as soon as its condition holds, so a long deadline
   // costs nothing on a quiet machine and keeps a loaded one (CI beside dockerd and git on 2 cores,
   // load averages of 15-20 seen) from failing a test that is only slow.
-  const timeoutMs = (opts.timeoutMs ?? 30_000) * DEADLINE_FACTOR;
+  const timeoutMs = stretch(opts.timeoutMs ?? 30_000);
   const intervalMs = opts.intervalMs ?? 200;
   const until = opts.until ?? ((v: T) => Boolean(v));
   const deadline = Date.now() + timeoutMs;

@@ -180,7 +180,7 @@ export function markedStack(
   const healthcheck =
     ready === undefined
       ? ''
-      : `    healthcheck: { test: ["CMD", "test", "-f", "/tmp/ready"], interval: 1s, timeout: 1s, retries: 20 }\n`;
+      : `    healthcheck: { test: ["CMD", "test", "-f", "/tmp/ready"], interval: 1s, timeout: 5s, retries: 20 }\n`;
   return `# ${options.comment ?? 'sleeper'}
 services:
   ${options.service ?? 'app'}:

@@ -18,6 +18,7 @@ import {
   renderProjectList,
   renderProjectPage,
 } from '../../src/dashboard/index.js';
+import { stretch } from '../helpers/docker.js';
 import type { ProjectStatus } from '../../src/status/project-status.js';
 import { containersOf, historyOf, refusedStatus, syncedStatus } from '../unit/dashboard/fixtures.js';
 import { DashboardPage } from '../unit/dashboard/page-object.js';
@@ -150,8 +151,8 @@ describe('dashboard in a headless browser', () => {
     delete fixed.lastError;
     delete fixed.refusedCommit;
     server.statuses.set('gateway-b', fixed);
-    await expect.poll(() => dash.cellText('gateway-b', 'sync'), { timeout: 10_000 }).toBe('Sync: Synced');
-    await expect.poll(() => dash.cellText('gateway-b', 'error'), { timeout: 10_000 }).toBe('none');
+    await expect.poll(() => dash.cellText('gateway-b', 'sync'), { timeout: stretch(10_000) }).toBe('Sync: Synced');
+    await expect.poll(() => dash.cellText('gateway-b', 'error'), { timeout: stretch(10_000) }).toBe('none');
 
     await dash.openProject('gateway-a');
     expect(await dash.containerNames()).toEqual(['gateway-a_web_1', 'gateway-a_db_1']);
@@ -168,10 +169,10 @@ describe('dashboard in a headless browser', () => {
       lastReconcile: new Date().toISOString(),
     });
     await expect
-      .poll(() => dash.overviewText('gateway-a', 'health'), { timeout: 10_000 })
+      .poll(() => dash.overviewText('gateway-a', 'health'), { timeout: stretch(10_000) })
       .toBe('Health: Degraded gateway-a-cache-1 exited with code 1');
     await expect
-      .poll(() => dash.containerNames(), { timeout: 10_000 })
+      .poll(() => dash.containerNames(), { timeout: stretch(10_000) })
       .toEqual(['gateway-a_web_1', 'gateway-a_db_1', 'gateway-a_cache_1']);
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-project.png'), fullPage: true });
 

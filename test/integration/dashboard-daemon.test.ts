@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listProjectContainers } from '../helpers/docker.js';
+import { listProjectContainers, stretch } from '../helpers/docker.js';
 import {
   markedStack,
   projectFixture,
@@ -149,13 +149,13 @@ describe('the dashboard of the real daemon', () => {
     // A fixed commit: the open page follows the daemon (JSON poll, then a fresh <main>).
     const fixed = await refused.push({ 'compose.yaml': markedStack('fixed', { service: 'api' }) }, 'fixed');
     await expect
-      .poll(() => dash.overviewText(refused.project, 'sync'), { timeout: 30_000, interval: 500 })
+      .poll(() => dash.overviewText(refused.project, 'sync'), { timeout: stretch(30_000), interval: 500 })
       .toBe('Sync: Synced');
     await expect
-      .poll(() => dash.overviewText(refused.project, 'error'), { timeout: 15_000, interval: 500 })
+      .poll(() => dash.overviewText(refused.project, 'error'), { timeout: stretch(15_000), interval: 500 })
       .toBe('none');
     await expect
-      .poll(() => dash.overviewText(refused.project, 'commit'), { timeout: 15_000, interval: 500 })
+      .poll(() => dash.overviewText(refused.project, 'commit'), { timeout: stretch(15_000), interval: 500 })
       .toBe(fixed.slice(0, 7));
     expect(await dash.containerNames()).toEqual([`${refused.project}_api_1`]);
 

@@ -29,7 +29,7 @@ services:
     healthcheck:
       test: ${o.healthTest ?? '["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/healthz"]'}
       interval: 1s
-      timeout: 1s
+      timeout: 5s
       retries: 2
     stop_grace_period: 1s
     volumes: [data:/data]
