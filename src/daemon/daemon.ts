@@ -1,41 +1,24 @@
 import type { SpinConfig, ProjectConfig } from '../config/types.js';
-import type { Driver } from '../drivers/driver.js';
-import { createGitSource, timedSource, withResolveHead, type AdvertisementMemo } from '../git/index.js';
-import { reconcileProject, type PassOutcome, type ProjectContext } from '../reconciler/reconcile-project.js';
-import { StatusStore } from '../status/store.js';
-import { unknownStatus, type ProjectStatus } from '../status/project-status.js';
-import { errorMessage } from '../util/errors.js';
-import { settle, unsettle, withTimeout, type Settled } from '../util/promises.js';
-import type { Logger } from '../util/logger.js';
-import { Semaphore } from './semaphore.js';
-import { WakeClock } from './wake-clock.js';
-import { WorkQueue, type WakeReason } from './work-queue.js';
-import { schedule, type ScheduledTask } from 'node-cron';
-import type { EngineEvent } from '../drivers/driver.js';
-import type { GitSource } from '../git/index.js';
-import type { ActualContainer, ActualState } from '../reconciler/state.js';
+import type { Driver, EngineEvent } from '../drivers/driver.js';
+import { createGitSource, timedSource, type GitSource } from '../git/index.js';
+import type { PassOutcome } from '../reconciler/reconcile-project.js';
 import type { Action } from '../reconciler/plan.js';
 import { previewPlan, type PlanPreview } from '../reconciler/preview.js';
+import type { ActualContainer } from '../reconciler/state.js';
+import type { ProjectStatus } from '../status/project-status.js';
+import type { Logger } from '../util/logger.js';
+import { EngineSnapshot } from './engine-snapshot.js';
+import { PassQueue } from './pass-queue.js';
+import { PassRound, type PassListener } from './pass-round.js';
+import { pollDue } from './poll-schedule.js';
+import { ProjectRegistry, type ProjectRuntime } from './project-registry.js';
+import { DaemonReadView } from './read-view.js';
+import { Semaphore } from './semaphore.js';
+import { PersistedStatuses } from './status-persistence.js';
+import type { WakeReason } from './work-queue.js';
+import { schedule, type ScheduledTask } from 'node-cron';
 
-interface ProjectRuntime {
-  ctx: ProjectContext;
-  closeWatch?: () => Promise<void>;
-  /** The branch head as of the last successful poll in this process; replans reuse it. */
-  head?: string;
-  /** When the last poll (of git) started, ms since the epoch: the next one is due an interval later. */
-  polledAt?: number;
-  /** Callers waiting for the next pass of this project to finish (spin sync, webhooks). */
-  waiters: ((outcome: PassOutcome) => void)[];
-  /** Waiters that the running pass will answer (those who asked before it started). */
-  answering: ((outcome: PassOutcome) => void)[];
-  /** No passes while set (config `suspended`, or `spin suspend`); persisted in the status. */
-  suspended: boolean;
-  containers: ActualContainer[];
-  /** Actions of the last pass that did something, for the dashboard. */
-  lastActions?: { at: string; actions: Action[] };
-  /** An operator's rollback, handed to the pass that answers it (a pass in flight cannot drop it). */
-  pin?: NonNullable<ProjectStatus['pinned']>;
-}
+export { alignedDelay, nextWake, pollDue } from './poll-schedule.js';
 
 /** Side channels of a pass that are not the daemon's business: commit statuses, metrics. */
 export interface DaemonHooks {
@@ -45,59 +28,27 @@ export interface DaemonHooks {
   onGitRequest?(project: string, kind: 'advertise' | 'fetch'): void;
 }
 
-const ENGINE_RETRY_MS = 5_000;
-const STATUS_REWRITE_MS = 60_000;
 /** Events come in bursts (stop, die, destroy); one pass shortly after the burst repairs them all. */
 const EVENT_DEBOUNCE_MS = 200;
-/** Engine events that mean a managed container drifted from what Spin made it. */
-const DRIFT_ACTIONS = new Set([
-  'create',
-  'die',
-  'stop',
-  'kill',
-  'destroy',
-  'rename',
-  'oom',
-  'pause',
-  'update',
-]);
 
 /**
- * The reconcile loop. Projects are woken (poll clock, engine events, the cron resync, file
- * watcher, webhook, `spin sync`) into a work queue that coalesces wake-ups and never drops one: a
- * project woken while its pass runs runs again right after. Each round lists the engine once for
- * all queued projects while the polls of those whose poll is due (ref advertisements, up to
- * `gitConcurrency` in flight) run; the others replan from the head they already have, with no git
- * request. Each pass runs as soon as its head is known, up to `concurrency` in parallel, at most
- * one pass per project at a time. Nothing is carried between passes but caches: a restart loses
- * nothing.
+ * The reconcile loop, composed of: the project registry, a pass queue (wake-ups coalesced and never
+ * dropped: a project woken while its pass runs runs again right after; rounds; timers; waiters),
+ * the round that lists the engine once and runs the due passes (PassRound), the persisted statuses
+ * and the read view the API serves. The daemon itself only turns what happens (poll clock, engine
+ * drift, the cron resync, file watcher, webhook, `spin sync`, operator verbs, config reloads) into
+ * wake-ups. Nothing is carried between passes but caches: a restart loses nothing.
  */
 export class Daemon {
-  private readonly projects = new Map<string, ProjectRuntime>();
-  private readonly queue = new WorkQueue<string>();
-  private readonly clock = new WakeClock((names) => {
-    for (const name of names) this.wake(name);
-  });
-  /**
-   * Networks and volumes as of the last full engine list. They change only by Spin's own passes
-   * or by an operator (whose container events, or the resync, mark them stale), so a steady round
-   * lists containers alone.
-   */
-  private engineObjects?: Pick<ActualState, 'networks' | 'volumes'>;
-  private engineObjectsStale = true;
-  private readonly statuses = new Map<string, ProjectStatus>();
-  private readonly store: StatusStore;
-  private readonly limiter: Semaphore;
-  private readonly gitLimiter: Semaphore;
-  private roundScheduled = false;
-  private stopping = false;
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly registry = new ProjectRegistry();
+  private readonly statuses: PersistedStatuses;
+  private readonly engine: EngineSnapshot;
+  private readonly queue: PassQueue<PassOutcome>;
+  private readonly round: PassRound;
+  private readonly view: DaemonReadView;
   private closeEvents?: () => void;
   private resyncTask?: ScheduledTask;
-  private readonly eventTimers = new Map<string, NodeJS.Timeout>();
-  private readonly lastWritten = new Map<string, { key: string; at: number }>();
-  /** Observers of every finished pass (history, metrics, commit statuses). */
-  private readonly passListeners: ((name: string, outcome: PassOutcome) => void | Promise<void>)[] = [];
+  private readonly passListeners: PassListener[] = [];
   private readonly suspendListeners: ((name: string, suspended: boolean) => void)[] = [];
 
   constructor(
@@ -106,9 +57,26 @@ export class Daemon {
     private readonly log: Logger,
     private readonly hooks: DaemonHooks = {},
   ) {
-    this.store = new StatusStore(config.stateDir);
-    this.limiter = new Semaphore(config.concurrency);
-    this.gitLimiter = new Semaphore(config.gitConcurrency);
+    this.statuses = new PersistedStatuses(config.stateDir);
+    this.engine = new EngineSnapshot(driver);
+    this.queue = new PassQueue<PassOutcome>({
+      runRound: (batch) => this.round.run(batch),
+      onWake: (names) => {
+        for (const name of names) this.wake(name);
+      },
+    });
+    this.round = new PassRound({
+      config: () => this.config,
+      registry: this.registry,
+      statuses: this.statuses,
+      queue: this.queue,
+      engine: this.engine,
+      limiter: new Semaphore(config.concurrency),
+      gitLimiter: new Semaphore(config.gitConcurrency),
+      passListeners: this.passListeners,
+      log,
+    });
+    this.view = new DaemonReadView(this.registry, this.statuses, () => this.config);
   }
 
   async start(): Promise<void> {
@@ -127,60 +95,58 @@ export class Daemon {
 
   /** Reconcile now; resolves when that pass has finished. */
   syncNow(name: string): Promise<PassOutcome> {
-    const runtime = this.projects.get(name);
-    if (!runtime) return Promise.reject(new Error(`unknown project '${name}'`));
-    const done = new Promise<PassOutcome>((resolve) => runtime.waiters.push(resolve));
+    if (!this.registry.has(name)) return Promise.reject(new Error(`unknown project '${name}'`));
+    const done = this.queue.wait(name);
     this.markDue(name, 'poll');
     return done;
   }
 
   /** Mark a project due without waiting (webhooks, watchers). */
   trigger(name: string): boolean {
-    if (!this.projects.has(name)) return false;
+    if (!this.registry.has(name)) return false;
     this.markDue(name, 'poll');
     return true;
   }
 
+  // The read view, as the API and dashboard use it.
   status(name: string): ProjectStatus | undefined {
-    if (!this.projects.has(name)) return undefined;
-    return this.statuses.get(name) ?? unknownStatus(name);
+    return this.view.status(name);
   }
 
   allStatuses(): ProjectStatus[] {
-    return [...this.projects.keys()].sort().map((name) => this.status(name) as ProjectStatus);
+    return this.view.allStatuses();
   }
 
   projectNames(): string[] {
-    return [...this.projects.keys()].sort();
+    return this.view.projectNames();
   }
 
   /** The last persisted or computed status, even before the first pass of this run. */
   persistedStatus(name: string): ProjectStatus | undefined {
-    return this.statuses.get(name);
+    return this.view.persistedStatus(name);
   }
 
   project(name: string): { config: ProjectConfig; source: GitSource } | undefined {
-    const runtime = this.projects.get(name);
-    return runtime && { config: runtime.ctx.project, source: runtime.ctx.source };
+    return this.view.project(name);
   }
 
   /** The actions of the last pass that had any. */
   lastActions(name: string): { at: string; actions: Action[] } | undefined {
-    return this.projects.get(name)?.lastActions;
+    return this.view.lastActions(name);
   }
 
   /** The project's containers as listed by its last pass. */
   containers(name: string): ActualContainer[] {
-    return this.projects.get(name)?.containers ?? [];
+    return this.view.containers(name);
   }
 
   currentConfig(): SpinConfig {
-    return this.config;
+    return this.view.currentConfig();
   }
 
   /** What a pass would do now for the head (or `commit`), changing nothing. */
   planNow(name: string, commit?: string, purpose: 'deploy' | 'review' = 'deploy'): Promise<PlanPreview> {
-    const runtime = this.projects.get(name);
+    const runtime = this.registry.get(name);
     if (!runtime) return Promise.reject(new Error(`unknown project '${name}'`));
     return previewPlan({
       project: runtime.ctx.project,
@@ -194,13 +160,12 @@ export class Daemon {
 
   /** Suspend or resume reconciling; what runs is left alone either way. */
   async setSuspended(name: string, suspended: boolean): Promise<ProjectStatus> {
-    const runtime = this.projects.get(name);
+    const runtime = this.registry.get(name);
     if (!runtime) throw new Error(`unknown project '${name}'`);
     runtime.suspended = suspended;
-    this.clock.delete(name);
-    const status = { ...(this.statuses.get(name) ?? unknownStatus(name)), suspended };
-    this.statuses.set(name, status);
-    await this.store.write(status);
+    this.queue.cancelWake(name);
+    const status = { ...this.statuses.current(name), suspended };
+    await this.statuses.save(status);
     this.log.info({ project: name, suspended }, suspended ? 'project suspended' : 'project resumed');
     for (const listener of this.suspendListeners) listener(name, suspended);
     if (!suspended) this.markDue(name, 'poll');
@@ -212,10 +177,9 @@ export class Daemon {
    * Resolves with the pass that applied it.
    */
   async pin(name: string, commit: string): Promise<PassOutcome> {
-    const runtime = this.projects.get(name);
+    const runtime = this.registry.get(name);
     if (!runtime) throw new Error(`unknown project '${name}'`);
-    const status = this.statuses.get(name) ?? unknownStatus(name);
-    const head = status.desiredCommit;
+    const head = this.statuses.current(name).desiredCommit;
     if (!head) throw new Error(`project '${name}' has no known branch head yet`);
     // Not written into the status here: a pass already running would overwrite it when it ends.
     runtime.pin = { commit, head, at: new Date().toISOString() };
@@ -249,30 +213,21 @@ export class Daemon {
     for (const name of before.keys()) {
       if (!after.has(name)) {
         removed.push(name);
-        await this.removeRuntime(name);
+        await this.removeProject(name);
       }
     }
     for (const [name, project] of after) {
       if (!before.has(name)) added.push(name);
       else if (before.get(name) !== JSON.stringify(project)) changed.push(name);
       else continue;
-      await this.removeRuntime(name);
+      await this.removeProject(name);
       await this.addProject(project);
     }
     this.log.info({ added, removed, changed }, 'config reloaded');
     return { added, removed, changed };
   }
 
-  private async removeRuntime(name: string): Promise<void> {
-    const runtime = this.projects.get(name);
-    if (!runtime) return;
-    this.clock.delete(name);
-    await runtime.closeWatch?.();
-    this.projects.delete(name);
-    this.queue.forget(name);
-  }
-
-  onPass(listener: (name: string, outcome: PassOutcome) => void | Promise<void>): void {
+  onPass(listener: PassListener): void {
     this.passListeners.push(listener);
   }
 
@@ -283,15 +238,14 @@ export class Daemon {
 
   /** Stops scheduling, waits for running passes, closes watchers. Containers keep running. */
   async stop(): Promise<void> {
-    this.stopping = true;
+    this.queue.stop();
     this.closeEvents?.();
     await this.resyncTask?.destroy();
-    this.clock.stop();
-    for (const timer of this.eventTimers.values()) clearTimeout(timer);
-    for (const runtime of this.projects.values()) await runtime.closeWatch?.();
+    for (const runtime of this.registry.runtimes()) await runtime.closeWatch?.();
     // Passes normally finish quickly; a hung one (it already timed out) is not waited for forever.
-    const settled = await withTimeout(Promise.allSettled([...this.inFlight]), this.config.passTimeoutMs);
-    if (!settled) this.log.warn({ passes: this.inFlight.size }, 'stopped with passes still hanging');
+    if (!(await this.queue.drain(this.config.passTimeoutMs))) {
+      this.log.warn({ passes: this.queue.runningCount }, 'stopped with passes still hanging');
+    }
     this.log.info('daemon stopped');
   }
 
@@ -312,14 +266,11 @@ export class Daemon {
         checkouts: {},
         onDeployStart: (commit, actions) => this.hooks.onDeployStart?.(project, commit, actions),
       },
-      waiters: [],
-      answering: [],
       suspended: false,
       containers: [],
     };
-    this.projects.set(project.name, runtime);
-    const previous = this.statuses.get(project.name) ?? (await this.store.read(project.name));
-    if (previous) this.statuses.set(project.name, previous);
+    this.registry.add(runtime);
+    const previous = await this.statuses.load(project.name);
     runtime.suspended = project.suspended || previous?.suspended === true;
     runtime.closeWatch = await source.watch(() => {
       this.log.debug({ project: project.name }, 'repository changed');
@@ -327,330 +278,56 @@ export class Daemon {
     });
     for (const listener of this.suspendListeners) listener(project.name, runtime.suspended);
     if (runtime.suspended) {
-      this.statuses.set(project.name, { ...(previous ?? unknownStatus(project.name)), suspended: true });
+      this.statuses.set(project.name, { ...this.statuses.current(project.name), suspended: true });
       return;
     }
     this.markDue(project.name, 'poll');
   }
 
+  private async removeProject(name: string): Promise<void> {
+    const runtime = this.registry.get(name);
+    if (!runtime) return;
+    this.queue.cancelWake(name);
+    await runtime.closeWatch?.();
+    this.registry.delete(name);
+    this.queue.forget(name);
+  }
+
+  /** The driver hands over only what it judges drift (or a reconnect); the daemon never filters. */
   private onEngineEvent(event: EngineEvent): void {
-    if (event.action === 'connected') {
+    if (event.kind === 'reconnected') {
       // (Re)connected after the engine was away: anything may have happened meanwhile.
       this.wakeAll('engine connected');
       return;
     }
-    if (!this.projects.has(event.project) || !DRIFT_ACTIONS.has(event.action.split(':')[0] ?? '')) return;
-    this.engineObjectsStale = true;
+    if (!this.registry.has(event.project)) return;
+    this.engine.markStale();
     // Never dropped, also while the project's pass runs: a `docker stop` emits kill, die and stop
     // over a second or more, and a pass that listed the container before the die must run again.
     // Spin's own actions cause one more pass at most, which finds nothing to do and acts nothing.
     this.log.debug({ project: event.project, action: event.action, container: event.name }, 'engine event');
-    if (this.eventTimers.has(event.project)) return;
-    this.eventTimers.set(
-      event.project,
-      setTimeout(() => {
-        this.eventTimers.delete(event.project);
-        this.markDue(event.project, 'replan');
-      }, EVENT_DEBOUNCE_MS),
-    );
+    this.queue.debounce(event.project, EVENT_DEBOUNCE_MS, () => this.markDue(event.project, 'replan'));
   }
 
   /** The resync (and an engine reconnect): every project replans; those whose poll is due poll. */
   private wakeAll(why: string): void {
     this.log.debug({ why }, 'all projects due');
-    this.engineObjectsStale = true;
-    for (const [name, runtime] of this.projects) if (!runtime.suspended) this.wake(name);
+    this.engine.markStale();
+    for (const [name, runtime] of this.registry.entries()) if (!runtime.suspended) this.wake(name);
   }
 
   /** A wake-up with no reason of its own (clock, resync): git only when the poll is due. */
   private wake(name: string): void {
-    const runtime = this.projects.get(name);
+    const runtime = this.registry.get(name);
     if (runtime) this.markDue(name, pollDue(runtime, Date.now()) ? 'poll' : 'replan');
   }
 
   private markDue(name: string, reason: WakeReason): void {
-    if (this.stopping) return;
-    const runtime = this.projects.get(name);
+    if (this.queue.stopped) return;
+    const runtime = this.registry.get(name);
     if (!runtime) return;
     // A suspended project only runs when someone waits for it (spin sync).
-    if (runtime.suspended && runtime.waiters.length === 0) return;
-    if (this.queue.add(name, reason)) this.scheduleRound();
+    if (runtime.suspended && !this.queue.hasWaiters(name)) return;
+    this.queue.add(name, reason);
   }
-
-  private scheduleRound(): void {
-    if (this.roundScheduled || this.stopping) return;
-    this.roundScheduled = true;
-    setImmediate(() => {
-      this.roundScheduled = false;
-      this.track(this.runRound());
-    });
-  }
-
-  /** The project's pass ended (or was dropped): a wake-up that came meanwhile runs it again. */
-  private release(name: string): void {
-    if (this.queue.done(name) !== undefined) this.scheduleRound();
-  }
-
-  private track(promise: Promise<void>): void {
-    this.inFlight.add(promise);
-    void promise.finally(() => this.inFlight.delete(promise));
-  }
-
-  private async runRound(): Promise<void> {
-    const taken: [string, ProjectRuntime, WakeReason][] = [];
-    for (const [name, reason] of this.queue.take()) {
-      const runtime = this.projects.get(name);
-      // Suspended meanwhile (and nobody waits): the wake-up is dropped on purpose.
-      if (!runtime || (runtime.suspended && runtime.waiters.length === 0)) {
-        this.release(name);
-        continue;
-      }
-      // No head yet: the first pass polls whatever woke it.
-      const polls = reason === 'poll' || runtime.head === undefined;
-      taken.push([name, runtime, polls ? 'poll' : 'replan']);
-      runtime.answering = runtime.waiters.splice(0);
-      // A poll restarts the project's schedule; a replan leaves the wake-up already set (the next
-      // poll, or the end of a retry's backoff) where it is.
-      if (polls) this.clock.delete(name);
-      if (runtime.pin) {
-        const status = this.statuses.get(name) ?? unknownStatus(name);
-        this.statuses.set(name, { ...status, pinned: runtime.pin });
-        runtime.pin = undefined;
-      }
-    }
-    if (taken.length === 0) return;
-    // Polls are network waits, not engine work: they start now, beside the engine list, with
-    // their own bound, so a slow git server does not hold pass slots and vice versa.
-    // Projects deploying from one repository share its advertisement within the round.
-    const adverts: AdvertisementMemo = new Map();
-    const heads = new Map(
-      taken.map(([name, runtime, reason]) => [name, settle(this.headFor(runtime, reason, adverts))] as const),
-    );
-    let actual: ActualState;
-    try {
-      actual = await this.listActual();
-    } catch (err) {
-      this.log.error({ err: errorMessage(err) }, 'docker engine unreachable');
-      await Promise.all(
-        taken.map(([name, runtime, reason]) =>
-          this.finishWithEngineError(name, runtime, reason, errorMessage(err)),
-        ),
-      );
-      return;
-    }
-    await Promise.all(
-      taken.map(async ([name, runtime, reason]) => {
-        const head = heads.get(name) as Promise<Settled<string>>;
-        await withTimeout(head, this.config.passTimeoutMs);
-        return this.limiter.run(async () => {
-          const ctx = { ...runtime.ctx, source: withResolveHead(runtime.ctx.source, () => unsettle(head)) };
-          const pass = reconcileProject(ctx, actual, this.statuses.get(name)).catch((err: unknown) => {
-            this.log.error({ project: name, err: errorMessage(err) }, 'reconcile pass crashed');
-            return this.errorOutcome(
-              name,
-              'InternalError',
-              errorMessage(err),
-              runtime.ctx.project.pollIntervalMs,
-            );
-          });
-          const outcome = await withTimeout(pass, this.config.passTimeoutMs);
-          if (outcome) {
-            await this.finishPass(name, runtime, reason, outcome);
-            return;
-          }
-          // A hung pass gives its slot back so other projects go on; the project itself stays
-          // locked until that pass really ends, so two passes never overlap on one project.
-          this.log.error({ project: name, timeoutMs: this.config.passTimeoutMs }, 'reconcile pass timed out');
-          const message = `reconcile pass exceeded ${Math.round(this.config.passTimeoutMs / 1000)}s`;
-          await this.finishPass(
-            name,
-            runtime,
-            reason,
-            this.errorOutcome(name, 'PassTimeout', message, ENGINE_RETRY_MS),
-            true,
-          );
-          this.track(pass.then(() => this.release(name)));
-        });
-      }),
-    );
-  }
-
-  /**
-   * The head a pass deploys: asked of the git remote when the project polls, else the one its
-   * last poll found (a replan: engine events, the resync, rechecks between polls).
-   */
-  private headFor(runtime: ProjectRuntime, reason: WakeReason, adverts: AdvertisementMemo): Promise<string> {
-    if (reason === 'replan' && runtime.head !== undefined) return Promise.resolve(runtime.head);
-    runtime.polledAt = Date.now();
-    return this.gitLimiter.run(async () => {
-      const head = await runtime.ctx.source.resolveHead(adverts);
-      runtime.head = head;
-      return head;
-    });
-  }
-
-  /** One engine list for the round: containers always, networks and volumes when stale. */
-  private async listActual(): Promise<ActualState> {
-    const cached = this.engineObjectsStale ? undefined : this.engineObjects;
-    this.engineObjectsStale = false;
-    try {
-      if (cached) return { ...(await this.driver.listActual({ containersOnly: true })), ...cached };
-      const actual = await this.driver.listActual();
-      this.engineObjects = { networks: actual.networks, volumes: actual.volumes };
-      return actual;
-    } catch (err) {
-      this.engineObjectsStale = true;
-      throw err;
-    }
-  }
-
-  private async finishWithEngineError(
-    name: string,
-    runtime: ProjectRuntime,
-    reason: WakeReason,
-    message: string,
-  ): Promise<void> {
-    await this.finishPass(
-      name,
-      runtime,
-      reason,
-      this.errorOutcome(name, 'EngineUnavailable', `docker engine unreachable: ${message}`, ENGINE_RETRY_MS),
-    );
-  }
-
-  private errorOutcome(
-    name: string,
-    reason: 'EngineUnavailable' | 'InternalError' | 'PassTimeout',
-    message: string,
-    requeueAfterMs: number,
-  ): PassOutcome {
-    const previous = this.statuses.get(name) ?? unknownStatus(name);
-    return {
-      status: {
-        ...previous,
-        sync: 'Unknown',
-        health: 'Unknown',
-        healthReason: message,
-        lastError: { reason, message, at: new Date().toISOString() },
-        lastReconcile: new Date().toISOString(),
-        lastResult: 'error',
-      },
-      actions: [],
-      requeueAfterMs,
-      driftRepairs: 0,
-      rolledBack: false,
-      containers: this.projects.get(name)?.containers ?? [],
-    };
-  }
-
-  /**
-   * Idle passes change only the timestamps: the file is rewritten then at most once a minute
-   * (the in-memory status, which the API serves, is always current).
-   */
-  private statusChanged(name: string, status: ProjectStatus): boolean {
-    const { lastReconcile: _at, lastDurationMs: _ms, ...rest } = status;
-    const key = JSON.stringify(rest);
-    const last = this.lastWritten.get(name);
-    if (last && last.key === key && Date.now() - last.at < STATUS_REWRITE_MS) return false;
-    this.lastWritten.set(name, { key, at: Date.now() });
-    return true;
-  }
-
-  private async finishPass(
-    name: string,
-    runtime: ProjectRuntime,
-    reason: WakeReason,
-    outcome: PassOutcome,
-    stillRunning = false,
-  ): Promise<void> {
-    // A pass that acted or failed may have changed networks and volumes: list them next round.
-    if (outcome.actions.length > 0 || outcome.status.lastResult === 'error') this.engineObjectsStale = true;
-    // The project was removed or replaced by a config reload while this pass ran: its result
-    // belongs to a config that is gone; the new one's own pass reports.
-    const current = this.projects.get(name) === runtime;
-    if (current) await this.record(name, runtime, outcome);
-    for (const resolve of runtime.answering.splice(0)) resolve(outcome);
-    if (current && !this.stopping && !runtime.suspended) {
-      const now = Date.now();
-      // The next wake-up: when the pass asks to look again (the poll interval, a recheck, a
-      // retry's backoff). A replan (engine event, resync) must not push back a wake-up already
-      // set: with events every few minutes, the hourly poll would otherwise never come.
-      const asked = nextWake(outcome.requeueAfterMs, runtime, now);
-      const scheduled = reason === 'replan' ? this.clock.get(name) : undefined;
-      this.clock.set(name, scheduled === undefined ? asked : Math.min(asked, scheduled));
-    }
-    if (!stillRunning) this.release(name);
-  }
-
-  private async record(name: string, runtime: ProjectRuntime, outcome: PassOutcome): Promise<void> {
-    if (runtime.suspended) outcome.status.suspended = true;
-    runtime.containers = outcome.containers;
-    if (outcome.actions.length > 0) {
-      runtime.lastActions = {
-        at: outcome.status.lastReconcile ?? new Date().toISOString(),
-        actions: outcome.actions,
-      };
-    }
-    this.statuses.set(name, outcome.status);
-    try {
-      if (this.statusChanged(name, outcome.status)) await this.store.write(outcome.status);
-    } catch (err) {
-      this.log.error({ project: name, err: errorMessage(err) }, 'cannot write status');
-    }
-    for (const listener of this.passListeners) {
-      try {
-        await listener(name, outcome);
-      } catch (err) {
-        this.log.error({ project: name, err: errorMessage(err) }, 'pass listener failed');
-      }
-    }
-  }
-}
-
-/** Polls fall due on whole ticks, so projects polled at the same interval share one round. */
-const POLL_TICK_MS = 1_000;
-
-/**
- * The delay until the first tick at or after `delayMs` from now. Each round lists the engine once
- * for every due project: aligned, 500 projects polled every 10 s cost ~10 lists per interval
- * instead of 500.
- */
-export function alignedDelay(delayMs: number, now = Date.now()): number {
-  if (delayMs < POLL_TICK_MS) return Math.max(0, delayMs);
-  return Math.ceil((now + delayMs) / POLL_TICK_MS) * POLL_TICK_MS - now;
-}
-
-/**
- * When a project whose pass just ended wakes next. A pass that asks for nothing before the next
- * poll (`requeueAfterMs` is the poll interval) wakes on the tick nearest to one interval after its
- * last poll started, not an interval after the pass ended: otherwise a 1 s poll whose pass takes
- * 150 ms would come every 2 s. Rounded to the nearest tick, so that projects polled in one round
- * (started a few ms apart) fall due on the same tick again, also when they are late (an overloaded
- * machine). Anything else (a recheck, a retry's backoff) counts from now, on the first tick after it.
- */
-export function nextWake(
-  requeueAfterMs: number,
-  runtime: { polledAt?: number; ctx: { project: { pollIntervalMs: number } } },
-  now: number,
-): number {
-  const interval = runtime.ctx.project.pollIntervalMs;
-  if (requeueAfterMs === interval && interval >= POLL_TICK_MS && runtime.polledAt !== undefined) {
-    const due = Math.round((runtime.polledAt + interval) / POLL_TICK_MS) * POLL_TICK_MS;
-    // Overdue (the pass took longer than the interval): the next tick, still shared with others.
-    return due > now ? due : Math.ceil(now / POLL_TICK_MS) * POLL_TICK_MS;
-  }
-  return now + alignedDelay(requeueAfterMs, now);
-}
-
-/**
- * Whether a wake-up without a reason of its own (clock, resync) asks git: when the project has no
- * head yet or its poll interval has elapsed since its last poll started. Half a tick early counts,
- * so a clock aligned to whole ticks is never a poll late.
- */
-export function pollDue(
-  runtime: { head?: string; polledAt?: number; ctx: { project: { pollIntervalMs: number } } },
-  now: number,
-): boolean {
-  if (runtime.head === undefined || runtime.polledAt === undefined) return true;
-  return now + POLL_TICK_MS / 2 >= runtime.polledAt + runtime.ctx.project.pollIntervalMs;
 }

@@ -64,8 +64,10 @@ export interface Driver {
   renameContainer(id: string, name: string): Promise<void>;
   inspectContainer(id: string): Promise<ContainerProbe>;
   /**
-   * Streams events about managed containers until closed; reconnects by itself after the engine
-   * went away. `onEvent` must be cheap (it only marks projects due).
+   * Streams what may have moved the engine away from what Spin made: drift of managed containers,
+   * as this driver judges its engine's events (which event names count is the driver's business),
+   * and reconnections after the engine went away (anything may have happened meanwhile). Reconnects
+   * by itself. `onEvent` must be cheap (it only marks projects due).
    */
   watchEvents(onEvent: (event: EngineEvent) => void): () => void;
 }
@@ -79,9 +81,14 @@ export interface ContainerProbe {
   healthLog?: string;
 }
 
-/** An engine event about a managed container (die, stop, destroy, rename, ...). */
-export interface EngineEvent {
+/** Something the engine reported that may need a replan: see `Driver.watchEvents`. */
+export type EngineEvent = DriftEvent | { kind: 'reconnected' };
+
+/** A managed container changed outside a pass of its own (stopped, removed, renamed, ...). */
+export interface DriftEvent {
+  kind: 'drift';
   project: string;
+  /** The engine's word for what happened, for logs only. */
   action: string;
   name: string;
   /** Container id, when the engine gave one. */

@@ -18,6 +18,7 @@ import { placeholderJoins } from './render-project.js';
 import { volumeCreateOptions } from './volume-spec.js';
 import { errorMessage } from '../../util/errors.js';
 import { toActualContainer, toActualNetwork, toActualVolume, toRuntimeSettings } from './actual.js';
+import { driftOf, parseEvent } from './engine-events.js';
 
 const MANAGED_FILTER = { label: [`${LABEL.managed}=true`] };
 
@@ -302,13 +303,14 @@ export class DockerDriver implements Driver {
               const event = parseEvent(line);
               if (!event) continue;
               if (event.action === 'update' && event.id) this.suspects.add(event.id);
-              onEvent(event);
+              const drift = driftOf(event);
+              if (drift) onEvent(drift);
             }
           });
           // The stream ends when the engine restarts: reconnect, and let the caller resync.
           s.on('end', retry);
           s.on('error', retry);
-          onEvent({ project: '', action: 'connected', name: '' });
+          onEvent({ kind: 'reconnected' });
         })
         .catch(retry);
     };
@@ -341,21 +343,6 @@ async function ignoreStatus(promise: Promise<unknown>, ...codes: number[]): Prom
 
 function statusOf(err: unknown): number | undefined {
   return typeof err === 'object' && err !== null ? (err as { statusCode?: number }).statusCode : undefined;
-}
-
-function parseEvent(line: string): EngineEvent | undefined {
-  try {
-    const raw = JSON.parse(line) as {
-      Action?: string;
-      Actor?: { ID?: string; Attributes?: Record<string, string> };
-    };
-    const attributes = raw.Actor?.Attributes ?? {};
-    const project = attributes[LABEL.project];
-    if (!project || !raw.Action) return undefined;
-    return { project, action: raw.Action, name: attributes.name ?? '', id: raw.Actor?.ID };
-  } catch {
-    return undefined;
-  }
 }
 
 /** The admission context with the ids of the containers this one joins, each of the service it names. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextWake, pollDue } from '../../../src/daemon/daemon.js';
+import { nextWake, pollDue } from '../../../src/daemon/poll-schedule.js';
 
 const project = (pollIntervalMs: number, head?: string, polledAt?: number) => ({
   head,

@@ -1,0 +1,220 @@
+import type { SpinConfig } from '../config/types.js';
+import { withResolveHead, type AdvertisementMemo } from '../git/index.js';
+import { reconcileProject, type PassOutcome } from '../reconciler/reconcile-project.js';
+import type { ActualState } from '../reconciler/state.js';
+import { errorMessage } from '../util/errors.js';
+import type { Logger } from '../util/logger.js';
+import { settle, unsettle, withTimeout, type Settled } from '../util/promises.js';
+import type { EngineSnapshot } from './engine-snapshot.js';
+import type { PassQueue, RoundBatch } from './pass-queue.js';
+import { nextWake } from './poll-schedule.js';
+import type { ProjectRegistry, ProjectRuntime } from './project-registry.js';
+import type { Semaphore } from './semaphore.js';
+import type { PersistedStatuses } from './status-persistence.js';
+import type { WakeReason } from './work-queue.js';
+
+const ENGINE_RETRY_MS = 5_000;
+
+export type PassListener = (name: string, outcome: PassOutcome) => void | Promise<void>;
+
+export interface PassRoundDeps {
+  config: () => SpinConfig;
+  registry: ProjectRegistry;
+  statuses: PersistedStatuses;
+  queue: PassQueue<PassOutcome>;
+  engine: EngineSnapshot;
+  /** Bounds passes (`concurrency`) and git polls (`gitConcurrency`) in flight. */
+  limiter: Semaphore;
+  gitLimiter: Semaphore;
+  /** Observers of every finished pass (history, metrics, commit statuses). */
+  passListeners: readonly PassListener[];
+  log: Logger;
+}
+
+/**
+ * One round: the polls of those whose poll is due (ref advertisements, up to `gitConcurrency` in
+ * flight) run beside one engine list for all taken projects; the others replan from the head they
+ * already have, with no git request. Each pass runs as soon as its head is known, up to
+ * `concurrency` in parallel; its outcome is recorded, answered to waiters and sets the project's
+ * next wake-up.
+ */
+export class PassRound {
+  constructor(private readonly deps: PassRoundDeps) {}
+
+  async run(batch: RoundBatch): Promise<void> {
+    const { registry, statuses, queue, log } = this.deps;
+    const taken: [string, ProjectRuntime, WakeReason][] = [];
+    for (const [name, reason] of batch) {
+      const runtime = registry.get(name);
+      // Suspended meanwhile (and nobody waits): the wake-up is dropped on purpose.
+      if (!runtime || (runtime.suspended && !queue.hasWaiters(name))) {
+        queue.release(name);
+        continue;
+      }
+      // No head yet: the first pass polls whatever woke it.
+      const polls = reason === 'poll' || runtime.head === undefined;
+      taken.push([name, runtime, polls ? 'poll' : 'replan']);
+      queue.begin(name);
+      // A poll restarts the project's schedule; a replan leaves the wake-up already set (the next
+      // poll, or the end of a retry's backoff) where it is.
+      if (polls) queue.cancelWake(name);
+      if (runtime.pin) {
+        statuses.set(name, { ...statuses.current(name), pinned: runtime.pin });
+        runtime.pin = undefined;
+      }
+    }
+    if (taken.length === 0) return;
+    // Polls are network waits, not engine work: they start now, beside the engine list, with
+    // their own bound, so a slow git server does not hold pass slots and vice versa.
+    // Projects deploying from one repository share its advertisement within the round.
+    const adverts: AdvertisementMemo = new Map();
+    const heads = new Map(
+      taken.map(([name, runtime, reason]) => [name, settle(this.headFor(runtime, reason, adverts))] as const),
+    );
+    let actual: ActualState;
+    try {
+      actual = await this.deps.engine.list();
+    } catch (err) {
+      log.error({ err: errorMessage(err) }, 'docker engine unreachable');
+      const message = `docker engine unreachable: ${errorMessage(err)}`;
+      await Promise.all(
+        taken.map(([name, runtime, reason]) =>
+          this.finishPass(
+            name,
+            runtime,
+            reason,
+            this.errorOutcome(name, 'EngineUnavailable', message, ENGINE_RETRY_MS),
+          ),
+        ),
+      );
+      return;
+    }
+    await Promise.all(
+      taken.map(async ([name, runtime, reason]) => {
+        const head = heads.get(name) as Promise<Settled<string>>;
+        const passTimeoutMs = this.deps.config().passTimeoutMs;
+        await withTimeout(head, passTimeoutMs);
+        return this.deps.limiter.run(async () => {
+          const ctx = { ...runtime.ctx, source: withResolveHead(runtime.ctx.source, () => unsettle(head)) };
+          const pass = reconcileProject(ctx, actual, statuses.get(name)).catch((err: unknown) => {
+            log.error({ project: name, err: errorMessage(err) }, 'reconcile pass crashed');
+            return this.errorOutcome(
+              name,
+              'InternalError',
+              errorMessage(err),
+              runtime.ctx.project.pollIntervalMs,
+            );
+          });
+          const timeoutMs = this.deps.config().passTimeoutMs;
+          const outcome = await withTimeout(pass, timeoutMs);
+          if (outcome) {
+            await this.finishPass(name, runtime, reason, outcome);
+            return;
+          }
+          // A hung pass gives its slot back so other projects go on; the project itself stays
+          // locked until that pass really ends, so two passes never overlap on one project.
+          log.error({ project: name, timeoutMs }, 'reconcile pass timed out');
+          const message = `reconcile pass exceeded ${Math.round(timeoutMs / 1000)}s`;
+          await this.finishPass(
+            name,
+            runtime,
+            reason,
+            this.errorOutcome(name, 'PassTimeout', message, ENGINE_RETRY_MS),
+            true,
+          );
+          queue.track(pass.then(() => queue.release(name)));
+        });
+      }),
+    );
+  }
+
+  /**
+   * The head a pass deploys: asked of the git remote when the project polls, else the one its
+   * last poll found (a replan: engine events, the resync, rechecks between polls).
+   */
+  private headFor(runtime: ProjectRuntime, reason: WakeReason, adverts: AdvertisementMemo): Promise<string> {
+    if (reason === 'replan' && runtime.head !== undefined) return Promise.resolve(runtime.head);
+    runtime.polledAt = Date.now();
+    return this.deps.gitLimiter.run(async () => {
+      const head = await runtime.ctx.source.resolveHead(adverts);
+      runtime.head = head;
+      return head;
+    });
+  }
+
+  private errorOutcome(
+    name: string,
+    reason: 'EngineUnavailable' | 'InternalError' | 'PassTimeout',
+    message: string,
+    requeueAfterMs: number,
+  ): PassOutcome {
+    const previous = this.deps.statuses.current(name);
+    return {
+      status: {
+        ...previous,
+        sync: 'Unknown',
+        health: 'Unknown',
+        healthReason: message,
+        lastError: { reason, message, at: new Date().toISOString() },
+        lastReconcile: new Date().toISOString(),
+        lastResult: 'error',
+      },
+      actions: [],
+      requeueAfterMs,
+      driftRepairs: 0,
+      rolledBack: false,
+      containers: this.deps.registry.get(name)?.containers ?? [],
+    };
+  }
+
+  private async finishPass(
+    name: string,
+    runtime: ProjectRuntime,
+    reason: WakeReason,
+    outcome: PassOutcome,
+    stillRunning = false,
+  ): Promise<void> {
+    const { registry, queue } = this.deps;
+    // A pass that acted or failed may have changed networks and volumes: list them next round.
+    if (outcome.actions.length > 0 || outcome.status.lastResult === 'error') this.deps.engine.markStale();
+    // The project was removed or replaced by a config reload while this pass ran: its result
+    // belongs to a config that is gone; the new one's own pass reports.
+    const current = registry.isCurrent(name, runtime);
+    if (current) await this.record(name, runtime, outcome);
+    queue.answer(name, outcome);
+    if (current && !queue.stopped && !runtime.suspended) {
+      const now = Date.now();
+      // The next wake-up: when the pass asks to look again (the poll interval, a recheck, a
+      // retry's backoff). A replan (engine event, resync) must not push back a wake-up already
+      // set: with events every few minutes, the hourly poll would otherwise never come.
+      const asked = nextWake(outcome.requeueAfterMs, runtime, now);
+      const scheduled = reason === 'replan' ? queue.wakeTime(name) : undefined;
+      queue.wakeAt(name, scheduled === undefined ? asked : Math.min(asked, scheduled));
+    }
+    if (!stillRunning) queue.release(name);
+  }
+
+  private async record(name: string, runtime: ProjectRuntime, outcome: PassOutcome): Promise<void> {
+    const { log } = this.deps;
+    if (runtime.suspended) outcome.status.suspended = true;
+    runtime.containers = outcome.containers;
+    if (outcome.actions.length > 0) {
+      runtime.lastActions = {
+        at: outcome.status.lastReconcile ?? new Date().toISOString(),
+        actions: outcome.actions,
+      };
+    }
+    try {
+      await this.deps.statuses.record(name, outcome.status);
+    } catch (err) {
+      log.error({ project: name, err: errorMessage(err) }, 'cannot write status');
+    }
+    for (const listener of this.deps.passListeners) {
+      try {
+        await listener(name, outcome);
+      } catch (err) {
+        log.error({ project: name, err: errorMessage(err) }, 'pass listener failed');
+      }
+    }
+  }
+}
