@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { driftOf, parseEvent } from '../../../src/drivers/docker/engine-events.js';
+import { LABEL } from '../../../src/stack/names.js';
+
+const line = (
+  action: string,
+  attributes: Record<string, string> = { [LABEL.project]: 'web', name: 'web-app-1' },
+) => JSON.stringify({ Action: action, Actor: { ID: 'c1', Attributes: attributes } });
+
+describe('Docker engine events', () => {
+  it('reads the project, action, container name and id of a managed container’s event', () => {
+    expect(parseEvent(line('die'))).toEqual({ project: 'web', action: 'die', name: 'web-app-1', id: 'c1' });
+    expect(parseEvent(line('die', { name: 'other' }))).toBeUndefined();
+    expect(parseEvent('not json')).toBeUndefined();
+  });
+
+  it('counts stops, kills, removals, renames and updates as drift, not health or exec events', () => {
+    for (const action of ['create', 'die', 'stop', 'kill', 'destroy', 'rename', 'oom', 'pause', 'update']) {
+      expect(driftOf(parseEvent(line(action))!)).toMatchObject({ kind: 'drift', project: 'web', action });
+    }
+    for (const action of ['start', 'health_status: healthy', 'exec_start: sh -c true', 'attach', 'unpause']) {
+      expect(driftOf(parseEvent(line(action))!)).toBeUndefined();
+    }
+  });
+});
