@@ -1,0 +1,139 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ProjectConfig, SpinConfig } from '../../../src/config/types.js';
+import { EngineSnapshot } from '../../../src/daemon/engine-snapshot.js';
+import { PassQueue } from '../../../src/daemon/pass-queue.js';
+import { PassRound } from '../../../src/daemon/pass-round.js';
+import { ProjectRegistry, type ProjectRuntime } from '../../../src/daemon/project-registry.js';
+import { Semaphore } from '../../../src/daemon/semaphore.js';
+import { PersistedStatuses } from '../../../src/daemon/status-persistence.js';
+import type { Driver } from '../../../src/drivers/driver.js';
+import type { GitSource } from '../../../src/git/index.js';
+import type { PassOutcome } from '../../../src/reconciler/reconcile-project.js';
+import type { ProjectContext } from '../../../src/reconciler/reconcile-project.js';
+import { silentLogger } from '../../../src/util/logger.js';
+import { makeTempDir, removeTempDir } from '../../helpers/tmp.js';
+
+/**
+ * A round whose engine list fails (the engine is away): it decides everything around a pass
+ * without running one, so what the round does with polls, waiters, statuses and wake-ups shows.
+ */
+function setup(stateDir: string) {
+  const polls: string[] = [];
+  const driver = {
+    listActual: () => Promise.reject(new Error('connect ENOENT /var/run/docker.sock')),
+  } as unknown as Driver;
+  const registry = new ProjectRegistry();
+  const statuses = new PersistedStatuses(stateDir);
+  const released: string[] = [];
+  const queue = new PassQueue<PassOutcome>({ runRound: () => Promise.resolve(), onWake: () => {} });
+  const release = queue.release.bind(queue);
+  queue.release = (name) => {
+    released.push(name);
+    release(name);
+  };
+  const round = new PassRound({
+    config: () => ({ passTimeoutMs: 10_000 }) as SpinConfig,
+    registry,
+    statuses,
+    queue,
+    engine: new EngineSnapshot(driver),
+    limiter: new Semaphore(1),
+    gitLimiter: new Semaphore(1),
+    passListeners: [],
+    log: silentLogger(),
+  });
+  const add = (name: string, fields: Partial<ProjectRuntime> = {}) => {
+    const project = { name, pollIntervalMs: 3_600_000 } as ProjectConfig;
+    const source = {
+      resolveHead: () => {
+        polls.push(name);
+        return Promise.resolve('c0ffee');
+      },
+    } as unknown as GitSource;
+    const runtime: ProjectRuntime = {
+      ctx: { project, source } as ProjectContext,
+      suspended: false,
+      containers: [],
+      ...fields,
+    };
+    registry.add(runtime);
+    return runtime;
+  };
+  return { round, queue, registry, statuses, polls, released, add };
+}
+
+let dir: string;
+beforeEach(async () => {
+  dir = await makeTempDir('round');
+});
+afterEach(async () => {
+  await removeTempDir(dir);
+});
+
+describe('PassRound', () => {
+  it('asks git only for projects that poll or have no head yet; a replan keeps the head it has', async () => {
+    const { round, queue, polls, add } = setup(dir);
+    add('polled');
+    add('fresh');
+    const known = add('known', { head: 'abc', polledAt: Date.now() });
+    await round.run([
+      ['polled', 'poll'],
+      ['fresh', 'replan'],
+      ['known', 'replan'],
+    ]);
+    expect(polls.sort()).toEqual(['fresh', 'polled']);
+    expect(known.head).toBe('abc');
+    queue.stop();
+  });
+
+  it('answers the waiters, records the error status and retries soon when the engine is away', async () => {
+    const { round, queue, statuses, released, add } = setup(dir);
+    add('web');
+    const waiting = queue.wait('web');
+    const before = Date.now();
+    await round.run([['web', 'poll']]);
+    const outcome = await waiting;
+    expect(outcome.status.lastError?.reason).toBe('EngineUnavailable');
+    expect(outcome.status.lastError?.message).toContain('docker engine unreachable');
+    expect(statuses.get('web')?.lastResult).toBe('error');
+    expect(released).toEqual(['web']);
+    // A retry in seconds, not at the hourly poll.
+    const wake = queue.wakeTime('web') ?? Infinity;
+    expect(wake).toBeGreaterThanOrEqual(before);
+    expect(wake).toBeLessThan(before + 60_000);
+    queue.stop();
+  });
+
+  it('drops the wake-up of a project suspended meanwhile unless someone waits for it', async () => {
+    const { round, queue, statuses, released, polls, add } = setup(dir);
+    add('idle', { suspended: true });
+    add('asked', { suspended: true });
+    const waiting = queue.wait('asked');
+    await round.run([
+      ['idle', 'poll'],
+      ['asked', 'poll'],
+      ['gone', 'poll'],
+    ]);
+    expect(polls).toEqual(['asked']);
+    expect(statuses.get('idle')).toBeUndefined();
+    expect((await waiting).status.suspended).toBe(true);
+    expect(released.sort()).toEqual(['asked', 'gone', 'idle']);
+    // Suspended: no next wake-up is set.
+    expect(queue.wakeTime('asked')).toBeUndefined();
+    queue.stop();
+  });
+
+  it('does not report a pass of a project replaced by a reload meanwhile, but still answers its waiters', async () => {
+    const { round, queue, registry, statuses, add } = setup(dir);
+    add('web');
+    const waiting = queue.wait('web');
+    const run = round.run([['web', 'poll']]);
+    // The reload replaces the runtime while the round lists the engine.
+    add('web');
+    await run;
+    expect((await waiting).status.lastResult).toBe('error');
+    expect(statuses.get('web')).toBeUndefined();
+    expect(registry.has('web')).toBe(true);
+    queue.stop();
+  });
+});
