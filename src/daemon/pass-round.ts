@@ -92,8 +92,7 @@ export class PassRound {
     await Promise.all(
       taken.map(async ([name, runtime, reason]) => {
         const head = heads.get(name) as Promise<Settled<string>>;
-        const passTimeoutMs = this.deps.config().passTimeoutMs;
-        await withTimeout(head, passTimeoutMs);
+        await withTimeout(head, this.deps.config().passTimeoutMs);
         return this.deps.limiter.run(async () => {
           const ctx = { ...runtime.ctx, source: withResolveHead(runtime.ctx.source, () => unsettle(head)) };
           const pass = reconcileProject(ctx, actual, statuses.get(name)).catch((err: unknown) => {
@@ -105,6 +104,7 @@ export class PassRound {
               runtime.ctx.project.pollIntervalMs,
             );
           });
+          // Read again: a config reload may have changed it while the head was resolved.
           const timeoutMs = this.deps.config().passTimeoutMs;
           const outcome = await withTimeout(pass, timeoutMs);
           if (outcome) {
