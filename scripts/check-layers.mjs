@@ -15,10 +15,11 @@ const BASELINE = path.join(ROOT, 'scripts', 'layers-baseline.txt');
 /** Lowest first. Vocabulary and pure cores at the bottom, the composition roots at the top. */
 const ORDER = [
   'util',
+  'model',
   'stack',
-  'config',
   'trust',
   'policy',
+  'config',
   'secrets',
   'git',
   'forge',

@@ -13,7 +13,7 @@ import { WorkQueue, type WakeReason } from './work-queue.js';
 import { schedule, type ScheduledTask } from 'node-cron';
 import type { EngineEvent } from '../drivers/driver.js';
 import type { GitSource } from '../git/index.js';
-import type { ActualContainer, ActualState } from '../reconciler/state.js';
+import type { ActualContainer, ActualState } from '../model/actual-state.js';
 import type { Action } from '../reconciler/plan.js';
 import { previewPlan, type PlanPreview } from '../reconciler/preview.js';
 
