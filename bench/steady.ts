@@ -134,7 +134,8 @@ export async function benchSteady(opts: SteadyOptions): Promise<BenchResult> {
     let engineCalls: Record<string, number> = {};
     let gitRequests: Record<string, number> = {};
     let gitPolls: number[] = [];
-    // As the daemon runs it (run.ts): runtime settings checked, which a steady pass must not cost.
+    // As src/cli/run-daemon.ts has createDriver build it (runtime settings checked, which a steady
+    // pass must not cost), plus a counter of engine calls.
     const driver = new DockerDriver(
       connectDocker(),
       (call) => {

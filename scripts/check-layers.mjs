@@ -12,13 +12,20 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const SRC = path.join(ROOT, 'src');
 const BASELINE = path.join(ROOT, 'scripts', 'layers-baseline.txt');
 
-/** Lowest first. Vocabulary and pure cores at the bottom, the composition roots at the top. */
+/**
+ * Lowest first. Vocabulary and pure cores at the bottom, the composition roots at the top:
+ * `model` is the words every layer shares (health, plan summary, what runs on the engine, the
+ * status config); `config` composes policies and trust keys by name (so sits above them) and is
+ * read by the secrets, git sources and forges (so sits below them); `cli` holds the composition
+ * roots (`spin daemon`'s is src/cli/run-daemon.ts).
+ */
 const ORDER = [
   'util',
+  'model',
   'stack',
-  'config',
   'trust',
   'policy',
+  'config',
   'secrets',
   'git',
   'forge',

@@ -14,7 +14,7 @@ import type { Logger } from '../util/logger.js';
 import type { AccessKind } from './auth.js';
 import { errorReply, json, type Reply } from './http.js';
 import { DEFAULT_WEBHOOK_LIMITS, webhookEndpoint, type WebhookLimits } from './webhook-endpoint.js';
-import type { ActualContainer } from '../reconciler/state.js';
+import type { ActualContainer } from '../model/actual-state.js';
 import { summarisePlan } from '../reconciler/plan.js';
 import { errorMessage } from '../util/errors.js';
 

@@ -1,7 +1,27 @@
-import { loadConfigFile } from '../config/load.js';
+import { readFile } from 'node:fs/promises';
+import { parseConfig, type ConfigResult } from '../config/load.js';
 import type { SpinConfig } from '../config/types.js';
 import { CliError, EXIT } from './output.js';
 import { printDiagnostics } from './commands/validate.js';
+import { readReferencedFiles } from './referenced-files.js';
+
+/**
+ * The daemon config as the daemon and the CLI use it: the file, parsed (pure, src/config/), then
+ * the files it names read and their keys checked. That last step uses the secrets and trust code,
+ * which sit above the config in the layers, hence it lives here and not in src/config/.
+ */
+export async function loadConfigFile(file: string): Promise<ConfigResult> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(err);
+    const message = `cannot read config: ${reason}`;
+    return { ok: false, diagnostics: [{ file, line: 0, column: 0, rule: 'config.read', message, path: '' }] };
+  }
+  const parsed = parseConfig(file, text);
+  return parsed.ok ? readReferencedFiles(parsed.config) : parsed;
+}
 
 /** Loads the daemon config or ends the command with exit code 2 and located errors. */
 export async function requireConfig(file: string): Promise<SpinConfig> {

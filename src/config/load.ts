@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
@@ -8,25 +7,12 @@ import { parseConfigDurationMs as parseDurationMs } from '../util/duration.js';
 import { readSchema } from '../util/schemas.js';
 import { resolvePolicy, validatePolicyObject } from '../policy/index.js';
 import cron from 'node-cron';
-import { readReferencedFiles } from './referenced-files.js';
 import type { ProjectConfig, RepoLocation, SecretsSettings, SpinConfig } from './types.js';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validateConfigSchema = ajv.compile(readSchema('config.schema.json'));
 
 export type ConfigResult = { ok: true; config: SpinConfig } | { ok: false; diagnostics: Diagnostic[] };
-
-export async function loadConfigFile(file: string): Promise<ConfigResult> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(err);
-    return { ok: false, diagnostics: [diag(file, 0, 0, 'config.read', `cannot read config: ${reason}`, '')] };
-  }
-  const parsed = parseConfig(file, text);
-  return parsed.ok ? readReferencedFiles(parsed.config) : parsed;
-}
 
 /** Pure: config text -> validated, defaulted config with absolute paths (relative to the file). */
 export function parseConfig(file: string, text: string): ConfigResult {

@@ -1,4 +1,4 @@
-import type { StatusConfig } from '../forge/index.js';
+import type { StatusConfig } from '../model/status-config.js';
 import type { ResolvedPolicy } from '../policy/index.js';
 
 export type RepoLocation = { kind: 'http'; url: string } | { kind: 'local'; path: string };

@@ -4,7 +4,7 @@ import { createGitSource, timedSource, type GitSource } from '../git/index.js';
 import type { PassOutcome } from '../reconciler/reconcile-project.js';
 import type { Action } from '../reconciler/plan.js';
 import { previewPlan, type PlanPreview } from '../reconciler/preview.js';
-import type { ActualContainer } from '../reconciler/state.js';
+import type { ActualContainer } from '../model/actual-state.js';
 import type { ProjectStatus } from '../status/project-status.js';
 import type { Logger } from '../util/logger.js';
 import { EngineSnapshot } from './engine-snapshot.js';

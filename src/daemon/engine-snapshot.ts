@@ -1,5 +1,5 @@
 import type { Driver } from '../drivers/driver.js';
-import type { ActualState } from '../reconciler/state.js';
+import type { ActualState } from '../model/actual-state.js';
 
 /**
  * One engine list per round: containers always, networks and volumes only when stale. Those

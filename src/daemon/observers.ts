@@ -1,7 +1,7 @@
 import type { Metrics } from '../metrics/registry.js';
 import { describeAction } from '../reconciler/apply.js';
 import type { PassOutcome } from '../reconciler/reconcile-project.js';
-import type { ContainerState } from '../reconciler/state.js';
+import type { ContainerState } from '../model/actual-state.js';
 import type { HistoryStore, PassInput, PassRecord } from '../store/history-store.js';
 import type { Logger } from '../util/logger.js';
 import type { Daemon } from './daemon.js';

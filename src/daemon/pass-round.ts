@@ -1,7 +1,7 @@
 import type { SpinConfig } from '../config/types.js';
 import { withResolveHead, type AdvertisementMemo } from '../git/index.js';
 import { reconcileProject, type PassOutcome } from '../reconciler/reconcile-project.js';
-import type { ActualState } from '../reconciler/state.js';
+import type { ActualState } from '../model/actual-state.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { settle, unsettle, withTimeout, type Settled } from '../util/promises.js';

@@ -2,7 +2,7 @@ import type { ProjectConfig } from '../config/types.js';
 import type { GitSource } from '../git/index.js';
 import type { Action } from '../reconciler/plan.js';
 import type { ProjectContext } from '../reconciler/reconcile-project.js';
-import type { ActualContainer } from '../reconciler/state.js';
+import type { ActualContainer } from '../model/actual-state.js';
 import type { ProjectStatus } from '../status/project-status.js';
 import type { PollState } from './poll-schedule.js';
 

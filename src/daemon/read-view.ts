@@ -1,7 +1,7 @@
 import type { ProjectConfig, SpinConfig } from '../config/types.js';
 import type { GitSource } from '../git/index.js';
 import type { Action } from '../reconciler/plan.js';
-import type { ActualContainer } from '../reconciler/state.js';
+import type { ActualContainer } from '../model/actual-state.js';
 import type { ProjectStatus } from '../status/project-status.js';
 import type { ProjectRegistry } from './project-registry.js';
 import type { PersistedStatuses } from './status-persistence.js';

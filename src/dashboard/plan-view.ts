@@ -1,4 +1,4 @@
-import type { PlanSummary } from '../reconciler/plan.js';
+import type { PlanSummary } from '../model/plan-summary.js';
 
 export { describeAction } from '../reconciler/apply.js';
 

@@ -1,4 +1,5 @@
-import type { Action, PlanSummary } from '../reconciler/plan.js';
+import type { PlanSummary } from '../model/plan-summary.js';
+import type { Action } from '../reconciler/plan.js';
 import type { ProjectStatus } from '../status/project-status.js';
 import type { EventRecord, PassRecord } from '../store/types.js';
 import { badge } from './badges.js';

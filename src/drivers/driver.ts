@@ -1,6 +1,6 @@
 import type { AdmissionContext } from '../policy/admission/index.js';
 import type { NetworkSpec, ServiceSpec, VolumeSpec } from '../stack/model.js';
-import type { ActualState } from '../reconciler/state.js';
+import type { ActualState } from '../model/actual-state.js';
 import type { JoinKey } from '../stack/joins.js';
 
 /** What a container is created from: the spec plus the labels Spin adds to it. */

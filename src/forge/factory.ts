@@ -1,24 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { RepoLocation } from '../config/types.js';
+import type { StatusConfig } from '../model/status-config.js';
 import { GitHubStatusProvider } from './github.js';
 import { GitLabStatusProvider } from './gitlab.js';
 import { GitNotesProvider } from './gitnotes.js';
 import type { FetchLike } from './http.js';
 import type { StatusProvider } from './types.js';
-
-export type StatusProviderName = 'gitnotes' | 'github' | 'gitea' | 'gitlab';
-
-/** A project's `status:` block. Absent means `{ provider: gitnotes }`. */
-export interface StatusConfig {
-  provider: StatusProviderName;
-  /** Forge API root; derived from the repository URL when absent (see docs/statuses.md). */
-  apiUrl?: string;
-  /** `owner/name` (GitHub, Gitea) or a GitLab project id or path; derived from the repository URL when absent. */
-  repo?: string | number;
-  tokenEnv?: string;
-  tokenFile?: string;
-}
 
 export interface ProviderContext {
   /** The project's repository as configured. */

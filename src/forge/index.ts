@@ -6,11 +6,4 @@ export { GitHubStatusProvider, type GitHubStatusOptions } from './github.js';
 export { GitLabStatusProvider, GITLAB_STATE, type GitLabStatusOptions } from './gitlab.js';
 export { GitNotesProvider, NOTES_REF, type GitNotesOptions } from './gitnotes.js';
 export { StatusReporter, type StatusReporterOptions, type DeliveryResult } from './reporter.js';
-export {
-  createProvider,
-  localGitdir,
-  statusConfigSchema,
-  type ProviderContext,
-  type StatusConfig,
-  type StatusProviderName,
-} from './factory.js';
+export { createProvider, localGitdir, statusConfigSchema, type ProviderContext } from './factory.js';

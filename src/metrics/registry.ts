@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Health } from '../reconciler/health.js';
-import type { ContainerState } from '../reconciler/state.js';
+import type { Health } from '../model/health.js';
+import type { ContainerState } from '../model/actual-state.js';
 import type { ProjectStatus, SyncState } from '../status/project-status.js';
 
 export type PassResult = NonNullable<ProjectStatus['lastResult']>;

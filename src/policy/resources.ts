@@ -1,6 +1,6 @@
 /** Resources: every service is limited, no service is too big, and the project fits its quota. */
 import type { PathSegment } from '../stack/diagnostics.js';
-import { parseDurationMs } from '../stack/units.js';
+import { parseDurationMs } from '../util/units.js';
 import {
   asRecord,
   formatBytes,

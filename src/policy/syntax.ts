@@ -5,7 +5,7 @@
  */
 import type { PathSegment } from '../stack/diagnostics.js';
 import { shortMountFlags } from '../stack/mounts.js';
-import { parseBoolean } from '../stack/units.js';
+import { parseBoolean } from '../util/units.js';
 import { asList, asRecord, has, isRecord, text } from './helpers.js';
 
 export interface MountEntry {

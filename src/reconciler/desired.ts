@@ -12,7 +12,7 @@ import type { Source } from '../stack/findings.js';
 import type { FileReader } from '../stack/source.js';
 import { checkBindFileSizes } from '../stack/bind-file-sizes.js';
 import { loadStack } from '../stack/load.js';
-import { parseSizeBytes } from '../stack/units.js';
+import { parseSizeBytes } from '../util/units.js';
 import { usesSecretOrConfigFiles } from '../stack/secrets.js';
 import type { ServiceSpec, StackModel } from '../stack/model.js';
 import { checkPolicy, type ResolvedPolicy } from '../policy/index.js';

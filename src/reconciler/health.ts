@@ -1,13 +1,7 @@
 import type { ServiceSpec, StackModel } from '../stack/model.js';
-import type { ActualContainer } from './state.js';
+import type { ActualContainer } from '../model/actual-state.js';
+import type { Health, HealthVerdict } from '../model/health.js';
 import { jobServices } from './plan.js';
-
-export type Health = 'Healthy' | 'Progressing' | 'Degraded' | 'Missing' | 'Unknown';
-
-export interface HealthVerdict {
-  health: Health;
-  reason: string;
-}
 
 /** Worst first: the project is as healthy as its least healthy service. */
 const SEVERITY: Record<Health, number> = { Degraded: 4, Missing: 3, Progressing: 2, Unknown: 1, Healthy: 0 };

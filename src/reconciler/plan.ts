@@ -1,5 +1,6 @@
 import type { NetworkSpec, ServiceSpec, StackModel, VolumeSpec } from '../stack/model.js';
-import type { ActualContainer, ActualState, RuntimeSettings } from './state.js';
+import type { ActualContainer, ActualState, RuntimeSettings } from '../model/actual-state.js';
+import type { PlanSummary } from '../model/plan-summary.js';
 import { containerName, legacyContainerName } from '../stack/names.js';
 import { serviceJoins, type JoinResolution, type JoinTarget } from '../stack/joins.js';
 
@@ -269,17 +270,6 @@ function groupBy<T, K>(list: T[], key: (item: T) => K): Map<K, T[]> {
     else map.set(k, [item]);
   }
   return map;
-}
-
-export interface PlanSummary {
-  created: number;
-  recreated: number;
-  started: number;
-  removed: number;
-  /** Containers renamed to the current name scheme (set only when there were any). */
-  renamed?: number;
-  networks: number;
-  volumes: number;
 }
 
 export function summarisePlan(actions: Action[]): PlanSummary {

@@ -6,7 +6,7 @@ import { previewSecrets } from '../secrets/deliver.js';
 import { commitTrust, type SignatureVerdict } from '../trust/index.js';
 import { loadDesired } from './desired.js';
 import { describePlan, planProject, type Action } from './plan.js';
-import { actualForProject, type ActualState } from './state.js';
+import { actualForProject, type ActualState } from '../model/actual-state.js';
 
 export interface PlanPreview {
   project: string;

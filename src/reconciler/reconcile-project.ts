@@ -7,7 +7,7 @@ import type { ProjectConfig } from '../config/types.js';
 import type { Driver } from '../drivers/driver.js';
 import { SourceError, type GitSource } from '../git/index.js';
 import { formatDiagnostic } from '../stack/diagnostics.js';
-import { parseDurationMs } from '../stack/units.js';
+import { parseDurationMs } from '../util/units.js';
 import type { StackModel } from '../stack/model.js';
 import type { LastError, ProjectStatus } from '../status/project-status.js';
 import { deliverSecrets } from '../secrets/deliver.js';
@@ -20,7 +20,7 @@ import { admissionContext, loadDesired, type DesiredResult } from './desired.js'
 import { projectHealth } from './health.js';
 import { planProject, summarisePlan, type Action, type DesiredState } from './plan.js';
 import { isEngineUnavailable, retryDelayMs, MAX_APPLY_ATTEMPTS } from './retry.js';
-import { actualForProject, type ActualContainer, type ActualState } from './state.js';
+import { actualForProject, type ActualContainer, type ActualState } from '../model/actual-state.js';
 
 export interface ProjectContext {
   project: ProjectConfig;

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ageFormat } from './age-format.js';
+import { ageFormat } from '../util/age-format.js';
 
 /**
  * age files committed to a repository, decrypted in memory with the operator's identities

@@ -1,5 +1,5 @@
 import { isRecord } from './records.js';
-import { parseDurationMs, parseNanoCpus, parseSizeBytes } from './units.js';
+import { parseDurationMs, parseNanoCpus, parseSizeBytes } from '../util/units.js';
 
 /**
  * Small readers for values the schema has already checked (or that came from a caller that

@@ -13,5 +13,4 @@ export { normalise, type NormaliseResult } from './normalise.js';
 export { DEFAULT_STOP_GRACE_PERIOD_SECONDS } from './service.js';
 export { DEFAULT_UPDATE_CONFIG } from './service-fields.js';
 export { hasErrors, isWarning, severityOf, type Severity } from './severity.js';
-export { parseDurationMs, parseNanoCpus, parseSizeBytes } from './units.js';
 export { shellSplit } from './shell-split.js';

@@ -2,7 +2,7 @@ import { formatPath, type PathSegment } from './diagnostics.js';
 import type { Report } from './findings.js';
 import type { MountSpec } from './model.js';
 import { isRecord } from './records.js';
-import { parseBoolean, parseSizeBytes, parseWholeNumber } from './units.js';
+import { parseBoolean, parseSizeBytes, parseWholeNumber } from '../util/units.js';
 
 const PROPAGATION = ['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'];
 /** macOS file-sharing hints; meaningless on a Linux engine, accepted and dropped like compose does. */

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ageFormat } from '../secrets/age-format.js';
+import { ageFormat } from '../util/age-format.js';
 import type { Diagnostic, PathSegment } from './diagnostics.js';
 import { collector, locateFindings, type Source } from './findings.js';
 import type { StackModel } from './model.js';

@@ -10,7 +10,7 @@ import type {
 import { assign, duration, list, record, scalarText } from './coerce.js';
 import { isRecord, setEntry } from './records.js';
 import { shellSplit } from './shell-split.js';
-import { parseBoolean, parseWholeNumber } from './units.js';
+import { parseBoolean, parseWholeNumber } from '../util/units.js';
 
 /** One function per Compose service key whose syntax needs more than a type check. */
 

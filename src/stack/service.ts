@@ -18,7 +18,7 @@ import {
   ulimits,
   updateConfig,
 } from './service-fields.js';
-import { parseBoolean, parseWholeNumber } from './units.js';
+import { parseBoolean, parseWholeNumber } from '../util/units.js';
 
 /** What a service needs to know about the rest of the stack. */
 export interface ServiceContext {

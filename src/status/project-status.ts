@@ -1,6 +1,6 @@
 import type { Diagnostic } from '../stack/diagnostics.js';
-import type { Health, HealthVerdict } from '../reconciler/health.js';
-import type { PlanSummary } from '../reconciler/plan.js';
+import type { Health, HealthVerdict } from '../model/health.js';
+import type { PlanSummary } from '../model/plan-summary.js';
 
 export type SyncState = 'Synced' | 'OutOfSync' | 'Unknown';
 

@@ -1,4 +1,4 @@
-import type { Health } from '../reconciler/health.js';
+import type { Health } from '../model/health.js';
 import type { SyncState } from '../status/project-status.js';
 import type { ActionRecord, EventRecord, PassRecord, PassResult } from './types.js';
 

@@ -1,4 +1,4 @@
-import type { Health } from '../reconciler/health.js';
+import type { Health } from '../model/health.js';
 import type { ProjectStatus, SyncState } from '../status/project-status.js';
 
 /** What a pass ended with; the same words as ProjectStatus.lastResult. */

@@ -1,4 +1,4 @@
-import { parseDurationMs as parseComposeDuration } from '../stack/units.js';
+import { parseDurationMs as parseComposeDuration } from './units.js';
 
 /**
  * Durations in the daemon config: Compose/Go style strings ("1m30s", "500ms"), or a bare number

@@ -13,7 +13,7 @@ export function registerDaemon(program: Command): void {
       withExit(async (options: { config: string; logLevel: string; logPretty?: boolean }) => {
         // Loaded on demand: the daemon's dependencies (SQLite, openpgp, metrics) would slow every
         // other command's start.
-        const { runDaemon } = await import('../../daemon/run.js');
+        const { runDaemon } = await import('../run-daemon.js');
         return runDaemon(options);
       }),
     );

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { connectDocker } from '../../drivers/docker/connect.js';
-import { DockerDriver } from '../../drivers/docker/docker-driver.js';
+import { createDriver } from '../../drivers/create-driver.js';
 import { createGitSource } from '../../git/index.js';
 import { describeAction } from '../../reconciler/apply.js';
 import { previewPlan, type PlanPreview } from '../../reconciler/preview.js';
@@ -25,9 +24,7 @@ export function registerPlan(program: Command): void {
         if (!project) throw new CliError(`unknown project '${name}' (not in ${options.config})`);
         const source = createGitSource(project, config.stateDir);
         // Its containers are inspected, so the plan shows `docker update` drift as the daemon sees it.
-        const driver = new DockerDriver(connectDocker(config.docker.host), undefined, {
-          checkRuntime: (c) => c.project === name,
-        });
+        const driver = createDriver(config, { checkRuntime: (c) => c.project === name });
         let plan: PlanPreview;
         try {
           plan = await previewPlan({ project, source, driver });

@@ -6,7 +6,7 @@ import type {
   ContainerHealth,
   ContainerState,
   RuntimeSettings,
-} from '../../reconciler/state.js';
+} from '../../model/actual-state.js';
 import { LABEL } from '../../stack/names.js';
 
 const STATES: ContainerState[] = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'];

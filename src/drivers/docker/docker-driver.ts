@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { NetworkSpec, VolumeSpec } from '../../stack/model.js';
-import type { ActualContainer, ActualState } from '../../reconciler/state.js';
+import type { ActualContainer, ActualState } from '../../model/actual-state.js';
 import { LABEL, containerName, volumeName } from '../../stack/names.js';
 import { JOIN_KEYS, joinValue, parseJoin, type JoinKey } from '../../stack/joins.js';
 import type { ContainerProbe, ContainerRequest, Driver, EngineEvent } from '../driver.js';

@@ -4,7 +4,7 @@
  * the normaliser or the YAML rules missed is still seen as the engine would see it.
  */
 import { parseContainerName } from '../../stack/names.js';
-import { parseDurationMs } from '../../stack/units.js';
+import { parseDurationMs } from '../../util/units.js';
 import { parseImageRef, registryAllowed } from '../syntax.js';
 import {
   Findings,

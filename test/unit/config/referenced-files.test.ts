@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { generateIdentity } from 'age-encryption';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfigFile } from '../../../src/config/load.js';
+import { loadConfigFile } from '../../../src/cli/load-config.js';
 
 let dir: string;
 beforeAll(async () => {

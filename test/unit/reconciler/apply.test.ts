@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BUILTIN_DEFAULT_POLICY } from '../../../src/policy/index.js';
 import { applyPlan, RolloutError, SERVICE_CONCURRENCY } from '../../../src/reconciler/apply.js';
 import { planProject } from '../../../src/reconciler/plan.js';
-import type { ActualState } from '../../../src/reconciler/state.js';
+import type { ActualState } from '../../../src/model/actual-state.js';
 import { container, desiredOf, model, service } from './fixtures.js';
 import { MemoryDriver } from './memory-driver.js';
 

@@ -1,5 +1,5 @@
 import type { ServiceSpec, StackModel } from '../../../src/stack/model.js';
-import type { ActualContainer } from '../../../src/reconciler/state.js';
+import type { ActualContainer } from '../../../src/model/actual-state.js';
 import { serviceConfigHash } from '../../../src/reconciler/hash.js';
 import type { DesiredState } from '../../../src/reconciler/plan.js';
 

@@ -1,5 +1,5 @@
 import type { ContainerProbe, ContainerRequest, Driver, EngineEvent } from '../../../src/drivers/driver.js';
-import type { ActualState } from '../../../src/reconciler/state.js';
+import type { ActualState } from '../../../src/model/actual-state.js';
 
 /**
  * An engine in memory for testing the apply orchestration (order, parallelism, failures) without

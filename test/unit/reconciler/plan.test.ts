@@ -6,7 +6,7 @@ import {
   summarisePlan,
   type Action,
 } from '../../../src/reconciler/plan.js';
-import type { ActualState } from '../../../src/reconciler/state.js';
+import type { ActualState } from '../../../src/model/actual-state.js';
 import { container, desiredOf, model, service } from './fixtures.js';
 
 const P = 'proj';

@@ -7,7 +7,7 @@ import type { ContainerProbe, ContainerRequest } from '../../../src/drivers/driv
 import type { GitSource } from '../../../src/git/index.js';
 import { BUILTIN_DEFAULT_POLICY } from '../../../src/policy/index.js';
 import { reconcileProject, type ProjectContext } from '../../../src/reconciler/reconcile-project.js';
-import type { ActualContainer, ActualState } from '../../../src/reconciler/state.js';
+import type { ActualContainer, ActualState } from '../../../src/model/actual-state.js';
 import type { ProjectStatus } from '../../../src/status/project-status.js';
 import { deployVerdict } from '../../../src/daemon/commit-statuses.js';
 import { createLogger } from '../../../src/util/logger.js';

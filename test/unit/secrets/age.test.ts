@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgeError, decryptAge, parseIdentities, readIdentities } from '../../../src/secrets/age.js';
-import { ageFormat } from '../../../src/secrets/age-format.js';
+import { ageFormat } from '../../../src/util/age-format.js';
 
 const PLAIN = 'planted age value\nwith two lines\n';
 let identity: string;

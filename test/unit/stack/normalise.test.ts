@@ -5,7 +5,7 @@ import type { ServiceSpec, StackModel } from '../../../src/stack/model.js';
 import { normalise } from '../../../src/stack/normalise.js';
 import { parseYaml } from '../../../src/stack/parse.js';
 import { shellSplit } from '../../../src/stack/shell-split.js';
-import { parseDurationMs, parseNanoCpus, parseSizeBytes } from '../../../src/stack/units.js';
+import { parseDurationMs, parseNanoCpus, parseSizeBytes } from '../../../src/util/units.js';
 
 const lines = (...rows: string[]): string => `${rows.join('\n')}\n`;
 

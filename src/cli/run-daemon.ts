@@ -1,20 +1,18 @@
 import { watch } from 'chokidar';
 import { assertSafeListen } from '../api/auth.js';
 import { startApiServer } from '../api/server.js';
-import { loadConfigFile } from '../config/load.js';
-import { CommitStatusPublisher } from './commit-statuses.js';
-import { Daemon } from './daemon.js';
-import { observePasses } from './observers.js';
-import { PreviewRunner } from './previews.js';
-import { connectDocker } from '../drivers/docker/connect.js';
-import { DockerDriver } from '../drivers/docker/docker-driver.js';
+import { CommitStatusPublisher } from '../daemon/commit-statuses.js';
+import { Daemon } from '../daemon/daemon.js';
+import { observePasses } from '../daemon/observers.js';
+import { PreviewRunner } from '../daemon/previews.js';
+import { createDriver } from '../drivers/create-driver.js';
 import { createMetrics } from '../metrics/registry.js';
 import { formatDiagnostic } from '../stack/diagnostics.js';
 import { historyDbPath, openHistoryStore } from '../store/history-store.js';
 import { errorMessage } from '../util/errors.js';
 import { createLogger } from '../util/logger.js';
-import { requireConfig } from '../cli/load-config.js';
-import { CliError, EXIT } from '../cli/output.js';
+import { loadConfigFile, requireConfig } from './load-config.js';
+import { CliError, EXIT } from './output.js';
 
 export interface DaemonOptions {
   config: string;
@@ -23,7 +21,8 @@ export interface DaemonOptions {
 }
 
 /**
- * The daemon process: config, engine driver, history store, metrics, commit statuses, previews,
+ * The daemon process (its composition root, above the daemon, the API and the drivers it wires
+ * together): config, engine driver, history store, metrics, commit statuses, previews,
  * the API and config reload around one Daemon; returns the exit code after SIGTERM/SIGINT.
  */
 export async function runDaemon(options: DaemonOptions): Promise<number> {
@@ -38,7 +37,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   }
   for (const warning of warnings) log.warn(warning);
 
-  const driver = new DockerDriver(connectDocker(config.docker.host), undefined, { checkRuntime: true });
+  const driver = createDriver(config, { checkRuntime: true });
   const store = openHistoryStore({
     path: historyDbPath(config.stateDir),
     maxPassesPerProject: config.history.maxPassesPerProject,

@@ -4,7 +4,7 @@ import { readIdentities } from '../secrets/age.js';
 import { loadStoreKey } from '../secrets/store.js';
 import { parseTrustKeys } from '../trust/index.js';
 import { errorMessage } from '../util/errors.js';
-import type { SpinConfig } from './types.js';
+import type { SpinConfig } from '../config/types.js';
 
 /**
  * Reads what the config only names: webhook secrets, API tokens, trust keys and secret keys kept in files
