@@ -130,6 +130,7 @@ export const BUILTIN_DEFAULT_POLICY: Readonly<ResolvedPolicy> = freeze<ResolvedP
     maxHealthcheckTimeout: '60s',
     maxHealthcheckRetries: 100,
     maxStopGracePeriod: '60s',
+    maxUpdateWait: '10m',
     maxRequestBytes: '256KiB',
     maxLabelBytes: '16KiB',
   },

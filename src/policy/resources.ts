@@ -144,7 +144,7 @@ function checkCounts(ctx: RuleContext, containers: number, ports: number): void 
 }
 
 /** The path of the first of `candidates` present in the service, else the service itself. */
-function where(s: ServiceEntry, ...candidates: string[][]): PathSegment[] {
+export function where(s: ServiceEntry, ...candidates: string[][]): PathSegment[] {
   for (const c of candidates) {
     let node: unknown = s.raw;
     let found = true;

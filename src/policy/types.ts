@@ -131,6 +131,12 @@ export interface ResourcesPolicy {
    */
   maxStopGracePeriod: string;
   /**
+   * The longest `deploy.update_config.delay` and `monitor` (a duration like `10m`): the daemon
+   * sleeps the delay between batches of a rolling update and watches each new container for the
+   * monitor window, so longer values hold the project's pass for that long.
+   */
+  maxUpdateWait: string;
+  /**
    * The largest create request (the JSON body for one container, volume or network): Env,
    * Cmd, Labels, ExtraHosts … are free text the engine stores and returns on every inspect.
    */
@@ -252,6 +258,7 @@ export type RuleId =
   | 'resources.healthcheck'
   | 'resources.stop-grace-period'
   | 'resources.stop-signal'
+  | 'resources.update-wait'
   | 'resources.request-size'
   | 'network.hostname'
   | 'network.extra-hosts'

@@ -622,6 +622,19 @@ ok('a 60s stop grace period', { service: ['stop_grace_period: 60s'] });
 for (const signal of ['SIGSTOP', 'tstp', 'SIGTTIN', '19', '65', 'SIGFOO']) {
   no(`stop_signal ${signal}`, 'resources.stop-signal', 'both', { service: [`stop_signal: "${signal}"`] });
 }
+// update_config never reaches the engine: the daemon sleeps `delay` and watches `monitor` itself.
+no('a 1000h update delay', 'resources.update-wait', 'yaml', {
+  noLimits: true,
+  service: [
+    'deploy: { resources: { limits: { memory: 64MiB, cpus: "0.5" } }, update_config: { delay: 1000h } }',
+  ],
+});
+no('a one-day update monitor window', 'resources.update-wait', 'yaml', {
+  noLimits: true,
+  service: [
+    'deploy: { resources: { limits: { memory: 64MiB, cpus: "0.5" } }, update_config: { monitor: 24h } }',
+  ],
+});
 ok('stop_signal SIGQUIT', { service: ['stop_signal: SIGQUIT'] });
 ok('stop_signal SIGRTMIN+3', { service: ['stop_signal: SIGRTMIN+3'] });
 // Healthchecks that park a probe or keep a container `starting` while a rollout waits on it.
