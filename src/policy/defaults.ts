@@ -126,6 +126,13 @@ export const BUILTIN_DEFAULT_POLICY: Readonly<ResolvedPolicy> = freeze<ResolvedP
     maxContainersPerProject: 100,
     maxPublishedPortsPerProject: 100,
     minHealthcheckInterval: '1s',
+    maxHealthcheckPeriod: '10m',
+    maxHealthcheckTimeout: '60s',
+    maxHealthcheckRetries: 100,
+    maxStopGracePeriod: '60s',
+    maxUpdateWait: '10m',
+    maxRequestBytes: '256KiB',
+    maxLabelBytes: '16KiB',
   },
   isolation: { enabled: true, externalNetworks: [], externalVolumes: [], reservedLabelPrefixes: ['spin.'] },
   logging: {

@@ -19,7 +19,7 @@ export const privilege: RuleGroup = {
     'privilege.cap-drop-all': 'a service without `cap_drop: [ALL]`',
     'privilege.cap-add': '`cap_add` entries outside the allow list (and `ALL`)',
     'privilege.security-opt':
-      '`security_opt` entries other than no-new-privileges, `label=level:…`, apparmor docker-default',
+      '`security_opt` entries other than no-new-privileges and apparmor docker-default',
     'privilege.no-new-privileges': 'a service without `security_opt: [no-new-privileges:true]`',
     'privilege.devices': '`devices`, `device_cgroup_rules`, `gpus`, device reservations',
     'privilege.cgroup': '`cgroup: host` and `cgroup_parent`',
@@ -131,7 +131,7 @@ function checkSecurityOpt(ctx: RuleContext, s: ServiceEntry): void {
       ctx.report(
         'privilege.security-opt',
         [...path, 'security_opt', i],
-        `security_opt "${opt}" weakens confinement; remove it (only no-new-privileges:true, label=level:… and apparmor=docker-default are accepted)`,
+        `security_opt "${opt}" weakens confinement; remove it (only no-new-privileges:true and apparmor=docker-default are accepted)`,
       );
     }
   });
@@ -144,8 +144,12 @@ function checkSecurityOpt(ctx: RuleContext, s: ServiceEntry): void {
   }
 }
 
+/**
+ * `label=level:…` is refused too: an MCS level is how SELinux keeps containers apart, and a
+ * chosen one can be another container's pair of categories or a range (`s0-s0:c0.c1023`) that
+ * dominates every container's files; the engine gives each container its own.
+ */
 function isSafeSecurityOpt(key: string, value: string): boolean {
-  if (key === 'label') return /^level:/.test(value);
   if (key === 'apparmor') return value === 'docker-default';
   return false;
 }

@@ -25,7 +25,8 @@ export const resources: RuleGroup = {
     'resources.containers': 'more containers per project (replicas added up) than `maxContainersPerProject`',
     'resources.published-ports':
       'more published host ports per project (each port of a range, times replicas) than `maxPublishedPortsPerProject`',
-    'resources.healthcheck': 'healthcheck intervals (and start intervals) below `minHealthcheckInterval`',
+    'resources.healthcheck':
+      'healthcheck intervals (and start intervals) below `minHealthcheckInterval`; intervals, start periods and timeouts above `maxHealthcheckPeriod`/`maxHealthcheckTimeout`; retries above `maxHealthcheckRetries`',
   },
   check(ctx) {
     let memory = 0;
@@ -80,17 +81,46 @@ function checkMinimums(ctx: RuleContext, s: ServiceEntry): void {
       `pids limit ${pids} must be between 1 and ${policy.maxPidsLimit} (-1 and 0 mean unlimited); leave it out for the default of ${policy.defaultPidsLimit}`,
     );
   }
+  checkHealthcheck(ctx, s);
+}
+
+/** Probes neither faster than the minimum nor so slow, long or patient that a rollout waits on them. */
+function checkHealthcheck(ctx: RuleContext, s: ServiceEntry): void {
+  const policy = ctx.policy.resources;
+  const check = s.spec?.healthcheck;
+  if (!check) return;
   const minInterval = parseDurationMs(policy.minHealthcheckInterval) ?? 0;
-  const check = spec.healthcheck;
+  const at = (key: string) => where(s, ['healthcheck', key], ['healthcheck']);
   for (const [key, ms] of [
-    ['interval', check?.intervalMs],
-    ['start_interval', check?.startIntervalMs],
+    ['interval', check.intervalMs],
+    ['start_interval', check.startIntervalMs],
   ] as const) {
     if (ms === undefined || ms === 0 || ms >= minInterval) continue;
     ctx.report(
       'resources.healthcheck',
-      where(s, ['healthcheck', key], ['healthcheck']),
+      at(key),
       `healthcheck ${key} ${ms}ms is below the minimum of ${policy.minHealthcheckInterval}; raise it`,
+    );
+  }
+  for (const [key, ms, setting] of [
+    ['interval', check.intervalMs, 'maxHealthcheckPeriod'],
+    ['start_interval', check.startIntervalMs, 'maxHealthcheckPeriod'],
+    ['start_period', check.startPeriodMs, 'maxHealthcheckPeriod'],
+    ['timeout', check.timeoutMs, 'maxHealthcheckTimeout'],
+  ] as const) {
+    const maxMs = parseDurationMs(policy[setting]) ?? Infinity;
+    if (ms === undefined || ms <= maxMs) continue;
+    ctx.report(
+      'resources.healthcheck',
+      at(key),
+      `healthcheck ${key} ${ms}ms is above the ceiling of ${policy[setting]} (${setting}); lower it`,
+    );
+  }
+  if (check.retries !== undefined && check.retries > policy.maxHealthcheckRetries) {
+    ctx.report(
+      'resources.healthcheck',
+      at('retries'),
+      `healthcheck retries ${check.retries} is above the ceiling of ${policy.maxHealthcheckRetries} (maxHealthcheckRetries); lower it`,
     );
   }
 }
@@ -114,7 +144,7 @@ function checkCounts(ctx: RuleContext, containers: number, ports: number): void 
 }
 
 /** The path of the first of `candidates` present in the service, else the service itself. */
-function where(s: ServiceEntry, ...candidates: string[][]): PathSegment[] {
+export function where(s: ServiceEntry, ...candidates: string[][]): PathSegment[] {
   for (const c of candidates) {
     let node: unknown = s.raw;
     let found = true;

@@ -1,8 +1,10 @@
 /** The registry of rule groups, in the order they run. */
 import type { RuleGroup } from './helpers.js';
+import { containerNames } from './container-names.js';
 import { identity } from './identity.js';
 import { images } from './images.js';
 import { isolation } from './isolation.js';
+import { lifecycle } from './lifecycle.js';
 import { logging } from './logging.js';
 import { mounts } from './mounts.js';
 import { namespaces } from './namespaces.js';
@@ -18,7 +20,9 @@ export const RULE_GROUPS: readonly RuleGroup[] = [
   identity,
   images,
   ports,
+  containerNames,
   resources,
+  lifecycle,
   isolation,
   logging,
 ];

@@ -116,6 +116,36 @@ export interface ResourcesPolicy {
    * shorter interval to this.
    */
   minHealthcheckInterval: string;
+  /**
+   * The longest healthcheck interval, start interval and start period (a duration like `10m`):
+   * a container whose first probe is hours away stays `starting`, and a rollout waits on it.
+   */
+  maxHealthcheckPeriod: string;
+  /** The longest healthcheck timeout: a probe that hangs this long parks the engine's prober. */
+  maxHealthcheckTimeout: string;
+  /** The most healthcheck retries (consecutive failures before `unhealthy`). */
+  maxHealthcheckRetries: number;
+  /**
+   * The longest `stop_grace_period` (a duration like `60s`): every stop and every rolling update
+   * of the service waits this long for it before SIGKILL.
+   */
+  maxStopGracePeriod: string;
+  /**
+   * The longest `deploy.update_config.delay` and `monitor` (a duration like `10m`): the daemon
+   * sleeps the delay between batches of a rolling update and watches each new container for the
+   * monitor window, so longer values hold the project's pass for that long.
+   */
+  maxUpdateWait: string;
+  /**
+   * The largest create request (the JSON body for one container, volume or network): Env,
+   * Cmd, Labels, ExtraHosts … are free text the engine stores and returns on every inspect.
+   */
+  maxRequestBytes: string | number;
+  /**
+   * The largest set of labels (keys and values added up) on one container, volume or network:
+   * the engine returns them on every list call, which Spin makes for all projects.
+   */
+  maxLabelBytes: string | number;
 }
 
 /** The log configuration a service's containers get when the stack sets none. */
@@ -226,6 +256,13 @@ export type RuleId =
   | 'resources.containers'
   | 'resources.published-ports'
   | 'resources.healthcheck'
+  | 'resources.stop-grace-period'
+  | 'resources.stop-signal'
+  | 'resources.update-wait'
+  | 'resources.request-size'
+  | 'network.hostname'
+  | 'network.extra-hosts'
+  | 'network.dns'
   | 'logging.driver'
   | 'logging.option'
   | 'logging.rotation'

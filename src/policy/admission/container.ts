@@ -4,7 +4,6 @@
  * the normaliser or the YAML rules missed is still seen as the engine would see it.
  */
 import { parseContainerName } from '../../stack/names.js';
-import { parseDurationMs } from '../../util/units.js';
 import { parseImageRef, registryAllowed } from '../syntax.js';
 import {
   Findings,
@@ -13,8 +12,12 @@ import {
   type AdmissionContext,
   type AdmissionFinding,
 } from './context.js';
+import { judgeHealthcheck } from './healthcheck.js';
 import { judgeHostConfig } from './host-config.js';
+import { judgeEndpoint, judgeHostNames } from './host-names.js';
 import { judgeHostPath } from './host-paths.js';
+import { judgeStop } from './lifecycle.js';
+import { judgeLabelSize, judgeRequestSize } from './request-size.js';
 
 const TOP_LEVEL = new Set([
   'name',
@@ -36,7 +39,6 @@ const TOP_LEVEL = new Set([
   'HostConfig',
   'NetworkingConfig',
 ]);
-const HEALTHCHECK = new Set(['Test', 'Interval', 'Timeout', 'Retries', 'StartPeriod', 'StartInterval']);
 const ENDPOINT = new Set(['Aliases', 'IPAMConfig']);
 
 /** Labels Spin itself puts on a container; any other key under a reserved prefix is refused. */
@@ -63,9 +65,12 @@ export function admitContainer(body: unknown, service: string, ctx: AdmissionCon
     'spin.service': service,
   });
   judgeHealthcheck(f, body.Healthcheck);
+  judgeStop(f, body);
+  judgeHostNames(f, body);
   judgeNetworking(f, body.NetworkingConfig);
   judgeHostConfig(f, body.HostConfig);
   judgeIdentity(f, body);
+  judgeRequestSize(f, body);
   return f.list;
 }
 
@@ -133,6 +138,7 @@ export function judgeLabels(
     f.add('isolation.reserved-label', 'Labels', 'Labels is not a map', field);
     return;
   }
+  judgeLabelSize(f, labels, field);
   const prefixes = f.policy.isolation.reservedLabelPrefixes;
   for (const [key, value] of Object.entries(labels)) {
     if (typeof value !== 'string')
@@ -157,56 +163,6 @@ export function judgeLabels(
   }
 }
 
-function judgeHealthcheck(f: Findings, value: unknown): void {
-  if (value === undefined) return;
-  if (!isObject(value)) {
-    f.add('resources.healthcheck', 'Healthcheck', 'Healthcheck is not an object', ['healthcheck']);
-    return;
-  }
-  refuseUnknownKeys(f, value, 'Healthcheck.', HEALTHCHECK);
-  if (!f.enabled('resources')) return;
-  const minMs = parseDurationMs(f.policy.resources.minHealthcheckInterval) ?? 1000;
-  const fields: Record<string, string> = {
-    Interval: 'interval',
-    Timeout: 'timeout',
-    StartPeriod: 'start_period',
-    StartInterval: 'start_interval',
-  };
-  for (const [key, yamlKey] of Object.entries(fields)) {
-    const ns = value[key];
-    if (ns === undefined) continue;
-    const at: (string | number)[] = ['healthcheck', yamlKey];
-    if (typeof ns !== 'number' || !Number.isSafeInteger(ns) || ns < 0) {
-      f.add('resources.healthcheck', `Healthcheck.${key}`, `healthcheck ${yamlKey} is not a duration`, at, [
-        'healthcheck',
-      ]);
-      continue;
-    }
-    // 0 means "the engine's default" (30s interval); StartPeriod is a grace period, not a rate.
-    if (ns === 0 || key === 'StartPeriod' || key === 'Timeout') continue;
-    if (ns < minMs * 1e6) {
-      f.add(
-        'resources.healthcheck',
-        `Healthcheck.${key}`,
-        `healthcheck ${yamlKey} ${ns / 1e6}ms is below the minimum of ${f.policy.resources.minHealthcheckInterval}; raise it`,
-        at,
-        ['healthcheck'],
-      );
-    }
-  }
-  // A timeout under 1ms fails every probe: the container is restarted or replaced for ever.
-  const timeout = value.Timeout;
-  if (typeof timeout === 'number' && timeout > 0 && timeout < 1e6) {
-    f.add(
-      'resources.healthcheck',
-      'Healthcheck.Timeout',
-      'a healthcheck timeout under 1ms always fails; raise it',
-      ['healthcheck', 'timeout'],
-      ['healthcheck'],
-    );
-  }
-}
-
 function judgeNetworking(f: Findings, value: unknown): void {
   if (value === undefined) return;
   if (!isObject(value)) {
@@ -224,7 +180,12 @@ function judgeNetworking(f: Findings, value: unknown): void {
         ['networks'],
       );
     }
-    if (isObject(endpoint))
-      refuseUnknownKeys(f, endpoint, `NetworkingConfig.EndpointsConfig.${name}.`, ENDPOINT);
+    const at = `NetworkingConfig.EndpointsConfig.${name}.`;
+    if (!isObject(endpoint)) {
+      f.add('admission.unknown-field', at, 'the endpoint is not an object', ['networks']);
+      continue;
+    }
+    refuseUnknownKeys(f, endpoint, at, ENDPOINT);
+    judgeEndpoint(f, endpoint, at, name.slice(f.ctx.project.length + 1));
   }
 }

@@ -34,6 +34,8 @@ const HOST_CONFIG = new Set([
   'LogConfig',
 ]);
 
+const RESTART_POLICY = new Set(['Name', 'MaximumRetryCount']);
+
 /** Keys Spin never sends, named so a refusal says what they would have done. */
 const DANGEROUS = {
   Binds: {
@@ -100,13 +102,15 @@ export function judgeHostConfig(f: Findings, value: unknown): void {
   judgeTmpfs(f, value.Tmpfs);
   judgeLogConfig(f, value.LogConfig);
   const restart = value.RestartPolicy;
+  if (restart === undefined) return;
   if (
-    restart !== undefined &&
-    (!isObject(restart) ||
-      !['', 'no', 'always', 'on-failure', 'unless-stopped'].includes(String(restart.Name)))
+    !isObject(restart) ||
+    !['', 'no', 'always', 'on-failure', 'unless-stopped'].includes(String(restart.Name))
   ) {
     f.add('admission.unknown-field', 'HostConfig.RestartPolicy', 'the restart policy is not one Spin sends', [
       'restart',
     ]);
+    return;
   }
+  refuseUnknownKeys(f, restart, 'HostConfig.RestartPolicy.', RESTART_POLICY);
 }

@@ -45,7 +45,8 @@ export function judgePrivilege(f: Findings, hc: Record<string, unknown>): void {
   let noNewPrivileges = false;
   for (const [i, opt] of (opts ?? []).entries()) {
     if (NO_NEW_PRIVILEGES.test(opt.trim())) noNewPrivileges = true;
-    else if (!/^label[=:]level:/.test(opt) && !/^apparmor[=:]docker-default$/.test(opt)) {
+    // Not `label=level:…` (see ../privilege.ts): the engine picks each container's own MCS level.
+    else if (!/^apparmor[=:]docker-default$/.test(opt)) {
       f.add(
         'privilege.security-opt',
         `HostConfig.SecurityOpt.${i}`,

@@ -91,8 +91,17 @@ function containerBreaksPolicy(body: Body): string | undefined {
     for (const b of list) if (b.HostPort !== '' && Number(b.HostPort.split('-')[0]) < 1024) return 'port';
   for (const mode of ['NetworkMode', 'PidMode', 'IpcMode'])
     if (String(hc[mode]).toLowerCase() === 'host') return 'host-ns';
-  const interval = (body.Healthcheck as { Interval?: number } | undefined)?.Interval;
+  const check = body.Healthcheck as { Interval?: number; Timeout?: number; Retries?: number } | undefined;
+  const interval = check?.Interval;
   if (typeof interval === 'number' && interval > 0 && interval < 1e9) return 'healthcheck';
+  if (typeof interval === 'number' && interval > 600e9) return 'healthcheck-interval';
+  if ((check?.Timeout ?? 0) > 60e9) return 'healthcheck-timeout';
+  if ((check?.Retries ?? 0) > 100) return 'healthcheck-retries';
+  const stop = body.StopTimeout;
+  if (typeof stop === 'number' && (stop < 0 || stop > 60)) return 'stop-timeout';
+  if (/^(SIG)?(STOP|TSTP|TTIN|TTOU)$/i.test(String(body.StopSignal ?? ''))) return 'stop-signal';
+  if (/\s/.test(String(body.Hostname ?? ''))) return 'hostname';
+  for (const h of (hc.ExtraHosts as string[] | undefined) ?? []) if (/\s/.test(h)) return 'extra-hosts';
   for (const [k, v] of Object.entries((body.Labels as Record<string, string>) ?? {}))
     if (
       k.toLowerCase().startsWith('spin.') &&
@@ -154,6 +163,17 @@ const SERVICE_FRAGMENTS: readonly string[][] = [
   ['network_mode: host'],
   ['ipc: host'],
   ['sysctls: { net.ipv4.tcp_syncookies: "1" }'],
+  ['stop_grace_period: 30s'],
+  ['stop_grace_period: 1h'],
+  ['stop_signal: SIGQUIT'],
+  ['stop_signal: sigstop'],
+  ['healthcheck: { test: [CMD, "true"], interval: 5s, timeout: 1h }'],
+  ['healthcheck: { test: [CMD, "true"], interval: 20m }'],
+  ['healthcheck: { test: [CMD, "true"], retries: 5000 }'],
+  ['hostname: web-1'],
+  ['hostname: "a\\nb"'],
+  ['extra_hosts: ["db:10.0.0.2"]'],
+  ['extra_hosts: ["db:10.0.0.2\\n10.0.0.3 x"]'],
 ];
 const LIMIT_FRAGMENTS: readonly string[][] = [
   ['deploy: { resources: { limits: { memory: 64MiB, cpus: "0.5" } } }'],
@@ -288,6 +308,8 @@ describe('the last gate (property)', () => {
       ['OomScoreAdj', -1000],
       ['CgroupParent', '/'],
       ['Binds', ['/:/host']],
+      ['ExtraHosts', ['db:10.0.0.2']],
+      ['ExtraHosts', ['db:10.0.0.2\n10.0.0.3 evil']],
     ];
     let broken = 0;
     for (let i = 0; i < 500; i++) {
@@ -307,6 +329,7 @@ describe('the last gate (property)', () => {
           'Ulimits',
           'Mounts',
           'PortBindings',
+          'ExtraHosts',
         ]),
       );
       const unknownKey = Object.keys(body.HostConfig ?? {}).some((k) => !known.has(k));

@@ -110,6 +110,8 @@ describe('the hostile corpus', () => {
         'mounts.escape',
         // The engine has no start_interval on API 1.41 requests; Spin does not send it.
         'resources.healthcheck',
+        // update_config is the daemon's own rollout pacing; no request carries it.
+        'resources.update-wait',
         // Replicas are separate requests; the gate counts containers per project instead.
         'resources.replicas',
         // Spin names containers itself, so container_name never reaches the engine.

@@ -137,13 +137,21 @@ describe('privilege.security-opt', () => {
       '11:privilege.security-opt',
     ]);
   });
-  it('accepts no-new-privileges, an MCS level and the default AppArmor profile', () => {
+  it('accepts no-new-privileges and the default AppArmor profile', () => {
     expect(
       refusals(
-        'services:\n  a:\n    image: nginx:1\n    security_opt: [no-new-privileges, "label=level:s0:c100,c200", apparmor=docker-default]\n',
+        'services:\n  a:\n    image: nginx:1\n    security_opt: [no-new-privileges, apparmor=docker-default]\n',
         P,
       ),
     ).toEqual([]);
+  });
+  it("refuses a chosen MCS level: another container's categories, or a range over all of them", () => {
+    expect(
+      refusals(
+        'services:\n  a:\n    image: nginx:1\n    security_opt: [no-new-privileges, "label=level:s0:c100,c200", "label:level:s0-s0:c0.c1023"]\n',
+        P,
+      ),
+    ).toEqual(['4:privilege.security-opt', '4:privilege.security-opt']);
   });
 });
 

@@ -603,6 +603,168 @@ no('latest', 'image.latest', 'yaml', { image: 'nginx:latest' });
 no('no tag', 'image.tag-required', 'yaml', { image: 'nginx' });
 no('build', 'unsupported.build', 'loader', { service: ['build: .'] });
 
+// ---- the attacker's audit of the remaining numeric and free-form fields (issue 12)
+// stop_grace_period is StopTimeout: every stop, removal and rolling update waits it out.
+no('a one-hour stop grace period', 'resources.stop-grace-period', 'both', {
+  service: ['stop_grace_period: 1h'],
+});
+no('a stop grace period just above the ceiling', 'resources.stop-grace-period', 'both', {
+  service: ['stop_grace_period: 60500ms'],
+});
+no(
+  'a stop grace period from interpolation',
+  'resources.stop-grace-period',
+  'both',
+  { service: ['stop_grace_period: "${GRACE}"'] },
+  { GRACE: '24h' },
+);
+ok('a 60s stop grace period', { service: ['stop_grace_period: 60s'] });
+for (const signal of ['SIGSTOP', 'tstp', 'SIGTTIN', '19', '65', 'SIGFOO']) {
+  no(`stop_signal ${signal}`, 'resources.stop-signal', 'both', { service: [`stop_signal: "${signal}"`] });
+}
+// update_config never reaches the engine: the daemon sleeps `delay` and watches `monitor` itself.
+no('a 1000h update delay', 'resources.update-wait', 'yaml', {
+  noLimits: true,
+  service: [
+    'deploy: { resources: { limits: { memory: 64MiB, cpus: "0.5" } }, update_config: { delay: 1000h } }',
+  ],
+});
+no('a one-day update monitor window', 'resources.update-wait', 'yaml', {
+  noLimits: true,
+  service: [
+    'deploy: { resources: { limits: { memory: 64MiB, cpus: "0.5" } }, update_config: { monitor: 24h } }',
+  ],
+});
+ok('stop_signal SIGQUIT', { service: ['stop_signal: SIGQUIT'] });
+ok('stop_signal SIGRTMIN+3', { service: ['stop_signal: SIGRTMIN+3'] });
+// Healthchecks that park a probe or keep a container `starting` while a rollout waits on it.
+no('a one-hour healthcheck timeout', 'resources.healthcheck', 'both', {
+  service: ['healthcheck: { test: ["CMD", "true"], interval: 5s, timeout: 1h }'],
+});
+no('a 1000h healthcheck interval', 'resources.healthcheck', 'both', {
+  service: ['healthcheck: { test: ["CMD", "true"], interval: 1000h }'],
+});
+no('a one-day start period', 'resources.healthcheck', 'both', {
+  service: ['healthcheck: { test: ["CMD", "true"], start_period: 24h }'],
+});
+no('a one-day start_interval', 'resources.healthcheck', 'yaml', {
+  service: ['healthcheck: { test: ["CMD", "true"], start_interval: 24h }'],
+});
+no('a million healthcheck retries', 'resources.healthcheck', 'both', {
+  service: ['healthcheck: { test: ["CMD", "true"], retries: 1000000 }'],
+});
+ok('a healthcheck at its ceilings', {
+  service: [
+    'healthcheck: { test: ["CMD", "true"], interval: 10m, timeout: 60s, start_period: 10m, retries: 100 }',
+  ],
+});
+// Names and addresses only shape the container's own /etc/hosts and resolv.conf: well-formed is enough.
+no('a hostname with a newline (a line of its own /etc/hosts)', 'network.hostname', 'both', {
+  service: ['hostname: "a\\n10.0.0.1 db"'],
+});
+no('a 65-character hostname', 'network.hostname', 'both', { service: [`hostname: ${'h'.repeat(65)}`] });
+no('a domainname with a space', 'network.hostname', 'both', { service: ['domainname: "lab example"'] });
+no('a network alias with a space', 'network.hostname', 'both', {
+  service: ['networks: { default: { aliases: ["a b"] } }'],
+});
+no('an ipv4_address that is not an address', 'network.hostname', 'both', {
+  service: ['networks: { default: { ipv4_address: "10.0.0.1 x" } }'],
+});
+no('extra_hosts with a newline', 'network.extra-hosts', 'both', {
+  service: ['extra_hosts: ["a:1.2.3.4\\n5.6.7.8 evil"]'],
+});
+no('extra_hosts naming a host, not an address', 'network.extra-hosts', 'both', {
+  service: ['extra_hosts: ["db:other-project-db"]'],
+});
+no('extra_hosts as a map with a bad name', 'network.extra-hosts', 'both', {
+  service: ['extra_hosts: { "a b": 10.0.0.1 }'],
+});
+ok('extra_hosts pointing a name at the metadata address', {
+  service: ['extra_hosts: ["metadata:169.254.169.254", "gw:host-gateway", "v6=::1"]'],
+});
+no('dns naming a host', 'network.dns', 'both', { service: ['dns: [resolver.example.org]'] });
+no('dns_search with a space', 'network.dns', 'both', { service: ['dns_search: ["a b"]'] });
+ok('dns and dns_search', { service: ['dns: 1.1.1.1', 'dns_search: [lab.example.org]'] });
+// Free text the engine stores and returns on every inspect and (labels) every list call.
+no(
+  'a 300 kB environment variable',
+  'resources.request-size',
+  'gate',
+  { service: ['environment: { BIG: "${BIG}" }'] },
+  { BIG: 'x'.repeat(300_000) },
+);
+no(
+  'a 300 kB command',
+  'resources.request-size',
+  'gate',
+  { service: ['command: ["${BIG}"]'] },
+  { BIG: 'x'.repeat(300_000) },
+);
+no(
+  'a 17 kB label',
+  'resources.request-size',
+  'gate',
+  { service: ['labels: { big: "${BIG}" }'] },
+  { BIG: 'x'.repeat(17_000) },
+);
+no(
+  'a 17 kB volume label',
+  'resources.request-size',
+  'gate',
+  { service: ['volumes: ["v:/data"]'], top: ['volumes:', '  v:', '    labels: { big: "${BIG}" }'] },
+  { BIG: 'x'.repeat(17_000) },
+);
+// A chosen SELinux MCS level can be another container's categories, or a range over all of them.
+no('security_opt label=level of another container', 'privilege.security-opt', 'both', {
+  noHardening: true,
+  service: [
+    'user: "1000:1000"',
+    'cap_drop: [ALL]',
+    'security_opt: [no-new-privileges:true, "label=level:s0:c100,c200"]',
+  ],
+});
+no('security_opt label:level over every category', 'privilege.security-opt', 'both', {
+  noHardening: true,
+  service: [
+    'user: "1000:1000"',
+    'cap_drop: [ALL]',
+    'security_opt: [no-new-privileges:true, "label:level:s0-s0:c0.c1023"]',
+  ],
+});
+// Refused before any policy runs: the stack schema has no such key, or Spin names it unsupported.
+for (const line of [
+  'oom_score_adj: -1000',
+  'oom_kill_disable: true',
+  'cpu_shares: 100000',
+  'cpuset: "0-63"',
+  'cpu_rt_runtime: 950000',
+  'blkio_config: { weight: 1000 }',
+  'mem_swappiness: 100',
+  'memswap_limit: -1',
+  'kernel_memory: 1g',
+  'mac_address: "02:42:ac:11:00:02"',
+  'dns_opt: ["ndots:100"]',
+  'group_add: [docker]',
+  'device_cgroup_rules: ["b 8:* rwm"]',
+  'gpus: all',
+  'storage_opt: { size: 1G }',
+  'isolation: hyperv',
+]) {
+  no(line, 'schema.additionalProperties', 'loader', { service: [line] });
+}
+for (const [line, rule] of [
+  ['runtime: runc', 'unsupported.runtime'],
+  ['cgroup_parent: /', 'unsupported.cgroup_parent'],
+  ['cgroup: host', 'unsupported.cgroup'],
+  ['uts: host', 'unsupported.uts'],
+] as const) {
+  no(line, rule, 'loader', { service: [line] });
+}
+// Harmless as they reach the engine: tmpfs and /dev/shm pages are charged to the container's
+// memory limit, and init is the engine's own tini.
+ok('a tmpfs larger than the memory limit', { service: ['tmpfs: ["/t:size=100g"]'] });
+ok('init: true', { service: ['init: true'] });
+
 // ---- YAML tricks
 raw(
   'duplicate keys hiding privileged',
