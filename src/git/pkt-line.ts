@@ -51,7 +51,8 @@ export class PktLineReader {
       // Bands 2 (progress) and 3 (error) and the ACK/NAK lines pass through unread.
       if (payload[0] === 1) pack.push(payload.subarray(1));
     }
-    if (pack.length > 0) await this.handlers.pack(pack.length === 1 ? (pack[0] as Buffer) : Buffer.concat(pack));
+    if (pack.length > 0)
+      await this.handlers.pack(pack.length === 1 ? (pack[0] as Buffer) : Buffer.concat(pack));
     // Copy, so a large chunk is not kept alive by the few bytes that remain of it.
     this.pending = Buffer.from(data);
   }
