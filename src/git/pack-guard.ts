@@ -9,7 +9,7 @@
  * actual, or a delta's target is larger than maxObjectBytes, or there are more than maxPackObjects.
  * Memory: one zlib window and a few bytes of header, whatever the pack holds.
  */
-import { createInflate, type Inflate } from 'node:zlib';
+import { createInflate, inflateSync, type Inflate } from 'node:zlib';
 
 export interface PackLimits {
   /** Largest object (inflated, or a delta's target) the pack may hold. */
@@ -38,6 +38,12 @@ const TYPE_NAMES = ['', 'commit', 'tree', 'blob', 'tag', '', 'ofs-delta', 'ref-d
 const MAX_VARINT_BYTES = 10;
 /** The delta's base and target size varints are in its first inflated bytes. */
 const DELTA_HEADER_BYTES = 2 * MAX_VARINT_BYTES;
+/**
+ * Entries declaring at most this are inflated in one synchronous call when the chunk holds them
+ * whole: a zlib stream object and a thread-pool round trip per object cost more than the inflate.
+ * The call's output is capped at the declared size + 1, so the memory stays this small.
+ */
+const SMALL_OBJECT_BYTES = 64 * 1024;
 
 interface Entry {
   index: number;
@@ -75,7 +81,7 @@ export class PackScanner {
     let data = chunk;
     while (data.length > 0) {
       if (this.state === 'entry-data') {
-        data = await this.inflate(data);
+        data = this.inflateWhole(data) ?? (await this.inflate(data));
         continue;
       }
       if (this.state === 'done') {
@@ -173,19 +179,59 @@ export class PackScanner {
     this.entry = entry;
     this.state = 'entry-data';
     this.fed = 0;
+  }
+
+  private startInflater(entry: Entry): Inflate {
     const inflater = createInflate();
     inflater.on('data', (out: Buffer) => this.onInflated(entry, out, inflater));
     // Errors reach the write callback; this listener only keeps them from being "unhandled".
     inflater.on('error', () => {});
     this.inflater = inflater;
+    return inflater;
+  }
+
+  /**
+   * Fast path for a small entry wholly inside `data` (most objects of a stack repository): one
+   * synchronous inflate, its output capped just above the declared size. Returns the bytes after
+   * the entry, or undefined when the entry goes on past `data` (then it is streamed).
+   */
+  private inflateWhole(data: Buffer): Buffer | undefined {
+    const entry = this.entry as Entry;
+    if (this.fed > 0 || entry.declared > SMALL_OBJECT_BYTES) return undefined;
+    let result: { buffer: Buffer; engine: { bytesWritten: number } };
+    try {
+      result = inflateSync(data, { info: true, maxOutputLength: entry.declared + 1 }) as unknown as {
+        buffer: Buffer;
+        engine: { bytesWritten: number };
+      };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'Z_BUF_ERROR') return undefined; // the entry continues in the next chunk
+      if (code === 'ERR_BUFFER_TOO_LARGE') {
+        throw this.refuse(
+          'malformed-pack',
+          `object ${entry.index} inflates to more than the ${entry.declared} bytes its header declares`,
+        );
+      }
+      throw this.refuse('malformed-pack', `object ${entry.index} is not valid zlib data`);
+    }
+    entry.inflated = result.buffer.length;
+    if (isDelta(entry)) {
+      const sizes = readDeltaSizes(result.buffer.subarray(0, DELTA_HEADER_BYTES));
+      if (sizes) {
+        entry.deltaChecked = true;
+        this.checkSize(sizes.target, `object ${entry.index} (delta) has a target that`);
+      }
+    }
+    this.endEntry(entry);
+    return data.subarray(result.engine.bytesWritten);
   }
 
   /** Counts (and drops) what the current entry inflates to; stops the inflater past a limit. */
   private onInflated(entry: Entry, out: Buffer, inflater: Inflate): void {
     if (this.failure) return;
     entry.inflated += out.length;
-    const isDelta = entry.type === OBJ_OFS_DELTA || entry.type === OBJ_REF_DELTA;
-    if (isDelta && !entry.deltaChecked) {
+    if (isDelta(entry) && !entry.deltaChecked) {
       const head = Buffer.concat([entry.deltaHead ?? Buffer.alloc(0), out.subarray(0, DELTA_HEADER_BYTES)]);
       entry.deltaHead = head;
       const sizes = readDeltaSizes(head);
@@ -225,8 +271,8 @@ export class PackScanner {
 
   /** Gives `data` to the current entry's inflater; returns the bytes after the entry's end. */
   private async inflate(data: Buffer): Promise<Buffer> {
-    const inflater = this.inflater as Inflate;
     const entry = this.entry as Entry;
+    const inflater = this.inflater ?? this.startInflater(entry);
     const before = this.fed;
     this.fed += data.length;
     await new Promise<void>((resolve, reject) => {
@@ -243,12 +289,12 @@ export class PackScanner {
     // did not consume belongs to the next entry.
     const consumed = inflater.bytesWritten - before;
     if (inflater.bytesWritten === this.fed) return Buffer.alloc(0);
-    this.endEntry(entry, inflater);
+    this.endEntry(entry);
     return data.subarray(consumed);
   }
 
-  private endEntry(entry: Entry, inflater: Inflate): void {
-    inflater.destroy();
+  private endEntry(entry: Entry): void {
+    this.inflater?.destroy();
     this.inflater = undefined;
     this.entry = undefined;
     if (entry.inflated !== entry.declared) {
@@ -257,12 +303,12 @@ export class PackScanner {
         `object ${entry.index} inflates to ${entry.inflated} bytes, not the ${entry.declared} its header declares`,
       );
     }
-    if ((entry.type === OBJ_OFS_DELTA || entry.type === OBJ_REF_DELTA) && !entry.deltaChecked) {
+    if (isDelta(entry) && !entry.deltaChecked) {
       throw this.refuse('malformed-pack', `object ${entry.index} (delta) has a bad header`);
     }
     this.next += 1;
     this.stats.objects += 1;
-    if (entry.type === OBJ_OFS_DELTA || entry.type === OBJ_REF_DELTA) this.stats.deltas += 1;
+    if (isDelta(entry)) this.stats.deltas += 1;
     this.stats.inflatedBytes += entry.inflated;
     this.state = this.next === this.count ? 'trailer' : 'entry-header';
   }
@@ -280,6 +326,10 @@ export class PackScanner {
     this.failure ??= new PackRefusedError(code, message);
     return this.failure;
   }
+}
+
+function isDelta(entry: Entry): boolean {
+  return entry.type === OBJ_OFS_DELTA || entry.type === OBJ_REF_DELTA;
 }
 
 /** Pure: a delta's base and target sizes from its first bytes, or undefined if they are not all there. */

@@ -91,7 +91,7 @@ function craftPack(entries: CraftedEntry[], count = entries.length): Buffer {
   header.write('PACK', 0, 'latin1');
   header.writeUInt32BE(2, 4);
   header.writeUInt32BE(count, 8);
-  const parts = [header];
+  const parts: Buffer[] = [header];
   for (const e of entries) {
     parts.push(entryHeader(e.type, e.declared ?? e.data.length));
     if (e.base) parts.push(e.base);
@@ -140,9 +140,16 @@ describe('PackScanner on packs made by git', () => {
 describe('PackScanner on crafted packs', () => {
   it('refuses an object that inflates to more than its header declares', async () => {
     const pack = craftPack([{ type: BLOB, data: Buffer.alloc(4 * MiB), declared: 10 }]);
-    const err = await refusal(pack, 4096);
-    expect(err.code).toBe('malformed-pack');
-    expect(err.message).toContain('object 0 inflates to more than the 10 bytes its header declares');
+    for (const chunk of [16, pack.length]) {
+      const err = await refusal(pack, chunk);
+      expect(err.code).toBe('malformed-pack');
+      expect(err.message).toContain('object 0 inflates to more than the 10 bytes its header declares');
+    }
+    // Declared just over the fast path's cap, so only the streamed inflater's count can catch it.
+    const streamed = craftPack([{ type: BLOB, data: Buffer.alloc(4 * MiB), declared: 100_000 }]);
+    expect((await refusal(streamed, streamed.length)).message).toContain(
+      'inflates to more than the 100000 bytes',
+    );
   });
 
   it('refuses an object that inflates to less than its header declares', async () => {
@@ -167,9 +174,12 @@ describe('PackScanner on crafted packs', () => {
       { type: BLOB, data: base },
       { type: REF_DELTA, data: delta, base: baseId },
     ]);
-    const err = await refusal(pack, 3);
-    expect(err.code).toBe('object-too-large');
-    expect(err.message).toContain('object 1 (delta) has a target that 104857600 bytes (100 MiB)');
+    // Byte by byte (streamed inflate) and whole (the small-object fast path).
+    for (const chunk of [3, pack.length]) {
+      const err = await refusal(pack, chunk);
+      expect(err.code).toBe('object-too-large');
+      expect(err.message).toContain('object 1 (delta) has a target that 104857600 bytes (100 MiB)');
+    }
   });
 
   it('refuses more objects than maxPackObjects from the pack header', async () => {
