@@ -23,6 +23,8 @@ export class PktLineError extends Error {
 
 export class PktLineReader {
   private pending: Buffer = Buffer.alloc(0);
+  /** The server sent a fatal error (band 3): the pack stops there, and isomorphic-git reports it. */
+  serverError = false;
 
   constructor(private readonly handlers: PktLineHandlers) {}
 
@@ -50,6 +52,7 @@ export class PktLineReader {
       data = data.subarray(length);
       // Bands 2 (progress) and 3 (error) and the ACK/NAK lines pass through unread.
       if (payload[0] === 1) pack.push(payload.subarray(1));
+      if (payload[0] === 3) this.serverError = true;
     }
     if (pack.length > 0)
       await this.handlers.pack(pack.length === 1 ? (pack[0] as Buffer) : Buffer.concat(pack));

@@ -33,7 +33,8 @@ export async function* guardUploadPack(
       yield chunk;
     }
     if (!lines.atBoundary) throw new PackRefusedError('malformed-pack', 'fetch response ended mid pkt-line');
-    scanner.finish();
+    // After a server error the pack is cut short on purpose; isomorphic-git reports the error.
+    if (!lines.serverError) scanner.finish();
   } catch (err) {
     if (err instanceof PktLineError) throw new PackRefusedError('malformed-pack', err.message);
     throw err;

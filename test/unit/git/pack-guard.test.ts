@@ -201,10 +201,11 @@ describe('PackScanner on crafted packs', () => {
 });
 
 describe('guardUploadPack', () => {
+  const line = (payload: Buffer) =>
+    Buffer.concat([Buffer.from((payload.length + 4).toString(16).padStart(4, '0')), payload]);
+
   /** A side-band-64k upload-pack response: NAK, then pack data on band 1 and progress on band 2. */
   function response(pack: Buffer): Buffer {
-    const line = (payload: Buffer) =>
-      Buffer.concat([Buffer.from((payload.length + 4).toString(16).padStart(4, '0')), payload]);
     const parts = [line(Buffer.from('NAK\n'))];
     for (let i = 0; i < pack.length; i += 1000) {
       parts.push(line(Buffer.concat([Buffer.from([1]), pack.subarray(i, i + 1000)])));
@@ -236,6 +237,18 @@ describe('guardUploadPack', () => {
     await expect(drain(guardUploadPack(chunks(body, 4096), limits))).rejects.toThrow(
       /inflates to more than the 3 bytes/,
     );
+  });
+
+  it("leaves a server's fatal error (band 3) that cuts the pack short to isomorphic-git", async () => {
+    const pack = craftPack([{ type: BLOB, data: Buffer.from(text(500)) }]);
+    const start = Buffer.concat([
+      line(Buffer.from('NAK\n')),
+      line(Buffer.concat([Buffer.from([1]), pack.subarray(0, 20)])),
+    ]);
+    const cut = Buffer.concat([start, line(Buffer.from('\x03fatal: out of memory'))]);
+    expect((await drain(guardUploadPack(chunks(cut, 7), limits))).equals(cut)).toBe(true);
+    // Without the server's error, a cut pack is refused.
+    await expect(drain(guardUploadPack(chunks(start, 7), limits))).rejects.toThrow('pack ended early');
   });
 
   it('refuses a response over maxPackBytes and one that is not pkt-lines', async () => {
