@@ -7,7 +7,8 @@ import { parseConfigDurationMs as parseDurationMs } from '../util/duration.js';
 import { readSchema } from '../util/schemas.js';
 import { resolvePolicy, validatePolicyObject } from '../policy/index.js';
 import cron from 'node-cron';
-import type { ProjectConfig, RepoLocation, SecretsSettings, SpinConfig } from './types.js';
+import { parseSizeBytes } from '../util/units.js';
+import type { GitLimits, ProjectConfig, RepoLocation, SecretsSettings, SpinConfig } from './types.js';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validateConfigSchema = ajv.compile(readSchema('config.schema.json'));
@@ -126,11 +127,35 @@ export function parseConfig(file: string, text: string): ConfigResult {
         maxPassesPerProject: raw.history?.maxPassesPerProject ?? 500,
         maxEventsPerProject: raw.history?.maxEventsPerProject ?? 1000,
       },
+      git: gitLimits(raw.git ?? {}),
       docker: { host: raw.docker?.host },
       projects,
       policies,
       secrets,
     },
+  };
+}
+
+/**
+ * Defaults of `git:`. Objects may be bigger than the policy's 16 MiB cap on bind-mounted files
+ * because history holds files no stack mounts; still, each fetched object is inflated whole by
+ * isomorphic-git, so this is the memory one object may cost. 200,000 objects is far beyond a
+ * stack repository and bounds isomorphic-git's per-object index (a few hundred bytes each).
+ */
+export const DEFAULT_GIT_LIMITS: GitLimits = {
+  maxObjectBytes: 64 * 1024 ** 2,
+  maxPackBytes: 512 * 1024 ** 2,
+  maxPackObjects: 200_000,
+};
+
+function gitLimits(raw: NonNullable<RawConfig['git']>): GitLimits {
+  // The schema's pattern admits only sizes parseSizeBytes reads.
+  const size = (value: string | number | undefined, fallback: number) =>
+    value === undefined ? fallback : (parseSizeBytes(value) ?? fallback);
+  return {
+    maxObjectBytes: size(raw.maxObjectBytes, DEFAULT_GIT_LIMITS.maxObjectBytes),
+    maxPackBytes: size(raw.maxPackBytes, DEFAULT_GIT_LIMITS.maxPackBytes),
+    maxPackObjects: raw.maxPackObjects ?? DEFAULT_GIT_LIMITS.maxPackObjects,
   };
 }
 
@@ -213,6 +238,7 @@ interface RawConfig {
     writeTokenFile?: string;
   };
   history?: { maxPassesPerProject?: number; maxEventsPerProject?: number };
+  git?: { maxObjectBytes?: string | number; maxPackBytes?: string | number; maxPackObjects?: number };
   docker?: { host?: string };
   projects?: Array<{
     name: string;

@@ -43,6 +43,16 @@ export interface SecretsSettings {
   runtimeDir: string;
 }
 
+/** Top-level `git:` of the daemon config, in bytes and objects. */
+export interface GitLimits {
+  /** Largest object (inflated), or delta target, a fetched pack may hold. */
+  maxObjectBytes: number;
+  /** Largest fetch response (the compressed pack). */
+  maxPackBytes: number;
+  /** Most objects one fetched pack may hold. */
+  maxPackObjects: number;
+}
+
 export interface SpinConfig {
   /** Absolute path of the config file. */
   file: string;
@@ -66,6 +76,8 @@ export interface SpinConfig {
     writeTokenFile?: string;
   };
   history: { maxPassesPerProject: number; maxEventsPerProject: number };
+  /** Limits on what a fetch from a project's repository may hold (src/git/pack-guard.ts). */
+  git: GitLimits;
   docker: { host?: string };
   projects: ProjectConfig[];
   policies: Record<string, unknown>;

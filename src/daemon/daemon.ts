@@ -197,10 +197,10 @@ export class Daemon {
     const removed: string[] = [];
     const changed: string[] = [];
     const fixed = (c: SpinConfig) =>
-      JSON.stringify([c.api, c.concurrency, c.gitConcurrency, c.stateDir, c.docker, c.resyncSchedule]);
+      JSON.stringify([c.api, c.concurrency, c.gitConcurrency, c.git, c.stateDir, c.docker, c.resyncSchedule]);
     if (fixed(next) !== fixed(this.config)) {
       this.log.warn(
-        'api, concurrency, gitConcurrency, stateDir, docker and resyncSchedule changes take effect after a restart',
+        'api, concurrency, gitConcurrency, git, stateDir, docker and resyncSchedule changes take effect after a restart',
       );
     }
     this.config = {
@@ -208,6 +208,8 @@ export class Daemon {
       api: this.config.api,
       concurrency: this.config.concurrency,
       gitConcurrency: this.config.gitConcurrency,
+      // Each project's git source holds the limits it was made with.
+      git: this.config.git,
       stateDir: this.config.stateDir,
     };
     for (const name of before.keys()) {
@@ -251,7 +253,9 @@ export class Daemon {
 
   private async addProject(project: ProjectConfig): Promise<void> {
     const source = timedSource(
-      createGitSource(project, this.config.stateDir, (kind) => this.hooks.onGitRequest?.(project.name, kind)),
+      createGitSource(project, this.config.stateDir, this.config.git, (kind) =>
+        this.hooks.onGitRequest?.(project.name, kind),
+      ),
       (ms, ok) => this.hooks.onGitPoll?.(project.name, ms, ok),
     );
     const runtime: ProjectRuntime = {

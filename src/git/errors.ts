@@ -1,4 +1,10 @@
-export type SourceErrorCode = 'unreachable' | 'branch-missing' | 'fetch-failed' | 'read-failed';
+export type SourceErrorCode =
+  | 'unreachable'
+  | 'branch-missing'
+  | 'fetch-failed'
+  /** The fetched pack broke a `git:` limit of the daemon config (src/git/pack-guard.ts). */
+  | 'fetch-refused'
+  | 'read-failed';
 
 /** A problem with the project's repository, as opposed to a problem with what is in it. */
 export class SourceError extends Error {

@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import git from 'isomorphic-git';
-import { keepAliveHttp as http } from './http-client.js';
+import type { HttpClient } from 'isomorphic-git';
+import { guardedHttp } from './http-client.js';
+import { PackRefusedError } from './pack-guard.js';
+import type { FetchLimits } from './upload-pack-guard.js';
 import type { FileReader } from '../stack/source.js';
 import { CommitReader } from './commit-reader.js';
 import { fetchRefAdvertisement } from './ref-advertisement.js';
@@ -15,6 +18,8 @@ export interface HttpGitSourceOptions {
   cacheDir: string;
   /** Called once per request to the remote, so callers can count and time them. */
   onRequest?: (kind: 'advertise' | 'fetch') => void;
+  /** What a fetched pack may hold (the daemon config's `git:`); checked as the pack streams. */
+  limits: FetchLimits;
 }
 
 /**
@@ -27,8 +32,11 @@ export class HttpGitSource implements GitSource {
   private initialised = false;
   private refs: { ref: string; oid: string }[] = [];
   private readonly known = new Set<string>();
+  private readonly http: HttpClient;
 
-  constructor(private readonly options: HttpGitSourceOptions) {}
+  constructor(private readonly options: HttpGitSourceOptions) {
+    this.http = guardedHttp(options.limits);
+  }
 
   get gitdir(): string {
     return this.options.cacheDir;
@@ -117,7 +125,7 @@ export class HttpGitSource implements GitSource {
       this.options.onRequest?.('fetch');
       await git.fetch({
         fs,
-        http,
+        http: this.http,
         gitdir: cacheDir,
         url,
         ref: branch,
@@ -127,6 +135,14 @@ export class HttpGitSource implements GitSource {
         cache: this.cache,
       });
     } catch (err) {
+      // A refused pack is the repository's content, not a network problem: retrying gets the
+      // same pack until the operator raises the limit or the history is rewritten.
+      if (err instanceof PackRefusedError) {
+        throw new SourceError(
+          'fetch-refused',
+          `fetching ${branch} from ${redactUrl(url)} refused: ${errorText(err)}; raise the daemon config's git limits or remove the object from the branch's history`,
+        );
+      }
       throw new SourceError(
         'fetch-failed',
         `fetching ${branch} from ${redactUrl(url)} failed: ${errorText(err)}`,

@@ -1,16 +1,18 @@
 import path from 'node:path';
-import type { ProjectConfig } from '../config/types.js';
+import type { GitLimits, ProjectConfig } from '../config/types.js';
 import { HttpGitSource } from './http-source.js';
 import { LocalGitSource } from './local-source.js';
 import type { GitSource } from './source.js';
 
 export type { AdvertisementMemo, GitSource } from './source.js';
 export { SourceError } from './errors.js';
+export { PackRefusedError } from './pack-guard.js';
 export { redactUrl } from './http-source.js';
 
 export function createGitSource(
   project: ProjectConfig,
   stateDir: string,
+  limits: GitLimits,
   onRequest?: (kind: 'advertise' | 'fetch') => void,
 ): GitSource {
   if (project.repo.kind === 'local') return new LocalGitSource(project.repo.path, project.branch);
@@ -19,6 +21,7 @@ export function createGitSource(
     branch: project.branch,
     cacheDir: path.join(stateDir, 'repos', `${project.name}.git`),
     onRequest,
+    limits,
   });
 }
 export { timedSource, withResolveHead } from './source-wrappers.js';

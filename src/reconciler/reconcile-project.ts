@@ -106,7 +106,11 @@ class Pass {
     try {
       head = await ctx.source.resolveHead();
     } catch (err) {
-      const reason = err instanceof SourceError ? 'SourceUnavailable' : 'InternalError';
+      const reason = !(err instanceof SourceError)
+        ? 'InternalError'
+        : err.code === 'fetch-refused'
+          ? 'SourceRefused'
+          : 'SourceUnavailable';
       return this.finish(
         {
           ...(await this.lastGoodHealth()),

@@ -10,6 +10,8 @@ export interface LastError {
     | 'InvalidCommit'
     | 'UntrustedCommit'
     | 'SourceUnavailable'
+    /** The repository's fetch broke a `git:` limit of the daemon config (an oversized object). */
+    | 'SourceRefused'
     | 'EngineUnavailable'
     | 'ApplyFailed'
     | 'RolloutFailed'

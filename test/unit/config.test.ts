@@ -113,3 +113,29 @@ describe('daemon config: schedules and policies', () => {
     expect(result.diagnostics[0]?.message).toContain('allowLatests');
   });
 });
+
+describe('daemon config: git limits', () => {
+  it('defaults to 64 MiB objects, 512 MiB packs and 200,000 objects, and reads sizes with units', () => {
+    expect(ok('projects: []\n').git).toEqual({
+      maxObjectBytes: 64 * 1024 ** 2,
+      maxPackBytes: 512 * 1024 ** 2,
+      maxPackObjects: 200_000,
+    });
+    expect(
+      ok('git: { maxObjectBytes: 128MiB, maxPackBytes: 1g, maxPackObjects: 5000 }\nprojects: []\n').git,
+    ).toEqual({
+      maxObjectBytes: 128 * 1024 ** 2,
+      maxPackBytes: 1024 ** 3,
+      maxPackObjects: 5000,
+    });
+  });
+
+  it('refuses a size it cannot read and an unknown key, located', () => {
+    const result = parseConfig('spin.yaml', 'projects: []\ngit:\n  maxObjectBytes: lots\n  maxBlob: 1\n');
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const messages = result.diagnostics.map((d) => `${d.line} ${d.message}`).join('\n');
+    expect(messages).toContain("unknown key 'maxBlob' in git");
+    expect(result.diagnostics.some((d) => d.line === 3 && d.path === 'git.maxObjectBytes')).toBe(true);
+  });
+});

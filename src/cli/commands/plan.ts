@@ -22,7 +22,7 @@ export function registerPlan(program: Command): void {
         const config = await requireConfig(options.config);
         const project = config.projects.find((p) => p.name === name);
         if (!project) throw new CliError(`unknown project '${name}' (not in ${options.config})`);
-        const source = createGitSource(project, config.stateDir);
+        const source = createGitSource(project, config.stateDir, config.git);
         // Its containers are inspected, so the plan shows `docker update` drift as the daemon sees it.
         const driver = createDriver(config, { checkRuntime: (c) => c.project === name });
         let plan: PlanPreview;
