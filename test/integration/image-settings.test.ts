@@ -58,7 +58,7 @@ beforeAll(async () => {
     '--change',
     'VOLUME /data',
     '--change',
-    'HEALTHCHECK --interval=1ms --timeout=1s CMD true',
+    'HEALTHCHECK --interval=1ms --timeout=1s --start-period=48h --retries=100000 CMD true',
     id,
     IMAGE,
   ]);
@@ -74,11 +74,14 @@ afterAll(async () => {
 });
 
 describe("an image's own settings", () => {
-  it("runs the image's 1 ms HEALTHCHECK only with the interval raised to the policy's minimum", async () => {
+  it("runs the image's 1 ms HEALTHCHECK only within the policy: interval raised, start period and retries lowered", async () => {
     await f.waitStatus((s) => s.sync === 'Synced' && s.health === 'Healthy', 'deployed', 60_000);
     const info = await appContainer();
     expect(info.Config.Healthcheck?.Test).toEqual(['CMD-SHELL', 'true']);
     expect(info.Config.Healthcheck?.Interval).toBe(1_000_000_000);
+    expect(info.Config.Healthcheck?.StartPeriod).toBe(600_000_000_000);
+    expect(info.Config.Healthcheck?.Retries).toBe(100);
+    expect(info.Config.Healthcheck?.Timeout).toBe(1_000_000_000);
   });
 
   it('removes the anonymous VOLUME with its container at a recreate, and keeps the named volume', async () => {

@@ -12,11 +12,12 @@ import {
 } from '../../policy/admission/index.js';
 import { refuseUnlessAdmitted } from './admission-error.js';
 import { containerCreateOptions } from './container-spec.js';
-import { raisedImageHealthcheck, type ImageHealthcheck } from './image-healthcheck.js';
+import { imageHealthcheckWithinPolicy, type ImageHealthcheck } from './image-healthcheck.js';
 import { networkCreateOptions } from './network-spec.js';
 import { placeholderJoins } from './render-project.js';
 import { volumeCreateOptions } from './volume-spec.js';
 import { errorMessage } from '../../util/errors.js';
+import { parseDurationMs } from '../../util/units.js';
 import { toActualContainer, toActualNetwork, toActualVolume, toRuntimeSettings } from './actual.js';
 import { driftOf, parseEvent } from './engine-events.js';
 
@@ -133,14 +134,21 @@ export class DockerDriver implements Driver {
   }
 
   /**
-   * The healthcheck to send when the stack sets none: the image's own, with too short intervals
-   * raised to the policy's minimum (see raisedImageHealthcheck), else undefined.
+   * The healthcheck to send when the stack sets none: the image's own, brought within the
+   * policy's interval minimum and period, timeout and retry ceilings (see
+   * imageHealthcheckWithinPolicy), else undefined.
    */
   private async imageHealthcheck(req: ContainerRequest): Promise<ImageHealthcheck | undefined> {
-    const min = req.minHealthcheckIntervalMs ?? 0;
-    if (req.spec.healthcheck || min <= 0) return undefined;
+    if (req.spec.healthcheck) return undefined;
+    const resources = req.admission.policy.resources;
+    const bounds = {
+      minIntervalMs: req.minHealthcheckIntervalMs ?? 0,
+      maxPeriodMs: parseDurationMs(resources.maxHealthcheckPeriod),
+      maxTimeoutMs: parseDurationMs(resources.maxHealthcheckTimeout),
+      maxRetries: resources.maxHealthcheckRetries,
+    };
     if (!this.imageHealthchecks.has(req.spec.image)) await this.inspectImage(req.spec.image);
-    return raisedImageHealthcheck(this.imageHealthchecks.get(req.spec.image), min);
+    return imageHealthcheckWithinPolicy(this.imageHealthchecks.get(req.spec.image), bounds);
   }
 
   async createNetwork(project: string, network: NetworkSpec, admission: AdmissionContext): Promise<void> {
