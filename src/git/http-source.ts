@@ -33,6 +33,12 @@ export class HttpGitSource implements GitSource {
   private refs: { ref: string; oid: string }[] = [];
   private readonly known = new Set<string>();
   private readonly http: HttpClient;
+  /**
+   * Refs whose fetch the pack guard refused, with the tip it refused: polls of the same tip get
+   * the same refusal without downloading the pack again (up to the refusal, every few seconds).
+   * A new tip fetches again; a raised limit needs a restart, which clears this.
+   */
+  private readonly refused = new Map<string, { tip: string; error: SourceError }>();
 
   constructor(private readonly options: HttpGitSourceOptions) {
     this.http = guardedHttp(options.limits);
@@ -121,6 +127,9 @@ export class HttpGitSource implements GitSource {
   private async fetch(ref = `refs/heads/${this.options.branch}`): Promise<void> {
     const { url, cacheDir } = this.options;
     const branch = ref.replace(/^refs\/heads\//, '');
+    const tip = this.refs.find((r) => r.ref === ref)?.oid;
+    const refused = this.refused.get(ref);
+    if (refused && refused.tip === tip) throw refused.error;
     try {
       this.options.onRequest?.('fetch');
       await git.fetch({
@@ -138,10 +147,12 @@ export class HttpGitSource implements GitSource {
       // A refused pack is the repository's content, not a network problem: retrying gets the
       // same pack until the operator raises the limit or the history is rewritten.
       if (err instanceof PackRefusedError) {
-        throw new SourceError(
+        const error = new SourceError(
           'fetch-refused',
           `fetching ${branch} from ${redactUrl(url)} refused: ${errorText(err)}; raise the daemon config's git limits or remove the object from the branch's history`,
         );
+        if (tip) this.refused.set(ref, { tip, error });
+        throw error;
       }
       throw new SourceError(
         'fetch-failed',

@@ -3,7 +3,7 @@
  * commit holding 100 MiB of zeros (about 100 KB in git) is refused while its pack streams,
  * before isomorphic-git buffers and inflates it, on the real daemon, git server and engine:
  * - the project reports `SourceRefused` with the object's size and the limit, the running
- *   commit stays, and later polls try again (and are refused again);
+ *   commit stays, and later polls of the same tip are refused again without a new download;
  * - the daemon's peak RSS (VmHWM, reset just before the push) grows by far less than 100 MiB;
  * - once the operator raises `git.maxObjectBytes`, the same commit is fetched and deployed.
  */
@@ -87,14 +87,20 @@ describe('fetch guard', () => {
     // holds a zlib window. The bound is generous for a loaded machine and a GC that runs late.
     expect(grown, `peak RSS grew by ${Math.round(grown / MiB)} MiB (reset: ${reset})`).toBeLessThan(60 * MiB);
 
-    // The next polls fetch again and are refused again; nothing of the commit runs.
+    // The next polls are refused again without downloading the pack again (the tip has not
+    // moved); nothing of the commit runs.
     const first = refused.lastReconcile ?? '';
+    const packRequests = () =>
+      f.server.requests.filter((r) => r.path.includes('git-upload-pack') && r.method === 'POST').length;
+    const fetchesBefore = packRequests();
     const again = await f.waitStatus(
       (s) => s.lastError?.reason === 'SourceRefused' && (s.lastReconcile ?? '') > first,
       'refused again on a later poll',
       60_000,
     );
     expect(again.appliedCommit).toBe(running);
+    expect(again.lastError?.message).toBe(message);
+    expect(packRequests()).toBe(fetchesBefore);
     const [app] = await listProjectContainers(f.project);
     expect(app?.labels['spin.commit']).toBe(running);
   });
