@@ -5,9 +5,11 @@ import { canonicalJson } from '../util/canonical-json.js';
 import { MAX_APPLY_ATTEMPTS } from './retry.js';
 
 /** What the last pass left that the engine cannot tell: pins, a failed commit, retry counts. */
-export type PassMemory = Pick<
-  ProjectStatus,
-  'pinned' | 'failedCommit' | 'lastHealthyCommit' | 'appliedCommit' | 'sync' | 'lastError' | 'retry'
+export type PassMemory = Partial<
+  Pick<
+    ProjectStatus,
+    'pinned' | 'failedCommit' | 'lastHealthyCommit' | 'appliedCommit' | 'sync' | 'lastError' | 'retry'
+  >
 >;
 
 export type FailedCommit = NonNullable<ProjectStatus['failedCommit']>;
