@@ -41,10 +41,11 @@ export type DesiredResult =
   | { ok: false; diagnostics: Diagnostic[] };
 
 /**
- * The gate every commit passes: load (parse, interpolate, schema, normalise, repository files),
- * then policy, then hash. The daemon and `spin validate` both call this, so a laptop sees what
- * the daemon sees. A pure function of the commit: secret values are not read here (the daemon
- * adds their digests on every pass, src/secrets/deliver.ts), config digests are.
+ * The commit gate's load step: load (parse, interpolate, schema, normalise, repository files),
+ * then policy, then hash, then the last gate over the rendered requests. The gate
+ * (`gate.ts`) calls it for the daemon and for `spin validate` alike, so a laptop sees what the
+ * daemon sees. A pure function of the commit: secret values are not read here (the gate adds
+ * their digests on every pass, from src/secrets/deliver.ts), config digests are.
  */
 export async function loadDesired(
   reader: FileReader,

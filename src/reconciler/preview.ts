@@ -2,9 +2,9 @@ import type { ProjectConfig } from '../config/types.js';
 import type { Driver } from '../drivers/driver.js';
 import type { GitSource } from '../git/index.js';
 import { sortDiagnostics, type Diagnostic } from '../stack/diagnostics.js';
-import { previewSecrets } from '../secrets/deliver.js';
-import { commitTrust, type SignatureVerdict } from '../trust/index.js';
-import { loadDesired } from './desired.js';
+import type { SignatureVerdict } from '../trust/index.js';
+import { commitReads } from './commit-reads.js';
+import { gateCommit } from './gate.js';
 import { describePlan, planProject, type Action } from './plan.js';
 import { actualForProject, type ActualState } from '../model/actual-state.js';
 
@@ -39,43 +39,30 @@ export async function previewPlan(input: {
 }): Promise<PlanPreview> {
   const { project } = input;
   const commit = input.commit ?? (await input.source.resolveHead());
-  const trust = await commitTrust(project, input.source.gitdir, commit, input.trustCache);
-  if (trust && !trust.ok && input.purpose !== 'review') {
-    const message = `untrusted commit: ${trust.reason}`;
-    return {
-      project: project.name,
-      commit,
-      valid: false,
-      diagnostics: [
-        { file: `commit ${commit.slice(0, 12)}`, line: 0, column: 0, rule: 'trust', message, path: '' },
-      ],
-      actions: [],
-      summary: 'commit refused',
-      trust,
-    };
-  }
-  const loaded = await loadDesired(input.source.readerAt(commit), commit, {
-    project: project.name,
-    env: project.env,
-    stackDir: project.path,
-    policy: project.policy,
-  });
   // Secret digests and config mounts as the daemon computes them, writing nothing.
-  const gated = await previewSecrets(project, input.source, commit, loaded);
-  if (!gated.ok) {
-    const diagnostics = sortDiagnostics(gated.diagnostics);
+  const reads = commitReads({
+    project,
+    source: input.source,
+    trustCache: input.trustCache,
+    secrets: { mode: 'preview' },
+  });
+  const verdict = await gateCommit(commit, reads, {
+    trust: input.purpose === 'review' ? 'report' : 'require',
+  });
+  if (!verdict.ok) {
     return {
       project: project.name,
       commit,
       valid: false,
-      diagnostics,
+      diagnostics:
+        verdict.refusal === 'untrusted' ? verdict.diagnostics : sortDiagnostics(verdict.diagnostics),
       actions: [],
       summary: 'commit refused',
-      trust,
+      trust: verdict.trust,
     };
   }
   const actual = actualForProject(input.actual ?? (await input.driver.listActual()), project.name);
-  const actions = planProject(gated.desired, actual, {
+  const actions = planProject(verdict.desired, actual, {
     pruneVolumes: project.policy.volumes?.prune === true,
   });
   return {
@@ -85,6 +72,6 @@ export async function previewPlan(input: {
     diagnostics: [],
     actions,
     summary: describePlan(actions),
-    trust,
+    trust: verdict.trust,
   };
 }

@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { DEFAULT_RUNTIME_DIR } from '../config/load.js';
 import { projectRuntimeDir } from '../secrets/runtime.js';
-import { canonicalJson } from '../util/canonical-json.js';
 import type { ProjectConfig } from '../config/types.js';
 import type { Driver } from '../drivers/driver.js';
 import { SourceError, type GitSource } from '../git/index.js';
@@ -10,16 +8,26 @@ import { formatDiagnostic } from '../stack/diagnostics.js';
 import { parseDurationMs } from '../util/units.js';
 import type { StackModel } from '../stack/model.js';
 import type { LastError, ProjectStatus } from '../status/project-status.js';
-import { deliverSecrets } from '../secrets/deliver.js';
 import { errorMessage } from '../util/errors.js';
-import { commitTrust, type SignatureVerdict } from '../trust/index.js';
+import type { SignatureVerdict } from '../trust/index.js';
 import type { Logger } from '../util/logger.js';
 import { RolloutError, applyPlan, describeAction } from './apply.js';
 import { collectCheckouts, materialiseBindSources } from './bind-sources.js';
-import { admissionContext, loadDesired, type DesiredResult } from './desired.js';
+import {
+  chooseAfterFailure,
+  chooseRun,
+  desiredFingerprint,
+  driftRepairCount,
+  type FailedCommit,
+  type PinnedCommit,
+} from './choose.js';
+import { commitReads } from './commit-reads.js';
+import { admissionContext, type DesiredResult } from './desired.js';
+import { gateCommit, type GateOptions, type GateReads, type GateVerdict } from './gate.js';
 import { projectHealth } from './health.js';
-import { planProject, summarisePlan, type Action, type DesiredState } from './plan.js';
-import { isEngineUnavailable, retryDelayMs, MAX_APPLY_ATTEMPTS } from './retry.js';
+import { isIdlePass, passStatus, type HealthFields, type PassMark } from './pass-status.js';
+import { planProject, type Action, type DesiredState } from './plan.js';
+import { isEngineUnavailable } from './retry.js';
 import { actualForProject, type ActualContainer, type ActualState } from '../model/actual-state.js';
 
 export interface ProjectContext {
@@ -57,17 +65,13 @@ export interface PassOutcome {
   actionResults?: { kind: Action['kind']; ok: boolean }[];
 }
 
-const RECHECK_PROGRESSING_MS = 2_000;
-const DESIRED_CACHE_SIZE = 16;
-const ENGINE_RETRY_MS = 5_000;
-
-type HealthFields = Pick<ProjectStatus, 'health' | 'healthReason' | 'services'>;
-
 /**
  * One level-triggered pass for one project: read the branch head, gate the commit, choose what
- * should run (the head, or the last healthy commit when the head's rollout failed), plan against
- * what runs (`actualAll`, listed once for the round) and apply. `previous` carries only what the
- * engine cannot tell: the last healthy commit, a failed commit, retry counts.
+ * should run (the head, a pinned commit, or the last healthy commit when the head's rollout
+ * failed: `chooseRun`), plan against what runs (`actualAll`, listed once for the round) and
+ * apply. Each way out marks where the pass ended (`PassMark`); the status is built from the mark
+ * once (`passStatus`). `previous` carries only what the engine cannot tell: the last healthy
+ * commit, a failed commit, retry counts.
  */
 export async function reconcileProject(
   ctx: ProjectContext,
@@ -78,26 +82,24 @@ export async function reconcileProject(
   return pass.run();
 }
 
+/** Executes what `chooseRun` and `chooseAfterFailure` decide; observes and acts, decides nothing. */
 class Pass {
   private readonly started = Date.now();
-  private readonly base: ProjectStatus;
   private readonly actionResults: { kind: Action['kind']; ok: boolean }[] = [];
+  private readonly reads: GateReads;
 
   constructor(
     private readonly ctx: ProjectContext,
     private actual: ActualState,
     private readonly previous: ProjectStatus | undefined,
   ) {
-    this.base = {
-      project: ctx.project.name,
-      sync: 'Unknown',
-      health: 'Unknown',
-      healthReason: '',
-      services: {},
-      appliedCommit: previous?.appliedCommit,
-      lastHealthyCommit: previous?.lastHealthyCommit,
-      lastReconcile: new Date(this.started).toISOString(),
-    };
+    this.reads = commitReads({
+      project: ctx.project,
+      source: ctx.source,
+      trustCache: ctx.trustCache,
+      desiredCache: ctx.desiredCache,
+      secrets: { mode: 'deliver', stateDir: ctx.stateDir, log: ctx.log },
+    });
   }
 
   async run(): Promise<PassOutcome> {
@@ -112,86 +114,53 @@ class Pass {
           ? 'SourceRefused'
           : 'SourceUnavailable';
       return this.finish(
-        {
-          ...(await this.lastGoodHealth()),
-          sync: 'Unknown',
-          desiredCommit: previous?.desiredCommit,
-          failedCommit: previous?.failedCommit,
-          lastError: lastError(reason, errorMessage(err)),
-          lastResult: 'error',
-        },
-        [],
-        ctx.project.pollIntervalMs,
+        { kind: 'unreachable', reason, message: errorMessage(err) },
+        await this.lastGoodHealth(),
       );
     }
 
     // With trust.keys, an unsigned or foreign head is refused before anything of it is used.
-    const untrusted = await this.checkTrust(head);
-    if (untrusted) {
-      const message = `untrusted commit: ${untrusted}`;
-      ctx.log.error({ project: ctx.project.name, commit: head, reason: untrusted }, 'commit refused');
-      return this.finish(
-        {
-          ...(await this.lastGoodHealth()),
-          sync: 'OutOfSync',
-          desiredCommit: head,
-          refusedCommit: head,
-          lastError: lastError('UntrustedCommit', message, head),
-          lastResult: 'refused',
-        },
-        [],
-        ctx.project.pollIntervalMs,
-      );
-    }
+    const verdict = await this.gate(head);
+    if (!verdict.ok) return this.refused(head, verdict);
 
-    // Secrets and configs are read, and their files written, on every pass (outside the cache).
-    const gated = await deliverSecrets(ctx, head, await this.desiredAt(head));
-    if (!gated.ok) {
+    const choice = chooseRun(head, desiredFingerprint(verdict.desired.hashes), previous);
+    switch (choice.run) {
+      case 'pinned':
+        return this.deployPinned(head, choice.pinned);
+      case 'hold':
+        return this.holdFailedCommit(head, choice.failed, choice.rollbackTo);
+      case 'head':
+        return this.deploy(head, verdict.desired);
+    }
+  }
+
+  private async refused(head: string, verdict: Extract<GateVerdict, { ok: false }>): Promise<PassOutcome> {
+    const { ctx } = this;
+    let error: LastError;
+    if (verdict.refusal === 'untrusted') {
+      ctx.log.error({ project: ctx.project.name, commit: head, reason: verdict.reason }, 'commit refused');
+      error = lastError('UntrustedCommit', `untrusted commit: ${verdict.reason}`, head);
+    } else {
       ctx.log.error(
-        { project: ctx.project.name, commit: head, errors: gated.diagnostics.map(formatDiagnostic) },
+        { project: ctx.project.name, commit: head, errors: verdict.diagnostics.map(formatDiagnostic) },
         'commit refused',
       );
-      const first = gated.diagnostics[0];
-      return this.finish(
-        {
-          ...(await this.lastGoodHealth()),
-          sync: 'OutOfSync',
-          desiredCommit: head,
-          refusedCommit: head,
-          lastError: {
-            ...lastError('InvalidCommit', first ? formatDiagnostic(first) : 'commit refused', head),
-            diagnostics: gated.diagnostics,
-          },
-          lastResult: 'refused',
-        },
-        [],
-        ctx.project.pollIntervalMs,
-      );
+      const first = verdict.diagnostics[0];
+      error = {
+        ...lastError('InvalidCommit', first ? formatDiagnostic(first) : 'commit refused', head),
+        diagnostics: verdict.diagnostics,
+      };
     }
-
-    const pinned = previous?.pinned?.head === head ? previous.pinned : undefined;
-    if (pinned) return this.deployPinned(head, pinned);
-    // Held only while the commit would run exactly what failed: a rotated secret or edited config
-    // gives the same commit a new fingerprint, and it is tried again.
-    // A commit that is the last healthy one is never held: its failures are repairs, retried (a
-    // status written before repairs were told apart may still name it).
-    const failed =
-      previous?.failedCommit?.commit === head &&
-      previous.lastHealthyCommit !== head &&
-      (previous.failedCommit.fingerprint === undefined ||
-        previous.failedCommit.fingerprint === fingerprint(gated.desired))
-        ? previous.failedCommit
-        : undefined;
-    if (failed) return this.holdFailedCommit(head, failed);
-    return this.deploy(head, gated.desired);
+    return this.finish({ kind: 'refused', head, error }, await this.lastGoodHealth());
   }
 
   /** The head's rollout failed before: keep (or restore) the last healthy commit, do not retry. */
   private async holdFailedCommit(
     head: string,
-    failed: NonNullable<ProjectStatus['failedCommit']>,
+    failed: FailedCommit,
+    rollbackTo: string | undefined,
   ): Promise<PassOutcome> {
-    const target = await this.rollbackTarget(head);
+    const target = rollbackTo ? await this.gated(rollbackTo) : undefined;
     let actions: Action[] = [];
     let applyError: LastError | undefined;
     if (target) {
@@ -199,68 +168,27 @@ class Pass {
       if (actions.length > 0) applyError = await this.apply(target, actions, 'rollback');
     }
     const health = this.healthOf(target?.model ?? (await this.lastGoodModel()));
-    return this.finish(
-      {
-        ...health,
-        health: 'Degraded',
-        healthReason: `commit ${head.slice(0, 12)} was rolled back: ${failed.reason}`,
-        sync: 'OutOfSync',
-        desiredCommit: head,
-        appliedCommit: target?.commit ?? this.previous?.appliedCommit,
-        failedCommit: failed,
-        lastError: applyError ?? lastError('RolloutFailed', failed.reason, head),
-        lastResult: 'failed',
-        lastPlan: actions.length ? summarisePlan(actions) : undefined,
-      },
-      actions,
-      applyError ? ENGINE_RETRY_MS : this.ctx.project.pollIntervalMs,
-      target !== undefined && actions.length > 0,
-    );
+    const mark: PassMark = {
+      kind: 'held',
+      head,
+      failed,
+      restored: target?.commit,
+      plan: actions,
+      applyError,
+    };
+    return this.finish(mark, health, actions);
   }
 
   /** An operator rolled back: run the pinned commit until the branch moves on. */
-  private async deployPinned(
-    head: string,
-    pinned: NonNullable<ProjectStatus['pinned']>,
-  ): Promise<PassOutcome> {
-    const result = await deliverSecrets(this.ctx, pinned.commit, await this.desiredAt(pinned.commit));
-    if (!result.ok) {
-      return this.finish(
-        {
-          ...(await this.lastGoodHealth()),
-          sync: 'OutOfSync',
-          desiredCommit: head,
-          lastError: lastError(
-            'InvalidCommit',
-            `rollback target ${pinned.commit.slice(0, 12)} no longer passes the gate`,
-          ),
-          lastResult: 'refused',
-        },
-        [],
-        this.ctx.project.pollIntervalMs,
-      );
-    }
-    const actions = this.plan(result.desired);
+  private async deployPinned(head: string, pinned: PinnedCommit): Promise<PassOutcome> {
+    const desired = await this.gated(pinned.commit);
+    if (!desired) return this.finish({ kind: 'pin-refused', head, pinned }, await this.lastGoodHealth());
+    const actions = this.plan(desired);
     const applyError = actions.length
-      ? await this.apply(result.desired, actions, 'rollback to pinned commit')
+      ? await this.apply(desired, actions, 'rollback to pinned commit')
       : undefined;
-    const health = this.healthOf(result.desired.model);
-    return this.finish(
-      {
-        ...health,
-        sync: 'OutOfSync',
-        desiredCommit: head,
-        appliedCommit: applyError ? this.previous?.appliedCommit : pinned.commit,
-        pinned,
-        failedCommit: this.previous?.failedCommit,
-        lastError: applyError,
-        lastResult: actions.length ? (applyError ? 'failed' : 'applied') : 'converged',
-        lastPlan: actions.length ? summarisePlan(actions) : undefined,
-      },
-      actions,
-      applyError ? ENGINE_RETRY_MS : this.ctx.project.pollIntervalMs,
-      actions.length > 0 && !applyError,
-    );
+    const mark: PassMark = { kind: 'pinned', head, pinned, plan: actions, applyError };
+    return this.finish(mark, this.healthOf(desired.model), actions);
   }
 
   private async deploy(head: string, desired: DesiredState): Promise<PassOutcome> {
@@ -268,8 +196,7 @@ class Pass {
     const actions = this.plan(desired);
     if (actions.length === 0) return this.converged(head, desired, []);
 
-    const repairing = previous?.sync === 'Synced' || previous?.lastError?.reason === 'RepairFailed';
-    const drift = previous?.appliedCommit === head && repairing ? actions.length : 0;
+    const drift = driftRepairCount(head, actions.length, previous);
     if (drift > 0) {
       ctx.log.warn(
         { project: ctx.project.name, commit: head, repairs: actions.map(describeAction) },
@@ -292,151 +219,76 @@ class Pass {
     const health = this.healthOf(desired.model);
     const healthy = health.health === 'Healthy';
     await this.collectCheckouts([head, healthy ? head : this.previous?.lastHealthyCommit]);
-    return this.finish(
-      {
-        ...health,
-        sync: 'Synced',
-        desiredCommit: head,
-        appliedCommit: head,
-        lastHealthyCommit: healthy ? head : this.previous?.lastHealthyCommit,
-        lastResult: actions.length ? 'applied' : 'converged',
-        lastPlan: actions.length ? summarisePlan(actions) : undefined,
-      },
-      actions,
-      healthy || health.health === 'Degraded' ? this.ctx.project.pollIntervalMs : RECHECK_PROGRESSING_MS,
-    );
+    return this.finish({ kind: 'synced', head, plan: actions }, health, actions);
   }
 
-  /**
-   * A rollout that did not become ready marks the commit failed (no retry loop) and, unless the
-   * service asked to pause, rolls back in the same pass. An engine error is retried with backoff;
-   * after MAX_APPLY_ATTEMPTS on one commit it is treated like a failed rollout. Neither applies to
-   * the last healthy commit itself: that is a repair (repairFailed).
-   */
+  /** Carries out `chooseAfterFailure`: report, retry later, pause, or roll back now. */
   private async applyFailed(
     head: string,
     err: unknown,
     actions: Action[],
     desired: DesiredState,
   ): Promise<PassOutcome> {
-    const { ctx, previous } = this;
+    const { ctx } = this;
     const message = errorMessage(err);
-    if (isEngineUnavailable(err)) {
+    const rollout =
+      err instanceof RolloutError
+        ? { service: err.service, reason: err.reason, failureAction: err.failureAction }
+        : undefined;
+    const choice = chooseAfterFailure(
+      head,
+      { engineUnavailable: isEngineUnavailable(err), rollout, message },
+      this.previous,
+    );
+    if (choice.next === 'engine-unavailable') {
       await this.relist().catch(() => {});
-      return this.finish(
-        {
-          ...this.healthOf(undefined),
-          sync: 'Unknown',
-          desiredCommit: head,
-          lastError: lastError('EngineUnavailable', message, head),
-          lastResult: 'error',
-        },
-        actions,
-        ENGINE_RETRY_MS,
-      );
+      return this.finish({ kind: 'engine-unavailable', head, message }, this.healthOf(undefined), actions);
     }
-    const attempts = (previous?.retry?.commit === head ? previous.retry.attempts : 0) + 1;
-    if (previous?.lastHealthyCommit === head) return this.repairFailed(head, err, actions, attempts);
-    const isRollout = err instanceof RolloutError;
-    if (!isRollout && attempts < MAX_APPLY_ATTEMPTS) {
+    if (choice.next === 'repair-failed') {
+      // The commit is not at fault the way a new rollout is, and there is nothing older to roll
+      // back to: it stays applied and healthy-known, and the repair is retried with capped
+      // backoff (engine events wake the project sooner), with no bound on the attempts.
+      const { what, attempts } = choice;
+      ctx.log.warn({ project: ctx.project.name, commit: head, reason: what, attempts }, 'repair failed');
       await this.relist();
-      const desired = await this.desiredAt(head);
-      return this.finish(
-        {
-          ...this.healthOf(desired.ok ? desired.desired.model : undefined),
-          sync: 'OutOfSync',
-          desiredCommit: head,
-          retry: { commit: head, attempts },
-          lastError: lastError(
-            'ApplyFailed',
-            `${message} (attempt ${attempts} of ${MAX_APPLY_ATTEMPTS})`,
-            head,
-          ),
-          lastResult: 'failed',
-          lastPlan: summarisePlan(actions),
-        },
-        actions,
-        retryDelayMs(attempts),
-      );
+      const mark: PassMark = { kind: 'repair-failed', head, attempts, what, plan: actions };
+      return this.finish(mark, this.healthOf(await this.loadedModel(head)), actions);
     }
-    const reason = isRollout ? err.reason : `gave up after ${attempts} attempts: ${message}`;
-    const failedCommit = {
+    if (choice.next === 'retry') {
+      await this.relist();
+      const mark: PassMark = { kind: 'retrying', head, attempts: choice.attempts, message, plan: actions };
+      return this.finish(mark, this.healthOf(await this.loadedModel(head)), actions);
+    }
+    const { reason } = choice;
+    const failed: FailedCommit = {
       commit: head,
       reason,
       at: new Date().toISOString(),
-      fingerprint: fingerprint(desired),
+      fingerprint: desiredFingerprint(desired.hashes),
     };
     ctx.log.error({ project: ctx.project.name, commit: head, reason }, 'commit failed');
-    if (isRollout && err.failureAction === 'pause') {
+    if (choice.next === 'pause') {
       await this.relist();
-      const desired = await this.desiredAt(head);
       return this.finish(
-        {
-          ...this.healthOf(desired.ok ? desired.desired.model : undefined),
-          health: 'Degraded',
-          healthReason: `rollout of ${head.slice(0, 12)} paused: ${reason}`,
-          sync: 'OutOfSync',
-          desiredCommit: head,
-          failedCommit,
-          lastError: lastError('RolloutFailed', reason, head),
-          lastResult: 'failed',
-        },
+        { kind: 'paused', head, failed },
+        this.healthOf(await this.loadedModel(head)),
         actions,
-        ctx.project.pollIntervalMs,
       );
     }
-    const rolledBack = await this.holdFailedCommit(head, failedCommit);
+    const rolledBack = await this.holdFailedCommit(head, failed, choice.rollbackTo);
     rolledBack.actions = [...actions, ...rolledBack.actions];
     return rolledBack;
   }
 
-  /**
-   * Repairing drift of the commit that was already healthy failed (a recreated container exited
-   * or stayed unhealthy, or an engine call failed). The commit is not at fault the way a new
-   * rollout is, and there is nothing older to roll back to: it stays applied and healthy-known,
-   * and the repair is retried with capped backoff (engine events wake the project sooner), with
-   * no bound on the attempts.
-   */
-  private async repairFailed(
-    head: string,
-    err: unknown,
-    actions: Action[],
-    attempts: number,
-  ): Promise<PassOutcome> {
-    const { ctx } = this;
-    const what = err instanceof RolloutError ? `${err.service}: ${err.reason}` : errorMessage(err);
-    ctx.log.warn({ project: ctx.project.name, commit: head, reason: what, attempts }, 'repair failed');
-    await this.relist();
-    const desired = await this.desiredAt(head);
-    return this.finish(
-      {
-        ...this.healthOf(desired.ok ? desired.desired.model : undefined),
-        health: 'Degraded',
-        healthReason: `repair of ${what} failed; retrying (attempt ${attempts})`,
-        sync: 'OutOfSync',
-        desiredCommit: head,
-        retry: { commit: head, attempts },
-        lastError: lastError('RepairFailed', what, head),
-        lastResult: 'failed',
-        lastPlan: summarisePlan(actions),
-      },
-      actions,
-      retryDelayMs(attempts),
-    );
+  /** The gate with this pass's reads (trust cached, loads cached, secrets delivered). */
+  private gate(commit: string, options?: GateOptions): Promise<GateVerdict> {
+    return gateCommit(commit, this.reads, options);
   }
 
-  /** With `trust.keys`, the head must carry a valid signature by one of them; returns why not. */
-  private async checkTrust(commit: string): Promise<string | undefined> {
-    const { project, source, trustCache } = this.ctx;
-    const verdict = await commitTrust(project, source.gitdir, commit, trustCache);
-    return verdict && !verdict.ok ? verdict.reason : undefined;
-  }
-
-  private async rollbackTarget(head: string): Promise<DesiredState | undefined> {
-    const commit = this.previous?.lastHealthyCommit;
-    if (!commit || commit === head) return undefined;
-    const result = await deliverSecrets(this.ctx, commit, await this.desiredAt(commit));
-    return result.ok ? result.desired : undefined;
+  /** A commit deployed before (rollback target, pinned commit), gated again without trust. */
+  private async gated(commit: string): Promise<DesiredState | undefined> {
+    const verdict = await this.gate(commit, { trust: 'skip' });
+    return verdict.ok ? verdict.desired : undefined;
   }
 
   /**
@@ -520,23 +372,10 @@ class Pass {
     this.actual = actualForProject(await this.ctx.driver.listActual(), this.ctx.project.name);
   }
 
-  private async desiredAt(commit: string): Promise<DesiredResult> {
-    const { ctx } = this;
-    const cached = ctx.desiredCache.get(commit);
-    if (cached) return cached;
-    const result = await loadDesired(ctx.source.readerAt(commit), commit, {
-      project: ctx.project.name,
-      env: ctx.project.env,
-      stackDir: ctx.project.path,
-      policy: ctx.project.policy,
-    });
-    ctx.desiredCache.set(commit, result);
-    // Bounded: the head, the last healthy commit and a few recent ones are all a pass ever needs.
-    if (ctx.desiredCache.size > DESIRED_CACHE_SIZE) {
-      const oldest = ctx.desiredCache.keys().next().value;
-      if (oldest !== undefined) ctx.desiredCache.delete(oldest);
-    }
-    return result;
+  /** The commit's model as loaded (cached), to judge health by; undefined when it is refused. */
+  private async loadedModel(commit: string): Promise<StackModel | undefined> {
+    const result = await this.reads.load(commit);
+    return result.ok ? result.desired.model : undefined;
   }
 
   /** The model of the last applied commit, to judge health while the head cannot be used. */
@@ -544,8 +383,7 @@ class Pass {
     const commit = this.previous?.appliedCommit;
     if (!commit) return undefined;
     try {
-      const result = await this.desiredAt(commit);
-      return result.ok ? result.desired.model : undefined;
+      return await this.loadedModel(commit);
     } catch {
       return undefined;
     }
@@ -565,23 +403,17 @@ class Pass {
     return { health: verdict.health, healthReason: verdict.reason, services: verdict.services };
   }
 
-  private finish(
-    fields: Partial<ProjectStatus>,
-    actions: Action[],
-    requeueAfterMs: number,
-    rolledBack = false,
-  ): PassOutcome {
-    const status: ProjectStatus = { ...this.base, ...fields, lastDurationMs: Date.now() - this.started };
-    // 500 projects polled every 10 s make 3000 idle passes a minute: those log at debug, and any
-    // pass that acts, fails or changes what `status` shows logs at info.
-    const prev = this.previous;
-    const idle =
-      actions.length === 0 &&
-      status.lastResult === 'converged' &&
-      prev?.lastResult === 'converged' &&
-      prev.sync === status.sync &&
-      prev.health === status.health &&
-      prev.desiredCommit === status.desiredCommit;
+  /** Summarises the pass once, from where it ended, and logs it. */
+  private finish(mark: PassMark, health: HealthFields, actions: Action[] = []): PassOutcome {
+    const { status, requeueAfterMs, rolledBack } = passStatus(mark, {
+      project: this.ctx.project.name,
+      previous: this.previous,
+      health,
+      pollIntervalMs: this.ctx.project.pollIntervalMs,
+      startedAt: this.started,
+      now: Date.now(),
+    });
+    const idle = isIdlePass(status, actions.length, this.previous);
     this.ctx.log[idle ? 'debug' : 'info'](
       {
         project: status.project,
@@ -608,9 +440,4 @@ class Pass {
 
 function lastError(reason: LastError['reason'], message: string, commit?: string): LastError {
   return { reason, message, commit, at: new Date().toISOString() };
-}
-
-/** What a commit would run, as one value: its services' config hashes (secrets and configs included). */
-function fingerprint(desired: DesiredState): string {
-  return createHash('sha256').update(canonicalJson(desired.hashes)).digest('hex').slice(0, 16);
 }

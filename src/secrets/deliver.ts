@@ -1,10 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import type { ProjectConfig, SecretsSettings } from '../config/types.js';
 import { DEFAULT_RUNTIME_DIR, DEFAULT_SECRET_KEY_ENV } from '../config/load.js';
-import { materialExtras, type DesiredResult } from '../reconciler/desired.js';
-import { serviceConfigHash } from '../reconciler/hash.js';
 import type { Diagnostic, PathSegment } from '../stack/diagnostics.js';
 import { formatPath } from '../stack/diagnostics.js';
+import type { Source } from '../stack/findings.js';
 import type { MountSpec, ServiceSpec, StackModel } from '../stack/model.js';
 import { repositoryPath } from '../stack/repo-files.js';
 import { sha256, usesSecretOrConfigFiles } from '../stack/secrets.js';
@@ -31,31 +30,45 @@ export interface DeliveryContext {
 /** Runtime folders already checked for tmpfs in this process (warn once each). */
 const checkedRuntimeDirs = new Set<string>();
 
+/** Projects whose runtime folder is known to be gone (no secrets or configs used). */
+const cleared = new Set<string>();
+
+/** A commit the gate admitted: its model and where its stack file's positions are. */
+export interface AdmittedModel {
+  model: StackModel;
+  /** The stack file and positions in it, to locate secret and config problems. */
+  source?: Source;
+}
+
 /**
- * The per-pass step between the commit gate and the planner. For a commit that passed the gate
- * and whose services use secrets or configs, it
+ * What delivery gives back to the commit gate: the model the engine gets (runtime files bound
+ * read-only at their targets) and the keyed digest of each secret's value (never the value), which
+ * the gate folds into the config hashes of the services that use it.
+ */
+export type DeliveredSecrets =
+  | { ok: true; model: StackModel; digests: ReadonlyMap<string, string> }
+  | { ok: false; diagnostics: Diagnostic[] };
+
+/**
+ * The per-pass step of the commit gate between admission and hashing. For a commit whose
+ * services use secrets or configs, it
  *   1. reads every secret value (Spin's store, or an age file in the repository decrypted with
  *      the operator's identity) and every config's content;
  *   2. refuses the whole commit, changing nothing, when a secret is missing or cannot be
  *      decrypted (the diagnostic says how to fix it, and never holds a value);
  *   3. writes the files under the runtime folder (a tmpfs), only those that differ;
- *   4. returns the desired state the engine gets: hashes whose `extra` covers the keyed digest of
- *      each secret and the sha256 of each config, and read-only bind mounts of the files at their
- *      targets. The cached, printable model (`spin config`) is never changed.
+ *   4. returns the model the engine gets (read-only bind mounts of the files at their targets)
+ *      and the secrets' digests. The cached, printable model (`spin config`) is never changed.
  * Secret values are re-read on every pass, so `spin secret set` is noticed without a new commit.
  */
-/** Projects whose runtime folder is known to be gone (no secrets or configs used). */
-const cleared = new Set<string>();
-
 export async function deliverSecrets(
   ctx: DeliveryContext,
   commit: string,
-  gated: DesiredResult,
+  admitted: AdmittedModel,
   options: { write?: boolean } = {},
-): Promise<DesiredResult> {
-  if (!gated.ok) return gated;
+): Promise<DeliveredSecrets> {
   const write = options.write ?? true;
-  const { model } = gated.desired;
+  const { model } = admitted;
   const settings = ctx.project.secrets ?? defaultSettings(ctx.stateDir);
   const services = Object.values(model.services);
   if (!usesSecretOrConfigFiles(model)) {
@@ -68,7 +81,7 @@ export async function deliverSecrets(
       ctx.log.info({ project: model.project }, 'removed secret and config files the stack no longer uses');
     }
     if (write) cleared.add(model.project);
-    return gated;
+    return { ok: true, model, digests: new Map() };
   }
   cleared.delete(model.project);
 
@@ -76,8 +89,8 @@ export async function deliverSecrets(
   const stackDir = ctx.project.path;
   const problems: Diagnostic[] = [];
   const problem = (path: PathSegment[], rule: string, message: string): void => {
-    const at = gated.source?.locate(path) ?? { line: 0, column: 0 };
-    problems.push({ file: gated.source?.file ?? '', ...at, rule, message, path: formatPath(path) });
+    const at = admitted.source?.locate(path) ?? { line: 0, column: 0 };
+    problems.push({ file: admitted.source?.file ?? '', ...at, rule, message, path: formatPath(path) });
   };
 
   const values = await readSecrets(ctx, settings, model, reader, stackDir, problem, write);
@@ -86,9 +99,7 @@ export async function deliverSecrets(
 
   const files: RuntimeFile[] = [];
   const engineServices: Record<string, ServiceSpec> = {};
-  const hashes: Record<string, string> = {};
   for (const spec of services) {
-    hashes[spec.name] = serviceConfigHash(model.project, spec, materialExtras(model, spec, values.digests));
     const mounts: MountSpec[] = [];
     for (const [kind, list] of [
       ['secrets', spec.secrets ?? []],
@@ -133,24 +144,23 @@ export async function deliverSecrets(
       );
     }
   }
-  const engineModel: StackModel = { ...model, services: engineServices };
-  return { ...gated, desired: { ...gated.desired, model: engineModel, hashes } };
+  return { ok: true, model: { ...model, services: engineServices }, digests: values.digests };
 }
 
 /**
- * The same step for a preview (`spin plan`, the API's plan, branch previews): the hashes and
+ * The same step for a preview (`spin plan`, the API's plan, branch previews): the digests and
  * mounts the daemon would use, so the plan is exact, but nothing is written (no runtime files,
- * no generated key). Without the daemon's secrets settings the gate's result is returned as is.
+ * no generated key). Without the daemon's secrets settings the model is returned as is.
  */
 export async function previewSecrets(
   project: DeliveryContext['project'],
   source: DeliveryContext['source'],
   commit: string,
-  gated: DesiredResult,
-): Promise<DesiredResult> {
-  if (!project.secrets) return gated;
+  admitted: AdmittedModel,
+): Promise<DeliveredSecrets> {
+  if (!project.secrets) return { ok: true, model: admitted.model, digests: new Map() };
   const ctx = { project, source, stateDir: project.secrets.stateDir, log: silentLogger() };
-  return deliverSecrets(ctx, commit, gated, { write: false });
+  return deliverSecrets(ctx, commit, admitted, { write: false });
 }
 
 function defaultSettings(stateDir: string): SecretsSettings {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadPolicyFile, resolvePolicy, type ResolvedPolicy } from '../../policy/index.js';
 import { loadDesired } from '../../reconciler/desired.js';
+import { gateCommit } from '../../reconciler/gate.js';
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../../stack/diagnostics.js';
 import { FolderReader } from '../../stack/fs-reader.js';
 import { loadStack } from '../../stack/load.js';
@@ -34,12 +35,16 @@ export function registerValidate(program: Command): void {
       withExit(async (target: string, options: StackOptions & { policy?: string }) => {
         const stack = await openStack(target, options);
         const policy = await policyFor(options.policy);
-        const result = await loadDesired(stack.reader, 'working-tree', {
-          project: stack.project,
-          env: stack.env,
-          stackDir: '',
-          policy,
-          file: stack.file,
+        // The daemon's gate with the working tree as the commit: no signature, no secret values.
+        const result = await gateCommit('working-tree', {
+          load: (commit) =>
+            loadDesired(stack.reader, commit, {
+              project: stack.project,
+              env: stack.env,
+              stackDir: '',
+              policy,
+              file: stack.file,
+            }),
         });
         const all = sortDiagnostics(result.ok ? result.warnings : result.diagnostics);
         // The JSON array is the verdict: errors only. Humans also see warnings, marked as such.

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SecretsSettings } from '../../../src/config/types.js';
 import { resolvePolicy } from '../../../src/policy/index.js';
 import { loadDesired, type DesiredResult } from '../../../src/reconciler/desired.js';
+import { gateCommit, type GateVerdict } from '../../../src/reconciler/gate.js';
 import { deliverSecrets, type DeliveryContext } from '../../../src/secrets/deliver.js';
 import { SecretStore, loadStoreKey } from '../../../src/secrets/store.js';
 import { formatDiagnostic } from '../../../src/stack/diagnostics.js';
@@ -76,13 +77,18 @@ async function gate(): Promise<DesiredResult> {
   return loadDesired(reader(), 'c1', { project: 'gw', env: {}, stackDir: '', policy });
 }
 
-async function deliver(gated?: DesiredResult): Promise<DesiredResult> {
-  return deliverSecrets(ctx(), 'c1', gated ?? (await gate()));
+/** The commit gate with delivery, as a pass runs it: the digests end up in the hashes. */
+async function deliver(gated?: DesiredResult): Promise<GateVerdict> {
+  const loaded = gated ?? (await gate());
+  return gateCommit('c1', {
+    load: async () => loaded,
+    secrets: (commit, admitted) => deliverSecrets(ctx(), commit, admitted),
+  });
 }
 
-async function ok(result: DesiredResult) {
+async function ok<T extends DesiredResult | GateVerdict>(result: T): Promise<Extract<T, { ok: true }>> {
   if (!result.ok) throw new Error(result.diagnostics.map(formatDiagnostic).join('\n'));
-  return result;
+  return result as Extract<T, { ok: true }>;
 }
 
 async function encrypt(text: string, to = recipient): Promise<string> {

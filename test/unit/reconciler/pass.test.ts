@@ -1,0 +1,278 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ProjectConfig } from '../../../src/config/types.js';
+import type { ContainerProbe, ContainerRequest } from '../../../src/drivers/driver.js';
+import { SourceError, type GitSource } from '../../../src/git/index.js';
+import { BUILTIN_DEFAULT_POLICY } from '../../../src/policy/index.js';
+import type { DesiredResult } from '../../../src/reconciler/desired.js';
+import { reconcileProject, type ProjectContext } from '../../../src/reconciler/reconcile-project.js';
+import type { ActualContainer, ActualState } from '../../../src/model/actual-state.js';
+import type { ProjectStatus } from '../../../src/status/project-status.js';
+import { createLogger } from '../../../src/util/logger.js';
+import { container, desiredOf, model, service } from './fixtures.js';
+import { MemoryDriver } from './memory-driver.js';
+
+/**
+ * Whole passes (gate, choice, execution, status) on the in-memory engine: what it creates is
+ * listed, containers of a `crashing` image exit, and `down` makes every call fail like an
+ * unreachable Docker socket.
+ */
+const P = 'passproj';
+const GOOD = 'a'.repeat(40);
+const BAD = 'b'.repeat(40);
+const REFUSED = 'e'.repeat(40);
+const rollback = {
+  parallelism: 1,
+  delayMs: 0,
+  order: 'stop-first' as const,
+  failureAction: 'rollback' as const,
+  monitorMs: 300,
+};
+const good = desiredOf(model(P, [service('web', { updateConfig: rollback })]), GOOD);
+const bad = desiredOf(
+  model(P, [service('web', { image: 'spin-test/crash:1', updateConfig: rollback })]),
+  BAD,
+);
+
+class EngineDriver extends MemoryDriver {
+  containers: ActualContainer[] = [];
+  crashing = 'spin-test/crash:1';
+  down = false;
+
+  private check(): void {
+    if (this.down)
+      throw Object.assign(new Error('connect ECONNREFUSED /var/run/docker.sock'), { code: 'ECONNREFUSED' });
+  }
+  private stateOf(image: string): Pick<ActualContainer, 'state' | 'exitCode'> {
+    return image === this.crashing ? { state: 'exited', exitCode: 1 } : { state: 'running', exitCode: 0 };
+  }
+  override async createContainer(request: ContainerRequest): Promise<string> {
+    this.check();
+    const id = await super.createContainer(request);
+    this.containers.push({
+      ...container(P, request.spec, request.replica),
+      id,
+      name: request.name,
+      commit: request.commit,
+      configHash: request.configHash,
+      image: request.spec.image,
+      ...this.stateOf(request.spec.image),
+    });
+    return id;
+  }
+  override async startContainer(id: string): Promise<void> {
+    this.check();
+    await super.startContainer(id);
+    const c = this.containers.find((x) => x.id === id);
+    if (c) Object.assign(c, this.stateOf(c.image));
+  }
+  override async stopContainer(id: string): Promise<void> {
+    await super.stopContainer(id);
+    const c = this.containers.find((x) => x.id === id);
+    if (c) Object.assign(c, { state: 'exited', exitCode: 0 });
+  }
+  override async removeContainer(id: string): Promise<void> {
+    await super.removeContainer(id);
+    this.containers = this.containers.filter((x) => x.id !== id);
+  }
+  override async renameContainer(id: string, name: string): Promise<void> {
+    await super.renameContainer(id, name);
+    const c = this.containers.find((x) => x.id === id);
+    if (c) c.name = name;
+  }
+  override async inspectContainer(id: string): Promise<ContainerProbe> {
+    const c = this.containers.find((x) => x.id === id);
+    return { state: c?.state ?? 'dead', health: 'none', exitCode: c?.exitCode ?? 0 };
+  }
+  override async listActual(): Promise<ActualState> {
+    this.check();
+    return {
+      containers: this.containers.map((c) => ({ ...c })),
+      networks: [{ id: 'n1', name: `${P}_default`, project: P, key: 'default' }],
+      volumes: [],
+    };
+  }
+}
+
+describe('a whole pass on the in-memory engine', () => {
+  let dir: string;
+  let driver: EngineDriver;
+  let head: string | Error;
+  let ctx: ProjectContext;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'spin-pass-'));
+    driver = new EngineDriver(1);
+    head = GOOD;
+    const project = {
+      name: P,
+      repo: { kind: 'local', path: dir },
+      branch: 'main',
+      path: '',
+      env: {},
+      policyName: BUILTIN_DEFAULT_POLICY.name,
+      policy: BUILTIN_DEFAULT_POLICY,
+      pollIntervalMs: 60_000,
+      suspended: false,
+      previews: { branches: false, refs: [] },
+      secrets: {
+        stateDir: dir,
+        keyEnv: 'SPIN_SECRET_KEY',
+        keyEnvExplicit: false,
+        runtimeDir: path.join(dir, 'run'),
+      },
+    } as unknown as ProjectConfig;
+    const source = {
+      gitdir: dir,
+      resolveHead: async () => {
+        if (head instanceof Error) throw head;
+        return head;
+      },
+      readerAt: () => ({ readFile: async () => undefined }),
+    } as unknown as GitSource;
+    const refused: DesiredResult = {
+      ok: false,
+      diagnostics: [
+        {
+          file: 'compose.yaml',
+          line: 4,
+          column: 5,
+          rule: 'policy.privileged',
+          message: 'privileged is not allowed',
+          path: 'services.web.privileged',
+        },
+      ],
+    };
+    ctx = {
+      project,
+      source,
+      driver,
+      stateDir: dir,
+      log: createLogger({ level: 'silent' }),
+      // The parsed commits, as the gate's load would have cached them.
+      desiredCache: new Map<string, DesiredResult>([
+        [GOOD, { ok: true, desired: good, warnings: [] }],
+        [BAD, { ok: true, desired: bad, warnings: [] }],
+        [REFUSED, refused],
+      ]),
+      checkouts: {},
+    };
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const pass = async (previous: ProjectStatus | undefined) =>
+    reconcileProject(ctx, await driver.listActual(), previous);
+
+  it('deploys the head onto an empty engine and records it healthy; the next pass is idle', async () => {
+    const first = await pass(undefined);
+    expect(first.actions.map((a) => a.kind)).toEqual(['create']);
+    expect(first.status).toMatchObject({
+      sync: 'Synced',
+      health: 'Healthy',
+      desiredCommit: GOOD,
+      appliedCommit: GOOD,
+      lastHealthyCommit: GOOD,
+      lastResult: 'applied',
+    });
+    const second = await pass(first.status);
+    expect(second.actions).toEqual([]);
+    expect(second.status.lastResult).toBe('converged');
+  });
+
+  it('refuses an invalid head with its located finding and leaves what runs alone', async () => {
+    const deployed = await pass(undefined);
+    head = REFUSED;
+    const calls = driver.calls.length;
+    const outcome = await pass(deployed.status);
+    expect(driver.calls.length).toBe(calls);
+    expect(outcome.status).toMatchObject({
+      sync: 'OutOfSync',
+      health: 'Healthy',
+      desiredCommit: REFUSED,
+      refusedCommit: REFUSED,
+      appliedCommit: GOOD,
+      lastResult: 'refused',
+      lastError: {
+        reason: 'InvalidCommit',
+        message: 'compose.yaml:4:5: policy.privileged: privileged is not allowed',
+      },
+    });
+    expect(outcome.status.lastError?.diagnostics).toHaveLength(1);
+  });
+
+  it('reports an unreadable repository without touching the engine', async () => {
+    const deployed = await pass(undefined);
+    head = new SourceError('unreachable', 'git server unreachable');
+    const outcome = await pass(deployed.status);
+    expect(outcome.actions).toEqual([]);
+    expect(outcome.status).toMatchObject({
+      sync: 'Unknown',
+      health: 'Healthy',
+      desiredCommit: GOOD,
+      lastResult: 'error',
+      lastError: { reason: 'SourceUnavailable', message: 'git server unreachable' },
+    });
+  });
+
+  it('marks a head whose rollout fails, restores the last healthy commit, then holds it', async () => {
+    const deployed = await pass(undefined);
+    head = BAD;
+    const failed = await pass(deployed.status);
+    expect(failed.status).toMatchObject({
+      health: 'Degraded',
+      appliedCommit: GOOD,
+      lastHealthyCommit: GOOD,
+      failedCommit: { commit: BAD },
+      lastError: { reason: 'RolloutFailed' },
+      lastResult: 'failed',
+    });
+    // The same pass plans the rollback against the containers listed before the failed apply
+    // (as before the gate and the choice were split out), so the restore lands by the next pass.
+    const held = await pass(failed.status);
+    expect(held.status.failedCommit).toEqual(failed.status.failedCommit);
+    expect(held.status.healthReason).toContain(`commit ${BAD.slice(0, 12)} was rolled back`);
+    expect(driver.containers.map((c) => [c.commit, c.state])).toEqual([[GOOD, 'running']]);
+    expect(failed.rolledBack || held.rolledBack).toBe(true);
+
+    const idle = await pass(held.status);
+    expect(idle.actions).toEqual([]);
+    expect(idle.rolledBack).toBe(false);
+    expect(idle.status.appliedCommit).toBe(GOOD);
+  });
+
+  it('runs an operator-pinned commit while the branch stays where it was', async () => {
+    const deployed = await pass(undefined);
+    head = BAD;
+    const failed = await pass(deployed.status);
+    // Forget the failure: only the pin brings the good commit back now.
+    const pinned = { commit: GOOD, head: BAD, at: new Date().toISOString() };
+    const outcome = await pass({ ...failed.status, failedCommit: undefined, pinned });
+    expect(outcome.status).toMatchObject({
+      pinned,
+      appliedCommit: GOOD,
+      sync: 'OutOfSync',
+      desiredCommit: BAD,
+    });
+    expect(driver.containers.map((c) => [c.commit, c.state])).toEqual([[GOOD, 'running']]);
+    const again = await pass(outcome.status);
+    expect(again.actions).toEqual([]);
+    expect(again.status).toMatchObject({ pinned, lastResult: 'converged' });
+  });
+
+  it('reports an unreachable engine and looks again soon, keeping the commit unmarked', async () => {
+    const listed = await driver.listActual();
+    driver.down = true;
+    const outcome = await reconcileProject(ctx, listed, undefined);
+    expect(outcome.status).toMatchObject({
+      sync: 'Unknown',
+      lastResult: 'error',
+      lastError: { reason: 'EngineUnavailable' },
+    });
+    expect(outcome.status.failedCommit).toBeUndefined();
+    expect(outcome.requeueAfterMs).toBe(5_000);
+  });
+});
