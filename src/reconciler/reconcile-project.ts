@@ -275,6 +275,11 @@ class Pass {
         actions,
       );
     }
+    // The rollback is planned against what runs now, not the list from before the failed apply:
+    // a stop-first update removed the old containers, and a stale list would plan nothing and
+    // leave the restore to the next pass. (If the engine does not answer, the stale list is all
+    // there is; the next pass repairs from a fresh one.)
+    await this.relist().catch(() => {});
     const rolledBack = await this.holdFailedCommit(head, failed, choice.rollbackTo);
     rolledBack.actions = [...actions, ...rolledBack.actions];
     return rolledBack;

@@ -230,13 +230,15 @@ describe('a whole pass on the in-memory engine', () => {
       lastError: { reason: 'RolloutFailed' },
       lastResult: 'failed',
     });
-    // The same pass plans the rollback against the containers listed before the failed apply
-    // (as before the gate and the choice were split out), so the restore lands by the next pass.
+    // The same pass plans the rollback against what runs after the failed apply, so the last
+    // healthy commit is back when it ends.
+    expect(failed.rolledBack).toBe(true);
+    expect(driver.containers.map((c) => [c.commit, c.state])).toEqual([[GOOD, 'running']]);
     const held = await pass(failed.status);
     expect(held.status.failedCommit).toEqual(failed.status.failedCommit);
     expect(held.status.healthReason).toContain(`commit ${BAD.slice(0, 12)} was rolled back`);
     expect(driver.containers.map((c) => [c.commit, c.state])).toEqual([[GOOD, 'running']]);
-    expect(failed.rolledBack || held.rolledBack).toBe(true);
+    expect(held.actions).toEqual([]);
 
     const idle = await pass(held.status);
     expect(idle.actions).toEqual([]);
