@@ -47,20 +47,13 @@ export interface DaemonHooks {
 
 const ENGINE_RETRY_MS = 5_000;
 const STATUS_REWRITE_MS = 60_000;
-/** Events come in bursts (stop, die, destroy); one pass shortly after the burst repairs them all. */
-const EVENT_DEBOUNCE_MS = 200;
-/** Engine events that mean a managed container drifted from what Spin made it. */
-const DRIFT_ACTIONS = new Set([
-  'create',
-  'die',
-  'stop',
-  'kill',
-  'destroy',
-  'rename',
-  'oom',
-  'pause',
-  'update',
-]);
+/**
+ * Engine events that mean a managed container drifted from what Spin made it. Not `kill` or
+ * `oom`: a signal that ends the container is followed by its `die`, and one that does not changed
+ * nothing a plan looks at. Waking on the `kill` that opens every `docker stop` and `docker rm -f`
+ * started a pass that still listed the container running, and the `die` then waited for it.
+ */
+const DRIFT_ACTIONS = new Set(['create', 'die', 'stop', 'destroy', 'rename', 'pause', 'update']);
 
 /**
  * The reconcile loop. Projects are woken (poll clock, engine events, the cron resync, file
@@ -90,11 +83,12 @@ export class Daemon {
   private readonly limiter: Semaphore;
   private readonly gitLimiter: Semaphore;
   private roundScheduled = false;
+  /** Numbers rounds in the debug trace (round started, engine listed, pass started). */
+  private rounds = 0;
   private stopping = false;
   private readonly inFlight = new Set<Promise<void>>();
   private closeEvents?: () => void;
   private resyncTask?: ScheduledTask;
-  private readonly eventTimers = new Map<string, NodeJS.Timeout>();
   private readonly lastWritten = new Map<string, { key: string; at: number }>();
   /** Observers of every finished pass (history, metrics, commit statuses). */
   private readonly passListeners: ((name: string, outcome: PassOutcome) => void | Promise<void>)[] = [];
@@ -287,7 +281,6 @@ export class Daemon {
     this.closeEvents?.();
     await this.resyncTask?.destroy();
     this.clock.stop();
-    for (const timer of this.eventTimers.values()) clearTimeout(timer);
     for (const runtime of this.projects.values()) await runtime.closeWatch?.();
     // Passes normally finish quickly; a hung one (it already timed out) is not waited for forever.
     const settled = await withTimeout(Promise.allSettled([...this.inFlight]), this.config.passTimeoutMs);
@@ -310,7 +303,10 @@ export class Daemon {
         desiredCache: new Map(),
         trustCache: new Map(),
         checkouts: {},
-        onDeployStart: (commit, actions) => this.hooks.onDeployStart?.(project, commit, actions),
+        onDeployStart: (commit, actions) => {
+          this.log.debug({ project: project.name, actions: actions.length }, 'deploy planned');
+          this.hooks.onDeployStart?.(project, commit, actions);
+        },
       },
       waiters: [],
       answering: [],
@@ -340,19 +336,17 @@ export class Daemon {
       return;
     }
     if (!this.projects.has(event.project) || !DRIFT_ACTIONS.has(event.action.split(':')[0] ?? '')) return;
-    this.engineObjectsStale = true;
-    // Never dropped, also while the project's pass runs: a `docker stop` emits kill, die and stop
-    // over a second or more, and a pass that listed the container before the die must run again.
-    // Spin's own actions cause one more pass at most, which finds nothing to do and acts nothing.
-    this.log.debug({ project: event.project, action: event.action, container: event.name }, 'engine event');
-    if (this.eventTimers.has(event.project)) return;
-    this.eventTimers.set(
-      event.project,
-      setTimeout(() => {
-        this.eventTimers.delete(event.project);
-        this.markDue(event.project, 'replan');
-      }, EVENT_DEBOUNCE_MS),
+    this.log.debug(
+      { project: event.project, action: event.action, container: event.name, engineAt: event.at },
+      'engine event',
     );
+    // At once, no debounce: the work queue coalesces a burst (`die` and `stop` or `destroy` come
+    // milliseconds apart, and the round is only started by setImmediate), and an event while the
+    // project's pass runs marks it to run again right after: never dropped. Spin's own actions
+    // cause one more pass at most, which finds nothing to do. Networks and volumes are not marked
+    // stale: container events do not change them, and a pass whose action fails on one that an
+    // operator removed marks them stale for its retry (finishPass).
+    this.markDue(event.project, 'replan');
   }
 
   /** The resync (and an engine reconnect): every project replans; those whose poll is due poll. */
@@ -388,7 +382,9 @@ export class Daemon {
 
   /** The project's pass ended (or was dropped): a wake-up that came meanwhile runs it again. */
   private release(name: string): void {
-    if (this.queue.done(name) !== undefined) this.scheduleRound();
+    const again = this.queue.done(name);
+    this.log.debug({ project: name, again }, 'pass ended');
+    if (again !== undefined) this.scheduleRound();
   }
 
   private track(promise: Promise<void>): void {
@@ -419,6 +415,8 @@ export class Daemon {
       }
     }
     if (taken.length === 0) return;
+    const round = ++this.rounds;
+    this.log.debug({ round, projects: taken.map(([name]) => name) }, 'round started');
     // Polls are network waits, not engine work: they start now, beside the engine list, with
     // their own bound, so a slow git server does not hold pass slots and vice versa.
     // Projects deploying from one repository share its advertisement within the round.
@@ -428,7 +426,9 @@ export class Daemon {
     );
     let actual: ActualState;
     try {
+      const listStarted = Date.now();
       actual = await this.listActual();
+      this.log.debug({ round, durationMs: Date.now() - listStarted }, 'engine listed');
     } catch (err) {
       this.log.error({ err: errorMessage(err) }, 'docker engine unreachable');
       await Promise.all(
@@ -443,6 +443,7 @@ export class Daemon {
         const head = heads.get(name) as Promise<Settled<string>>;
         await withTimeout(head, this.config.passTimeoutMs);
         return this.limiter.run(async () => {
+          this.log.debug({ round, project: name, reason }, 'pass started');
           const ctx = { ...runtime.ctx, source: withResolveHead(runtime.ctx.source, () => unsettle(head)) };
           const pass = reconcileProject(ctx, actual, this.statuses.get(name)).catch((err: unknown) => {
             this.log.error({ project: name, err: errorMessage(err) }, 'reconcile pass crashed');
