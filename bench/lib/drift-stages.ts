@@ -5,7 +5,9 @@
  * and drift-repair.test.ts both print it.
  *
  * Stages of one disruption (all ms, same host clock):
- * - delivery: the engine's event time → the daemon logs that it received it (the engine's floor
+ * - settle: the engine's first event of the disruption (a `kill`) → the engine's time of the first
+ *   event the daemon wakes on (the `die`: the container's own time to exit);
+ * - delivery: that event's engine time → the daemon logs that it received it (the engine's floor
  *   is the observer's own delivery, `observerDelivery`);
  * - wake: received → the project is marked due (a debounce, if any);
  * - roundStart: due → the round that repairs it starts (waits for a running pass of the project,
@@ -45,6 +47,7 @@ export interface Disruption {
 }
 
 export const STAGES = [
+  'settle',
   'delivery',
   'wake',
   'roundStart',
@@ -72,7 +75,11 @@ export function driftStages(d: Disruption, events: ObservedEvent[], logs: TraceL
   if (started) out.toRunning = started.at - E;
 
   const received = logs.find(
-    (l) => l.msg === 'engine event' && l.container === d.name && typeof l.engineAt === 'number' && l.engineAt >= E - 1,
+    (l) =>
+      l.msg === 'engine event' &&
+      l.container === d.name &&
+      typeof l.engineAt === 'number' &&
+      l.engineAt >= E - 1,
   );
   const action = logs.find(
     (l) =>
@@ -85,7 +92,8 @@ export function driftStages(d: Disruption, events: ObservedEvent[], logs: TraceL
   if (A !== undefined) out.toAction = A - E;
   if (!received) return out;
   const R = received.time;
-  out.delivery = R - E;
+  out.settle = Math.max(0, Number(received.engineAt) - E);
+  out.delivery = R - Number(received.engineAt);
   const woken = logs.find((l) => l.msg === 'event wake' && l.project === d.project && l.time >= R);
   if (woken) out.wake = woken.time - R;
   if (A === undefined) return out;
