@@ -19,7 +19,11 @@
  * - plan: pass start → actions planned;
  * - prepare: planned → the first repair action starts (bind sources, dependencies, admission);
  * - toAction: the engine's event → the first repair action (the figure the issue bounds at 1 s);
- * - toRunning: the engine's event → the engine's `start` of the repaired container.
+ * - toRunning: the engine's event → the engine's `start` of the repaired container;
+ * - floorDrift: the engine's event → an outside observer received the first event a repair can
+ *   act on (`die`, `stop`, `destroy`): the engine's own part of toAction (the container's time to
+ *   exit, and the event stream's delivery);
+ * - own: toAction − floorDrift, what is Spin's.
  */
 
 export interface TraceLine {
@@ -58,9 +62,14 @@ export const STAGES = [
   'prepare',
   'toAction',
   'toRunning',
+  'floorDrift',
+  'own',
   'observerDelivery',
 ] as const;
 export type Stage = (typeof STAGES)[number];
+
+/** The events after which a repair can act (a `kill` alone changes nothing yet). */
+const REPAIRABLE = new Set(['die', 'stop', 'destroy']);
 
 export type StageTimes = Partial<Record<Stage, number>>;
 
@@ -90,6 +99,11 @@ export function driftStages(d: Disruption, events: ObservedEvent[], logs: TraceL
   );
   const A = action ? action.time - Number(action.durationMs ?? 0) : undefined;
   if (A !== undefined) out.toAction = A - E;
+  const drift = events.find((e) => e.name === d.name && e.at >= E && REPAIRABLE.has(e.action));
+  if (drift?.seenAt !== undefined) {
+    out.floorDrift = drift.seenAt - E;
+    if (A !== undefined) out.own = A - drift.seenAt;
+  }
   if (!received) return out;
   const R = received.time;
   out.settle = Math.max(0, Number(received.engineAt) - E);

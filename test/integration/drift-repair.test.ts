@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driftStages, formatStages, summariseStages, type TraceLine } from '../../bench/lib/drift-stages.js';
 import { containerName } from '../../src/stack/names.js';
-import { docker, listProjectContainers, removeProject, stretch, waitFor } from '../helpers/docker.js';
+import { docker, listProjectContainers, removeProject, waitFor } from '../helpers/docker.js';
 import { projectFixture, sleeperStack, type ProjectFixture } from '../helpers/project-fixture.js';
 
 /**
@@ -96,128 +96,121 @@ const summary = (values: number[]) =>
   `max ${Math.round(Math.max(...values))} ms (n=${values.length})`;
 
 describe('drift repair from engine events (poll 1h, resync yearly)', () => {
-  it(
-    'repairs every one of 50 stops and 50 removals, also those during a running pass',
-    async () => {
-      await f.startDaemon();
-      for (const project of projects) {
-        await f.waitStatusOf(
-          project,
-          (s) => s.health === 'Healthy' && s.sync === 'Synced',
-          `${project} deployed`,
-        );
-      }
-      const watch = await watchEvents(f.project);
-      const names = projects.flatMap((project) =>
-        SERVICES.map((service) => ({ project, name: containerName(project, service, 1) })),
+  it('repairs every one of 50 stops and 50 removals, also those during a running pass', async () => {
+    await f.startDaemon();
+    for (const project of projects) {
+      await f.waitStatusOf(
+        project,
+        (s) => s.health === 'Healthy' && s.sync === 'Synced',
+        `${project} deployed`,
       );
-      // Exactly 50 of each, in random order.
-      const ops = Array.from({ length: DISRUPTIONS }, (_, i) => (i % 2 === 0 ? 'stop' : 'rm'));
-      ops.sort(() => Math.random() - 0.5);
-      const disruptions: { op: string; project: string; name: string; at: number }[] = [];
-      // One loop per container, side by side: disrupt it, wait until the engine started it again,
-      // pause a random moment, again, until the 100 disruptions are used up.
-      const loop = async ({ project, name }: { project: string; name: string }) => {
-        for (let i = 1; ops.length > 0; i++) {
-          const c = await waitFor(
-            async () => (await listProjectContainers(project)).find((x) => x.name === name),
-            { until: (x) => x?.state === 'running', timeoutMs: 60_000, description: `${name} running` },
-          );
-          const op = ops.pop();
-          if (!op) return;
-          const at = Date.now();
-          const container = docker().getContainer(c?.id as string);
-          if (op === 'stop') await container.stop({ t: 1 });
-          else await container.remove({ force: true });
-          disruptions.push({ op, project, name, at });
-          await waitFor(
-            () => watch.events.some((e) => e.action === 'start' && e.name === name && e.at > at),
-            {
-              timeoutMs: 60_000,
-              intervalMs: 100,
-              description: `${op} of ${name} (#${i}) repaired`,
-            },
-          );
-          // The repair action has ended (its readiness check included) before this container is
-          // hit again, so each disruption is repaired by a pass of its own (a container that exits
-          // during its repair's readiness check is retried later: repair-retry.test.ts). Other
-          // containers of the project are hit during it.
-          await waitFor(
-            () =>
-              (f.daemon?.logs ?? []).some(
-                (l) => l.msg === 'action done' && String(l.action).includes(name) && (l.time as number) > at,
-              ),
-            { timeoutMs: 60_000, intervalMs: 100, description: `repair of ${name} (#${i}) done` },
-          );
-          await sleep(Math.random() * 1_000);
-        }
-      };
-      try {
-        await Promise.all(names.map(loop));
-      } finally {
-        watch.close();
-      }
-
-      // Latencies from the engine's timestamps: its first event of each disruption to the daemon's
-      // first repair action on that container (start of the call) and to the engine's `start`.
-      const actions = (f.daemon?.logs ?? [])
-        .filter((l) => l.msg === 'action done' && typeof l.action === 'string')
-        .map((l) => ({
-          action: l.action as string,
-          startedAt: (l.time as number) - ((l.durationMs as number) ?? 0),
-        }));
-      const toAction: number[] = [];
-      const toRunning: number[] = [];
-      let duringPass = 0;
-      for (const d of disruptions) {
-        const first = watch.events.find((e) => e.name === d.name && e.at >= d.at - 5 && e.action !== 'start');
-        const start = watch.events.find((e) => e.action === 'start' && e.name === d.name && e.at > d.at);
-        expect(first, `${d.op} ${d.name}: engine event`).toBeDefined();
-        expect(start, `${d.op} ${d.name}: started again`).toBeDefined();
-        if (!first || !start) continue;
-        toRunning.push(start.at - first.at);
-        const repair = actions.find((a) => a.action.includes(d.name) && a.startedAt >= first.at - 5);
-        if (repair) toAction.push(repair.startedAt - first.at);
-        // Another container's repair action was in flight when this disruption hit the engine.
-        if (
-          actions.some(
-            (a) => !a.action.includes(d.name) && a.startedAt <= first.at && first.at - a.startedAt < 2_000,
-          )
-        )
-          duringPass++;
-      }
-      console.log(
-        `drift repair, ${disruptions.length} disruptions (${duringPass} while another repair ran):\n` +
-          `  engine event -> first repair action: ${summary(toAction)}\n` +
-          `  engine event -> container started:   ${summary(toRunning)}\n` +
-          `  stages (see bench/lib/drift-stages.ts):\n` +
-          formatStages(
-            summariseStages(
-              disruptions.map((d) => driftStages(d, watch.events, (f.daemon?.logs ?? []) as TraceLine[])),
+    }
+    const watch = await watchEvents(f.project);
+    const names = projects.flatMap((project) =>
+      SERVICES.map((service) => ({ project, name: containerName(project, service, 1) })),
+    );
+    // Exactly 50 of each, in random order.
+    const ops = Array.from({ length: DISRUPTIONS }, (_, i) => (i % 2 === 0 ? 'stop' : 'rm'));
+    ops.sort(() => Math.random() - 0.5);
+    const disruptions: { op: string; project: string; name: string; at: number }[] = [];
+    // One loop per container, side by side: disrupt it, wait until the engine started it again,
+    // pause a random moment, again, until the 100 disruptions are used up.
+    const loop = async ({ project, name }: { project: string; name: string }) => {
+      for (let i = 1; ops.length > 0; i++) {
+        const c = await waitFor(
+          async () => (await listProjectContainers(project)).find((x) => x.name === name),
+          { until: (x) => x?.state === 'running', timeoutMs: 60_000, description: `${name} running` },
+        );
+        const op = ops.pop();
+        if (!op) return;
+        const at = Date.now();
+        const container = docker().getContainer(c?.id as string);
+        if (op === 'stop') await container.stop({ t: 1 });
+        else await container.remove({ force: true });
+        disruptions.push({ op, project, name, at });
+        await waitFor(() => watch.events.some((e) => e.action === 'start' && e.name === name && e.at > at), {
+          timeoutMs: 60_000,
+          intervalMs: 100,
+          description: `${op} of ${name} (#${i}) repaired`,
+        });
+        // The repair action has ended (its readiness check included) before this container is
+        // hit again, so each disruption is repaired by a pass of its own (a container that exits
+        // during its repair's readiness check is retried later: repair-retry.test.ts). Other
+        // containers of the project are hit during it.
+        await waitFor(
+          () =>
+            (f.daemon?.logs ?? []).some(
+              (l) => l.msg === 'action done' && String(l.action).includes(name) && (l.time as number) > at,
             ),
+          { timeoutMs: 60_000, intervalMs: 100, description: `repair of ${name} (#${i}) done` },
+        );
+        await sleep(Math.random() * 1_000);
+      }
+    };
+    try {
+      await Promise.all(names.map(loop));
+    } finally {
+      watch.close();
+    }
+
+    // Latencies from the engine's timestamps: its first event of each disruption to the daemon's
+    // first repair action on that container (start of the call) and to the engine's `start`.
+    const actions = (f.daemon?.logs ?? [])
+      .filter((l) => l.msg === 'action done' && typeof l.action === 'string')
+      .map((l) => ({
+        action: l.action as string,
+        startedAt: (l.time as number) - ((l.durationMs as number) ?? 0),
+      }));
+    const toAction: number[] = [];
+    const toRunning: number[] = [];
+    let duringPass = 0;
+    for (const d of disruptions) {
+      const first = watch.events.find((e) => e.name === d.name && e.at >= d.at - 5 && e.action !== 'start');
+      const start = watch.events.find((e) => e.action === 'start' && e.name === d.name && e.at > d.at);
+      expect(first, `${d.op} ${d.name}: engine event`).toBeDefined();
+      expect(start, `${d.op} ${d.name}: started again`).toBeDefined();
+      if (!first || !start) continue;
+      toRunning.push(start.at - first.at);
+      const repair = actions.find((a) => a.action.includes(d.name) && a.startedAt >= first.at - 5);
+      if (repair) toAction.push(repair.startedAt - first.at);
+      // Another container's repair action was in flight when this disruption hit the engine.
+      if (
+        actions.some(
+          (a) => !a.action.includes(d.name) && a.startedAt <= first.at && first.at - a.startedAt < 2_000,
+        )
+      )
+        duringPass++;
+    }
+    console.log(
+      `drift repair, ${disruptions.length} disruptions (${duringPass} while another repair ran):\n` +
+        `  engine event -> first repair action: ${summary(toAction)}\n` +
+        `  engine event -> container started:   ${summary(toRunning)}\n` +
+        `  stages (see bench/lib/drift-stages.ts):\n` +
+        formatStages(
+          summariseStages(
+            disruptions.map((d) => driftStages(d, watch.events, (f.daemon?.logs ?? []) as TraceLine[])),
           ),
+        ),
+    );
+    expect(disruptions.filter((d) => d.op === 'stop')).toHaveLength(50);
+    expect(disruptions.filter((d) => d.op === 'rm')).toHaveLength(50);
+    expect(toRunning).toHaveLength(100);
+    // One repair per disruption: the burst of events each one makes (die, stop or destroy, and
+    // the repair's own) is coalesced, never repaired twice (a second, successful action on the
+    // same container would replace what the first had just repaired).
+    const firstAt = Math.min(...disruptions.map((d) => d.at));
+    for (const { name } of names) {
+      const repairs = (f.daemon?.logs ?? []).filter(
+        (l) => l.msg === 'action done' && String(l.action).includes(name) && (l.time as number) > firstAt,
       );
-      expect(disruptions.filter((d) => d.op === 'stop')).toHaveLength(50);
-      expect(disruptions.filter((d) => d.op === 'rm')).toHaveLength(50);
-      expect(toRunning).toHaveLength(100);
-      // One repair per disruption: the burst of events each one makes (die, stop or destroy, and
-      // the repair's own) is coalesced, never repaired twice (a second, successful action on the
-      // same container would replace what the first had just repaired).
-      const firstAt = Math.min(...disruptions.map((d) => d.at));
-      for (const { name } of names) {
-        const repairs = (f.daemon?.logs ?? []).filter(
-          (l) => l.msg === 'action done' && String(l.action).includes(name) && (l.time as number) > firstAt,
-        );
-        expect(repairs, `repairs of ${name}`).toHaveLength(disruptions.filter((d) => d.name === name).length);
-      }
-      for (const project of projects) {
-        await f.waitStatusOf(
-          project,
-          (s) => s.health === 'Healthy' && s.sync === 'Synced',
-          `${project} at the end`,
-        );
-      }
-    },
-    stretch(300_000),
-  );
+      expect(repairs, `repairs of ${name}`).toHaveLength(disruptions.filter((d) => d.name === name).length);
+    }
+    for (const project of projects) {
+      await f.waitStatusOf(
+        project,
+        (s) => s.health === 'Healthy' && s.sync === 'Synced',
+        `${project} at the end`,
+      );
+    }
+  }, 900_000);
 });
