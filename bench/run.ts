@@ -11,6 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { benchChange } from './change.js';
 import { benchCold } from './cold.js';
+import { benchDrift } from './drift.js';
 import { getSpinBin, setSpinBin } from './lib/daemon-process.js';
 import { engineVersion, ensureCompose } from './lib/engine.js';
 import { formatTable, type BenchResult } from './lib/report.js';
@@ -23,7 +24,7 @@ import { benchValidate } from './validate.js';
 const execFileP = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '..');
 const RESULTS = path.join(ROOT, 'bench/results');
-const ALL = ['cold', 'change', 'steady', 'polling', 'validate', 'ticks'] as const;
+const ALL = ['cold', 'change', 'steady', 'polling', 'validate', 'ticks', 'drift'] as const;
 type BenchName = (typeof ALL)[number];
 
 interface Options {
@@ -224,6 +225,8 @@ function runOne(name: BenchName, options: Options): Promise<BenchResult> {
       });
     case 'validate':
       return benchValidate({});
+    case 'drift':
+      return benchDrift({ reps: options.reps });
     case 'ticks':
       return benchTicks({
         profileDir: options.profileDaemon ? path.join(RESULTS, `ticks-daemon-${Date.now()}`) : undefined,

@@ -37,7 +37,12 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   }
   for (const warning of warnings) log.warn(warning);
 
-  const driver = createDriver(config, { checkRuntime: true });
+  // Runtime settings are inspected only for this daemon's projects: on a shared engine another
+  // daemon's (or an unconfigured project's) new containers would otherwise be inspected before
+  // every round could plan, delaying drift repairs. (`daemon` is set before the first list.)
+  const driver = createDriver(config, {
+    checkRuntime: (c): boolean => daemon.project(c.project) !== undefined,
+  });
   const store = openHistoryStore({
     path: historyDbPath(config.stateDir),
     maxPassesPerProject: config.history.maxPassesPerProject,

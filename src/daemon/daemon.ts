@@ -28,9 +28,6 @@ export interface DaemonHooks {
   onGitRequest?(project: string, kind: 'advertise' | 'fetch'): void;
 }
 
-/** Events come in bursts (stop, die, destroy); one pass shortly after the burst repairs them all. */
-const EVENT_DEBOUNCE_MS = 200;
-
 /**
  * The reconcile loop, composed of: the project registry, a pass queue (wake-ups coalesced and never
  * dropped: a project woken while its pass runs runs again right after; rounds; timers; waiters),
@@ -268,7 +265,10 @@ export class Daemon {
         desiredCache: new Map(),
         trustCache: new Map(),
         checkouts: {},
-        onDeployStart: (commit, actions) => this.hooks.onDeployStart?.(project, commit, actions),
+        onDeployStart: (commit, actions) => {
+          this.log.debug({ project: project.name, actions: actions.length }, 'deploy planned');
+          this.hooks.onDeployStart?.(project, commit, actions);
+        },
       },
       suspended: false,
       containers: [],
@@ -305,12 +305,17 @@ export class Daemon {
       return;
     }
     if (!this.registry.has(event.project)) return;
-    this.engine.markStale();
-    // Never dropped, also while the project's pass runs: a `docker stop` emits kill, die and stop
-    // over a second or more, and a pass that listed the container before the die must run again.
-    // Spin's own actions cause one more pass at most, which finds nothing to do and acts nothing.
-    this.log.debug({ project: event.project, action: event.action, container: event.name }, 'engine event');
-    this.queue.debounce(event.project, EVENT_DEBOUNCE_MS, () => this.markDue(event.project, 'replan'));
+    this.log.debug(
+      { project: event.project, action: event.action, container: event.name, engineAt: event.at },
+      'engine event',
+    );
+    // At once, no debounce: the queue coalesces a burst (`die` and `stop` or `destroy` come
+    // milliseconds apart, and a round is only started by setImmediate), and an event while the
+    // project's pass runs marks it to run again right after: never dropped. Spin's own actions
+    // cause one more pass at most, which finds nothing to do. Networks and volumes are not marked
+    // stale: container events do not change them, and a pass whose action fails on one that an
+    // operator removed marks them stale for its retry (PassRound).
+    this.markDue(event.project, 'replan');
   }
 
   /** The resync (and an engine reconnect): every project replans; those whose poll is due poll. */

@@ -18,13 +18,11 @@ export interface PassQueueOptions {
 /**
  * When passes run: the due set (a WorkQueue: coalesced, never dropped, one pass per project at a
  * time), rounds (every project due in the same turn of the event loop shares one), timers (each
- * project's next wake-up, and short debounces of bursts) and the callers waiting for a project's
- * next pass. Knows nothing of git, engines or statuses: `O` is whatever a pass ends with.
+ * project's next wake-up) and the callers waiting for a project's next pass. Knows nothing of git, engines or statuses: `O` is whatever a pass ends with.
  */
 export class PassQueue<O> {
   private readonly due = new WorkQueue<string>();
   private readonly clock: WakeClock;
-  private readonly debounces = new Map<string, NodeJS.Timeout>();
   /** Callers waiting for the next pass of a project to finish (spin sync, webhooks). */
   private readonly waiters = new Map<string, ((outcome: O) => void)[]>();
   /** Waiters that the running pass will answer (those who asked before it started). */
@@ -73,9 +71,14 @@ export class PassQueue<O> {
     for (const resolve of list) resolve(outcome);
   }
 
-  /** The project's pass ended (or was dropped): a wake-up that came meanwhile runs it again. */
-  release(name: string): void {
-    if (this.due.done(name) !== undefined) this.scheduleRound();
+  /**
+   * The project's pass ended (or was dropped): a wake-up that came meanwhile runs it again.
+   * True when it does.
+   */
+  release(name: string): boolean {
+    const again = this.due.done(name) !== undefined;
+    if (again) this.scheduleRound();
+    return again;
   }
 
   /**
@@ -102,18 +105,6 @@ export class PassQueue<O> {
     this.clock.delete(name);
   }
 
-  /** Runs `fire` once `ms` after the first of a burst of calls for `name`; later calls join it. */
-  debounce(name: string, ms: number, fire: () => void): void {
-    if (this.debounces.has(name)) return;
-    this.debounces.set(
-      name,
-      setTimeout(() => {
-        this.debounces.delete(name);
-        fire();
-      }, ms),
-    );
-  }
-
   /** Something a round left running (a hung pass), waited for by `stop`. */
   track(promise: Promise<void>): void {
     this.inFlight.add(promise);
@@ -124,8 +115,6 @@ export class PassQueue<O> {
   stop(): void {
     this.stopping = true;
     this.clock.stop();
-    for (const timer of this.debounces.values()) clearTimeout(timer);
-    this.debounces.clear();
   }
 
   /** Waits for the rounds and passes in flight, at most `timeoutMs`; false when some still hang. */

@@ -39,6 +39,9 @@ export interface PassRoundDeps {
  * next wake-up.
  */
 export class PassRound {
+  /** Numbers rounds in the debug trace (round started, engine listed, pass started). */
+  private rounds = 0;
+
   constructor(private readonly deps: PassRoundDeps) {}
 
   async run(batch: RoundBatch): Promise<void> {
@@ -64,6 +67,8 @@ export class PassRound {
       }
     }
     if (taken.length === 0) return;
+    const round = ++this.rounds;
+    log.debug({ round, projects: taken.map(([name]) => name) }, 'round started');
     // Polls are network waits, not engine work: they start now, beside the engine list, with
     // their own bound, so a slow git server does not hold pass slots and vice versa.
     // Projects deploying from one repository share its advertisement within the round.
@@ -73,7 +78,9 @@ export class PassRound {
     );
     let actual: ActualState;
     try {
+      const listStarted = Date.now();
       actual = await this.deps.engine.list();
+      log.debug({ round, durationMs: Date.now() - listStarted }, 'engine listed');
     } catch (err) {
       log.error({ err: errorMessage(err) }, 'docker engine unreachable');
       const message = `docker engine unreachable: ${errorMessage(err)}`;
@@ -94,6 +101,7 @@ export class PassRound {
         const head = heads.get(name) as Promise<Settled<string>>;
         await withTimeout(head, this.deps.config().passTimeoutMs);
         return this.deps.limiter.run(async () => {
+          log.debug({ round, project: name, reason }, 'pass started');
           const ctx = { ...runtime.ctx, source: withResolveHead(runtime.ctx.source, () => unsettle(head)) };
           const pass = reconcileProject(ctx, actual, statuses.get(name)).catch((err: unknown) => {
             log.error({ project: name, err: errorMessage(err) }, 'reconcile pass crashed');
@@ -122,7 +130,11 @@ export class PassRound {
             this.errorOutcome(name, 'PassTimeout', message, ENGINE_RETRY_MS),
             true,
           );
-          queue.track(pass.then(() => queue.release(name)));
+          queue.track(
+            pass.then(() => {
+              queue.release(name);
+            }),
+          );
         });
       }),
     );
@@ -174,7 +186,7 @@ export class PassRound {
     outcome: PassOutcome,
     stillRunning = false,
   ): Promise<void> {
-    const { registry, queue } = this.deps;
+    const { registry, queue, log } = this.deps;
     // A pass that acted or failed may have changed networks and volumes: list them next round.
     if (outcome.actions.length > 0 || outcome.status.lastResult === 'error') this.deps.engine.markStale();
     // The project was removed or replaced by a config reload while this pass ran: its result
@@ -191,7 +203,10 @@ export class PassRound {
       const scheduled = reason === 'replan' ? queue.wakeTime(name) : undefined;
       queue.wakeAt(name, scheduled === undefined ? asked : Math.min(asked, scheduled));
     }
-    if (!stillRunning) queue.release(name);
+    if (!stillRunning) {
+      const again = queue.release(name);
+      log.debug({ project: name, again }, 'pass ended');
+    }
   }
 
   private async record(name: string, runtime: ProjectRuntime, outcome: PassOutcome): Promise<void> {

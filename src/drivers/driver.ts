@@ -93,4 +93,6 @@ export interface DriftEvent {
   name: string;
   /** Container id, when the engine gave one. */
   id?: string;
+  /** When the engine says it happened (ms since the epoch), for the latency trace in debug logs. */
+  at?: number;
 }

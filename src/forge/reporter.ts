@@ -30,6 +30,10 @@ export interface StatusReporterOptions {
 type Key = string;
 
 const keyOf = (s: CommitStatus): Key => `${s.commit}\0${s.context}`;
+/** What a status says; with the provider (fixed per reporter) it is what the store hashes. */
+const sayingOf = (s: CommitStatus): string => `${s.state}\0${s.description}`;
+/** (commit, context) pairs whose delivered status is remembered in memory for the fast path. */
+const SETTLED_MAX = 64;
 
 /**
  * Delivers one project's commit statuses in the background, so a slow or broken forge never
@@ -44,6 +48,11 @@ export class StatusReporter {
   private readonly store: DeliveredStore;
   private readonly log: Logger;
   private inFlight?: { key: Key; hash: string };
+  /**
+   * What is known delivered, by key: every idle pass reports the same `success` again, and
+   * recognising it here skips the hash, the queue and the worker's store lookup.
+   */
+  private readonly settled = new Map<Key, string>();
   private worker?: Promise<void>;
   private closed = false;
   private wake?: () => void;
@@ -64,6 +73,8 @@ export class StatusReporter {
     if (this.closed) return;
     const normalised: CommitStatus = { ...status, description: truncateDescription(status.description) };
     const key = keyOf(normalised);
+    if (this.settled.get(key) === sayingOf(normalised) && !this.queue.has(key) && this.inFlight?.key !== key)
+      return;
     const hash = this.hash(normalised);
     const queued = this.queue.get(key);
     if (queued ? this.hash(queued) === hash : this.inFlight?.key === key && this.inFlight.hash === hash)
@@ -113,7 +124,8 @@ export class StatusReporter {
     const { provider, onDelivery } = this.options;
     const maxAttempts = Math.max(1, this.options.maxAttempts ?? 6);
     const hash = this.hash(status);
-    if ((await this.store.get(status.commit, status.context)) === hash) return;
+    this.settled.delete(key);
+    if ((await this.store.get(status.commit, status.context)) === hash) return this.settle(key, status);
     const fields = { commit: status.commit, context: status.context, state: status.state };
     for (let attempt = 1; ; attempt++) {
       try {
@@ -143,8 +155,14 @@ export class StatusReporter {
       onDelivery?.('ok');
       this.log.debug(fields, 'commit status delivered');
       await this.store.set(status.commit, status.context, hash);
+      this.settle(key, status);
       return;
     }
+  }
+
+  private settle(key: Key, status: CommitStatus): void {
+    this.settled.set(key, sayingOf(status));
+    if (this.settled.size > SETTLED_MAX) this.settled.delete(this.settled.keys().next().value as Key);
   }
 
   private sleep(ms: number): Promise<void> {

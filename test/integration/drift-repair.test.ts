@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { driftStages, formatStages, summariseStages, type TraceLine } from '../../bench/lib/drift-stages.js';
 import { containerName } from '../../src/stack/names.js';
 import { docker, listProjectContainers, removeProject, waitFor } from '../helpers/docker.js';
 import { projectFixture, sleeperStack, type ProjectFixture } from '../helpers/project-fixture.js';
@@ -23,6 +24,7 @@ interface EngineEventSeen {
   name: string;
   id: string;
   at: number;
+  seenAt: number;
 }
 
 beforeAll(async () => {
@@ -75,6 +77,7 @@ async function watchEvents(prefix: string) {
         name: raw.Actor?.Attributes?.name ?? '',
         id: raw.Actor?.ID ?? raw.id ?? '',
         at: raw.timeNano / 1e6,
+        seenAt: Date.now(),
       });
     }
   });
@@ -109,7 +112,7 @@ describe('drift repair from engine events (poll 1h, resync yearly)', () => {
     // Exactly 50 of each, in random order.
     const ops = Array.from({ length: DISRUPTIONS }, (_, i) => (i % 2 === 0 ? 'stop' : 'rm'));
     ops.sort(() => Math.random() - 0.5);
-    const disruptions: { op: string; name: string; at: number }[] = [];
+    const disruptions: { op: string; project: string; name: string; at: number }[] = [];
     // One loop per container, side by side: disrupt it, wait until the engine started it again,
     // pause a random moment, again, until the 100 disruptions are used up.
     const loop = async ({ project, name }: { project: string; name: string }) => {
@@ -124,7 +127,7 @@ describe('drift repair from engine events (poll 1h, resync yearly)', () => {
         const container = docker().getContainer(c?.id as string);
         if (op === 'stop') await container.stop({ t: 1 });
         else await container.remove({ force: true });
-        disruptions.push({ op, name, at });
+        disruptions.push({ op, project, name, at });
         await waitFor(() => watch.events.some((e) => e.action === 'start' && e.name === name && e.at > at), {
           timeoutMs: 60_000,
           intervalMs: 100,
@@ -181,11 +184,27 @@ describe('drift repair from engine events (poll 1h, resync yearly)', () => {
     console.log(
       `drift repair, ${disruptions.length} disruptions (${duringPass} while another repair ran):\n` +
         `  engine event -> first repair action: ${summary(toAction)}\n` +
-        `  engine event -> container started:   ${summary(toRunning)}`,
+        `  engine event -> container started:   ${summary(toRunning)}\n` +
+        `  stages (see bench/lib/drift-stages.ts):\n` +
+        formatStages(
+          summariseStages(
+            disruptions.map((d) => driftStages(d, watch.events, (f.daemon?.logs ?? []) as TraceLine[])),
+          ),
+        ),
     );
     expect(disruptions.filter((d) => d.op === 'stop')).toHaveLength(50);
     expect(disruptions.filter((d) => d.op === 'rm')).toHaveLength(50);
     expect(toRunning).toHaveLength(100);
+    // One repair per disruption: the burst of events each one makes (die, stop or destroy, and
+    // the repair's own) is coalesced, never repaired twice (a second, successful action on the
+    // same container would replace what the first had just repaired).
+    const firstAt = Math.min(...disruptions.map((d) => d.at));
+    for (const { name } of names) {
+      const repairs = (f.daemon?.logs ?? []).filter(
+        (l) => l.msg === 'action done' && String(l.action).includes(name) && (l.time as number) > firstAt,
+      );
+      expect(repairs, `repairs of ${name}`).toHaveLength(disruptions.filter((d) => d.name === name).length);
+    }
     for (const project of projects) {
       await f.waitStatusOf(
         project,
@@ -193,5 +212,5 @@ describe('drift repair from engine events (poll 1h, resync yearly)', () => {
         `${project} at the end`,
       );
     }
-  }, 300_000);
+  }, 900_000);
 });

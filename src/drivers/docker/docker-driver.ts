@@ -85,20 +85,21 @@ export class DockerDriver implements Driver {
         (!this.checked.has(c.id) || this.suspects.has(c.id)) &&
         (typeof checkRuntime !== 'function' || checkRuntime(c)),
     );
-    for (let i = 0; i < due.length; i += RUNTIME_INSPECT_BATCH) {
-      await Promise.all(
-        due.slice(i, i + RUNTIME_INSPECT_BATCH).map(async (c) => {
-          this.suspects.delete(c.id);
-          this.count('containers.inspect');
-          try {
-            c.runtime = toRuntimeSettings((await this.docker.getContainer(c.id).inspect()).HostConfig);
-            this.checked.add(c.id);
-          } catch (err) {
-            if (statusOf(err) !== 404) throw err; // removed meanwhile: the next list shows it
-          }
-        }),
-      );
-    }
+    // A pool, not batches: one slow inspect does not hold the next seven back.
+    let next = 0;
+    const worker = async () => {
+      for (let c = due[next++]; c !== undefined; c = due[next++]) {
+        this.suspects.delete(c.id);
+        this.count('containers.inspect');
+        try {
+          c.runtime = toRuntimeSettings((await this.docker.getContainer(c.id).inspect()).HostConfig);
+          this.checked.add(c.id);
+        } catch (err) {
+          if (statusOf(err) !== 404) throw err; // removed meanwhile: the next list shows it
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(RUNTIME_INSPECT_BATCH, due.length) }, worker));
   }
 
   async ping(): Promise<void> {
@@ -266,10 +267,19 @@ export class DockerDriver implements Driver {
 
   async removeContainer(id: string): Promise<void> {
     this.count('containers.remove');
-    // `v: true` removes the container's anonymous volumes (an image's VOLUME makes one at each
-    // create, unlabelled, and would otherwise pile up at every recreate); named volumes, the
-    // stack's data, are never removed by it (the engine keeps every volume that has a name given).
-    await ignoreStatus(this.docker.getContainer(id).remove({ force: true, v: true }), 404);
+    const container = this.docker.getContainer(id);
+    try {
+      // `v: true` removes the container's anonymous volumes (an image's VOLUME makes one at each
+      // create, unlabelled, and would otherwise pile up at every recreate); named volumes, the
+      // stack's data, are never removed by it (the engine keeps every volume that has a name given).
+      await ignoreStatus(container.remove({ force: true, v: true }), 404);
+    } catch (err) {
+      // Someone's `docker rm -f` is already removing it (a drift repair woken by its `die`, before
+      // its `destroy`): the name is free once that removal ends, so wait for it instead of failing.
+      if (statusOf(err) !== 409 || !/in progress/i.test(errorMessage(err))) throw err;
+      this.count('containers.wait');
+      await ignoreStatus(container.wait({ condition: 'removed' }), 404);
+    }
   }
 
   async renameContainer(id: string, name: string): Promise<void> {
@@ -339,6 +349,7 @@ export class DockerDriver implements Driver {
 }
 
 const EVENT_RECONNECT_MS = 2_000;
+/** Runtime inspects in flight at once. */
 const RUNTIME_INSPECT_BATCH = 8;
 
 async function ignoreStatus(promise: Promise<unknown>, ...codes: number[]): Promise<void> {

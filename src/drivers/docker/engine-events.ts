@@ -1,18 +1,14 @@
 import { LABEL } from '../../stack/names.js';
 import type { DriftEvent } from '../driver.js';
 
-/** Docker container events that mean a managed container drifted from what Spin made it. */
-const DRIFT_ACTIONS = new Set([
-  'create',
-  'die',
-  'stop',
-  'kill',
-  'destroy',
-  'rename',
-  'oom',
-  'pause',
-  'update',
-]);
+/**
+ * Docker container events that mean a managed container drifted from what Spin made it. Not
+ * `kill` or `oom`: a signal that ends the container is followed by its `die`, and one that does
+ * not changed nothing a plan looks at. Waking on the `kill` that opens every `docker stop` and
+ * `docker rm -f` started a pass that still listed the container running, and the `die` then
+ * waited for it.
+ */
+const DRIFT_ACTIONS = new Set(['create', 'die', 'stop', 'destroy', 'rename', 'pause', 'update']);
 
 /** One line of the engine's event stream, for a container of a Spin project; else undefined. */
 export interface DockerEvent {
@@ -20,6 +16,8 @@ export interface DockerEvent {
   action: string;
   name: string;
   id?: string;
+  /** When the engine says it happened (ms since the epoch), for the latency trace in debug logs. */
+  at?: number;
 }
 
 export function parseEvent(line: string): DockerEvent | undefined {
@@ -27,11 +25,13 @@ export function parseEvent(line: string): DockerEvent | undefined {
     const raw = JSON.parse(line) as {
       Action?: string;
       Actor?: { ID?: string; Attributes?: Record<string, string> };
+      timeNano?: number;
     };
     const attributes = raw.Actor?.Attributes ?? {};
     const project = attributes[LABEL.project];
     if (!project || !raw.Action) return undefined;
-    return { project, action: raw.Action, name: attributes.name ?? '', id: raw.Actor?.ID };
+    const at = typeof raw.timeNano === 'number' ? raw.timeNano / 1e6 : undefined;
+    return { project, action: raw.Action, name: attributes.name ?? '', id: raw.Actor?.ID, at };
   } catch {
     return undefined;
   }

@@ -29,7 +29,7 @@ function setup(stateDir: string) {
   const release = queue.release.bind(queue);
   queue.release = (name) => {
     released.push(name);
-    release(name);
+    return release(name);
   };
   const round = new PassRound({
     config: () => ({ passTimeoutMs: 10_000 }) as SpinConfig,

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DeliveredStore } from '../../../src/forge/delivered-store.js';
 import { StatusReporter, type DeliveryResult } from '../../../src/forge/reporter.js';
 import { StatusDeliveryError, type CommitStatus, type StatusProvider } from '../../../src/forge/types.js';
 import { makeTempDir, removeTempDir } from '../../helpers/tmp.js';
@@ -105,5 +106,27 @@ describe('StatusReporter queue', () => {
     reporter.report(s('success'));
     await reporter.flush();
     expect(results).toEqual(['retry', 'ok']);
+  });
+
+  it('recognises a status already delivered without queueing it (each idle pass reports it again)', async () => {
+    const provider = new Recorder();
+    const reporter = make(provider);
+    reporter.report(s('success'));
+    await reporter.flush();
+    const lookups = vi.spyOn(DeliveredStore.prototype, 'get');
+    try {
+      for (let i = 0; i < 5; i++) reporter.report(s('success'));
+      await reporter.flush();
+      expect(lookups).not.toHaveBeenCalled();
+      // Anything else still goes out, and the same success after it too.
+      reporter.report(s('pending'));
+      reporter.report(s('pending'));
+      await reporter.flush();
+      reporter.report(s('success'));
+      await reporter.flush();
+      expect(provider.posted.map((p) => p.state)).toEqual(['success', 'pending', 'success']);
+    } finally {
+      lookups.mockRestore();
+    }
   });
 });
