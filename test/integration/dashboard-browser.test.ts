@@ -151,7 +151,9 @@ describe('dashboard in a headless browser', () => {
     delete fixed.lastError;
     delete fixed.refusedCommit;
     server.statuses.set('gateway-b', fixed);
-    await expect.poll(() => dash.cellText('gateway-b', 'sync'), { timeout: stretch(10_000) }).toBe('Sync: Synced');
+    await expect
+      .poll(() => dash.cellText('gateway-b', 'sync'), { timeout: stretch(10_000) })
+      .toBe('Sync: Synced');
     await expect.poll(() => dash.cellText('gateway-b', 'error'), { timeout: stretch(10_000) }).toBe('none');
 
     await dash.openProject('gateway-a');
