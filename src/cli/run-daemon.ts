@@ -5,6 +5,7 @@ import { CommitStatusPublisher } from '../daemon/commit-statuses.js';
 import { Daemon } from '../daemon/daemon.js';
 import { observePasses } from '../daemon/observers.js';
 import { PreviewRunner } from '../daemon/previews.js';
+import { removePidFile, writePidFile } from '../daemon/pid-file.js';
 import { createDriver } from '../drivers/create-driver.js';
 import { createMetrics } from '../metrics/registry.js';
 import { formatDiagnostic } from '../stack/diagnostics.js';
@@ -43,6 +44,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     maxPassesPerProject: config.history.maxPassesPerProject,
     maxEventsPerProject: config.history.maxEventsPerProject,
   });
+  // After the store opened (so the stateDir exists and is ours): `spin restore` checks it.
+  await writePidFile(config.stateDir);
   const metrics = createMetrics({ version: '0.1.0' });
   for (const p of config.projects) metrics.addProject(p.name);
   const baseUrl = config.api.publicUrl ?? `http://${config.api.listen}`;
@@ -108,6 +111,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   await daemon.stop();
   await publisher.close();
   store.close();
+  await removePidFile(config.stateDir);
   return EXIT.ok;
 }
 
