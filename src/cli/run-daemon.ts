@@ -39,11 +39,17 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   for (const warning of warnings) log.warn(warning);
 
   const driver = createDriver(config, { checkRuntime: true });
-  const store = openHistoryStore({
-    path: historyDbPath(config.stateDir),
-    maxPassesPerProject: config.history.maxPassesPerProject,
-    maxEventsPerProject: config.history.maxEventsPerProject,
-  });
+  let store: ReturnType<typeof openHistoryStore>;
+  try {
+    store = openHistoryStore({
+      path: historyDbPath(config.stateDir),
+      maxPassesPerProject: config.history.maxPassesPerProject,
+      maxEventsPerProject: config.history.maxEventsPerProject,
+    });
+  } catch (err) {
+    // A database from a newer Spin (or an unreadable one): one clear line, exit 2, no stack.
+    throw new CliError(errorMessage(err), EXIT.usage);
+  }
   // After the store opened (so the stateDir exists and is ours): `spin restore` checks it.
   await writePidFile(config.stateDir);
   const metrics = createMetrics({ version: '0.1.0' });

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execIn, waitFor } from '../helpers/docker.js';
+import { makeTempDir, removeTempDir } from '../helpers/tmp.js';
 import { HARDENING, LIMITS, projectFixture, type ProjectFixture } from '../helpers/project-fixture.js';
 import { runSpin, startDaemon, writeConfig, type RunningDaemon } from '../helpers/spin-cli.js';
 import type { PassRecord } from '../../src/store/types.js';
@@ -143,5 +145,28 @@ describe('spin backup and spin restore', () => {
     expect(r.code, r.stderr).toBe(0);
     await expect(stat(path.join(freshState, 'status', 'marker.json'))).rejects.toThrow(/ENOENT/);
     expect((await stat(path.join(freshState, 'spin.db'))).mode & 0o777).toBe(0o600);
+  }, 60_000);
+});
+
+describe('upgrades', () => {
+  it('spin daemon refuses a history database from a newer Spin with one clear line and exit 2', async () => {
+    const tmp = await makeTempDir('newer-db');
+    try {
+      const state = path.join(tmp, 'state');
+      const config = await writeConfig(path.join(tmp, 'spin.yaml'), { stateDir: state, projects: [] });
+      // What a newer Spin leaves: the current schema plus a migration this one does not know.
+      const r0 = await runSpin(['restore', backupDir, '--state-dir', state]);
+      expect(r0.code, r0.stderr).toBe(0);
+      const db = new Database(path.join(state, 'spin.db'));
+      db.prepare("INSERT INTO schema_migrations VALUES (99, 'from the future', 'now')").run();
+      db.close();
+      const r = await runSpin(['daemon', '--config', config], { timeoutMs: 30_000 });
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim()).toMatch(
+        /^spin: .*spin\.db: history database is at schema version 99, newer than this Spin understands \(\d+\); run that newer Spin, or roll back by restoring the backup taken before its upgrade \(docs\/operations\.md\)$/,
+      );
+    } finally {
+      await removeTempDir(tmp);
+    }
   }, 60_000);
 });
