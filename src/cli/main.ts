@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerBackup } from './commands/backup.js';
 import { registerConfig } from './commands/config.js';
 import { registerDaemon } from './commands/daemon.js';
 import { registerPlan } from './commands/plan.js';
@@ -26,6 +27,7 @@ export async function main(argv: string[]): Promise<number> {
     registerSync,
     registerRemote,
     registerSecret,
+    registerBackup,
   ]) {
     register(program);
   }

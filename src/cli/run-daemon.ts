@@ -5,6 +5,7 @@ import { CommitStatusPublisher } from '../daemon/commit-statuses.js';
 import { Daemon } from '../daemon/daemon.js';
 import { observePasses } from '../daemon/observers.js';
 import { PreviewRunner } from '../daemon/previews.js';
+import { removePidFile, writePidFile } from '../daemon/pid-file.js';
 import { createDriver } from '../drivers/create-driver.js';
 import { createMetrics } from '../metrics/registry.js';
 import { formatDiagnostic } from '../stack/diagnostics.js';
@@ -43,11 +44,19 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const driver = createDriver(config, {
     checkRuntime: (c): boolean => daemon.project(c.project) !== undefined,
   });
-  const store = openHistoryStore({
-    path: historyDbPath(config.stateDir),
-    maxPassesPerProject: config.history.maxPassesPerProject,
-    maxEventsPerProject: config.history.maxEventsPerProject,
-  });
+  let store: ReturnType<typeof openHistoryStore>;
+  try {
+    store = openHistoryStore({
+      path: historyDbPath(config.stateDir),
+      maxPassesPerProject: config.history.maxPassesPerProject,
+      maxEventsPerProject: config.history.maxEventsPerProject,
+    });
+  } catch (err) {
+    // A database from a newer Spin (or an unreadable one): one clear line, exit 2, no stack.
+    throw new CliError(errorMessage(err), EXIT.usage);
+  }
+  // After the store opened (so the stateDir exists and is ours): `spin restore` checks it.
+  await writePidFile(config.stateDir);
   const metrics = createMetrics({ version: '0.1.0' });
   for (const p of config.projects) metrics.addProject(p.name);
   const baseUrl = config.api.publicUrl ?? `http://${config.api.listen}`;
@@ -113,6 +122,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   await daemon.stop();
   await publisher.close();
   store.close();
+  await removePidFile(config.stateDir);
   return EXIT.ok;
 }
 

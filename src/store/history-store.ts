@@ -61,6 +61,8 @@ export function openHistoryStore(options: HistoryStoreOptions): HistoryStore {
     migrate(db);
   } catch (err) {
     db.close();
+    // Say which file: the operator may have several stateDirs (or a restored one).
+    if (err instanceof Error) err.message = `${options.path}: ${err.message}`;
     throw err;
   }
 

@@ -81,7 +81,7 @@ export function migrate(db: Database, migrations: readonly Migration[] = MIGRATI
     if (current > newest) {
       throw new Error(
         `history database is at schema version ${current}, newer than this Spin understands (${newest}); ` +
-          'upgrade Spin or move the database aside',
+          'run that newer Spin, or roll back by restoring the backup taken before its upgrade (docs/operations.md)',
       );
     }
     const pending = migrations.filter((m) => m.version > current).sort((a, b) => a.version - b.version);
