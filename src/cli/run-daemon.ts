@@ -35,7 +35,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   } catch (err) {
     throw new CliError(errorMessage(err), EXIT.usage);
   }
-  for (const warning of warnings) log.warn(warning);
+  for (const warning of [...warnings, ...(config.warnings ?? [])]) log.warn(warning);
 
   const driver = createDriver(config, { checkRuntime: true });
   const store = openHistoryStore({
@@ -93,6 +93,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       );
       return;
     }
+    for (const warning of next.config.warnings ?? []) log.warn(warning);
     const changes = await daemon.reload(next.config);
     for (const name of changes.added) metrics.addProject(name);
     for (const name of changes.removed) metrics.removeProject(name);
