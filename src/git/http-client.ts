@@ -4,7 +4,8 @@ import { rootCertificates } from 'node:tls';
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
 import { guardUploadPack, type FetchLimits } from './upload-pack-guard.js';
-import type { RepoTransport } from './repo-auth.js';
+import { repoTransport, type RepoTransport } from './repo-auth.js';
+import type { RepoAccess } from '../config/types.js';
 
 // Polling hundreds of repositories is mostly small GETs to the same few servers: reusing
 // connections saves a TCP (and TLS) handshake per poll, which is most of a poll's cost.
@@ -51,6 +52,11 @@ function transportHttp(transport: RepoTransport): HttpClient {
       return nodeHttp.request({ ...request, headers, agent } as GitHttpRequest);
     },
   };
+}
+
+/** The client for a repository's own credentials and CA, without the fetch guard (notes pushes). */
+export function repoHttpClient(access: RepoAccess | undefined): HttpClient {
+  return transportHttp(repoTransport(access));
 }
 
 /**
