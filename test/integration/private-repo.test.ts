@@ -21,6 +21,7 @@ import {
 import {
   cloneWorkingCopy,
   createRepo,
+  runGit,
   startGitServer,
   type GitServer,
   type WorkingCopy,
@@ -52,6 +53,7 @@ const projects = {
   inline: uniqueProject('privi'),
 };
 const copies: Record<string, WorkingCopy> = {};
+const bares: Record<string, string> = {};
 const tokenFile = () => path.join(tmp, 'git.token');
 const passwordFile = () => path.join(tmp, 'git.password');
 
@@ -94,6 +96,7 @@ beforeAll(async () => {
   basicServer = await startGitServer(root, { auth: { username: 'deploy', password: PASSWORD } });
   for (const name of Object.values(projects)) {
     const bare = await createRepo(root, name);
+    bares[name] = bare;
     copies[name] = await cloneWorkingCopy(bare, path.join(tmp, `work-${name}`));
   }
   await writeFile(tokenFile(), `${TOKEN}\n`);
@@ -144,6 +147,19 @@ describe('private repositories', () => {
     );
     const [app] = await listProjectContainers(projects.bearer);
     expect(app?.labels['spin.commit']).toBe(first);
+    // The default commit status (a git note pushed to the same private repository) gets through
+    // with the same credentials.
+    const note = await waitFor(
+      () =>
+        runGit(['--git-dir', bares[projects.bearer]!, 'notes', '--ref=spin', 'show', first]).catch(() => ''),
+      {
+        until: (n) => n.includes('"success"'),
+        timeoutMs: 60_000,
+        intervalMs: 500,
+        description: 'status note',
+      },
+    );
+    expect(note).toContain(`spin/${projects.bearer}`);
     expect(await everythingPrinted()).not.toContain(TOKEN);
   });
 
