@@ -4,7 +4,8 @@ import { readIdentities } from '../secrets/age.js';
 import { loadStoreKey } from '../secrets/store.js';
 import { parseTrustKeys } from '../trust/index.js';
 import { errorMessage } from '../util/errors.js';
-import type { SpinConfig } from '../config/types.js';
+import type { RepoAccess, SpinConfig } from '../config/types.js';
+import { SecretText } from '../util/secret-text.js';
 
 /**
  * Reads what the config only names: webhook secrets, API tokens, trust keys and secret keys kept in files
@@ -38,6 +39,7 @@ export async function readReferencedFiles(
       const project = { ...p };
       if (p.webhookSecretFile)
         project.webhookSecret = await read(p.webhookSecretFile, `${p.name}.webhookSecretFile`);
+      if (p.git) project.git = await readRepoAccess(p.git, p.name);
       if (p.trust) {
         const fromFiles = await Promise.all(p.trust.keyFiles.map((f) => read(f, `${p.name}.trust.keyFiles`)));
         const keys = [...p.trust.keys, ...fromFiles.filter((k): k is string => k !== undefined)];
@@ -58,6 +60,32 @@ export async function readReferencedFiles(
       return project;
     }),
   );
+  // The git credential is wrapped at once: from here on only the HTTP client can see its text.
+  async function readRepoAccess(access: RepoAccess, name: string): Promise<RepoAccess> {
+    const secret = async (file: string, what: string): Promise<SecretText | undefined> => {
+      const text = await read(file, what);
+      if (text === '') {
+        diagnostics.push({
+          file: config.file,
+          line: 0,
+          column: 0,
+          rule: 'config.file',
+          message: `${what}: ${file} is empty; write the password or token into it`,
+          path: '',
+        });
+      }
+      return text ? new SecretText(text) : undefined;
+    };
+    const next: RepoAccess = { ...access };
+    if (access.caFile) next.ca = await read(access.caFile, `${name}.git.caFile`);
+    const auth = access.auth;
+    if (auth?.kind === 'basic') {
+      next.auth = { ...auth, password: await secret(auth.passwordFile, `${name}.git.passwordFile`) };
+    } else if (auth?.kind === 'bearer') {
+      next.auth = { ...auth, token: await secret(auth.tokenFile, `${name}.git.tokenFile`) };
+    }
+    return next;
+  }
   // Secret keys are checked here too, so a typo in a path stops the start (or is refused on a
   // reload) instead of refusing every commit that uses an encrypted file later.
   const ageFiles = new Map<string, string>();

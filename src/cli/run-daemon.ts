@@ -36,7 +36,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   } catch (err) {
     throw new CliError(errorMessage(err), EXIT.usage);
   }
-  for (const warning of warnings) log.warn(warning);
+  for (const warning of [...warnings, ...(config.warnings ?? [])]) log.warn(warning);
 
   // Runtime settings are inspected only for this daemon's projects: on a shared engine another
   // daemon's (or an unconfigured project's) new containers would otherwise be inspected before
@@ -107,6 +107,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       );
       return;
     }
+    for (const warning of next.config.warnings ?? []) log.warn(warning);
     const changes = await daemon.reload(next.config);
     for (const name of changes.added) metrics.addProject(name);
     for (const name of changes.removed) metrics.removeProject(name);

@@ -8,6 +8,7 @@ import { readSchema } from '../util/schemas.js';
 import { resolvePolicy, validatePolicyObject } from '../policy/index.js';
 import cron from 'node-cron';
 import { parseSizeBytes } from '../util/units.js';
+import { hasInlineCredentials, repoAccess, unsupportedRepo, type RawRepoAccess } from './repo-access.js';
 import type { GitLimits, ProjectConfig, RepoLocation, SecretsSettings, SpinConfig } from './types.js';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -33,6 +34,8 @@ export function parseConfig(file: string, text: string): ConfigResult {
   const policies = raw.policies ?? {};
   const stateDir = path.resolve(baseDir, raw.stateDir ?? './.spin');
   const secrets = secretsSettings(raw.secrets ?? {}, baseDir, stateDir);
+  const git = gitLimits(raw.git ?? {}, baseDir);
+  const warnings: string[] = [];
   const seen = new Set<string>();
   const projects: ProjectConfig[] = [];
   (raw.projects ?? []).forEach((p, index) => {
@@ -59,9 +62,44 @@ export function parseConfig(file: string, text: string): ConfigResult {
       );
       return;
     }
+    const unsupported = unsupportedRepo(p.repo);
+    if (unsupported) {
+      const pos = at('repo');
+      diagnostics.push(
+        diag(file, pos.line, pos.column, 'config.repo', unsupported, `projects.${index}.repo`),
+      );
+      return;
+    }
+    const repo = resolveRepo(p.repo, baseDir);
+    const access = repoAccess(p.git, baseDir, git.caFile);
+    if (access.error) {
+      const pos = doc.locate(['projects', index, 'git', access.error.key]);
+      const key = `projects.${index}.git.${access.error.key}`;
+      diagnostics.push(diag(file, pos.line, pos.column, 'config.git', access.error.message, key));
+      return;
+    }
+    if (repo.kind === 'local' && p.git !== undefined) {
+      const pos = at('git');
+      const message = `git: (credentials, CA) applies only to http(s) repositories; '${p.repo}' is a path on this machine`;
+      diagnostics.push(diag(file, pos.line, pos.column, 'config.git', message, `projects.${index}.git`));
+      return;
+    }
+    if (repo.kind === 'http' && hasInlineCredentials(repo.url) && access.access?.auth) {
+      const pos = at('repo');
+      const message = 'credentials are both inline in the URL and in git:; remove them from the URL';
+      diagnostics.push(diag(file, pos.line, pos.column, 'config.repo', message, `projects.${index}.repo`));
+      return;
+    }
+    if (repo.kind === 'http' && hasInlineCredentials(repo.url)) {
+      const pos = at('repo');
+      warnings.push(
+        `${file}:${pos.line}:${pos.column}: config.repo-credentials: project '${p.name}' has credentials inline in its repository URL; they work (and are redacted) but sit in the config: move them to git.passwordFile or git.tokenFile`,
+      );
+    }
     projects.push({
       name: p.name,
-      repo: resolveRepo(p.repo, baseDir),
+      repo,
+      ...(repo.kind === 'http' && access.access ? { git: access.access } : {}),
       branch: p.branch ?? 'main',
       path: normaliseStackPath(p.path ?? '.'),
       env: Object.fromEntries(Object.entries(p.env ?? {}).map(([k, v]) => [k, String(v)])),
@@ -127,11 +165,12 @@ export function parseConfig(file: string, text: string): ConfigResult {
         maxPassesPerProject: raw.history?.maxPassesPerProject ?? 500,
         maxEventsPerProject: raw.history?.maxEventsPerProject ?? 1000,
       },
-      git: gitLimits(raw.git ?? {}),
+      git,
       docker: { host: raw.docker?.host },
       projects,
       policies,
       secrets,
+      ...(warnings.length > 0 ? { warnings } : {}),
     },
   };
 }
@@ -148,7 +187,7 @@ export const DEFAULT_GIT_LIMITS: GitLimits = {
   maxPackObjects: 200_000,
 };
 
-function gitLimits(raw: NonNullable<RawConfig['git']>): GitLimits {
+function gitLimits(raw: NonNullable<RawConfig['git']>, baseDir: string): GitLimits {
   // The schema's pattern admits only sizes parseSizeBytes reads.
   const size = (value: string | number | undefined, fallback: number) =>
     value === undefined ? fallback : (parseSizeBytes(value) ?? fallback);
@@ -156,6 +195,7 @@ function gitLimits(raw: NonNullable<RawConfig['git']>): GitLimits {
     maxObjectBytes: size(raw.maxObjectBytes, DEFAULT_GIT_LIMITS.maxObjectBytes),
     maxPackBytes: size(raw.maxPackBytes, DEFAULT_GIT_LIMITS.maxPackBytes),
     maxPackObjects: raw.maxPackObjects ?? DEFAULT_GIT_LIMITS.maxPackObjects,
+    ...(raw.caFile !== undefined ? { caFile: path.resolve(baseDir, raw.caFile) } : {}),
   };
 }
 
@@ -238,11 +278,17 @@ interface RawConfig {
     writeTokenFile?: string;
   };
   history?: { maxPassesPerProject?: number; maxEventsPerProject?: number };
-  git?: { maxObjectBytes?: string | number; maxPackBytes?: string | number; maxPackObjects?: number };
+  git?: {
+    maxObjectBytes?: string | number;
+    maxPackBytes?: string | number;
+    maxPackObjects?: number;
+    caFile?: string;
+  };
   docker?: { host?: string };
   projects?: Array<{
     name: string;
     repo: string;
+    git?: RawRepoAccess;
     branch?: string;
     path?: string;
     env?: Record<string, string | number | boolean>;

@@ -1,11 +1,32 @@
 import type { StatusConfig } from '../model/status-config.js';
 import type { ResolvedPolicy } from '../policy/index.js';
+import type { SecretText } from '../util/secret-text.js';
 
 export type RepoLocation = { kind: 'http'; url: string } | { kind: 'local'; path: string };
+
+/**
+ * Credentials for a private repository, from files named in the config (never the URL). The
+ * secret itself is read at load and on every reload (src/cli/referenced-files.ts) and is a
+ * SecretText, so no log line, status or error that serialises the config can carry it.
+ */
+export type RepoAuth =
+  | { kind: 'basic'; username: string; passwordFile: string; password?: SecretText }
+  | { kind: 'bearer'; tokenFile: string; token?: SecretText };
+
+/** How the daemon reaches a project's HTTPS repository (project `git:`, docs in the README). */
+export interface RepoAccess {
+  auth?: RepoAuth;
+  /** PEM bundle trusted besides the public CAs: the project's own, else the top-level git.caFile. */
+  caFile?: string;
+  /** The text of caFile, read at load with the credentials. */
+  ca?: string;
+}
 
 export interface ProjectConfig {
   name: string;
   repo: RepoLocation;
+  /** Credentials and CA for an http(s) repository; absent when it needs neither. */
+  git?: RepoAccess;
   branch: string;
   /** Folder of the stack file inside the repository, POSIX, '' for the root. */
   path: string;
@@ -51,6 +72,8 @@ export interface GitLimits {
   maxPackBytes: number;
   /** Most objects one fetched pack may hold. */
   maxPackObjects: number;
+  /** Default CA bundle for HTTPS repositories (copied into each project's `git.caFile`). */
+  caFile?: string;
 }
 
 export interface SpinConfig {
@@ -82,4 +105,6 @@ export interface SpinConfig {
   projects: ProjectConfig[];
   policies: Record<string, unknown>;
   secrets: SecretsSettings;
+  /** Things that work but should change (e.g. credentials inline in a repository URL); logged. */
+  warnings?: string[];
 }

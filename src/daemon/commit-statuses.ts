@@ -109,12 +109,13 @@ export class CommitStatusPublisher {
   }
 
   private reporterFor(project: ProjectConfig): StatusReporter | undefined {
-    const key = JSON.stringify([project.repo, project.status ?? null]);
+    const key = JSON.stringify([project.repo, project.git ?? null, project.status ?? null]);
     const existing = this.reporters.get(project.name);
     if (existing?.key === key) return existing.reporter;
     try {
       const provider = createProvider(project.status, {
         repo: project.repo,
+        access: project.git,
         notesCacheDir: path.join(this.deps.stateDir, 'notes', `${project.name}.git`),
       });
       const reporter = new StatusReporter({

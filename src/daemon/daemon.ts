@@ -193,8 +193,17 @@ export class Daemon {
     const added: string[] = [];
     const removed: string[] = [];
     const changed: string[] = [];
+    // git.caFile is not fixed: it is copied into each project's git: at load, so it reloads with them.
     const fixed = (c: SpinConfig) =>
-      JSON.stringify([c.api, c.concurrency, c.gitConcurrency, c.git, c.stateDir, c.docker, c.resyncSchedule]);
+      JSON.stringify([
+        c.api,
+        c.concurrency,
+        c.gitConcurrency,
+        { ...c.git, caFile: undefined },
+        c.stateDir,
+        c.docker,
+        c.resyncSchedule,
+      ]);
     if (fixed(next) !== fixed(this.config)) {
       this.log.warn(
         'api, concurrency, gitConcurrency, git, stateDir, docker and resyncSchedule changes take effect after a restart',

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { RepoLocation } from '../config/types.js';
+import type { RepoAccess, RepoLocation } from '../config/types.js';
+import { repoHttpClient } from '../git/http-client.js';
 import type { StatusConfig } from '../model/status-config.js';
 import { GitHubStatusProvider } from './github.js';
 import { GitLabStatusProvider } from './gitlab.js';
@@ -16,6 +17,8 @@ export interface ProviderContext {
    * `<stateDir>/notes/<project>.git` (kept apart from the source cache so the two never race).
    */
   notesCacheDir: string;
+  /** The project's git credentials and CA, for gitnotes pushes to a private repository. */
+  access?: RepoAccess;
   env?: NodeJS.ProcessEnv;
   fetch?: FetchLike;
 }
@@ -83,7 +86,11 @@ export function createProvider(config: StatusConfig | undefined, ctx: ProviderCo
   const cfg: StatusConfig = config ?? { provider: 'gitnotes' };
   if (cfg.provider === 'gitnotes') {
     return ctx.repo.kind === 'http'
-      ? new GitNotesProvider({ gitdir: ctx.notesCacheDir, url: ctx.repo.url })
+      ? new GitNotesProvider({
+          gitdir: ctx.notesCacheDir,
+          url: ctx.repo.url,
+          http: repoHttpClient(ctx.access),
+        })
       : new GitNotesProvider({ gitdir: localGitdir(ctx.repo.path) });
   }
   if (!cfg.tokenEnv && !cfg.tokenFile) {

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import git, { Errors } from 'isomorphic-git';
-import http from 'isomorphic-git/http/node';
+import git, { Errors, type HttpClient } from 'isomorphic-git';
+import nodeHttp from 'isomorphic-git/http/node';
 import { redactUrl } from '../git/http-source.js';
 import { errorMessage } from '../util/errors.js';
 import { truncateDescription } from './description.js';
@@ -23,6 +23,8 @@ export interface GitNotesOptions {
   gitdir: string;
   /** The remote repository (smart HTTP); absent for a local repository. */
   url?: string;
+  /** HTTP client carrying the repository's credentials and CA (src/git/http-client.ts). */
+  http?: HttpClient;
   /** Fetch-merge-push (or lock-merge-write) rounds before giving up on a contended ref. */
   maxAttempts?: number;
   /** Committer of the notes commits. */
@@ -88,7 +90,15 @@ export class GitNotesProvider implements StatusProvider {
         const next = await this.buildCommit(tip, status);
         if (next === tip) return;
         await git.writeRef({ fs, gitdir, ref: OUTGOING_REF, value: next, force: true });
-        await git.push({ fs, http, gitdir, url, ref: OUTGOING_REF, remoteRef: NOTES_REF, cache: this.cache });
+        await git.push({
+          fs,
+          http: this.options.http ?? nodeHttp,
+          gitdir,
+          url,
+          ref: OUTGOING_REF,
+          remoteRef: NOTES_REF,
+          cache: this.cache,
+        });
         await git.writeRef({ fs, gitdir, ref: NOTES_REF, value: next, force: true });
         return;
       } catch (err) {
@@ -108,7 +118,7 @@ export class GitNotesProvider implements StatusProvider {
     try {
       const result = await git.fetch({
         fs,
-        http,
+        http: this.options.http ?? nodeHttp,
         gitdir: this.gitdir,
         url,
         ref: NOTES_REF,

@@ -1,5 +1,7 @@
 export type SourceErrorCode =
   | 'unreachable'
+  /** The server answered 401/403: credentials missing or refused (project `git:` in the config). */
+  | 'unauthorised'
   | 'branch-missing'
   | 'fetch-failed'
   /** The fetched pack broke a `git:` limit of the daemon config (src/git/pack-guard.ts). */

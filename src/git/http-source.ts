@@ -7,8 +7,11 @@ import { PackRefusedError } from './pack-guard.js';
 import type { FetchLimits } from './upload-pack-guard.js';
 import type { FileReader } from '../stack/source.js';
 import { CommitReader } from './commit-reader.js';
-import { fetchRefAdvertisement } from './ref-advertisement.js';
+import { fetchRefAdvertisement, RefAdvertisementError } from './ref-advertisement.js';
 import { SourceError } from './errors.js';
+import { repoTransport, type RepoTransport } from './repo-auth.js';
+import type { RepoAccess } from '../config/types.js';
+import { redactSecrets } from '../util/secret-text.js';
 import type { AdvertisementMemo, GitSource } from './source.js';
 
 export interface HttpGitSourceOptions {
@@ -20,6 +23,8 @@ export interface HttpGitSourceOptions {
   onRequest?: (kind: 'advertise' | 'fetch') => void;
   /** What a fetched pack may hold (the daemon config's `git:`); checked as the pack streams. */
   limits: FetchLimits;
+  /** Credentials (already read from their files) and CA for this repository. */
+  access?: RepoAccess;
 }
 
 /**
@@ -33,6 +38,12 @@ export class HttpGitSource implements GitSource {
   private refs: { ref: string; oid: string }[] = [];
   private readonly known = new Set<string>();
   private readonly http: HttpClient;
+  private readonly transport: RepoTransport;
+  /**
+   * Key of this source's ref advertisement in a round's memo: the URL alone would let a project
+   * without credentials be answered from a request made with another project's.
+   */
+  private readonly advertKey: string;
   /**
    * Refs whose fetch the pack guard refused, with the tip it refused: polls of the same tip get
    * the same refusal without downloading the pack again (up to the refusal, every few seconds).
@@ -41,7 +52,9 @@ export class HttpGitSource implements GitSource {
   private readonly refused = new Map<string, { tip: string; error: SourceError }>();
 
   constructor(private readonly options: HttpGitSourceOptions) {
-    this.http = guardedHttp(options.limits);
+    this.transport = repoTransport(options.access);
+    this.http = guardedHttp(options.limits, this.transport);
+    this.advertKey = options.access ? JSON.stringify([options.url, options.access]) : options.url;
   }
 
   get gitdir(): string {
@@ -64,16 +77,23 @@ export class HttpGitSource implements GitSource {
     const { url, branch } = this.options;
     let refs: { ref: string; oid: string }[];
     try {
-      let advert = adverts?.get(url);
+      let advert = adverts?.get(this.advertKey);
       if (!advert) {
         this.options.onRequest?.('advertise');
-        advert = fetchRefAdvertisement(url).then((a) => a.refs);
-        adverts?.set(url, advert);
+        const { authorization, ca } = this.transport;
+        advert = fetchRefAdvertisement(url, { authorization, ca }).then((a) => a.refs);
+        adverts?.set(this.advertKey, advert);
       }
       refs = await advert;
       this.refs = refs;
     } catch (err) {
-      throw new SourceError('unreachable', `git remote ${redactUrl(url)} is unreachable: ${errorText(err)}`);
+      if (err instanceof RefAdvertisementError && (err.status === 401 || err.status === 403)) {
+        throw new SourceError('unauthorised', this.unauthorisedMessage(err));
+      }
+      throw new SourceError(
+        'unreachable',
+        `git remote ${redactUrl(url)} is unreachable: ${this.errorText(err)}`,
+      );
     }
     const head = refs.find((r) => r.ref === `refs/heads/${branch}`);
     if (!head) throw new SourceError('branch-missing', `branch '${branch}' not found on ${redactUrl(url)}`);
@@ -93,6 +113,21 @@ export class HttpGitSource implements GitSource {
 
   async watch(): Promise<() => Promise<void>> {
     return async () => {};
+  }
+
+  /** A library's error message without the URL's or the credential files' secrets. */
+  private errorText(err: unknown): string {
+    return redactSecrets(redactUrl(err instanceof Error ? err.message : String(err)), this.transport.secrets);
+  }
+
+  /** 401/403 with the one thing to do about it: which credential was (not) sent. */
+  private unauthorisedMessage(err: RefAdvertisementError): string {
+    const { url, access } = this.options;
+    const auth = access?.auth;
+    const sent = !auth
+      ? "no credentials were sent; set the project's git.tokenFile (or git.username and git.passwordFile)"
+      : `the credentials from ${auth.kind === 'basic' ? auth.passwordFile : auth.tokenFile} were refused; check the file and the account's access`;
+    return `git remote ${redactUrl(url)} refused access (${this.errorText(err)}): ${sent}`;
   }
 
   private async ensureCache(): Promise<void> {
@@ -149,14 +184,14 @@ export class HttpGitSource implements GitSource {
       if (err instanceof PackRefusedError) {
         const error = new SourceError(
           'fetch-refused',
-          `fetching ${branch} from ${redactUrl(url)} refused: ${errorText(err)}; raise the daemon config's git limits or remove the object from the branch's history`,
+          `fetching ${branch} from ${redactUrl(url)} refused: ${this.errorText(err)}; raise the daemon config's git limits or remove the object from the branch's history`,
         );
         if (tip) this.refused.set(ref, { tip, error });
         throw error;
       }
       throw new SourceError(
         'fetch-failed',
-        `fetching ${branch} from ${redactUrl(url)} failed: ${errorText(err)}`,
+        `fetching ${branch} from ${redactUrl(url)} failed: ${this.errorText(err)}`,
       );
     }
   }
@@ -165,8 +200,4 @@ export class HttpGitSource implements GitSource {
 /** Credentials in a repository URL must never reach logs or statuses. */
 export function redactUrl(url: string): string {
   return url.replace(/\/\/[^/@]*@/, '//***@');
-}
-
-function errorText(err: unknown): string {
-  return redactUrl(err instanceof Error ? err.message : String(err));
 }

@@ -22,6 +22,7 @@ export function createGitSource(
     cacheDir: path.join(stateDir, 'repos', `${project.name}.git`),
     onRequest,
     limits,
+    access: project.git,
   });
 }
 export { timedSource, withResolveHead } from './source-wrappers.js';

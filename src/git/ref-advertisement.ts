@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { keepAliveAgents } from './http-client.js';
+import { agentFor } from './http-client.js';
 import type { GitRef } from './source.js';
 
 /**
@@ -18,7 +18,10 @@ const SERVICE = 'git-upload-pack';
 const MAX_REDIRECTS = 5;
 const DEFAULT_TIMEOUT_MS = 30_000;
 
-export class RefAdvertisementError extends Error {}
+export class RefAdvertisementError extends Error {
+  /** The HTTP status when the server answered with an error (401/403: credentials). */
+  status?: number;
+}
 
 /** Parses a smart-HTTP ref advertisement (pkt-lines). Peeled tag lines (`^{}`) are left out. */
 export function parseRefAdvertisement(body: Buffer): RefAdvertisement {
@@ -70,19 +73,31 @@ export function parseRefAdvertisement(body: Buffer): RefAdvertisement {
   return { refs, capabilities };
 }
 
-/** GETs and parses the advertisement. Credentials in the URL become Basic auth (as git does). */
+export interface RefAdvertisementOptions {
+  timeoutMs?: number;
+  /** The project's Authorization header (src/git/repo-auth.ts); wins over credentials in the URL. */
+  authorization?: string;
+  /** PEM CA bundle trusted besides the public roots. */
+  ca?: string;
+}
+
+/**
+ * GETs and parses the advertisement. Credentials in the URL become Basic auth (as git does);
+ * either kind is sent to the repository's own origin only, never after a redirect elsewhere.
+ */
 export async function fetchRefAdvertisement(
   url: string,
-  options: { timeoutMs?: number } = {},
+  options: RefAdvertisementOptions = {},
 ): Promise<RefAdvertisement> {
   let target = new URL(`${url.replace(/\/+$/, '')}/info/refs?service=${SERVICE}`);
   const origin = target.origin;
   const authorization =
-    target.username || target.password
+    options.authorization ??
+    (target.username || target.password
       ? `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}`
-      : undefined;
+      : undefined);
   for (let redirects = 0; ; redirects++) {
-    const res = await get(target, target.origin === origin ? authorization : undefined, options.timeoutMs);
+    const res = await get(target, target.origin === origin ? authorization : undefined, options);
     const status = res.statusCode ?? 0;
     if (status >= 300 && status < 400 && res.headers.location && redirects < MAX_REDIRECTS) {
       res.resume();
@@ -91,7 +106,9 @@ export async function fetchRefAdvertisement(
     }
     const body = await readBody(res);
     if (status !== 200) {
-      throw new RefAdvertisementError(`HTTP ${status} ${res.statusMessage ?? ''}`.trim());
+      const error = new RefAdvertisementError(`HTTP ${status} ${res.statusMessage ?? ''}`.trim());
+      error.status = status;
+      throw error;
     }
     const type = res.headers['content-type'] ?? '';
     if (type !== `application/x-${SERVICE}-advertisement`) {
@@ -104,7 +121,7 @@ export async function fetchRefAdvertisement(
 function get(
   url: URL,
   authorization: string | undefined,
-  timeoutMs = DEFAULT_TIMEOUT_MS,
+  { timeoutMs = DEFAULT_TIMEOUT_MS, ca }: RefAdvertisementOptions,
 ): Promise<IncomingMessage> {
   const https = url.protocol === 'https:';
   if (!https && url.protocol !== 'http:') {
@@ -121,7 +138,7 @@ function get(
         path: `${url.pathname}${url.search}`,
         method: 'GET',
         headers,
-        agent: https ? keepAliveAgents.https : keepAliveAgents.http,
+        agent: agentFor(url.href, ca),
         timeout: timeoutMs,
       },
       resolve,

@@ -9,6 +9,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -29,6 +30,22 @@ export interface GitServerOptions {
   intercept?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean | Promise<boolean>;
   /** Listen on this port (e.g. to bring a stopped server back at the same URL); default: any free port. */
   port?: number;
+  /**
+   * Require this credential on every request (401 with a Basic challenge otherwise), as a
+   * private repository on a forge does: HTTP basic, or `Authorization: Bearer <token>`.
+   */
+  auth?: { username: string; password: string } | { token: string };
+  /** Serve HTTPS with this key and certificate (PEM); `url` is then `https://127.0.0.1:PORT`. */
+  tls?: { key: string; cert: string };
+}
+
+/** Whether `header` is the credential `auth` asks for. */
+function authorised(auth: NonNullable<GitServerOptions['auth']>, header: string | undefined): boolean {
+  const expected =
+    'token' in auth
+      ? `Bearer ${auth.token}`
+      : `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+  return header === expected;
 }
 
 export interface GitServer {
@@ -68,7 +85,7 @@ export async function startGitServer(rootDir: string, options: GitServerOptions 
   const children = new Set<ChildProcess>();
   const root = path.resolve(rootDir);
 
-  const server = http.createServer((req, res) => {
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const rawUrl = req.url ?? '/';
     requests.push({ method: req.method ?? 'GET', path: rawUrl });
     void handle(req, res, rawUrl).catch((err: unknown) => {
@@ -79,10 +96,16 @@ export async function startGitServer(rootDir: string, options: GitServerOptions 
         res.destroy();
       }
     });
-  });
+  };
+  const server = options.tls ? https.createServer(options.tls, listener) : http.createServer(listener);
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, rawUrl: string): Promise<void> {
     if (options.intercept && (await options.intercept(req, res))) return;
+    if (options.auth && !authorised(options.auth, req.headers.authorization)) {
+      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="spin-test"', 'Content-Type': 'text/plain' });
+      res.end('authentication required\n');
+      return;
+    }
 
     const url = new URL(rawUrl, 'http://127.0.0.1');
     const env = gitEnv({
@@ -197,7 +220,7 @@ export async function startGitServer(rootDir: string, options: GitServerOptions 
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('git server: no TCP address');
   const port = address.port;
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
 
   return {
     url,
