@@ -19,6 +19,9 @@ import type { ProjectStatus } from '../../src/status/project-status.js';
  * removing it from the main file does), a bad file is refused like a bad main file; and
  * `spin config check` over the same folder.
  */
+/** Generous: the machine is shared and loaded; a reload normally takes well under a second. */
+const RELOAD_MS = 60_000;
+
 let f: ProjectFixture;
 let api: string;
 let extra: ExtraRepo;
@@ -56,6 +59,7 @@ describe('projects.d on a running daemon', () => {
     await daemon().waitForLog(
       (l) => l.msg === 'config reloaded' && JSON.stringify(l.added) === JSON.stringify([extra.project]),
       'the reload adding the projects.d project',
+      RELOAD_MS,
     );
     await f.waitStatusOf(
       extra.project,
@@ -81,6 +85,7 @@ describe('projects.d on a running daemon', () => {
         l.msg === 'config change refused; keeping the running config' &&
         JSON.stringify(l.errors).includes('30-bad.yaml'),
       'the refusal of the bad projects.d file',
+      RELOAD_MS,
     );
     const errors = JSON.stringify(refusal.errors);
     expect(errors).toMatch(
@@ -96,11 +101,13 @@ describe('projects.d on a running daemon', () => {
     await daemon().waitForLog(
       (l) => l.msg === 'config reloaded' && JSON.stringify(l.added) === JSON.stringify([fixed]),
       'the reload of the fixed file',
+      RELOAD_MS,
     );
     await rm(path.join(projectsDir, '30-bad.yaml'));
     await daemon().waitForLog(
       (l) => l.msg === 'config reloaded' && JSON.stringify(l.removed) === JSON.stringify([`${f.project}-x`]),
       'the reload dropping the suspended project',
+      RELOAD_MS,
     );
   });
 
@@ -109,6 +116,7 @@ describe('projects.d on a running daemon', () => {
     await daemon().waitForLog(
       (l) => l.msg === 'config reloaded' && JSON.stringify(l.removed) === JSON.stringify([extra.project]),
       'the reload removing the projects.d project',
+      RELOAD_MS,
     );
     expect(await listed()).toEqual([f.project]);
     const gone = await callApi(api, 'GET', `/api/v1/projects/${extra.project}`);
@@ -173,6 +181,7 @@ describe('spin config check', () => {
         l.msg === 'config change refused; keeping the running config' &&
         JSON.stringify(l.errors).includes("'polcy'"),
       'the daemon refusing the misspelt key',
+      RELOAD_MS,
     );
     expect(daemon().child.exitCode).toBeNull();
     expect(await listed()).toContain(f.project);
