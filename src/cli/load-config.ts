@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseConfig, type ConfigResult } from '../config/load.js';
+import { readProjectsDir } from '../config/projects-dir.js';
 import type { SpinConfig } from '../config/types.js';
 import { CliError, EXIT } from './output.js';
 import { printDiagnostics } from './commands/validate.js';
@@ -19,7 +20,12 @@ export async function loadConfigFile(file: string): Promise<ConfigResult> {
     const message = `cannot read config: ${reason}`;
     return { ok: false, diagnostics: [{ file, line: 0, column: 0, rule: 'config.read', message, path: '' }] };
   }
-  const parsed = parseConfig(file, text);
+  // projects.d/*.yaml beside the file: read here (I/O), merged by parseConfig (pure).
+  const extra = await readProjectsDir(file);
+  const parsed = parseConfig(file, text, extra.files);
+  if (extra.diagnostics.length > 0) {
+    return { ok: false, diagnostics: [...extra.diagnostics, ...(parsed.ok ? [] : parsed.diagnostics)] };
+  }
   return parsed.ok ? readReferencedFiles(parsed.config) : parsed;
 }
 

@@ -1,4 +1,3 @@
-import { watch } from 'chokidar';
 import { assertSafeListen } from '../api/auth.js';
 import { startApiServer } from '../api/server.js';
 import { CommitStatusPublisher } from '../daemon/commit-statuses.js';
@@ -12,6 +11,7 @@ import { formatDiagnostic } from '../stack/diagnostics.js';
 import { historyDbPath, openHistoryStore } from '../store/history-store.js';
 import { errorMessage } from '../util/errors.js';
 import { createLogger } from '../util/logger.js';
+import { watchConfig } from './config-watch.js';
 import { loadConfigFile, requireConfig } from './load-config.js';
 import { CliError, EXIT } from './output.js';
 
@@ -125,17 +125,4 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   store.close();
   await removePidFile(config.stateDir);
   return EXIT.ok;
-}
-
-/** Reloads on every change of the config file (editors often replace it: watch by path). */
-function watchConfig(file: string, onChange: () => Promise<void>): () => Promise<void> {
-  const watcher = watch(file, {
-    ignoreInitial: true,
-    awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 50 },
-  });
-  let chain = Promise.resolve();
-  watcher.on('all', () => {
-    chain = chain.then(onChange, onChange);
-  });
-  return () => watcher.close();
 }

@@ -9,15 +9,34 @@ import { resolvePolicy, validatePolicyObject } from '../policy/index.js';
 import cron from 'node-cron';
 import { parseSizeBytes } from '../util/units.js';
 import { hasInlineCredentials, repoAccess, unsupportedRepo, type RawRepoAccess } from './repo-access.js';
+import { closestName } from '../util/did-you-mean.js';
+import type { ProjectsFileText } from './projects-dir.js';
 import type { GitLimits, ProjectConfig, RepoLocation, SecretsSettings, SpinConfig } from './types.js';
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// verbose: schema errors carry their schema, whose `properties` are the "did you mean" candidates.
+const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
 const validateConfigSchema = ajv.compile(readSchema('config.schema.json'));
+// A projects.d file's entries are the main file's `projects:` entries, by reference.
+const validateProjectsFileSchema = ajv.compile(readSchema('projects-file.schema.json'));
 
 export type ConfigResult = { ok: true; config: SpinConfig } | { ok: false; diagnostics: Diagnostic[] };
 
-/** Pure: config text -> validated, defaulted config with absolute paths (relative to the file). */
-export function parseConfig(file: string, text: string): ConfigResult {
+type RawProject = NonNullable<RawConfig['projects']>[number];
+
+/** One file's `projects:` list, with where it came from (its relative paths resolve against it). */
+interface ProjectSource {
+  file: string;
+  baseDir: string;
+  locate: (p: (string | number)[]) => { line: number; column: number };
+  entries: RawProject[];
+}
+
+/**
+ * Pure: config text -> validated, defaulted config with absolute paths (relative to the file).
+ * `projectFiles` are the projects.d files (config/projects-dir.ts) in merge order: their projects
+ * follow the main file's; a name defined twice anywhere is an error naming both places.
+ */
+export function parseConfig(file: string, text: string, projectFiles: ProjectsFileText[] = []): ConfigResult {
   const parsed = parseYaml(file, text);
   if (!parsed.doc || parsed.diagnostics.length > 0) return { ok: false, diagnostics: parsed.diagnostics };
   const doc = parsed.doc;
@@ -36,29 +55,30 @@ export function parseConfig(file: string, text: string): ConfigResult {
   const secrets = secretsSettings(raw.secrets ?? {}, baseDir, stateDir);
   const git = gitLimits(raw.git ?? {}, baseDir);
   const warnings: string[] = [];
-  const seen = new Set<string>();
+  const sources: ProjectSource[] = [
+    { file, baseDir, locate: (p) => doc.locate(['projects', ...p]), entries: raw.projects ?? [] },
+  ];
+  for (const extra of projectFiles) {
+    const source = parseProjectsFile(extra);
+    if ('diagnostics' in source) diagnostics.push(...source.diagnostics);
+    else sources.push(source);
+  }
+  const entries = sources.flatMap((source) => source.entries.map((p, index) => ({ p, index, source })));
+  const seen = new Map<string, { file: string; line: number; column: number }>();
   const projects: ProjectConfig[] = [];
-  (raw.projects ?? []).forEach((p, index) => {
-    const at = (key: string) => doc.locate(['projects', index, key]);
-    if (seen.has(p.name)) {
-      const pos = at('name');
-      diagnostics.push(
-        diag(
-          file,
-          pos.line,
-          pos.column,
-          'config.duplicate-project',
-          `project '${p.name}' is listed twice`,
-          `projects.${index}.name`,
-        ),
-      );
-    }
-    seen.add(p.name);
+  entries.forEach(({ p, index, source }) => {
+    // Paths in a projects.d file are relative to that file, as the main file's are to it.
+    const baseDir = source.baseDir;
+    const at = (key: string) => source.locate([index, key]);
+    const where = { file: source.file, ...at('name') };
+    const first = seen.get(p.name);
+    if (first) diagnostics.push(duplicateProject(p.name, first, where, `projects.${index}.name`));
+    else seen.set(p.name, where);
     const policy = resolvePolicy(p.policy, policies);
     if (!policy.ok) {
       const pos = at('policy');
       diagnostics.push(
-        diag(file, pos.line, pos.column, 'config.policy', policy.error, `projects.${index}.policy`),
+        diag(source.file, pos.line, pos.column, 'config.policy', policy.error, `projects.${index}.policy`),
       );
       return;
     }
@@ -121,6 +141,7 @@ export function parseConfig(file: string, text: string): ConfigResult {
           }
         : undefined,
       previews: { branches: p.previews?.branches ?? true, refs: p.previews?.refs ?? [] },
+      definedIn: path.resolve(source.file),
     });
   });
   if (raw.resyncSchedule !== undefined && !cron.validate(raw.resyncSchedule)) {
@@ -173,6 +194,34 @@ export function parseConfig(file: string, text: string): ConfigResult {
       ...(warnings.length > 0 ? { warnings } : {}),
     },
   };
+}
+
+/** A projects.d file: YAML, then its own schema (a `projects:` list of the main file's entries). */
+function parseProjectsFile({ file, text }: ProjectsFileText): ProjectSource | { diagnostics: Diagnostic[] } {
+  const parsed = parseYaml(file, text);
+  if (!parsed.doc || parsed.diagnostics.length > 0) return { diagnostics: parsed.diagnostics };
+  const doc = parsed.doc;
+  if (!validateProjectsFileSchema(doc.value)) {
+    const errors = validateProjectsFileSchema.errors ?? [];
+    return { diagnostics: errors.map((e) => schemaDiagnostic(file, e, doc.locate)) };
+  }
+  return {
+    file,
+    baseDir: path.dirname(path.resolve(file)),
+    locate: (p) => doc.locate(['projects', ...p]),
+    entries: (doc.value as { projects: RawProject[] }).projects,
+  };
+}
+
+type Place = { file: string; line: number; column: number };
+
+/** Located at the second definition; names the first, in the same file or another one. */
+function duplicateProject(name: string, first: Place, second: Place, at: string): Diagnostic {
+  const message =
+    first.file === second.file
+      ? `project '${name}' is listed twice (first at line ${first.line}); remove one or rename it`
+      : `project '${name}' is defined in both ${first.file}:${first.line}:${first.column} and ${second.file}:${second.line}:${second.column}; remove one or rename it`;
+  return diag(second.file, second.line, second.column, 'config.duplicate-project', message, at);
 }
 
 /**
@@ -241,12 +290,18 @@ function schemaDiagnostic(
     .split('/')
     .slice(1)
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-  const pos = locate(segments);
+  let pos = locate(segments);
   const where = segments.join('.') || 'config';
-  const extra =
-    e.keyword === 'additionalProperties'
-      ? `unknown key '${(e.params as { additionalProperty: string }).additionalProperty}' in ${where}`
-      : `${where} ${e.message ?? 'is invalid'}`;
+  let extra = `${where} ${e.message ?? 'is invalid'}`;
+  if (e.keyword === 'additionalProperties') {
+    const key = (e.params as { additionalProperty: string }).additionalProperty;
+    // Located at the unknown key itself, with the nearest known key of that mapping as a hint.
+    pos = locate([...segments, key]);
+    const properties = (e.parentSchema as { properties?: object } | undefined)?.properties;
+    const hint = closestName(key, Object.keys(properties ?? {}));
+    const inWhere = segments.length === 0 ? 'at the top level' : `in ${where}`;
+    extra = `unknown key '${key}' ${inWhere}${hint ? ` (did you mean '${hint}'?)` : ''}`;
+  }
   return diag(file, pos.line, pos.column, `config.${e.keyword}`, extra, segments.join('.'));
 }
 

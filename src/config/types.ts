@@ -46,6 +46,8 @@ export interface ProjectConfig {
   previews: { branches: boolean; refs: string[] };
   /** The daemon's top-level `secrets:` settings, with the project's own `ageIdentityFile` if it has one. */
   secrets?: SecretsSettings;
+  /** The file (absolute) that defines the project: the main config or one in its projects.d. */
+  definedIn?: string;
 }
 
 /** Top-level `secrets:` of the daemon config (docs/secrets.md); paths absolute. */

@@ -3,6 +3,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { formatPath, type Diagnostic, type PathSegment } from './diagnostics.js';
 import { isRecord } from './records.js';
 import type { LocatedDocument } from './source.js';
+import { closestName } from '../util/did-you-mean.js';
 
 /**
  * JSON Schema check of a stack file, with ajv's output turned into one actionable, located
@@ -117,7 +118,7 @@ function describe(error: AjvError, root: unknown): Problem | undefined {
       const key = String(error.params.additionalProperty);
       const inWhere = path.length === 0 ? 'at the top level' : `in ${where}`;
       const known = isRecord(schema.properties) ? Object.keys(schema.properties) : [];
-      const hint = closest(key, known);
+      const hint = closestName(key, known);
       return {
         path: [...path, key],
         rule,
@@ -194,27 +195,4 @@ function showValue(value: unknown): string {
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return `'${value.length > 60 ? `${value.slice(0, 57)}...` : value}'`;
   return String(value);
-}
-
-/** The known key within edit distance 2 of a misspelt one, for "did you mean". */
-function closest(key: string, known: readonly string[]): string | undefined {
-  let best: { name: string; distance: number } | undefined;
-  for (const name of known) {
-    const distance = editDistance(key, name);
-    if (distance <= 2 && (!best || distance < best.distance)) best = { name, distance };
-  }
-  return best?.name;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

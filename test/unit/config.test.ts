@@ -61,7 +61,7 @@ projects:
     if (result.ok) return;
     const brief = result.diagnostics.map((d) => `${d.line}:${d.column} ${d.rule}`);
     expect(brief).toContain('3:11 config.pattern');
-    expect(brief).toContain('5:5 config.additionalProperties');
+    expect(brief).toContain('7:13 config.additionalProperties');
     expect(result.diagnostics.find((d) => d.rule === 'config.additionalProperties')?.message).toContain(
       "'colour'",
     );

@@ -6,10 +6,11 @@ import { collectEnv } from '../env-options.js';
 import { EXIT, printJson } from '../output.js';
 import { loadModel, openStack, printDiagnostics } from './validate.js';
 import { withExit } from '../action.js';
+import { registerConfigCheck } from './config-check.js';
 
 /** `spin config`: the stack after interpolation and normalisation, as the daemon would run it. */
 export function registerConfig(program: Command): void {
-  program
+  const config = program
     .command('config')
     .description('print the resolved stack after interpolation and normalisation')
     .argument('[path]', 'stack folder or stack file', '.')
@@ -37,4 +38,5 @@ export function registerConfig(program: Command): void {
         },
       ),
     );
+  registerConfigCheck(config);
 }
