@@ -235,13 +235,15 @@ describe('the last gate over volume and network bodies', () => {
 });
 
 describe('the Docker driver, right before each create call', () => {
-  /** An engine that records every call: none may happen for a refused body. */
+  /** An engine that records every create call: none may happen for a refused body. */
   function recordingEngine() {
     const calls: string[] = [];
     const docker = {
       createContainer: (o: unknown) => (calls.push('createContainer'), Promise.resolve({ id: 'x', o })),
       createVolume: () => (calls.push('createVolume'), Promise.resolve({})),
       createNetwork: () => (calls.push('createNetwork'), Promise.resolve({})),
+      // A read, not a create: the image's own HEALTHCHECK is read to bound it (here it has none).
+      getImage: () => ({ inspect: () => Promise.resolve({ Config: {} }) }),
     } as unknown as Docker;
     return { calls, driver: new DockerDriver(docker) };
   }
