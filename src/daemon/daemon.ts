@@ -22,8 +22,10 @@ export { alignedDelay, nextWake, pollDue } from './poll-schedule.js';
 
 /** Side channels of a pass that are not the daemon's business: commit statuses, metrics. */
 export interface DaemonHooks {
-  onDeployStart?(project: ProjectConfig, commit: string, actions: Action[]): void;
+  onDeployStart?(project: ProjectConfig, commit: string, actions: Action[], passId?: string): void;
   onGitPoll?(project: string, durationMs: number, ok: boolean): void;
+  /** Whether a round's engine list answered (spin_engine_up). */
+  onEngineList?(ok: boolean): void;
   /** Each HTTP request to a project's git remote (benchmarks count them). */
   onGitRequest?(project: string, kind: 'advertise' | 'fetch'): void;
 }
@@ -74,6 +76,7 @@ export class Daemon {
       limiter: new Semaphore(config.concurrency),
       gitLimiter: new Semaphore(config.gitConcurrency),
       passListeners: this.passListeners,
+      onEngineList: (ok) => this.hooks.onEngineList?.(ok),
       log,
     });
     this.view = new DaemonReadView(this.registry, this.statuses, () => this.config);
@@ -99,6 +102,11 @@ export class Daemon {
     const done = this.queue.wait(name);
     this.markDue(name, 'poll');
     return done;
+  }
+
+  /** Projects waiting for a pass and projects whose pass runs now (metrics). */
+  queueStats(): { due: number; running: number } {
+    return this.queue.stats;
   }
 
   /** Mark a project due without waiting (webhooks, watchers). */
@@ -268,7 +276,8 @@ export class Daemon {
         desiredCache: new Map(),
         trustCache: new Map(),
         checkouts: {},
-        onDeployStart: (commit, actions) => this.hooks.onDeployStart?.(project, commit, actions),
+        onDeployStart: (commit, actions, passId) =>
+          this.hooks.onDeployStart?.(project, commit, actions, passId),
       },
       suspended: false,
       containers: [],
