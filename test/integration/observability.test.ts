@@ -132,6 +132,11 @@ describe('pass id', () => {
     const lines = logs().filter((l) => l.pass === id);
     expect(lines.map((l) => l.msg)).toContain('reconcile pass');
     expect(lines.every((l) => l.project === f.project)).toBe(true);
+    // `spin history` shows it beside the commit.
+    const cli = await runSpin(['history', f.project, '--limit', '100', '--server', api, '--token', READ]);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout.split('\n')[0]).toMatch(/^WHEN\s+PASS\s+COMMIT/);
+    expect(cli.stdout).toMatch(new RegExp(`\\s${id}\\s+${sha.slice(0, 12)}\\s+applied`));
     // The pending status posted when that pass started deploying links to it.
     await waitFor(() => forge.requests.map((r) => r.body as { state?: string; target_url?: string }), {
       until: (bodies) => bodies.some((b) => b.state === 'pending'),
