@@ -29,6 +29,10 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production
+# The git commit the image is built from (`--build-arg SPIN_REVISION=$(git rev-parse HEAD)`): the
+# build context has no .git, so spin_build_info and `spin version` read it from here.
+ARG SPIN_REVISION=
+ENV SPIN_REVISION=$SPIN_REVISION
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

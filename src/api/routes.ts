@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import type { Daemon } from '../daemon/daemon.js';
 import type { Driver } from '../drivers/driver.js';
-import type { Metrics } from '../metrics/registry.js';
+import { webhookOutcome, type Metrics } from '../metrics/registry.js';
 import type { HistoryStore } from '../store/history-store.js';
 import {
   DASHBOARD_HEADERS,
@@ -17,6 +17,7 @@ import { DEFAULT_WEBHOOK_LIMITS, webhookEndpoint, type WebhookLimits } from './w
 import type { ActualContainer } from '../model/actual-state.js';
 import { summarisePlan } from '../reconciler/plan.js';
 import { errorMessage } from '../util/errors.js';
+import { buildInfo } from '../util/version.js';
 
 export interface ApiDeps {
   daemon: Daemon;
@@ -71,6 +72,7 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
         }),
       deploy: (name) => daemon.trigger(name),
       preview: (trigger) => deps.onPreview?.(trigger),
+      onAnswered: (status) => metrics.countWebhook(webhookOutcome(status)),
       log: options.log,
     },
     options.webhookLimits ?? DEFAULT_WEBHOOK_LIMITS,
@@ -98,6 +100,7 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
           () => 'ok',
           (err: unknown) => errorMessage(err),
         );
+        metrics.setEngineUp(engine === 'ok');
         const history = store.ping() ? 'ok' : 'unavailable';
         const ready = engine === 'ok' && history === 'ok';
         return json(ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', engine, store: history });
@@ -111,6 +114,12 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
         const { contentType, body } = await metrics.render();
         return { status: 200, body, raw: true, headers: { 'content-type': contentType } };
       },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/api\/v1\/version$/,
+      access: 'read',
+      handle: async () => json(200, buildInfo()),
     },
     {
       method: 'GET',

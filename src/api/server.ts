@@ -78,7 +78,7 @@ export async function startApiServer(deps: ApiDeps, options: ApiServerOptions): 
       send(res, await route.handle(req, params, url, admitted.body));
     };
     respond().catch((err: unknown) => {
-      log.error({ err: errorMessage(err), path: url.pathname }, 'api error');
+      log.error({ err, path: url.pathname }, 'api error');
       if (!res.headersSent) send(res, errorReply(500, errorMessage(err)));
     });
   });

@@ -53,6 +53,8 @@ export interface WebhookEndpointDeps {
   deploy(project: string): void;
   /** Another branch or a pull/merge request head: a review preview. */
   preview(trigger: WebhookTrigger): void;
+  /** Every delivery, by the HTTP status it was answered with (spin_webhook_requests_total). */
+  onAnswered?(status: number): void;
   log: Logger;
 }
 
@@ -148,6 +150,7 @@ export function webhookEndpoint(
 
   return async (req, provider) => {
     const verdict = await deliver(req, provider);
+    deps.onAnswered?.(verdict.status);
     deps.log.info(
       {
         provider,

@@ -8,14 +8,16 @@ import { registerStatus } from './commands/status.js';
 import { registerSync } from './commands/sync.js';
 import { registerRemote } from './commands/remote.js';
 import { registerValidate } from './commands/validate.js';
+import { registerVersion } from './commands/version.js';
 import { CliError, EXIT } from './output.js';
 import { exitState } from './action.js';
+import { buildInfo } from '../util/version.js';
 
 /** Every command's action returns its exit code; errors map to the contract's codes. */
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('spin')
     .description('GitOps for research science gateways on Docker')
-    .version('0.1.0')
+    .version(buildInfo().version)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   for (const register of [
@@ -28,6 +30,7 @@ export async function main(argv: string[]): Promise<number> {
     registerRemote,
     registerSecret,
     registerBackup,
+    registerVersion,
   ]) {
     register(program);
   }

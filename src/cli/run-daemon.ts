@@ -12,6 +12,7 @@ import { historyDbPath, openHistoryStore } from '../store/history-store.js';
 import { errorMessage } from '../util/errors.js';
 import { createLogger } from '../util/logger.js';
 import { watchConfig } from './config-watch.js';
+import { buildInfo } from '../util/version.js';
 import { loadConfigFile, requireConfig } from './load-config.js';
 import { CliError, EXIT } from './output.js';
 
@@ -57,27 +58,30 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   }
   // After the store opened (so the stateDir exists and is ours): `spin restore` checks it.
   await writePidFile(config.stateDir);
-  const metrics = createMetrics({ version: '0.1.0' });
+  const metrics = createMetrics({ build: buildInfo() });
   for (const p of config.projects) metrics.addProject(p.name);
   const baseUrl = config.api.publicUrl ?? `http://${config.api.listen}`;
   const publisher = new CommitStatusPublisher({ stateDir: config.stateDir, log, metrics, baseUrl });
   const daemon = new Daemon(config, driver, log, {
-    onDeployStart: (project, commit, actions) => publisher.deployStarted(project, commit, actions),
+    onDeployStart: (project, commit, actions, passId) =>
+      publisher.deployStarted(project, commit, actions, passId),
     // A pass still running for a project just removed by a config reload must not bring its
     // metric series back.
+    onEngineList: (ok) => metrics.setEngineUp(ok),
     onGitPoll: (project, ms, ok) => {
       if (daemon.project(project)) metrics.observeGitPoll(project, ms, ok ? 'ok' : 'failed');
     },
   });
+  metrics.setPassQueueSource(() => daemon.queueStats());
   const previews = new PreviewRunner(daemon, publisher, log);
   observePasses(daemon, { store, metrics, log });
   daemon.onPass((name, outcome) => {
     const project = daemon.project(name)?.config;
     if (!project) return;
-    publisher.passFinished(project, outcome.status);
+    publisher.passFinished(project, outcome.status, outcome.passId);
     void previews
       .afterPass(name)
-      .catch((err: unknown) => log.error({ project: name, err: errorMessage(err) }, 'previews failed'));
+      .catch((err: unknown) => log.error({ project: name, err }, 'previews failed'));
   });
   // The API listens before the first pass so commit statuses link to its real address (the
   // configured port may be 0); until start() has added the projects it simply lists none.

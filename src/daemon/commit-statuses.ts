@@ -11,7 +11,6 @@ import type { Metrics } from '../metrics/registry.js';
 import { summarisePlan, type Action } from '../reconciler/plan.js';
 import type { ProjectStatus } from '../status/project-status.js';
 import type { Logger } from '../util/logger.js';
-import { errorMessage } from '../util/errors.js';
 
 export interface Verdict {
   state: CommitState;
@@ -73,21 +72,29 @@ export class CommitStatusPublisher {
     this.baseUrl = url;
   }
 
-  targetUrl(project: string): string {
-    return `${this.baseUrl}/projects/${encodeURIComponent(project)}`;
+  /**
+   * The project's page; with the pass id (`?pass=`) of the pass the status is about, which its
+   * log lines (`pass`) and its history row (`passId`) carry too.
+   */
+  targetUrl(project: string, passId?: string): string {
+    const page = `${this.baseUrl}/projects/${encodeURIComponent(project)}`;
+    return passId ? `${page}?pass=${encodeURIComponent(passId)}` : page;
   }
 
-  deployStarted(project: ProjectConfig, commit: string, actions: Action[]): void {
-    this.report(project, commit, deployContext(project.name), {
-      state: 'pending',
-      description: pendingDescription(actions),
-    });
+  deployStarted(project: ProjectConfig, commit: string, actions: Action[], passId?: string): void {
+    this.report(
+      project,
+      commit,
+      deployContext(project.name),
+      { state: 'pending', description: pendingDescription(actions) },
+      passId,
+    );
   }
 
-  passFinished(project: ProjectConfig, status: ProjectStatus): void {
+  passFinished(project: ProjectConfig, status: ProjectStatus, passId?: string): void {
     const verdict = deployVerdict(status);
     if (verdict && status.desiredCommit)
-      this.report(project, status.desiredCommit, deployContext(project.name), verdict);
+      this.report(project, status.desiredCommit, deployContext(project.name), verdict, passId);
   }
 
   preview(project: ProjectConfig, commit: string, verdict: Verdict): void {
@@ -103,9 +110,15 @@ export class CommitStatusPublisher {
     await Promise.all([...this.reporters.values()].map((r) => r.reporter.close()));
   }
 
-  private report(project: ProjectConfig, commit: string, context: string, verdict: Verdict): void {
+  private report(
+    project: ProjectConfig,
+    commit: string,
+    context: string,
+    verdict: Verdict,
+    passId?: string,
+  ): void {
     const reporter = this.reporterFor(project);
-    reporter?.report({ commit, context, ...verdict, targetUrl: this.targetUrl(project.name) });
+    reporter?.report({ commit, context, ...verdict, targetUrl: this.targetUrl(project.name, passId) });
   }
 
   private reporterFor(project: ProjectConfig): StatusReporter | undefined {
@@ -132,10 +145,7 @@ export class CommitStatusPublisher {
       this.reporters.set(project.name, { key, reporter });
       return reporter;
     } catch (err) {
-      this.deps.log.error(
-        { project: project.name, err: errorMessage(err) },
-        'commit status provider unusable',
-      );
+      this.deps.log.error({ project: project.name, err }, 'commit status provider unusable');
       return undefined;
     }
   }

@@ -22,8 +22,10 @@ export { alignedDelay, nextWake, pollDue } from './poll-schedule.js';
 
 /** Side channels of a pass that are not the daemon's business: commit statuses, metrics. */
 export interface DaemonHooks {
-  onDeployStart?(project: ProjectConfig, commit: string, actions: Action[]): void;
+  onDeployStart?(project: ProjectConfig, commit: string, actions: Action[], passId?: string): void;
   onGitPoll?(project: string, durationMs: number, ok: boolean): void;
+  /** Whether a round's engine list answered (spin_engine_up). */
+  onEngineList?(ok: boolean): void;
   /** Each HTTP request to a project's git remote (benchmarks count them). */
   onGitRequest?(project: string, kind: 'advertise' | 'fetch'): void;
 }
@@ -71,6 +73,7 @@ export class Daemon {
       limiter: new Semaphore(config.concurrency),
       gitLimiter: new Semaphore(config.gitConcurrency),
       passListeners: this.passListeners,
+      onEngineList: (ok) => this.hooks.onEngineList?.(ok),
       log,
     });
     this.view = new DaemonReadView(this.registry, this.statuses, () => this.config);
@@ -96,6 +99,11 @@ export class Daemon {
     const done = this.queue.wait(name);
     this.markDue(name, 'poll');
     return done;
+  }
+
+  /** Projects waiting for a pass and projects whose pass runs now (metrics). */
+  queueStats(): { due: number; running: number } {
+    return this.queue.stats;
   }
 
   /** Mark a project due without waiting (webhooks, watchers). */
@@ -274,9 +282,9 @@ export class Daemon {
         desiredCache: new Map(),
         trustCache: new Map(),
         checkouts: {},
-        onDeployStart: (commit, actions) => {
-          this.log.debug({ project: project.name, actions: actions.length }, 'deploy planned');
-          this.hooks.onDeployStart?.(project, commit, actions);
+        onDeployStart: (commit, actions, passId) => {
+          this.log.debug({ project: project.name, pass: passId, actions: actions.length }, 'deploy planned');
+          this.hooks.onDeployStart?.(project, commit, actions, passId);
         },
       },
       suspended: false,

@@ -54,7 +54,7 @@ export function observePasses(
         });
       }
     } catch (err) {
-      log.error({ project: name, err: String(err) }, 'cannot record history');
+      log.error({ project: name, pass: outcome.passId, err }, 'cannot record history');
     }
   });
 }
@@ -81,6 +81,7 @@ function passInput(name: string, outcome: PassOutcome): PassInput {
     error: status.lastError
       ? { reason: status.lastError.reason, message: status.lastError.message }
       : undefined,
+    passId: outcome.passId,
   };
 }
 

@@ -126,6 +126,11 @@ export class PassQueue<O> {
     return this.inFlight.size;
   }
 
+  /** Projects waiting for a pass and projects whose pass runs (spin_pass_queue_due, spin_passes_running). */
+  get stats(): { due: number; running: number } {
+    return { due: this.due.dueCount, running: this.due.processingCount };
+  }
+
   private scheduleRound(): void {
     if (this.roundScheduled || this.stopping) return;
     this.roundScheduled = true;

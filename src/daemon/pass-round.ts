@@ -2,8 +2,10 @@ import type { SpinConfig } from '../config/types.js';
 import { withResolveHead, type AdvertisementMemo } from '../git/index.js';
 import { reconcileProject, type PassOutcome } from '../reconciler/reconcile-project.js';
 import type { ActualState } from '../model/actual-state.js';
+import type { Action } from '../reconciler/plan.js';
 import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
+import { newPassId } from '../util/pass-id.js';
 import { settle, unsettle, withTimeout, type Settled } from '../util/promises.js';
 import type { EngineSnapshot } from './engine-snapshot.js';
 import type { PassQueue, RoundBatch } from './pass-queue.js';
@@ -28,6 +30,8 @@ export interface PassRoundDeps {
   gitLimiter: Semaphore;
   /** Observers of every finished pass (history, metrics, commit statuses). */
   passListeners: readonly PassListener[];
+  /** Whether the round's engine list answered (spin_engine_up). */
+  onEngineList?(ok: boolean): void;
   log: Logger;
 }
 
@@ -73,6 +77,8 @@ export class PassRound {
     // their own bound, so a slow git server does not hold pass slots and vice versa.
     // Projects deploying from one repository share its advertisement within the round.
     const adverts: AdvertisementMemo = new Map();
+    // One id per pass, for its log lines, its history row and its commit status.
+    const passIds = new Map(taken.map(([name]) => [name, newPassId()] as const));
     const heads = new Map(
       taken.map(([name, runtime, reason]) => [name, settle(this.headFor(runtime, reason, adverts))] as const),
     );
@@ -82,7 +88,8 @@ export class PassRound {
       actual = await this.deps.engine.list();
       log.debug({ round, durationMs: Date.now() - listStarted }, 'engine listed');
     } catch (err) {
-      log.error({ err: errorMessage(err) }, 'docker engine unreachable');
+      this.deps.onEngineList?.(false);
+      log.error({ err }, 'docker engine unreachable');
       const message = `docker engine unreachable: ${errorMessage(err)}`;
       await Promise.all(
         taken.map(([name, runtime, reason]) =>
@@ -90,28 +97,39 @@ export class PassRound {
             name,
             runtime,
             reason,
-            this.errorOutcome(name, 'EngineUnavailable', message, ENGINE_RETRY_MS),
+            this.errorOutcome(name, 'EngineUnavailable', message, ENGINE_RETRY_MS, passIds.get(name)),
           ),
         ),
       );
       return;
     }
+    this.deps.onEngineList?.(true);
     await Promise.all(
       taken.map(async ([name, runtime, reason]) => {
         const head = heads.get(name) as Promise<Settled<string>>;
         await withTimeout(head, this.deps.config().passTimeoutMs);
         return this.deps.limiter.run(async () => {
-          log.debug({ round, project: name, reason }, 'pass started');
-          const ctx = { ...runtime.ctx, source: withResolveHead(runtime.ctx.source, () => unsettle(head)) };
-          const pass = reconcileProject(ctx, actual, statuses.get(name)).catch((err: unknown) => {
-            log.error({ project: name, err: errorMessage(err) }, 'reconcile pass crashed');
-            return this.errorOutcome(
-              name,
-              'InternalError',
-              errorMessage(err),
-              runtime.ctx.project.pollIntervalMs,
-            );
-          });
+          log.debug({ round, project: name, reason, pass: passIds.get(name) }, 'pass started');
+          const passId = passIds.get(name);
+          const ctx = {
+            ...runtime.ctx,
+            source: withResolveHead(runtime.ctx.source, () => unsettle(head)),
+            log: runtime.ctx.log.child({ pass: passId }),
+            onDeployStart: (commit: string, actions: Action[]) =>
+              runtime.ctx.onDeployStart?.(commit, actions, passId),
+          };
+          const pass = reconcileProject(ctx, actual, statuses.get(name))
+            .then((outcome) => ({ ...outcome, passId }))
+            .catch((err: unknown) => {
+              ctx.log.error({ project: name, err }, 'reconcile pass crashed');
+              return this.errorOutcome(
+                name,
+                'InternalError',
+                errorMessage(err),
+                runtime.ctx.project.pollIntervalMs,
+                passId,
+              );
+            });
           // Read again: a config reload may have changed it while the head was resolved.
           const timeoutMs = this.deps.config().passTimeoutMs;
           const outcome = await withTimeout(pass, timeoutMs);
@@ -121,13 +139,13 @@ export class PassRound {
           }
           // A hung pass gives its slot back so other projects go on; the project itself stays
           // locked until that pass really ends, so two passes never overlap on one project.
-          log.error({ project: name, timeoutMs }, 'reconcile pass timed out');
+          ctx.log.error({ project: name, timeoutMs }, 'reconcile pass timed out');
           const message = `reconcile pass exceeded ${Math.round(timeoutMs / 1000)}s`;
           await this.finishPass(
             name,
             runtime,
             reason,
-            this.errorOutcome(name, 'PassTimeout', message, ENGINE_RETRY_MS),
+            this.errorOutcome(name, 'PassTimeout', message, ENGINE_RETRY_MS, passId),
             true,
           );
           queue.track(
@@ -159,6 +177,7 @@ export class PassRound {
     reason: 'EngineUnavailable' | 'InternalError' | 'PassTimeout',
     message: string,
     requeueAfterMs: number,
+    passId: string | undefined,
   ): PassOutcome {
     const previous = this.deps.statuses.current(name);
     return {
@@ -176,6 +195,7 @@ export class PassRound {
       driftRepairs: 0,
       rolledBack: false,
       containers: this.deps.registry.get(name)?.containers ?? [],
+      passId,
     };
   }
 
@@ -222,13 +242,13 @@ export class PassRound {
     try {
       await this.deps.statuses.record(name, outcome.status);
     } catch (err) {
-      log.error({ project: name, err: errorMessage(err) }, 'cannot write status');
+      log.error({ project: name, pass: outcome.passId, err }, 'cannot write status');
     }
     for (const listener of this.deps.passListeners) {
       try {
         await listener(name, outcome);
       } catch (err) {
-        log.error({ project: name, err: errorMessage(err) }, 'pass listener failed');
+        log.error({ project: name, pass: outcome.passId, err }, 'pass listener failed');
       }
     }
   }

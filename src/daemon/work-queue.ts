@@ -79,4 +79,15 @@ export class WorkQueue<K> {
   get queuedCount(): number {
     return this.queued.size;
   }
+
+  /** Keys waiting for a pass: queued for the next round, or asked for again while processing. */
+  get dueCount(): number {
+    let count = this.queued.size;
+    for (const key of this.dirty.keys()) if (!this.queued.has(key)) count++;
+    return count;
+  }
+
+  get processingCount(): number {
+    return this.processing.size;
+  }
 }

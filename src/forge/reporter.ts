@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { silentLogger, type Logger } from '../util/logger.js';
-import { errorMessage } from '../util/errors.js';
 import { backoffDelay } from './backoff.js';
 import { DeliveredStore } from './delivered-store.js';
 import { truncateDescription } from './description.js';
@@ -113,7 +112,7 @@ export class StatusReporter {
         await this.deliver(key, status);
       } catch (err) {
         // deliver() handles provider errors; this is the state file failing. Keep going.
-        this.log.error({ err: errorMessage(err) }, 'commit status bookkeeping failed');
+        this.log.error({ err }, 'commit status bookkeeping failed');
       } finally {
         this.inFlight = undefined;
       }
@@ -132,10 +131,9 @@ export class StatusReporter {
         await provider.post(status);
       } catch (err) {
         const retryable = !(err instanceof StatusDeliveryError) || err.retryable;
-        const message = errorMessage(err);
         if (!retryable || attempt >= maxAttempts || this.closed) {
           onDelivery?.('failed');
-          this.log.error({ ...fields, attempt, err: message }, 'commit status not delivered; giving up');
+          this.log.error({ ...fields, attempt, err }, 'commit status not delivered; giving up');
           return;
         }
         onDelivery?.('retry');
@@ -143,10 +141,7 @@ export class StatusReporter {
           baseDelayMs: this.options.baseDelayMs ?? 2_000,
           maxDelayMs: this.options.maxDelayMs ?? 120_000,
         });
-        this.log.warn(
-          { ...fields, attempt, delayMs, err: message },
-          'commit status not delivered; will retry',
-        );
+        this.log.warn({ ...fields, attempt, delayMs, err }, 'commit status not delivered; will retry');
         await this.sleep(delayMs);
         // A newer status for the same commit and context replaces this one; stop retrying it.
         if (this.closed || this.queue.has(key)) return;

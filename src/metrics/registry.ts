@@ -2,9 +2,43 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Health } from '../model/health.js';
 import type { ContainerState } from '../model/actual-state.js';
 import type { ProjectStatus, SyncState } from '../status/project-status.js';
+import type { BuildInfo } from '../util/version.js';
 
 export type PassResult = NonNullable<ProjectStatus['lastResult']>;
 export type Outcome = 'ok' | 'failed';
+
+/** What became of a webhook delivery; a bounded set whatever senders send (see webhookOutcome). */
+export type WebhookOutcome =
+  'accepted' | 'unauthenticated' | 'bad_request' | 'too_large' | 'timeout' | 'throttled' | 'error';
+
+const WEBHOOK_OUTCOMES: readonly WebhookOutcome[] = [
+  'accepted',
+  'unauthenticated',
+  'bad_request',
+  'too_large',
+  'timeout',
+  'throttled',
+  'error',
+];
+
+/** Pure: the outcome label for the HTTP status a delivery was answered with. */
+export function webhookOutcome(status: number): WebhookOutcome {
+  if (status >= 200 && status < 300) return 'accepted';
+  if (status === 401 || status === 403) return 'unauthenticated';
+  if (status === 413) return 'too_large';
+  if (status === 408) return 'timeout';
+  if (status === 429) return 'throttled';
+  if (status >= 400 && status < 500) return 'bad_request';
+  return 'error';
+}
+
+/** Read at every scrape, so the gauges are never stale. */
+export interface PassQueueStats {
+  /** Projects waiting for a pass (woken, not yet started). */
+  due: number;
+  /** Projects whose pass runs now. */
+  running: number;
+}
 
 const PASS_RESULTS: readonly PassResult[] = ['converged', 'applied', 'refused', 'failed', 'error'];
 const CONTAINER_STATES: readonly ContainerState[] = [
@@ -43,14 +77,23 @@ export interface Metrics {
   setLastSuccess(project: string, at: number): void;
   /** 1 while the project is suspended (config `suspended`, `spin suspend`), else 0. */
   setSuspended(project: string, suspended: boolean): void;
+  countWebhook(outcome: WebhookOutcome): void;
+  /** Whether the last engine list or ping answered. */
+  setEngineUp(up: boolean): void;
+  /** Where spin_pass_queue_due and spin_passes_running are read at scrape time. */
+  setPassQueueSource(source: () => PassQueueStats): void;
   render(): Promise<{ contentType: string; body: string }>;
 }
 
 export interface MetricsOptions {
-  /** Process metrics (CPU, memory, event loop, GC) as spin_process_* and spin_nodejs_*. */
+  /**
+   * Process metrics (CPU, memory, event loop, GC) under prom-client's standard names
+   * (process_cpu_seconds_total, nodejs_heap_size_total_bytes...), unprefixed so stock Node.js
+   * dashboards work; only Spin's own metrics start with spin_.
+   */
   defaultMetrics?: boolean;
-  /** Exposed as spin_build_info{version}. */
-  version?: string;
+  /** Exposed as spin_build_info{version,revision}. */
+  build?: BuildInfo;
 }
 
 const SECONDS = 1000;
@@ -59,7 +102,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   // An own registry, not prom-client's global one: two daemons in one test process (or a library
   // user with their own metrics) must not collide on names.
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'spin_' });
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const reg = { registers: [registry] };
 
   const passDuration = new Histogram({
@@ -136,14 +179,43 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: ['project'] as const,
     ...reg,
   });
-  if (options.version !== undefined) {
+  if (options.build !== undefined) {
     new Gauge({
       name: 'spin_build_info',
-      help: 'Always 1; the version label is the running Spin version.',
-      labelNames: ['version'] as const,
+      help: 'Always 1; the labels are the running Spin version and the git commit it was built from.',
+      labelNames: ['version', 'revision'] as const,
       ...reg,
-    }).set({ version: options.version }, 1);
+    }).set({ version: options.build.version, revision: options.build.revision }, 1);
   }
+  const webhooks = new Counter({
+    name: 'spin_webhook_requests_total',
+    help: 'Webhook deliveries by outcome (accepted, unauthenticated, bad_request, too_large, timeout, throttled, error).',
+    labelNames: ['outcome'] as const,
+    ...reg,
+  });
+  for (const outcome of WEBHOOK_OUTCOMES) webhooks.inc({ outcome }, 0);
+  const engineUp = new Gauge({
+    name: 'spin_engine_up',
+    help: '1 when the last engine list or ping answered, else 0.',
+    ...reg,
+  });
+  let queueSource: (() => PassQueueStats) | undefined;
+  new Gauge({
+    name: 'spin_pass_queue_due',
+    help: 'Projects woken and waiting for a pass to start.',
+    ...reg,
+    collect() {
+      if (queueSource) this.set(queueSource().due);
+    },
+  });
+  new Gauge({
+    name: 'spin_passes_running',
+    help: 'Projects whose reconcile pass runs now.',
+    ...reg,
+    collect() {
+      if (queueSource) this.set(queueSource().running);
+    },
+  });
 
   // Label values seen per project, so removeProject can drop exactly the series that exist.
   const actionKeys = new Map<string, Set<string>>();
@@ -229,6 +301,15 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     setSuspended(project, suspended) {
       suspendedGauge.set({ project }, suspended ? 1 : 0);
+    },
+    countWebhook(outcome) {
+      webhooks.inc({ outcome });
+    },
+    setEngineUp(up) {
+      engineUp.set(up ? 1 : 0);
+    },
+    setPassQueueSource(source) {
+      queueSource = source;
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };

@@ -48,7 +48,7 @@ export interface ProjectContext {
    */
   checkouts?: { collectedFor?: string };
   /** Told when a pass starts changing the engine for a commit (commit status `pending`). */
-  onDeployStart?(commit: string, actions: Action[]): void;
+  onDeployStart?(commit: string, actions: Action[], passId?: string): void;
 }
 
 export interface PassOutcome {
@@ -63,6 +63,8 @@ export interface PassOutcome {
   containers: ActualContainer[];
   /** Each engine action this pass attempted and whether it succeeded (metrics count failures). */
   actionResults?: { kind: Action['kind']; ok: boolean }[];
+  /** Set by the daemon's pass round (src/util/pass-id.ts): ties logs, history and statuses. */
+  passId?: string;
 }
 
 /**
@@ -312,7 +314,7 @@ class Pass {
       if (ctx.checkouts) ctx.checkouts.collectedFor = key;
       if (removed.length > 0) ctx.log.info({ project: ctx.project.name, removed }, 'checkouts removed');
     } catch (err) {
-      ctx.log.warn({ project: ctx.project.name, error: errorMessage(err) }, 'checkouts not removed');
+      ctx.log.warn({ project: ctx.project.name, err }, 'checkouts not removed');
     }
   }
 

@@ -67,8 +67,8 @@ export function openHistoryStore(options: HistoryStoreOptions): HistoryStore {
   }
 
   const insertPass = db.prepare(`INSERT INTO passes
-    (project, commit_sha, result, sync, health, started_at, duration_ms, actions, error_reason, error_message)
-    VALUES (@project, @commit, @result, @sync, @health, @startedAt, @durationMs, @actions, @errorReason, @errorMessage)`);
+    (project, commit_sha, result, sync, health, started_at, duration_ms, actions, error_reason, error_message, pass_id)
+    VALUES (@project, @commit, @result, @sync, @health, @startedAt, @durationMs, @actions, @errorReason, @errorMessage, @passId)`);
   // Bounds are enforced on every insert by deleting below the (max+1)-th newest id: an index walk
   // of `max` entries plus the one or two rows that fell out, never a scan of the table.
   const prunePasses = db.prepare(`DELETE FROM passes WHERE project = @project AND id <=
@@ -105,6 +105,7 @@ export function openHistoryStore(options: HistoryStoreOptions): HistoryStore {
       actions: JSON.stringify(pass.actions),
       errorReason: pass.error?.reason ?? null,
       errorMessage: pass.error?.message ?? null,
+      passId: pass.passId ?? null,
     });
     const id = Number(info.lastInsertRowid);
     prunePasses.run({ project: pass.project, keep: maxPasses });

@@ -62,6 +62,12 @@ export const MIGRATIONS: readonly Migration[] = [
         GROUP BY project, commit_sha;
     `,
   },
+  {
+    version: 3,
+    name: 'pass id',
+    // Ties a history row to the pass's log lines and commit status; older rows have none.
+    sql: `ALTER TABLE passes ADD COLUMN pass_id TEXT;`,
+  },
 ];
 
 /**

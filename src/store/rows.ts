@@ -15,6 +15,8 @@ export interface PassRow {
   actions: string;
   error_reason: string | null;
   error_message: string | null;
+  /** Added by migration 3; null for passes recorded before it. */
+  pass_id: string | null;
 }
 
 export interface EventRow {
@@ -38,6 +40,7 @@ export function toPassRecord(row: PassRow): PassRecord {
     durationMs: row.duration_ms,
   };
   if (row.commit_sha !== null) record.commit = row.commit_sha;
+  if (row.pass_id !== null) record.passId = row.pass_id;
   if (row.error_message !== null)
     record.error = { reason: row.error_reason ?? '', message: row.error_message };
   return record;

@@ -32,6 +32,8 @@ export interface PassInput {
   startedAt: string;
   durationMs: number;
   error?: PassError;
+  /** The id the pass's log lines and commit status carry (`pass` in the logs), to find one from the other. */
+  passId?: string;
 }
 
 export interface PassRecord extends PassInput {

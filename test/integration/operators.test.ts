@@ -104,7 +104,7 @@ describe('the CLI over the API', () => {
     const human = await spin(['history', f.project], READ);
     expect(human.code, human.stderr).toBe(0);
     const lines = human.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^WHEN\s+COMMIT\s+RESULT\s+SYNC\s+HEALTH\s+ACTIONS\s+TOOK\s+ERROR$/);
+    expect(lines[0]).toMatch(/^WHEN\s+PASS\s+COMMIT\s+RESULT\s+SYNC\s+HEALTH\s+ACTIONS\s+TOOK\s+ERROR$/);
     expect(lines.some((l) => new RegExp(`${one.slice(0, 12)}\\s+applied\\s+Synced`).test(l))).toBe(true);
     const json = await spinJsonOk<{ passes: PassRecord[] }>(['history', f.project], READ);
     expect(json.passes.find((p) => p.result === 'applied')).toMatchObject({

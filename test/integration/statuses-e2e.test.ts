@@ -65,7 +65,7 @@ describe('gitnotes (default provider) on a real git smart-HTTP server', () => {
     expect(entry).toMatchObject({
       state: 'success',
       description: 'deployed and healthy',
-      targetUrl: `${f.daemon?.apiUrl}/projects/${f.project}`,
+      targetUrl: passUrl(`${f.daemon?.apiUrl}/projects/${f.project}`),
     });
     expect(Date.parse(entry.updatedAt)).not.toBeNaN();
     // The notes history: the pending written when the deploy started, then the success. (A
@@ -207,7 +207,7 @@ describe('github provider: the daemon posts to a statuses API in the test', () =
     accept: 'application/vnd.github+json',
     version: '2022-11-28',
     contentType: 'application/json',
-    body: { state, description, context, target_url: `${publicUrl}/projects/${f.project}` },
+    body: { state, description, context, target_url: passUrl(`${publicUrl}/projects/${f.project}`) },
   });
   const received = () =>
     forge.requests.map((r) => ({
@@ -309,3 +309,10 @@ describe('gitlab provider: the daemon posts to a GitLab statuses API in the test
     expect(JSON.stringify(f.daemon?.logs)).not.toContain(token);
   });
 });
+
+/** The project's page with the id of the pass the status is about (its logs and history row carry it). */
+function passUrl(page: string) {
+  return expect.stringMatching(
+    new RegExp(`^${page.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\?pass=[0-9a-f]{8}$`),
+  );
+}

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { buildInfo } from '../../util/version.js';
 
 /**
  * `manifest.json` of a `spin backup` folder: what was copied (with sizes and SHA-256, so a
@@ -52,16 +51,9 @@ export function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-let version: string | undefined;
-
-/** This Spin's version, from package.json (the same file `npm` installs). */
+/** This Spin's version (package.json, read in one place: util/version.ts). */
 export function spinVersion(): string {
-  if (version === undefined) {
-    // src/cli/backup/ and dist/cli/backup/ are both three levels below the package root.
-    const file = path.resolve(import.meta.dirname, '../../../package.json');
-    version = String((JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown }).version ?? 'unknown');
-  }
-  return version;
+  return buildInfo().version;
 }
 
 /** Checks a parsed manifest's shape; throws with what is wrong. */

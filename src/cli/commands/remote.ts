@@ -15,6 +15,8 @@ interface PassRow {
   durationMs: number;
   actions: unknown[];
   error?: { reason: string; message: string };
+  /** The id the pass's log lines (`pass`) and commit status link carry; absent on older rows. */
+  passId?: string;
 }
 
 const path = (name: string, verb = '') => `/api/v1/projects/${encodeURIComponent(name)}${verb}`;
@@ -41,6 +43,7 @@ export function registerRemote(program: Command): void {
       else {
         const rows = body.passes.map((p) => [
           age(p.startedAt),
+          p.passId ?? '-',
           shortSha(p.commit),
           p.result,
           p.sync,
@@ -49,7 +52,9 @@ export function registerRemote(program: Command): void {
           `${p.durationMs}ms`,
           p.error ? `${p.error.reason}: ${p.error.message}` : '',
         ]);
-        console.log(table(['WHEN', 'COMMIT', 'RESULT', 'SYNC', 'HEALTH', 'ACTIONS', 'TOOK', 'ERROR'], rows));
+        console.log(
+          table(['WHEN', 'PASS', 'COMMIT', 'RESULT', 'SYNC', 'HEALTH', 'ACTIONS', 'TOOK', 'ERROR'], rows),
+        );
       }
       return EXIT.ok;
     }),

@@ -19,6 +19,7 @@ import { makeTempDir, removeTempDir } from '../../helpers/tmp.js';
  */
 function setup(stateDir: string) {
   const polls: string[] = [];
+  const engineUp: boolean[] = [];
   const driver = {
     listActual: () => Promise.reject(new Error('connect ENOENT /var/run/docker.sock')),
   } as unknown as Driver;
@@ -40,6 +41,7 @@ function setup(stateDir: string) {
     limiter: new Semaphore(1),
     gitLimiter: new Semaphore(1),
     passListeners: [],
+    onEngineList: (ok) => engineUp.push(ok),
     log: silentLogger(),
   });
   const add = (name: string, fields: Partial<ProjectRuntime> = {}) => {
@@ -59,7 +61,7 @@ function setup(stateDir: string) {
     registry.add(runtime);
     return runtime;
   };
-  return { round, queue, registry, statuses, polls, released, add };
+  return { round, queue, registry, statuses, polls, released, add, engineUp };
 }
 
 let dir: string;
@@ -71,6 +73,22 @@ afterEach(async () => {
 });
 
 describe('PassRound', () => {
+  it('gives each pass its own id and reports the engine down (spin_engine_up)', async () => {
+    const { round, queue, add, engineUp } = setup(dir);
+    add('a');
+    add('b');
+    const [a, b] = [queue.wait('a'), queue.wait('b')];
+    await round.run([
+      ['a', 'poll'],
+      ['b', 'poll'],
+    ]);
+    const ids = [(await a).passId, (await b).passId];
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}$/);
+    expect(ids[0]).not.toBe(ids[1]);
+    expect(engineUp).toEqual([false]);
+    queue.stop();
+  });
+
   it('asks git only for projects that poll or have no head yet; a replan keeps the head it has', async () => {
     const { round, queue, polls, add } = setup(dir);
     add('polled');

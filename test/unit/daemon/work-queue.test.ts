@@ -81,4 +81,18 @@ describe('WorkQueue', () => {
     expect(strongerReason('replan', 'poll')).toBe('poll');
     expect(strongerReason('poll', 'replan')).toBe('poll');
   });
+
+  it('counts due keys (queued, or asked for again while processing) and processing keys', () => {
+    const q = new WorkQueue<string>();
+    q.add('a', 'poll');
+    q.add('b', 'replan');
+    expect([q.dueCount, q.processingCount]).toEqual([2, 0]);
+    q.take();
+    expect([q.dueCount, q.processingCount]).toEqual([0, 2]);
+    q.add('a', 'replan');
+    expect([q.dueCount, q.processingCount]).toEqual([1, 2]);
+    q.done('b');
+    q.done('a');
+    expect([q.dueCount, q.processingCount]).toEqual([1, 0]);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMetrics } from '../../../src/metrics/registry.js';
+import { createMetrics, webhookOutcome } from '../../../src/metrics/registry.js';
 import { parseExposition, sampleValue } from './exposition.js';
 
 async function scrape(metrics: ReturnType<typeof createMetrics>) {
@@ -9,8 +9,8 @@ async function scrape(metrics: ReturnType<typeof createMetrics>) {
 }
 
 describe('metrics registry', () => {
-  it('exposes every spin_ family with its type, plus prefixed process metrics, in valid text format', async () => {
-    const metrics = createMetrics({ version: '0.1.0' });
+  it('exposes every spin_ family with its type, plus unprefixed process metrics, in valid text format', async () => {
+    const metrics = createMetrics({ build: { version: '9.8.7', revision: 'abc1234' } });
     const families = await scrape(metrics);
     const types = Object.fromEntries([...families.values()].map((f) => [f.name, f.type]));
     expect(types).toMatchObject({
@@ -27,12 +27,70 @@ describe('metrics registry', () => {
       spin_project_last_success_timestamp_seconds: 'gauge',
       spin_project_suspended: 'gauge',
       spin_build_info: 'gauge',
-      spin_process_cpu_seconds_total: 'counter',
-      spin_nodejs_heap_size_total_bytes: 'gauge',
+      spin_webhook_requests_total: 'counter',
+      spin_engine_up: 'gauge',
+      spin_pass_queue_due: 'gauge',
+      spin_passes_running: 'gauge',
+      // The names stock Node.js dashboards query.
+      process_cpu_seconds_total: 'counter',
+      process_resident_memory_bytes: 'gauge',
+      nodejs_heap_size_total_bytes: 'gauge',
+      nodejs_eventloop_lag_seconds: 'gauge',
     });
-    for (const name of families.keys()) expect(name).toMatch(/^spin_/);
+    // Spin's own metrics and prom-client's standard process_/nodejs_ ones, nothing else.
+    for (const name of families.keys()) expect(name).toMatch(/^(spin_|process_|nodejs_)/);
+    expect([...families.keys()].filter((n) => /^spin_(process|nodejs)_/.test(n))).toEqual([]);
     for (const family of families.values()) expect(family.help, family.name).toBeTruthy();
-    expect(sampleValue(families, 'spin_build_info', { version: '0.1.0' })).toBe(1);
+    expect(sampleValue(families, 'spin_build_info', { version: '9.8.7', revision: 'abc1234' })).toBe(1);
+  });
+
+  it('counts webhook deliveries by a bounded outcome, all zero-initialised', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    expect(sampleValue(await scrape(metrics), 'spin_webhook_requests_total', { outcome: 'accepted' })).toBe(
+      0,
+    );
+    metrics.countWebhook(webhookOutcome(202));
+    metrics.countWebhook(webhookOutcome(401));
+    metrics.countWebhook(webhookOutcome(401));
+    const families = await scrape(metrics);
+    expect(sampleValue(families, 'spin_webhook_requests_total', { outcome: 'accepted' })).toBe(1);
+    expect(sampleValue(families, 'spin_webhook_requests_total', { outcome: 'unauthenticated' })).toBe(2);
+    expect(sampleValue(families, 'spin_webhook_requests_total', { outcome: 'throttled' })).toBe(0);
+  });
+
+  it('maps answer statuses to webhook outcomes', () => {
+    expect([200, 202, 204, 400, 401, 403, 404, 408, 413, 415, 429, 500, 503].map(webhookOutcome)).toEqual([
+      'accepted',
+      'accepted',
+      'accepted',
+      'bad_request',
+      'unauthenticated',
+      'unauthenticated',
+      'bad_request',
+      'timeout',
+      'too_large',
+      'bad_request',
+      'throttled',
+      'error',
+      'error',
+    ]);
+  });
+
+  it('reports the engine as up or down, and reads the pass queue at scrape time', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    let stats = { due: 3, running: 1 };
+    metrics.setPassQueueSource(() => stats);
+    metrics.setEngineUp(true);
+    let families = await scrape(metrics);
+    expect(sampleValue(families, 'spin_engine_up', {})).toBe(1);
+    expect(sampleValue(families, 'spin_pass_queue_due', {})).toBe(3);
+    expect(sampleValue(families, 'spin_passes_running', {})).toBe(1);
+    stats = { due: 0, running: 2 };
+    metrics.setEngineUp(false);
+    families = await scrape(metrics);
+    expect(sampleValue(families, 'spin_engine_up', {})).toBe(0);
+    expect(sampleValue(families, 'spin_pass_queue_due', {})).toBe(0);
+    expect(sampleValue(families, 'spin_passes_running', {})).toBe(2);
   });
 
   it('does not share the global registry: two instances coexist', async () => {
@@ -139,8 +197,9 @@ describe('metrics registry', () => {
     }
     metrics.removeProject('alpha');
     const f = await scrape(metrics);
+    // Daemon-wide series (build info, engine, webhooks, pass queue) have no project label.
     const projects = new Set(
-      [...f.values()].flatMap((family) => family.samples.map((s) => s.labels.project)),
+      [...f.values()].flatMap((family) => family.samples.flatMap((s) => s.labels.project ?? [])),
     );
     expect(projects).toEqual(new Set(['beta']));
   });

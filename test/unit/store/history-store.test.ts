@@ -73,6 +73,15 @@ describe('history store', () => {
     expect(s.listPasses('alpha')).toEqual([{ ...input, id: recorded.id }]);
   });
 
+  it('keeps the pass id that ties the row to its log lines and commit status', () => {
+    const s = store();
+    s.recordPass(pass({ passId: '3f9a02c1' }));
+    s.recordPass(pass());
+    const [withoutId, withId] = s.listPasses('alpha');
+    expect(withId?.passId).toBe('3f9a02c1');
+    expect(withoutId).not.toHaveProperty('passId');
+  });
+
   it('omits commit and error when the pass had none', () => {
     const s = store();
     s.recordPass(pass({ commit: undefined, result: 'error', sync: 'Unknown', health: 'Unknown' }));
