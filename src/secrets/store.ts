@@ -8,6 +8,7 @@ import {
 } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { recoverRotation } from './rotate-recover.js';
 
 /**
  * Spin's secret store: one JSON file per project under `<stateDir>/secrets/` (folder 0700, files
@@ -89,6 +90,14 @@ export function storeDir(stateDir: string): string {
  * which is generated (mode 0600) when missing and `create` allows it.
  */
 export async function loadStoreKey(options: KeyOptions, create = true): Promise<StoreKey> {
+  // A rotation that crashed midway must be finished or undone before anything reads the store,
+  // or a missing `secrets/` would look like "no key yet" and a fresh key would be generated.
+  if ((await recoverRotation(options.stateDir)) === 'busy') {
+    throw new SecretStoreError(
+      `a key rotation (spin secret rotate-key) is running on ${storeDir(options.stateDir)}; try again when it has finished`,
+      'io',
+    );
+  }
   if (options.keyFile !== undefined) {
     let bytes: Buffer;
     try {
@@ -175,8 +184,9 @@ export class SecretStore {
   private readonly encKey?: Buffer;
   private readonly macKey?: Buffer;
 
-  constructor(stateDir: string, key?: Buffer) {
-    this.dir = storeDir(stateDir);
+  /** `dir` defaults to `<stateDir>/secrets`; key rotation builds the next store beside it. */
+  constructor(stateDir: string, key?: Buffer, dir = storeDir(stateDir)) {
+    this.dir = dir;
     if (key) {
       if (key.length !== KEY_BYTES) throw new SecretStoreError(`the key must be ${KEY_BYTES} bytes`, 'key');
       this.encKey = derive(key, 'spin secret store: encryption v1');
@@ -219,13 +229,18 @@ export class SecretStore {
     return value;
   }
 
-  async set(project: string, name: string, value: Uint8Array): Promise<SecretEntry> {
+  /** `updatedAt` is kept from the old store when a key rotation re-encrypts a value. */
+  async set(
+    project: string,
+    name: string,
+    value: Uint8Array,
+    updatedAt = new Date().toISOString(),
+  ): Promise<SecretEntry> {
     checkName(name);
     if (value.length === 0) throw new SecretStoreError('the value is empty', 'format');
     if (value.length > MAX_SECRET_BYTES) {
       throw new SecretStoreError(`the value is ${value.length} bytes; at most ${MAX_SECRET_BYTES}`, 'format');
     }
-    const updatedAt = new Date().toISOString();
     const sealed = {
       ...this.seal(project, name, value),
       updatedAt,

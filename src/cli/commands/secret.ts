@@ -1,7 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { SpinConfig } from '../../config/types.js';
-import { loadStoreKey, SecretStore, SecretStoreError } from '../../secrets/store.js';
+import path from 'node:path';
+import { rotateStoreKey } from '../../secrets/rotate-key.js';
+import {
+  loadStoreKey,
+  MASTER_KEY_FILE,
+  SecretStore,
+  SecretStoreError,
+  storeDir,
+} from '../../secrets/store.js';
 import { withExit } from '../action.js';
 import { requireConfig } from '../load-config.js';
 import { CliError, EXIT, printJson, table } from '../output.js';
@@ -91,6 +99,44 @@ export function registerSecret(program: Command): void {
           return EXIT.invalid;
         }
         console.log(`secret ${name} of project ${project} removed`);
+        return EXIT.ok;
+      }),
+    );
+
+  secret
+    .command('rotate-key')
+    .description(
+      'generate a new secrets/master.key and re-encrypt every stored value under it (atomic: a crash leaves the old or the new store)',
+    )
+    .requiredOption('--config <file>', 'daemon config file')
+    .action(
+      withExit(async (options: { config: string }) => {
+        const config = await requireConfig(options.config);
+        const settings = config.secrets;
+        const key = await storeCall(() =>
+          loadStoreKey(
+            {
+              stateDir: config.stateDir,
+              keyFile: settings.keyFile,
+              keyEnv: settings.keyEnv,
+              keyEnvExplicit: settings.keyEnvExplicit,
+            },
+            false,
+          ),
+        );
+        const own = path.join(storeDir(config.stateDir), MASTER_KEY_FILE);
+        if (key.origin !== own) {
+          // The new key would have to reach a file or an environment Spin does not own; a store
+          // switched before the operator installs it would be unreadable. So: by hand.
+          throw new CliError(
+            `the secret store key comes from ${key.origin}, which Spin does not manage; rotate-key only rotates ${own}. Rotate an external key by hand (docs/operations.md, "Rotating the secret store key")`,
+          );
+        }
+        const result = await storeCall(() => rotateStoreKey(config.stateDir, key.key));
+        key.key.fill(0);
+        console.log(
+          `re-encrypted ${result.secrets} secret(s) of ${result.projects} project(s) under a new key in ${own} (mode 0600); the old key no longer opens the store: back up the new one`,
+        );
         return EXIT.ok;
       }),
     );
