@@ -17,7 +17,8 @@ export interface ApiServer {
 
 export interface ApiServerOptions {
   listen: string;
-  tokens: ApiTokens;
+  /** A function when tokens come from files that may be rotated: asked on every request. */
+  tokens: ApiTokens | (() => ApiTokens);
   log: Logger;
   /** api.publicUrl: its host is a name of the API, its origin may POST. */
   publicUrl?: string;
@@ -128,7 +129,8 @@ async function admit(
     const site = checkCrossSite(req.headers, { publicUrl: options.publicUrl });
     if (!site.ok) return { reply: errorReply(site.status, site.error) };
   }
-  const auth = checkAuth(req.headers, route.access, options.tokens, {
+  const tokens = typeof options.tokens === 'function' ? options.tokens() : options.tokens;
+  const auth = checkAuth(req.headers, route.access, tokens, {
     challenge: route.browser ? 'Basic' : 'Bearer',
   });
   if (!auth.ok) return { reply: errorReply(auth.status, auth.error, auth.headers) };
