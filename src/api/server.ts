@@ -25,6 +25,8 @@ export interface ApiServerOptions {
   /** api.allowedHosts: more names of the API (a proxy's). */
   allowedHosts?: readonly string[];
   webhookLimits?: WebhookLimits;
+  /** api.tokenOverlap, applied to webhook secret files too. */
+  secretOverlapMs?: number;
 }
 
 /** Write bodies are a commit at most; 64 KiB is far more than any will need. */
@@ -38,7 +40,11 @@ const LINGER_MS = 5_000;
  */
 export async function startApiServer(deps: ApiDeps, options: ApiServerOptions): Promise<ApiServer> {
   const { log } = options;
-  const routes = buildRoutes(deps, { log, webhookLimits: options.webhookLimits });
+  const routes = buildRoutes(deps, {
+    log,
+    webhookLimits: options.webhookLimits,
+    secretOverlapMs: options.secretOverlapMs,
+  });
   // Set once the real port is known (the configured one may be 0); no request comes before.
   let names: HostAllowList = { exact: new Set(), anyPort: new Set() };
 

@@ -94,6 +94,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       allowedHosts: config.api.allowedHosts,
       // Token files are re-read on change (rotation without a restart); see src/api/token-file.ts.
       tokens: apiTokenSource(config.api, log),
+      secretOverlapMs: config.api.tokenOverlapMs,
       log,
     },
   );

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -5,6 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { checkAuth } from '../../src/api/auth.js';
 import { TokenFile } from '../../src/api/token-file.js';
 import { acceptedTokens, rotate } from '../../src/api/token-window.js';
+import { routeWebhook, type WebhookProject } from '../../src/webhooks/route.js';
+import { githubPush } from './webhooks/payloads.js';
 
 const OLD = 'old-token-0123456789';
 const NEW = 'new-token-0123456789';
@@ -81,5 +84,37 @@ describe('checkAuth with several tokens', () => {
   });
   it('an empty list is no token: writes disabled', () => {
     expect(checkAuth(bearer(NEW), 'write', { write: [] })).toMatchObject({ ok: false, status: 403 });
+  });
+});
+
+describe('webhook secrets during the overlap', () => {
+  const project: WebhookProject = {
+    name: 'gateway-a',
+    repoUrl: 'https://github.com/octo-org/gateway-a.git',
+    branch: 'main',
+    secret: 'new-hook-secret',
+    previousSecret: 'old-hook-secret',
+  };
+  const delivery = (secret: string, projects: WebhookProject[]) => {
+    const rawBody = Buffer.from(JSON.stringify(githubPush));
+    const signature = `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
+    return {
+      provider: 'github' as const,
+      rawBody,
+      headers: {
+        'x-github-event': 'push',
+        'x-hub-signature-256': signature,
+        'content-type': 'application/json',
+      },
+      projects,
+    };
+  };
+
+  it('a delivery signed with the current or the previous secret is accepted; others are refused', () => {
+    expect(routeWebhook(delivery('new-hook-secret', [project])).status).toBe(202);
+    expect(routeWebhook(delivery('old-hook-secret', [project])).status).toBe(202);
+    expect(routeWebhook(delivery('other-secret', [project])).status).toBe(401);
+    const afterOverlap = { ...project, previousSecret: undefined };
+    expect(routeWebhook(delivery('old-hook-secret', [afterOverlap])).status).toBe(401);
   });
 });
