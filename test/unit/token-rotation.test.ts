@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkAuth } from '../../src/api/auth.js';
+import { parseConfig } from '../../src/config/load.js';
 import { TokenFile } from '../../src/api/token-file.js';
 import { acceptedTokens, rotate } from '../../src/api/token-window.js';
 import { routeWebhook, type WebhookProject } from '../../src/webhooks/route.js';
@@ -116,5 +117,21 @@ describe('webhook secrets during the overlap', () => {
     expect(routeWebhook(delivery('other-secret', [project])).status).toBe(401);
     const afterOverlap = { ...project, previousSecret: undefined };
     expect(routeWebhook(delivery('old-hook-secret', [afterOverlap])).status).toBe(401);
+  });
+});
+
+describe('api.tokenOverlap in the config', () => {
+  const load = (api: string) => parseConfig('spin.yaml', `api:\n${api}\nprojects: []\n`);
+  it('defaults to 5 minutes and takes a duration', () => {
+    const byDefault = load('  listen: 127.0.0.1:7070');
+    const set = load('  tokenOverlap: 30s');
+    if (!byDefault.ok || !set.ok) throw new Error('config refused');
+    expect(byDefault.config.api.tokenOverlapMs).toBe(300_000);
+    expect(set.config.api.tokenOverlapMs).toBe(30_000);
+  });
+  it('refuses a value that is not a duration, located', () => {
+    const bad = load('  tokenOverlap: soon');
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.diagnostics[0]).toMatchObject({ line: 2 });
   });
 });
