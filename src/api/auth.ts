@@ -7,8 +7,9 @@ import net from 'node:net';
  * dashboard or monitoring system can be given read access without the power to deploy.
  */
 export interface ApiTokens {
-  read?: string;
-  write?: string;
+  /** Several when a token file was rotated and the previous token is within its overlap window. */
+  read?: string | readonly string[];
+  write?: string | readonly string[];
 }
 
 export type AccessKind = 'read' | 'write';
@@ -63,9 +64,9 @@ export function checkAuth(
       'www-authenticate': `${scheme} realm="spin"`,
     });
   }
-  // Both comparisons always run so the time taken does not tell which token was close.
-  const isWrite = write !== undefined && sameSecret(presented, write);
-  const isRead = read !== undefined && sameSecret(presented, read);
+  // Every comparison always runs so the time taken does not tell which token was close.
+  const isWrite = write !== undefined && matchesAny(presented, write);
+  const isRead = read !== undefined && matchesAny(presented, read);
   if (isWrite || (kind === 'read' && isRead)) return { ok: true };
   if (isRead) {
     return refuse(403, 'this token is read-only; this endpoint needs the write token', {
@@ -126,9 +127,16 @@ export function isLoopback(host: string): boolean {
 const loopbackV6 = new net.BlockList();
 loopbackV6.addAddress('::1', 'ipv6');
 
-function configured(token: string | undefined): string | undefined {
+function configured(token: string | readonly string[] | undefined): string[] | undefined {
   // An empty token in the config is a mistake, not a password everyone knows.
-  return token !== undefined && token.trim() !== '' ? token : undefined;
+  const list = (typeof token === 'string' ? [token] : (token ?? [])).filter((t) => t.trim() !== '');
+  return list.length > 0 ? list : undefined;
+}
+
+function matchesAny(presented: string, expected: readonly string[]): boolean {
+  let found = false;
+  for (const token of expected) found = sameSecret(presented, token) || found;
+  return found;
 }
 
 /** The token from `Bearer <token>`, or the password from `Basic base64(user:token)`. */

@@ -11,6 +11,7 @@ import {
 } from '../dashboard/index.js';
 import type { WebhookProvider, WebhookTrigger } from '../webhooks/index.js';
 import type { Logger } from '../util/logger.js';
+import { WebhookSecrets } from './webhook-secrets.js';
 import type { AccessKind } from './auth.js';
 import { errorReply, json, type Reply } from './http.js';
 import { DEFAULT_WEBHOOK_LIMITS, webhookEndpoint, type WebhookLimits } from './webhook-endpoint.js';
@@ -51,8 +52,12 @@ export interface Route {
 
 export interface RouteOptions {
   log: Logger;
+  /** How long a replaced webhookSecretFile secret still verifies deliveries (api.tokenOverlap). */
+  secretOverlapMs?: number;
   webhookLimits?: WebhookLimits;
 }
+
+const DEFAULT_OVERLAP_MS = 5 * 60_000;
 
 const NAME = '([a-z0-9][a-z0-9-]*)';
 
@@ -61,6 +66,7 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
   const { daemon, store, metrics } = deps;
   const project = (name: string | undefined) => (name ? daemon.status(name) : undefined);
   const unknown = (name: string | undefined) => errorReply(404, `unknown project '${name}'`);
+  const secrets = new WebhookSecrets(options.secretOverlapMs ?? DEFAULT_OVERLAP_MS, options.log);
   const hooks = webhookEndpoint(
     {
       projects: () =>
@@ -68,7 +74,8 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
           const p = daemon.project(n)?.config;
           if (!p) return [];
           const repoUrl = p.repo.kind === 'http' ? p.repo.url : `file://${p.repo.path}`;
-          return [{ name: n, repoUrl, branch: p.branch, secret: p.webhookSecret }];
+          const [secret, previousSecret] = secrets.accepted(n, p.webhookSecret, p.webhookSecretFile);
+          return [{ name: n, repoUrl, branch: p.branch, secret, previousSecret }];
         }),
       deploy: (name) => daemon.trigger(name),
       preview: (trigger) => deps.onPreview?.(trigger),

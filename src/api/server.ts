@@ -17,13 +17,16 @@ export interface ApiServer {
 
 export interface ApiServerOptions {
   listen: string;
-  tokens: ApiTokens;
+  /** A function when tokens come from files that may be rotated: asked on every request. */
+  tokens: ApiTokens | (() => ApiTokens);
   log: Logger;
   /** api.publicUrl: its host is a name of the API, its origin may POST. */
   publicUrl?: string;
   /** api.allowedHosts: more names of the API (a proxy's). */
   allowedHosts?: readonly string[];
   webhookLimits?: WebhookLimits;
+  /** api.tokenOverlap, applied to webhook secret files too. */
+  secretOverlapMs?: number;
 }
 
 /** Write bodies are a commit at most; 64 KiB is far more than any will need. */
@@ -37,7 +40,11 @@ const LINGER_MS = 5_000;
  */
 export async function startApiServer(deps: ApiDeps, options: ApiServerOptions): Promise<ApiServer> {
   const { log } = options;
-  const routes = buildRoutes(deps, { log, webhookLimits: options.webhookLimits });
+  const routes = buildRoutes(deps, {
+    log,
+    webhookLimits: options.webhookLimits,
+    secretOverlapMs: options.secretOverlapMs,
+  });
   // Set once the real port is known (the configured one may be 0); no request comes before.
   let names: HostAllowList = { exact: new Set(), anyPort: new Set() };
 
@@ -128,7 +135,8 @@ async function admit(
     const site = checkCrossSite(req.headers, { publicUrl: options.publicUrl });
     if (!site.ok) return { reply: errorReply(site.status, site.error) };
   }
-  const auth = checkAuth(req.headers, route.access, options.tokens, {
+  const tokens = typeof options.tokens === 'function' ? options.tokens() : options.tokens;
+  const auth = checkAuth(req.headers, route.access, tokens, {
     challenge: route.browser ? 'Basic' : 'Bearer',
   });
   if (!auth.ok) return { reply: errorReply(auth.status, auth.error, auth.headers) };

@@ -2,6 +2,7 @@ import type http from 'node:http';
 import type { Logger } from '../util/logger.js';
 import {
   authenticatedProjects,
+  projectSecrets,
   decideWebhook,
   deliveryHeaders,
   unparsedDelivery,
@@ -109,10 +110,7 @@ export function webhookEndpoint(
       return early(413, `body over ${limits.maxBodyBytes} bytes`);
     }
 
-    const verifier = new WebhookVerifier(
-      credential,
-      projects.map((p) => p.secret ?? ''),
-    );
+    const verifier = new WebhookVerifier(credential, projects.flatMap(projectSecrets));
     let kept: Buffer[] = [];
     let keptBytes = 0;
     const { outcome, bytes } = await streamBody(req, {

@@ -1,5 +1,6 @@
 import { assertSafeListen } from '../api/auth.js';
 import { startApiServer } from '../api/server.js';
+import { apiTokenSource } from '../api/token-source.js';
 import { CommitStatusPublisher } from '../daemon/commit-statuses.js';
 import { Daemon } from '../daemon/daemon.js';
 import { observePasses } from '../daemon/observers.js';
@@ -91,7 +92,9 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       listen: config.api.listen,
       publicUrl: config.api.publicUrl,
       allowedHosts: config.api.allowedHosts,
-      tokens,
+      // Token files are re-read on change (rotation without a restart); see src/api/token-file.ts.
+      tokens: apiTokenSource(config.api, log),
+      secretOverlapMs: config.api.tokenOverlapMs,
       log,
     },
   );

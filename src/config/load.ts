@@ -181,6 +181,7 @@ export function parseConfig(file: string, text: string, projectFiles: ProjectsFi
         writeToken: raw.api?.writeToken,
         readTokenFile: raw.api?.readTokenFile && path.resolve(baseDir, raw.api.readTokenFile),
         writeTokenFile: raw.api?.writeTokenFile && path.resolve(baseDir, raw.api.writeTokenFile),
+        tokenOverlapMs: parseDurationMs(raw.api?.tokenOverlap ?? '5m') ?? 300_000,
       },
       history: {
         maxPassesPerProject: raw.history?.maxPassesPerProject ?? 500,
@@ -331,6 +332,7 @@ interface RawConfig {
     writeToken?: string;
     readTokenFile?: string;
     writeTokenFile?: string;
+    tokenOverlap?: string | number;
   };
   history?: { maxPassesPerProject?: number; maxEventsPerProject?: number };
   git?: {

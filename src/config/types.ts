@@ -99,6 +99,8 @@ export interface SpinConfig {
     writeToken?: string;
     readTokenFile?: string;
     writeTokenFile?: string;
+    /** After a token file changes, the previous token keeps working this long (see src/api/token-window.ts). */
+    tokenOverlapMs: number;
   };
   history: { maxPassesPerProject: number; maxEventsPerProject: number };
   /** Limits on what a fetch from a project's repository may hold (src/git/pack-guard.ts). */

@@ -13,6 +13,7 @@ export { parsePushEvent, type PushEvent, type WebhookEvent } from './parse.js';
 export { matchesRepo } from './match.js';
 export {
   authenticatedProjects,
+  projectSecrets,
   decideWebhook,
   routeWebhook,
   unparsedDelivery,

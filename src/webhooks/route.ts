@@ -17,6 +17,13 @@ export interface WebhookProject {
   branch: string;
   /** The project's webhook secret (already read from webhookSecretFile); none = no webhooks. */
   secret?: string;
+  /** The secret it replaced, still accepted during the overlap after webhookSecretFile changed. */
+  previousSecret?: string;
+}
+
+/** The secrets that verify a delivery for this project (none: it takes no webhooks). */
+export function projectSecrets(p: WebhookProject): string[] {
+  return [p.secret, p.previousSecret].filter((s): s is string => s !== undefined && s !== '');
 }
 
 export interface WebhookTrigger {
@@ -71,7 +78,7 @@ export function authenticatedProjects(
   projects: readonly WebhookProject[],
   verifiedSecrets: ReadonlySet<string>,
 ): WebhookProject[] {
-  return projects.filter((p) => p.secret !== undefined && p.secret !== '' && verifiedSecrets.has(p.secret));
+  return projects.filter((p) => projectSecrets(p).some((s) => verifiedSecrets.has(s)));
 }
 
 /**
@@ -86,10 +93,7 @@ export function routeWebhook(req: WebhookRequest): WebhookDecision {
   if (req.rawBody.length > limit) return { status: 413, message: `body over ${limit} bytes`, triggers: [] };
   const credential = webhookCredential(req.provider, req.headers);
   if (!credential) return UNAUTHENTICATED;
-  const verifier = new WebhookVerifier(
-    credential,
-    req.projects.flatMap((p) => (p.secret ? [p.secret] : [])),
-  );
+  const verifier = new WebhookVerifier(credential, req.projects.flatMap(projectSecrets));
   verifier.update(req.rawBody);
   const authenticated = authenticatedProjects(req.projects, verifier.verified());
   return decideWebhook(req.provider, req.headers, req.rawBody, authenticated);
