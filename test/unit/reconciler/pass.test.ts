@@ -2,10 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ProjectConfig } from '../../../src/config/types.js';
 import type { ContainerProbe, ContainerRequest } from '../../../src/drivers/driver.js';
 import { SourceError, type GitSource } from '../../../src/git/index.js';
-import { BUILTIN_DEFAULT_POLICY } from '../../../src/policy/index.js';
 import type { DesiredResult } from '../../../src/reconciler/desired.js';
 import { reconcileProject, type ProjectContext } from '../../../src/reconciler/reconcile-project.js';
 import type { ActualContainer, ActualState } from '../../../src/model/actual-state.js';
@@ -13,6 +11,7 @@ import type { ProjectStatus } from '../../../src/status/project-status.js';
 import { createLogger } from '../../../src/util/logger.js';
 import { container, desiredOf, model, service } from './fixtures.js';
 import { MemoryDriver } from './memory-driver.js';
+import { localProject } from './local-project.js';
 
 /**
  * Whole passes (gate, choice, execution, status) on the in-memory engine: what it creates is
@@ -106,24 +105,7 @@ describe('a whole pass on the in-memory engine', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'spin-pass-'));
     driver = new EngineDriver(1);
     head = GOOD;
-    const project = {
-      name: P,
-      repo: { kind: 'local', path: dir },
-      branch: 'main',
-      path: '',
-      env: {},
-      policyName: BUILTIN_DEFAULT_POLICY.name,
-      policy: BUILTIN_DEFAULT_POLICY,
-      pollIntervalMs: 60_000,
-      suspended: false,
-      previews: { branches: false, refs: [] },
-      secrets: {
-        stateDir: dir,
-        keyEnv: 'SPIN_SECRET_KEY',
-        keyEnvExplicit: false,
-        runtimeDir: path.join(dir, 'run'),
-      },
-    } as unknown as ProjectConfig;
+    const project = localProject(P, dir);
     const source = {
       gitdir: dir,
       resolveHead: async () => {
