@@ -1,3 +1,4 @@
+import { lazyChildLogger } from '../util/lazy-child-logger.js';
 import type { SpinConfig } from '../config/types.js';
 import { withResolveHead, type AdvertisementMemo } from '../git/index.js';
 import { reconcileProject, type PassOutcome } from '../reconciler/reconcile-project.js';
@@ -114,7 +115,7 @@ export class PassRound {
           const ctx = {
             ...runtime.ctx,
             source: withResolveHead(runtime.ctx.source, () => unsettle(head)),
-            log: runtime.ctx.log.child({ pass: passId }),
+            log: lazyChildLogger(runtime.ctx.log, { pass: passId }),
             onDeployStart: (commit: string, actions: Action[]) =>
               runtime.ctx.onDeployStart?.(commit, actions, passId),
           };
