@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ContainerProbe, ContainerRequest } from '../../../src/drivers/driver.js';
+import type { ContainerProbe, ContainerRequest } from '../../../src/drivers/docker/container-driver.js';
 import { SourceError, type GitSource } from '../../../src/git/index.js';
 import type { DesiredResult } from '../../../src/reconciler/desired.js';
 import { reconcileProject, type ProjectContext } from '../../../src/reconciler/reconcile-project.js';
@@ -10,7 +10,7 @@ import type { ActualContainer, ActualState } from '../../../src/model/actual-sta
 import type { ProjectStatus } from '../../../src/status/project-status.js';
 import { createLogger } from '../../../src/util/logger.js';
 import { container, desiredOf, model, service } from './fixtures.js';
-import { MemoryDriver } from './memory-driver.js';
+import { MemoryDriver, engineOn } from './memory-driver.js';
 import { localProject } from './local-project.js';
 
 /**
@@ -130,7 +130,7 @@ describe('a whole pass on the in-memory engine', () => {
     ctx = {
       project,
       source,
-      driver,
+      driver: engineOn(driver),
       stateDir: dir,
       log: createLogger({ level: 'silent' }),
       // The parsed commits, as the gate's load would have cached them.
