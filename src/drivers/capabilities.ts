@@ -38,7 +38,7 @@ export function unsupportedFeatures(model: StackModel, caps: EngineCapabilities)
     const at = ['services', spec.name];
     for (const [dep, on] of Object.entries(spec.dependsOn)) {
       if (!caps.dependsOnConditions.includes(on.condition))
-        refuse([...at, 'depends_on', dep], `depends_on condition ${on.condition}`);
+        refuse([...at, 'depends_on', dep, 'condition'], `depends_on condition ${on.condition}`);
     }
     if (!caps.updateOrders.includes(spec.updateConfig.order))
       refuse([...at, 'deploy', 'update_config', 'order'], `update order ${spec.updateConfig.order}`);
