@@ -3,6 +3,8 @@
  * wave deletions run first, then creations and updates as a dependency DAG (a step starts once the
  * steps it `dependsOn` in this plan have finished), up to STEP_CONCURRENCY at once. A failure stops
  * new steps from starting: the next pass recomputes from what then runs, so nothing is undone here.
+ * A step the driver answers `progressing` for is not waited on: the steps after it (its dependents,
+ * later waves) are left to a later pass, and the pass asks to look again after `retryAfterMs`.
  */
 import type { Driver, StepContext } from '../drivers/driver.js';
 import type { StepResult } from '../drivers/resources.js';
@@ -39,7 +41,13 @@ export class RolloutError extends Error {
   }
 }
 
-export async function applyPlan(steps: PlannedStep[], ctx: ApplyContext): Promise<void> {
+/** How an apply ended when it did not throw: done, or some steps still progressing. */
+export interface ApplyOutcome {
+  /** The soonest any progressing step asked to be looked at again, and why. */
+  progressing?: { retryAfterMs: number; reason: string };
+}
+
+export async function applyPlan(steps: PlannedStep[], ctx: ApplyContext): Promise<ApplyOutcome> {
   const memo = new Map<string, Promise<void>>();
   const stepCtx: StepContext = {
     ...ctx,
@@ -53,28 +61,50 @@ export async function applyPlan(steps: PlannedStep[], ctx: ApplyContext): Promis
     },
   };
   const waves = [...new Set(steps.map((s) => s.wave))].sort((a, b) => a - b);
+  const progressing: Progressing[] = [];
   for (const wave of waves) {
     const inWave = steps.filter((s) => s.wave === wave);
-    await runDag(
-      inWave.filter((s) => s.op === 'delete'),
-      ctx.driver,
-      stepCtx,
-    );
-    await runDag(
-      inWave.filter((s) => s.op !== 'delete'),
-      ctx.driver,
-      stepCtx,
-    );
+    for (const part of [inWave.filter((s) => s.op === 'delete'), inWave.filter((s) => s.op !== 'delete')]) {
+      progressing.push(...(await runDag(part, ctx.driver, stepCtx)));
+      // A later step may rely on one that is still on its way: it waits for a later pass.
+      if (progressing.length > 0) return { progressing: soonest(progressing) };
+    }
   }
+  return {};
 }
 
-/** Runs the steps as a dependency DAG with bounded parallelism; rethrows the first failure. */
-async function runDag(steps: PlannedStep[], driver: Driver, ctx: StepContext): Promise<void> {
+type Progressing = Extract<StepResult, { progressing: true }>;
+
+function soonest(list: Progressing[]): { retryAfterMs: number; reason: string } {
+  const first = [...list].sort((a, b) => a.retryAfterMs - b.retryAfterMs)[0] as Progressing;
+  return { retryAfterMs: first.retryAfterMs, reason: first.reason };
+}
+
+/**
+ * Runs the steps as a dependency DAG with bounded parallelism; rethrows the first failure.
+ * Returns the progressing answers; the steps that depend on those are not run.
+ */
+async function runDag(steps: PlannedStep[], driver: Driver, ctx: StepContext): Promise<Progressing[]> {
   const byKey = new Map(steps.map((s) => [s.key, s]));
   const pending = new Set(byKey.keys());
   const done = new Set<string>();
   const running = new Map<string, Promise<void>>();
+  const progressing = new Map<string, Progressing>();
   let failure: unknown;
+  /** Pending steps that (transitively) depend on a progressing one are left for a later pass. */
+  const defer = () => {
+    const waiting = new Set(progressing.keys());
+    for (let changed = true; changed;) {
+      changed = false;
+      for (const key of [...pending]) {
+        if ((byKey.get(key)?.dependsOn ?? []).some((dep) => waiting.has(dep))) {
+          pending.delete(key);
+          waiting.add(key);
+          changed = true;
+        }
+      }
+    }
+  };
   const blockedBy = (key: string) =>
     (byKey.get(key)?.dependsOn ?? []).some((dep) => byKey.has(dep) && !done.has(dep));
   while (pending.size > 0 || running.size > 0) {
@@ -88,7 +118,8 @@ async function runDag(steps: PlannedStep[], driver: Driver, ctx: StepContext): P
         running.set(
           key,
           runStep(step, driver, ctx).then(
-            () => {
+            (result) => {
+              if (result) progressing.set(key, result);
               done.add(key);
             },
             (err: unknown) => {
@@ -102,15 +133,21 @@ async function runDag(steps: PlannedStep[], driver: Driver, ctx: StepContext): P
     if (running.size === 0) break;
     await Promise.race(running.values());
     for (const key of [...running.keys()]) if (done.has(key)) running.delete(key);
+    defer();
   }
   if (failure !== undefined) throw failure;
+  return [...progressing.values()];
 }
 
 /** One step; a failure becomes the error the pass's failure choice reads. */
-async function runStep(step: PlannedStep, driver: Driver, ctx: StepContext): Promise<void> {
+async function runStep(
+  step: PlannedStep,
+  driver: Driver,
+  ctx: StepContext,
+): Promise<Progressing | undefined> {
   const result: StepResult = await driver.applyStep(step, step.actions, ctx);
-  if ('done' in result) return;
-  if ('progressing' in result) return;
+  if ('done' in result) return undefined;
+  if ('progressing' in result) return result;
   if (result.rollout && !result.retryable) {
     throw new RolloutError(result.rollout.unit, result.rollout.reason, result.rollout.failureAction);
   }

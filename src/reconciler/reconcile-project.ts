@@ -11,7 +11,7 @@ import type { LastError, ProjectStatus } from '../status/project-status.js';
 import { errorMessage } from '../util/errors.js';
 import type { SignatureVerdict } from '../trust/index.js';
 import type { Logger } from '../util/logger.js';
-import { RolloutError, applyPlan, describeAction } from './apply.js';
+import { RolloutError, applyPlan, describeAction, type ApplyOutcome } from './apply.js';
 import { collectCheckouts, materialiseBindSources } from './bind-sources.js';
 import {
   chooseAfterFailure,
@@ -209,22 +209,29 @@ class Pass {
       );
     }
     ctx.onDeployStart?.(head, actions);
+    let applied: ApplyOutcome;
     try {
-      await this.applyOrThrow(desired, plan);
+      applied = await this.applyOrThrow(desired, plan);
     } catch (err) {
       return this.applyFailed(head, err, actions, desired);
     }
-    const outcome = await this.converged(head, desired, actions);
+    const outcome = await this.converged(head, desired, actions, applied.progressing?.retryAfterMs);
     outcome.driftRepairs = drift;
     return outcome;
   }
 
-  private async converged(head: string, desired: DesiredState, actions: Action[]): Promise<PassOutcome> {
+  /** `recheckAfterMs`: some step is still progressing and asked to be looked at again then. */
+  private async converged(
+    head: string,
+    desired: DesiredState,
+    actions: Action[],
+    recheckAfterMs?: number,
+  ): Promise<PassOutcome> {
     if (actions.length > 0) await this.relist();
     const health = this.healthOf(desired.model);
     const healthy = health.health === 'Healthy';
     await this.collectCheckouts([head, healthy ? head : this.previous?.lastHealthyCommit]);
-    return this.finish({ kind: 'synced', head, plan: actions }, health, actions);
+    return this.finish({ kind: 'synced', head, plan: actions, recheckAfterMs }, health, actions);
   }
 
   /** Carries out `chooseAfterFailure`: report, retry later, pause, or roll back now. */
@@ -326,7 +333,7 @@ class Pass {
     return planSteps(this.ctx.driver, desired, this.actual, { pruneAllowed });
   }
 
-  private async applyOrThrow(desired: DesiredState, plan: Plan): Promise<void> {
+  private async applyOrThrow(desired: DesiredState, plan: Plan): Promise<ApplyOutcome> {
     const { ctx } = this;
     if (ctx.checkouts) ctx.checkouts.collectedFor = undefined;
     const resolveBindSource = await materialiseBindSources(
@@ -338,7 +345,7 @@ class Pass {
         stackDir: ctx.project.path,
       },
     );
-    await applyPlan(plan.steps, {
+    return applyPlan(plan.steps, {
       driver: ctx.driver,
       desired,
       resolveBindSource,

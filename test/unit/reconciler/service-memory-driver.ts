@@ -21,8 +21,10 @@ interface Unit {
   hash: string;
   replicas: number;
   image: string;
-  state: 'running' | 'exited';
+  state: 'created' | 'running' | 'exited';
   exitCode: number;
+  /** Lists of the engine left before a starting unit runs. */
+  startsIn: number;
 }
 
 interface DesiredDeployment {
@@ -52,9 +54,16 @@ export class ServiceMemoryDriver implements Driver {
     sharedNamespaces: false,
   };
   readonly units = new Map<string, Unit>();
+  /** The engine writes made, `<op> <key>`. */
   readonly calls: string[] = [];
   /** Images whose services exit with code 1 right after they start. */
   crashes: (image: string) => boolean = () => false;
+  /**
+   * How many engine lists a unit of this image takes to start: its step answers `progressing`
+   * instead of waiting (the contract's non-blocking rollout), and so do the steps of units that
+   * depend on one still starting.
+   */
+  startLists: (image: string) => number = () => 0;
   down = false;
   private nextId = 0;
 
@@ -76,6 +85,9 @@ export class ServiceMemoryDriver implements Driver {
 
   async listActual(): Promise<ActualState> {
     this.check();
+    for (const u of this.units.values()) {
+      if (u.state === 'created' && --u.startsIn <= 0) u.state = 'running';
+    }
     // The round's list: each service is one entry (the snapshot type is still container-worded).
     const containers: ActualContainer[] = [...this.units.values()].map((u) => ({
       id: u.id,
@@ -135,7 +147,8 @@ export class ServiceMemoryDriver implements Driver {
   }
 
   drift(_desired: DesiredResource, live: LiveResource): string[] {
-    return (live.body as ActualContainer).state === 'running' ? [] : ['stopped'];
+    // A unit still starting is on its way: nothing to do but look again.
+    return (live.body as ActualContainer).state === 'exited' ? ['stopped'] : [];
   }
 
   actionsOf(step: Step): Action[] {
@@ -159,16 +172,24 @@ export class ServiceMemoryDriver implements Driver {
       report(false, (err as Error).message);
       return { failed: true, retryable: true, reason: `${step.key}: ${(err as Error).message}`, cause: err };
     }
-    this.calls.push(`${step.op} ${step.key}`);
     const service = step.key.slice(KIND.length + 1);
     const id = `${ctx.desired.model.project}/${service}`;
     if (step.op === 'delete') {
+      this.calls.push(`${step.op} ${step.key}`);
       this.units.delete(id);
       report(true);
       return { done: true };
     }
     const { spec, project, commit } = step.desired?.body as DesiredDeployment;
+    const starting = Object.keys(spec.dependsOn).find(
+      (dep) => this.units.get(`${project}/${dep}`)?.state !== 'running',
+    );
+    if (starting !== undefined) {
+      return { progressing: true, retryAfterMs: 50, reason: `${service} waits for ${starting} to start` };
+    }
+    this.calls.push(`${step.op} ${step.key}`);
     const crashed = this.crashes(spec.image);
+    const startsIn = this.startLists(spec.image);
     this.units.set(id, {
       id: `u${++this.nextId}`,
       project,
@@ -177,10 +198,13 @@ export class ServiceMemoryDriver implements Driver {
       hash: ctx.desired.hashes[service] ?? '',
       replicas: spec.replicas,
       image: spec.image,
-      state: crashed ? 'exited' : 'running',
+      state: crashed ? 'exited' : startsIn > 0 ? 'created' : 'running',
       exitCode: crashed ? 1 : 0,
+      startsIn,
     });
     report(true);
+    if (startsIn > 0 && !crashed)
+      return { progressing: true, retryAfterMs: 50, reason: `${service} is starting` };
     if (!crashed) return { done: true };
     const reason = `${service} exited with code 1`;
     const rollout = { unit: service, reason, failureAction: spec.updateConfig.failureAction };
@@ -199,9 +223,11 @@ export class ServiceMemoryDriver implements Driver {
       const unit = actual.containers.find((c) => c.project === model.project && c.service === name);
       const verdict: HealthVerdict = !unit
         ? { health: 'Missing', reason: `${name} is not deployed` }
-        : unit.state !== 'running'
-          ? { health: 'Degraded', reason: `${name} exited with code ${unit.exitCode ?? '?'}` }
-          : { health: 'Healthy', reason: '' };
+        : unit.state === 'created'
+          ? { health: 'Progressing', reason: `${name} is starting` }
+          : unit.state !== 'running'
+            ? { health: 'Degraded', reason: `${name} exited with code ${unit.exitCode ?? '?'}` }
+            : { health: 'Healthy', reason: '' };
       services[name] = verdict;
       if (SEVERITY[verdict.health] > SEVERITY[worst.health]) worst = verdict;
     }
