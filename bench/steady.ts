@@ -18,6 +18,7 @@ import { parseConfig } from '../src/config/load.js';
 import { Daemon } from '../src/daemon/daemon.js';
 import { connectDocker } from '../src/drivers/docker/connect.js';
 import { DockerDriver } from '../src/drivers/docker/docker-driver.js';
+import { ContainerEngine } from '../src/drivers/docker/container-engine.js';
 import { silentLogger } from '../src/util/logger.js';
 import { stringify } from 'yaml';
 import { compose, removeComposeProject, removeSpinProjectsByPrefix, timedCommand } from './lib/engine.js';
@@ -143,7 +144,7 @@ export async function benchSteady(opts: SteadyOptions): Promise<BenchResult> {
       },
       { checkRuntime: true },
     );
-    daemon = new Daemon(parsed.config, driver, silentLogger(), {
+    daemon = new Daemon(parsed.config, new ContainerEngine(driver), silentLogger(), {
       onGitRequest: (_project, kind) => {
         gitRequests[kind] = (gitRequests[kind] ?? 0) + 1;
       },

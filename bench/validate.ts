@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { resolvePolicy, type ResolvedPolicy } from '../src/policy/index.js';
 import { loadDesired } from '../src/reconciler/desired.js';
+import { dockerRules } from '../src/drivers/docker/rules.js';
 import { loadStack } from '../src/stack/load.js';
 import { FolderReader } from '../src/stack/fs-reader.js';
 import { COMPOSE } from './lib/engine.js';
@@ -129,7 +130,7 @@ async function timeFile(
   firstProblem?: string;
 }> {
   const reader = new FolderReader(dir);
-  const input = { project: 'bench', env: {}, stackDir: '', policy, file };
+  const input = { project: 'bench', env: {}, stackDir: '', policy, file, engine: dockerRules };
   const first = await loadDesired(reader, 'bench', input);
   const times: number[] = [];
   for (let i = 0; i < reps; i++) {

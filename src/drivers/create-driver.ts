@@ -1,13 +1,23 @@
 import type { SpinConfig } from '../config/types.js';
 import { connectDocker } from './docker/connect.js';
+import { ContainerEngine } from './docker/container-engine.js';
 import { DockerDriver, type DockerDriverOptions } from './docker/docker-driver.js';
-import type { Driver } from './driver.js';
+import { dockerRules } from './docker/rules.js';
+import type { Driver, EngineRules } from './driver.js';
 
 /**
  * The engine driver the daemon config names, built in this one place for the daemon and for
  * `spin plan` (which must see the engine as the daemon does). Today every config names the Docker
- * engine at `docker.host`; another engine plugs in here.
+ * engine at `docker.host`; another engine plugs in here (and in `engineRules`).
  */
 export function createDriver(config: Pick<SpinConfig, 'docker'>, options: DockerDriverOptions = {}): Driver {
-  return new DockerDriver(connectDocker(config.docker.host), undefined, options);
+  return new ContainerEngine(new DockerDriver(connectDocker(config.docker.host), undefined, options));
+}
+
+/**
+ * The configured engine's pure rules (capabilities, the last gate), for gating without an engine
+ * (`spin validate`). Without a config: the Docker engine's.
+ */
+export function engineRules(_config?: Pick<SpinConfig, 'docker'>): EngineRules {
+  return dockerRules;
 }

@@ -1,70 +1,76 @@
-import type { AdmissionContext } from '../policy/admission/index.js';
-import type { NetworkSpec, ServiceSpec, VolumeSpec } from '../stack/model.js';
+import type { AdmissionContext, AdmissionFinding } from '../policy/admission/index.js';
+import type { ResolvedPolicy } from '../policy/index.js';
+import type { StackModel } from '../stack/model.js';
 import type { ActualState } from '../model/actual-state.js';
-import type { JoinKey } from '../stack/joins.js';
+import type { ProjectHealth } from '../model/health.js';
+import type { EngineCapabilities } from './capabilities.js';
+import type { Action } from './plan-action.js';
+import type { DesiredResource, DesiredState, LiveResource, Step, StepResult } from './resources.js';
 
-/** What a container is created from: the spec plus the labels Spin adds to it. */
-export interface ContainerRequest {
-  project: string;
-  name: string;
-  replica: number;
-  spec: ServiceSpec;
-  commit: string;
-  configHash: string;
-  /** Absolute host paths for bind sources given relative to the repository. */
+/**
+ * The pure half of a driver, which needs no engine: what the engine can do, and the last gate at
+ * commit time over the exact requests it would send. `spin validate` uses it offline.
+ */
+export interface EngineRules {
+  readonly capabilities: EngineCapabilities;
+  /**
+   * The last gate at commit time: every create body the commit would send, judged. Relative bind
+   * sources are resolved with `resolveBindSource` (a placeholder root at commit time).
+   */
+  admitCommit(
+    desired: DesiredState,
+    resolveBindSource: (source: string) => string,
+    admission: AdmissionContext,
+  ): AdmissionFinding[];
+  /** The gate's view of a project: its policy, the names its things get, the folders Spin writes. */
+  admissionContext(model: StackModel, policy: ResolvedPolicy, spinRoots: string[]): AdmissionContext;
+}
+
+/** What applying a step may use besides the step: the commit, the gate, a memo for the apply. */
+export interface StepContext {
+  desired: DesiredState;
   resolveBindSource(source: string): string;
-  /** The project's policy and trusted paths: the driver gates the exact body before sending it. */
+  /** The project's policy and trusted paths: every create call's exact body is gated with it. */
   admission: AdmissionContext;
-  /**
-   * Ids of the containers whose namespaces this one joins, per key. Set by the driver itself
-   * right before the create call, after checking their labels; anything given here is ignored.
-   */
-  joined?: Partial<Record<JoinKey, string>>;
-  /**
-   * The policy's `resources.minHealthcheckInterval` in ms: an image's own HEALTHCHECK with a
-   * shorter interval is sent back with the interval raised to it (stack healthchecks are the
-   * policy's to judge). Absent or 0: the image's check runs as it is.
-   */
+  /** The policy's minimum healthcheck interval in ms, for images' own HEALTHCHECKs. */
   minHealthcheckIntervalMs?: number;
+  /** Runs `work` once per apply for `key` (e.g. pulling an image several steps need). */
+  once(key: string, work: () => Promise<void>): Promise<void>;
+  /** Told after each engine action with its outcome; for logs and metrics. */
+  report(action: Action, outcome: { ok: boolean; durationMs: number; error?: string }): void;
 }
 
 /**
- * The only thing the reconciler knows about an engine. Drivers list actual state and execute
- * actions; they make no decisions (those are the planner's).
+ * The only thing the reconciler knows about an engine (issue 14). A driver renders the desired
+ * state into keyed resources, observes what runs (one list per round, for all projects), says
+ * per resource what differs and what a step will do, applies one step at a time, and watches the
+ * engine for drift. It decides nothing about *whether* to act: that is the planner's.
  */
-export interface Driver {
+export interface Driver extends EngineRules {
   /**
-   * Everything Spin manages on this engine, all projects, in one container-list call (and one
-   * network and one volume list). `containersOnly`: skip those two (networks and volumes then
-   * come back empty), for a caller that keeps them from an earlier full list.
+   * Everything Spin manages on this engine, all projects, in as few calls as the engine allows
+   * (Docker: one container list, one network and one volume list). `containersOnly`: skip what
+   * the caller keeps from an earlier full list (networks and volumes then come back empty).
    */
   listActual(options?: { containersOnly?: boolean }): Promise<ActualState>;
   ping(): Promise<void>;
-  ensureImage(ref: string): Promise<void>;
-  /** Each create call is gated on its exact body first (AdmissionError: nothing is sent). */
-  createNetwork(project: string, network: NetworkSpec, admission: AdmissionContext): Promise<void>;
-  removeNetwork(id: string): Promise<void>;
-  createVolume(project: string, volume: VolumeSpec, admission: AdmissionContext): Promise<void>;
-  removeVolume(project: string, key: string): Promise<void>;
+  /** Pure: the desired state as keyed resources, in the order the driver would apply them. */
+  render(desired: DesiredState): DesiredResource[];
+  /** Pure: one project's live resources from the round's list. */
+  observe(actual: ActualState, project: string): LiveResource[];
   /**
-   * Throws (AdmissionError) when the last gate refuses the body `createContainer` would send for
-   * this request; sends nothing. Lets a rollout refuse before it stops the container it replaces.
+   * Pure: why a live resource whose hash matches still differs from the desired one (stopped,
+   * changed behind Spin's back, ...); empty when it does not.
    */
-  admitContainer(request: ContainerRequest): void;
-  /** Creates (not starts) the container, attached to all its networks; returns its id. */
-  createContainer(request: ContainerRequest): Promise<string>;
-  startContainer(id: string): Promise<void>;
+  drift(desired: DesiredResource, live: LiveResource, all: readonly LiveResource[]): string[];
+  /** Pure: the engine actions a step will take, in the words plans are shown in. */
+  actionsOf(step: Step, all: readonly LiveResource[]): Action[];
+  /** Applies one step; returns when it is done, failed, or progressing (look again later). */
+  applyStep(step: Step, actions: Action[], ctx: StepContext): Promise<StepResult>;
+  /** Pure: the project's health from what runs, judged per kind; worst first. */
+  health(model: StackModel | undefined, actual: ActualState): ProjectHealth;
   /**
-   * Stops within the grace period (then the engine kills it); without one, the container's own
-   * StopTimeout applies. Already stopped is fine.
-   */
-  stopContainer(id: string, graceSeconds?: number): Promise<void>;
-  /** Removes the container and its anonymous volumes, never named ones. Already gone is fine. */
-  removeContainer(id: string): Promise<void>;
-  renameContainer(id: string, name: string): Promise<void>;
-  inspectContainer(id: string): Promise<ContainerProbe>;
-  /**
-   * Streams what may have moved the engine away from what Spin made: drift of managed containers,
+   * Streams what may have moved the engine away from what Spin made: drift of managed resources,
    * as this driver judges its engine's events (which event names count is the driver's business),
    * and reconnections after the engine went away (anything may have happened meanwhile). Reconnects
    * by itself. `onEvent` must be cheap (it only marks projects due).
@@ -72,26 +78,17 @@ export interface Driver {
   watchEvents(onEvent: (event: EngineEvent) => void): () => void;
 }
 
-/** What the rollout needs to know about one container, fresh from the engine. */
-export interface ContainerProbe {
-  state: string;
-  health: 'none' | 'starting' | 'healthy' | 'unhealthy';
-  exitCode: number;
-  /** Last health-check output, for the reason shown when a rollout fails. */
-  healthLog?: string;
-}
-
 /** Something the engine reported that may need a replan: see `Driver.watchEvents`. */
 export type EngineEvent = DriftEvent | { kind: 'reconnected' };
 
-/** A managed container changed outside a pass of its own (stopped, removed, renamed, ...). */
+/** A managed resource changed outside a pass of its own (stopped, removed, renamed, ...). */
 export interface DriftEvent {
   kind: 'drift';
   project: string;
   /** The engine's word for what happened, for logs only. */
   action: string;
   name: string;
-  /** Container id, when the engine gave one. */
+  /** The engine's id, when it gave one. */
   id?: string;
   /** When the engine says it happened (ms since the epoch), for the latency trace in debug logs. */
   at?: number;

@@ -1,7 +1,7 @@
 /**
  * How many things a plan changes, by kind: kept in the project status and history and shown by
  * the CLI and dashboard, so it sits below all of them; the planner counts it
- * (summarisePlan in src/reconciler/plan.ts).
+ * (summarisePlan in src/drivers/plan-action.ts).
  */
 export interface PlanSummary {
   created: number;

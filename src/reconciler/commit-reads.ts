@@ -1,4 +1,5 @@
 import type { ProjectConfig } from '../config/types.js';
+import type { EngineRules } from '../drivers/driver.js';
 import type { GitSource } from '../git/index.js';
 import { deliverSecrets, previewSecrets } from '../secrets/deliver.js';
 import { commitTrust, type SignatureVerdict } from '../trust/index.js';
@@ -12,6 +13,8 @@ const DESIRED_CACHE_SIZE = 16;
 export interface CommitReadsInput {
   project: ProjectConfig;
   source: GitSource;
+  /** The configured engine's capabilities and last gate. */
+  engine: EngineRules;
   /** Signature verdicts by commit, when the project requires signed commits (trust.keys). */
   trustCache?: Map<string, SignatureVerdict>;
   /** Parsed commits by sha: a pure function of (commit, env, policy), so safe to keep. */
@@ -25,11 +28,11 @@ export interface CommitReadsInput {
 
 /** The reads of one project's commits that the gate is given: its git source, trust keys, secrets. */
 export function commitReads(input: CommitReadsInput): GateReads {
-  const { project, source, trustCache, desiredCache } = input;
+  const { project, source, trustCache, desiredCache, engine } = input;
   const secrets = input.secrets;
   return {
     trust: (commit) => commitTrust(project, source.gitdir, commit, trustCache),
-    load: (commit) => loadCached(desiredCache, commit, () => loadCommit(project, source, commit)),
+    load: (commit) => loadCached(desiredCache, commit, () => loadCommit(project, source, engine, commit)),
     // Secrets and configs are read (and in a pass their files written) every time, outside the cache.
     secrets:
       secrets.mode === 'deliver'
@@ -43,12 +46,18 @@ export function commitReads(input: CommitReadsInput): GateReads {
   };
 }
 
-function loadCommit(project: ProjectConfig, source: GitSource, commit: string): Promise<DesiredResult> {
+function loadCommit(
+  project: ProjectConfig,
+  source: GitSource,
+  engine: EngineRules,
+  commit: string,
+): Promise<DesiredResult> {
   return loadDesired(source.readerAt(commit), commit, {
     project: project.name,
     env: project.env,
     stackDir: project.path,
     policy: project.policy,
+    engine,
   });
 }
 

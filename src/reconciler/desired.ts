@@ -1,14 +1,11 @@
 import path from 'node:path';
-import { renderProjectRequests } from '../drivers/docker/render-project.js';
-import {
-  admitProject,
-  locateFinding,
-  type AdmissionContext,
-  type AdmissionFinding,
-} from '../policy/admission/index.js';
+import { unsupportedFeatures } from '../drivers/capabilities.js';
+import type { EngineRules } from '../drivers/driver.js';
+import { locateFinding, type AdmissionFinding } from '../policy/admission/index.js';
 import { applyPolicyDefaults } from '../policy/apply-defaults.js';
-import { sortDiagnostics, type Diagnostic } from '../stack/diagnostics.js';
+import { formatPath, sortDiagnostics, type Diagnostic, type PathSegment } from '../stack/diagnostics.js';
 import type { Source } from '../stack/findings.js';
+import type { LocatedDocument } from '../stack/source.js';
 import type { FileReader } from '../stack/source.js';
 import { checkBindFileSizes } from '../stack/bind-file-sizes.js';
 import { loadStack } from '../stack/load.js';
@@ -17,7 +14,6 @@ import { usesSecretOrConfigFiles } from '../stack/secrets.js';
 import type { ServiceSpec, StackModel } from '../stack/model.js';
 import { checkPolicy, type ResolvedPolicy } from '../policy/index.js';
 import { serviceConfigHash } from './hash.js';
-import { containerName } from '../stack/names.js';
 import type { DesiredState } from './plan.js';
 
 export interface DesiredInput {
@@ -28,6 +24,8 @@ export interface DesiredInput {
   policy: ResolvedPolicy;
   /** Stack file name inside stackDir; undefined searches the usual names (compose.yaml, ...). */
   file?: string;
+  /** The configured engine's capabilities and last gate (src/drivers/create-driver.ts). */
+  engine: EngineRules;
 }
 
 export type DesiredResult =
@@ -42,7 +40,8 @@ export type DesiredResult =
 
 /**
  * The commit gate's load step: load (parse, interpolate, schema, normalise, repository files),
- * then policy, then hash, then the last gate over the rendered requests. The gate
+ * then policy, then what the engine cannot do, then hash, then the last gate over the rendered
+ * requests. The gate
  * (`gate.ts`) calls it for the daemon and for `spin validate` alike, so a laptop sees what the
  * daemon sees. A pure function of the commit: secret values are not read here (the gate adds
  * their digests on every pass, from src/secrets/deliver.ts), config digests are.
@@ -66,6 +65,10 @@ export async function loadDesired(
     input.policy,
   );
   if (violations.length > 0) return { ok: false, diagnostics: violations };
+  const unsupported = unsupportedFeatures(model, input.engine.capabilities).map((f) =>
+    locateAt(loaded.document, f.path, f.rule, f.message),
+  );
+  if (unsupported.length > 0) return { ok: false, diagnostics: sortDiagnostics(unsupported) };
   const tooLarge = await checkBindFileSizes(
     reader,
     loaded.model,
@@ -100,8 +103,8 @@ export async function loadDesired(
 const PLACEHOLDER_CHECKOUT = '/spin-checkout';
 
 /**
- * The last gate at commit time: render every create body the commit would send (each service's
- * first replica, the volumes and networks) with the driver's own pure render, and judge them.
+ * The last gate at commit time: every create body the commit would send, rendered by the
+ * engine's own pure render, judged.
  */
 function gateRequests(
   model: StackModel,
@@ -110,28 +113,30 @@ function gateRequests(
   input: DesiredInput,
 ): AdmissionFinding[] {
   const root = path.posix.join(PLACEHOLDER_CHECKOUT, model.project, commit);
-  const requests = renderProjectRequests({
-    model,
-    commit,
-    hashes,
-    resolveBindSource: (source) =>
+  return input.engine.admitCommit(
+    { model, commit, hashes },
+    (source) =>
       path.posix.isAbsolute(source) ? source : path.posix.join(root, path.posix.join(input.stackDir, source)),
-  });
-  return admitProject(requests, admissionContext(model, input.policy, [root]));
+    input.engine.admissionContext(model, input.policy, [root]),
+  );
 }
 
-/** The gate's view of a project: its policy, its services, and the folders Spin itself writes. */
-export function admissionContext(
-  model: StackModel,
-  policy: ResolvedPolicy,
-  spinRoots: string[],
-): AdmissionContext {
-  const containers = new Map<string, string>();
-  for (const spec of Object.values(model.services)) {
-    for (let replica = 1; replica <= spec.replicas; replica++)
-      containers.set(containerName(model.project, spec.name, replica), spec.name);
+/** A finding at `at` in the stack, or at the nearest enclosing entry that is written there. */
+function locateAt(document: LocatedDocument, at: PathSegment[], rule: string, message: string): Diagnostic {
+  let found = at;
+  while (found.length > 0 && !exists(document.value, found)) found = found.slice(0, -1);
+  const { line, column } = document.locate(found);
+  return { file: document.file, line, column, rule, message, path: formatPath(at) };
+}
+
+function exists(value: unknown, at: PathSegment[]): boolean {
+  let node = value;
+  for (const segment of at) {
+    if (node === null || typeof node !== 'object') return false;
+    node = (node as Record<string | number, unknown>)[segment];
+    if (node === undefined) return false;
   }
-  return { policy, project: model.project, containers, spinRoots };
+  return true;
 }
 
 function dedupe(list: Diagnostic[]): Diagnostic[] {

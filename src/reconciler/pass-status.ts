@@ -20,7 +20,8 @@ export type PassMark =
   /** The head did not pass the gate (trust, schema, policy, secrets). */
   | { kind: 'refused'; head: string; error: LastError }
   /** The head runs (applied now, or already). */
-  | { kind: 'synced'; head: string; plan: Action[] }
+  /** `recheckAfterMs`: a step is still progressing and asked to be looked at again then. */
+  | { kind: 'synced'; head: string; plan: Action[]; recheckAfterMs?: number }
   /** The operator's pinned commit runs, or failed to apply. */
   | { kind: 'pinned'; head: string; pinned: PinnedCommit; plan: Action[]; applyError?: LastError }
   /** The pinned commit no longer passes the gate: the pin is dropped. */
@@ -117,7 +118,10 @@ export function passStatus(mark: PassMark, facts: PassFacts): PassSummary {
           lastResult: mark.plan.length ? 'applied' : 'converged',
           lastPlan: planOf(mark.plan),
         },
-        healthy || health.health === 'Degraded' ? pollIntervalMs : RECHECK_PROGRESSING_MS,
+        Math.min(
+          healthy || health.health === 'Degraded' ? pollIntervalMs : RECHECK_PROGRESSING_MS,
+          mark.recheckAfterMs ?? Infinity,
+        ),
       );
     }
     case 'pinned': {

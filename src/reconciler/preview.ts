@@ -5,7 +5,7 @@ import { sortDiagnostics, type Diagnostic } from '../stack/diagnostics.js';
 import type { SignatureVerdict } from '../trust/index.js';
 import { commitReads } from './commit-reads.js';
 import { gateCommit } from './gate.js';
-import { describePlan, planProject, type Action } from './plan.js';
+import { describePlan, planSteps, type Action } from './plan.js';
 import { actualForProject, type ActualState } from '../model/actual-state.js';
 
 export interface PlanPreview {
@@ -43,6 +43,7 @@ export async function previewPlan(input: {
   const reads = commitReads({
     project,
     source: input.source,
+    engine: input.driver,
     trustCache: input.trustCache,
     secrets: { mode: 'preview' },
   });
@@ -62,8 +63,8 @@ export async function previewPlan(input: {
     };
   }
   const actual = actualForProject(input.actual ?? (await input.driver.listActual()), project.name);
-  const actions = planProject(verdict.desired, actual, {
-    pruneVolumes: project.policy.volumes?.prune === true,
+  const { actions } = planSteps(input.driver, verdict.desired, actual, {
+    pruneAllowed: project.policy.volumes?.prune === true,
   });
   return {
     project: project.name,

@@ -11,7 +11,7 @@ import type { LastError, ProjectStatus } from '../status/project-status.js';
 import { errorMessage } from '../util/errors.js';
 import type { SignatureVerdict } from '../trust/index.js';
 import type { Logger } from '../util/logger.js';
-import { RolloutError, applyPlan, describeAction } from './apply.js';
+import { RolloutError, applyPlan, describeAction, type ApplyOutcome } from './apply.js';
 import { collectCheckouts, materialiseBindSources } from './bind-sources.js';
 import {
   chooseAfterFailure,
@@ -22,11 +22,10 @@ import {
   type PinnedCommit,
 } from './choose.js';
 import { commitReads } from './commit-reads.js';
-import { admissionContext, type DesiredResult } from './desired.js';
+import type { DesiredResult } from './desired.js';
 import { gateCommit, type GateOptions, type GateReads, type GateVerdict } from './gate.js';
-import { projectHealth } from './health.js';
 import { isIdlePass, passStatus, type HealthFields, type PassMark } from './pass-status.js';
-import { planProject, type Action, type DesiredState } from './plan.js';
+import { planSteps, type Action, type DesiredState, type Plan } from './plan.js';
 import { isEngineUnavailable } from './retry.js';
 import { actualForProject, type ActualContainer, type ActualState } from '../model/actual-state.js';
 
@@ -98,6 +97,7 @@ class Pass {
     this.reads = commitReads({
       project: ctx.project,
       source: ctx.source,
+      engine: ctx.driver,
       trustCache: ctx.trustCache,
       desiredCache: ctx.desiredCache,
       secrets: { mode: 'deliver', stateDir: ctx.stateDir, log: ctx.log },
@@ -166,8 +166,9 @@ class Pass {
     let actions: Action[] = [];
     let applyError: LastError | undefined;
     if (target) {
-      actions = this.plan(target);
-      if (actions.length > 0) applyError = await this.apply(target, actions, 'rollback');
+      const plan = this.plan(target);
+      actions = plan.actions;
+      if (actions.length > 0) applyError = await this.apply(target, plan, 'rollback');
     }
     const health = this.healthOf(target?.model ?? (await this.lastGoodModel()));
     const mark: PassMark = {
@@ -185,9 +186,10 @@ class Pass {
   private async deployPinned(head: string, pinned: PinnedCommit): Promise<PassOutcome> {
     const desired = await this.gated(pinned.commit);
     if (!desired) return this.finish({ kind: 'pin-refused', head, pinned }, await this.lastGoodHealth());
-    const actions = this.plan(desired);
+    const plan = this.plan(desired);
+    const { actions } = plan;
     const applyError = actions.length
-      ? await this.apply(desired, actions, 'rollback to pinned commit')
+      ? await this.apply(desired, plan, 'rollback to pinned commit')
       : undefined;
     const mark: PassMark = { kind: 'pinned', head, pinned, plan: actions, applyError };
     return this.finish(mark, this.healthOf(desired.model), actions);
@@ -195,7 +197,8 @@ class Pass {
 
   private async deploy(head: string, desired: DesiredState): Promise<PassOutcome> {
     const { ctx, previous } = this;
-    const actions = this.plan(desired);
+    const plan = this.plan(desired);
+    const { actions } = plan;
     if (actions.length === 0) return this.converged(head, desired, []);
 
     const drift = driftRepairCount(head, actions.length, previous);
@@ -206,22 +209,29 @@ class Pass {
       );
     }
     ctx.onDeployStart?.(head, actions);
+    let applied: ApplyOutcome;
     try {
-      await this.applyOrThrow(desired, actions);
+      applied = await this.applyOrThrow(desired, plan);
     } catch (err) {
       return this.applyFailed(head, err, actions, desired);
     }
-    const outcome = await this.converged(head, desired, actions);
+    const outcome = await this.converged(head, desired, actions, applied.progressing?.retryAfterMs);
     outcome.driftRepairs = drift;
     return outcome;
   }
 
-  private async converged(head: string, desired: DesiredState, actions: Action[]): Promise<PassOutcome> {
+  /** `recheckAfterMs`: some step is still progressing and asked to be looked at again then. */
+  private async converged(
+    head: string,
+    desired: DesiredState,
+    actions: Action[],
+    recheckAfterMs?: number,
+  ): Promise<PassOutcome> {
     if (actions.length > 0) await this.relist();
     const health = this.healthOf(desired.model);
     const healthy = health.health === 'Healthy';
     await this.collectCheckouts([head, healthy ? head : this.previous?.lastHealthyCommit]);
-    return this.finish({ kind: 'synced', head, plan: actions }, health, actions);
+    return this.finish({ kind: 'synced', head, plan: actions, recheckAfterMs }, health, actions);
   }
 
   /** Carries out `chooseAfterFailure`: report, retry later, pause, or roll back now. */
@@ -318,12 +328,12 @@ class Pass {
     }
   }
 
-  private plan(desired: DesiredState): Action[] {
-    const pruneVolumes = this.ctx.project.policy.volumes?.prune === true;
-    return planProject(desired, this.actual, { pruneVolumes });
+  private plan(desired: DesiredState): Plan {
+    const pruneAllowed = this.ctx.project.policy.volumes?.prune === true;
+    return planSteps(this.ctx.driver, desired, this.actual, { pruneAllowed });
   }
 
-  private async applyOrThrow(desired: DesiredState, actions: Action[]): Promise<void> {
+  private async applyOrThrow(desired: DesiredState, plan: Plan): Promise<ApplyOutcome> {
     const { ctx } = this;
     if (ctx.checkouts) ctx.checkouts.collectedFor = undefined;
     const resolveBindSource = await materialiseBindSources(
@@ -335,17 +345,17 @@ class Pass {
         stackDir: ctx.project.path,
       },
     );
-    await applyPlan(actions, {
+    return applyPlan(plan.steps, {
       driver: ctx.driver,
       desired,
       resolveBindSource,
-      admission: admissionContext(desired.model, ctx.project.policy, [
+      admission: ctx.driver.admissionContext(desired.model, ctx.project.policy, [
         // Where materialiseBindSources writes repository files, and where secrets are delivered.
         path.join(ctx.stateDir, 'checkouts', desired.model.project, desired.commit),
         projectRuntimeDir(ctx.project.secrets?.runtimeDir ?? DEFAULT_RUNTIME_DIR, desired.model.project),
       ]),
       minHealthcheckIntervalMs: parseDurationMs(ctx.project.policy.resources.minHealthcheckInterval) ?? 0,
-      onAction: (action, outcome) => {
+      report: (action, outcome) => {
         this.actionResults.push({ kind: action.kind, ok: outcome.ok });
         ctx.log.info(
           { project: ctx.project.name, commit: desired.commit, action: describeAction(action), ...outcome },
@@ -356,13 +366,13 @@ class Pass {
   }
 
   /** Applies and relists; returns the error as a status value instead of throwing. */
-  private async apply(desired: DesiredState, actions: Action[], why: string): Promise<LastError | undefined> {
+  private async apply(desired: DesiredState, plan: Plan, why: string): Promise<LastError | undefined> {
     this.ctx.log.warn(
-      { project: this.ctx.project.name, commit: desired.commit, actions: actions.length },
+      { project: this.ctx.project.name, commit: desired.commit, actions: plan.actions.length },
       why,
     );
     try {
-      await this.applyOrThrow(desired, actions);
+      await this.applyOrThrow(desired, plan);
       await this.relist();
       return undefined;
     } catch (err) {
@@ -401,12 +411,7 @@ class Pass {
   }
 
   private healthOf(model: StackModel | undefined): HealthFields {
-    if (!model) {
-      return this.actual.containers.length === 0
-        ? { health: 'Missing', healthReason: 'nothing deployed yet', services: {} }
-        : { health: 'Unknown', healthReason: 'no applied commit to compare with', services: {} };
-    }
-    const verdict = projectHealth(model, this.actual.containers);
+    const verdict = this.ctx.driver.health(model, this.actual);
     return { health: verdict.health, healthReason: verdict.reason, services: verdict.services };
   }
 

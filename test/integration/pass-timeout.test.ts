@@ -2,13 +2,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { Daemon } from '../../src/daemon/daemon.js';
-import type { ContainerRequest } from '../../src/drivers/driver.js';
+import type { ContainerRequest } from '../../src/drivers/docker/container-driver.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { commitAll, runGit, writeFiles } from '../helpers/git-server.js';
 import { HARDENING } from '../helpers/project-fixture.js';
 import { makeTempDir, removeTempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/docker.js';
-import { MemoryDriver } from '../unit/reconciler/memory-driver.js';
+import { MemoryDriver, engineOn } from '../unit/reconciler/memory-driver.js';
 
 /**
  * Resource bounds: an engine call that never returns holds up only its own project. The pass
@@ -52,7 +52,7 @@ projects:
 `,
   );
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.diagnostics));
-  daemon = new Daemon(parsed.config, new HangingDriver(1), silentLogger());
+  daemon = new Daemon(parsed.config, engineOn(new HangingDriver(1)), silentLogger());
   await daemon.start();
 });
 afterAll(async () => {

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadPolicyFile, resolvePolicy, type ResolvedPolicy } from '../../policy/index.js';
+import { engineRules } from '../../drivers/create-driver.js';
 import { loadDesired } from '../../reconciler/desired.js';
 import { gateCommit } from '../../reconciler/gate.js';
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../../stack/diagnostics.js';
@@ -44,6 +45,7 @@ export function registerValidate(program: Command): void {
               stackDir: '',
               policy,
               file: stack.file,
+              engine: engineRules(),
             }),
         });
         const all = sortDiagnostics(result.ok ? result.warnings : result.diagnostics);

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { MountSpec, ServiceSpec } from '../../stack/model.js';
-import type { ContainerRequest } from '../driver.js';
+import type { ContainerRequest } from './container-driver.js';
 import { LABEL, networkName } from '../../stack/names.js';
 import { joinReference, type JoinKey } from '../../stack/joins.js';
 

@@ -3,7 +3,8 @@ import type { NetworkSpec, VolumeSpec } from '../../stack/model.js';
 import type { ActualContainer, ActualState } from '../../model/actual-state.js';
 import { LABEL, containerName, volumeName } from '../../stack/names.js';
 import { JOIN_KEYS, joinValue, parseJoin, type JoinKey } from '../../stack/joins.js';
-import type { ContainerProbe, ContainerRequest, Driver, EngineEvent } from '../driver.js';
+import type { EngineEvent } from '../driver.js';
+import type { ContainerDriver, ContainerProbe, ContainerRequest } from './container-driver.js';
 import {
   admitContainer,
   admitNetwork,
@@ -35,7 +36,7 @@ export interface DockerDriverOptions {
   checkRuntime?: boolean | ((container: ActualContainer) => boolean);
 }
 
-export class DockerDriver implements Driver {
+export class DockerDriver implements ContainerDriver {
   /** Containers whose runtime settings are known to be as created (or were inspected since). */
   private readonly checked = new Set<string>();
   /** Containers with an `update` event since they were last inspected. */

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { renderProjectRequests } from '../../../src/drivers/docker/render-project.js';
 import { admitProject } from '../../../src/policy/admission/index.js';
 import { applyPolicyDefaults, checkPolicy, resolvePolicy } from '../../../src/policy/index.js';
-import { admissionContext, loadDesired } from '../../../src/reconciler/desired.js';
+import { loadDesired } from '../../../src/reconciler/desired.js';
+import { dockerRules } from '../../../src/drivers/docker/rules.js';
 import { isWarning } from '../../../src/stack/severity.js';
 import { loadStack } from '../../../src/stack/load.js';
 import type { FileReader } from '../../../src/stack/source.js';
@@ -36,6 +37,7 @@ async function observe(c: HostileCase): Promise<Observed> {
     env,
     stackDir: '',
     policy,
+    engine: dockerRules,
   });
   const loaded = await loadStack(reader(c.yaml), { project: PROJECT, env, dir: '' });
   if (!loaded.ok) {
@@ -55,7 +57,7 @@ async function observe(c: HostileCase): Promise<Observed> {
       hashes: {},
       resolveBindSource: (s) => (s.startsWith('/') ? s : posix.join('/spin-checkout', s)),
     }),
-    admissionContext(model, policy, ['/spin-checkout']),
+    dockerRules.admissionContext(model, policy, ['/spin-checkout']),
   ).map((f) => f.rule);
   if (verdict.ok) {
     // Accepted by validate: neither layer may have anything to say on its own either.

@@ -1,18 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_DEFAULT_POLICY } from '../../../src/policy/index.js';
-import { applyPlan, RolloutError, SERVICE_CONCURRENCY } from '../../../src/reconciler/apply.js';
-import { planProject } from '../../../src/reconciler/plan.js';
+import {
+  applyPlan,
+  RolloutError,
+  STEP_CONCURRENCY as SERVICE_CONCURRENCY,
+} from '../../../src/reconciler/apply.js';
+import { planSteps } from '../../../src/reconciler/plan.js';
 import type { ActualState } from '../../../src/model/actual-state.js';
 import { container, desiredOf, model, service } from './fixtures.js';
-import { MemoryDriver } from './memory-driver.js';
+import { MemoryDriver, engineOn } from './memory-driver.js';
 
 const P = 'p';
 const noActual: ActualState = { containers: [], networks: [], volumes: [] };
 const dep = { condition: 'service_started' as const, required: true, restart: false };
 const apply = async (m: ReturnType<typeof model>, actual: ActualState, driver: MemoryDriver) => {
   const desired = desiredOf(m);
-  await applyPlan(planProject(desired, actual, { pruneVolumes: false }), {
-    driver,
+  const engine = engineOn(driver);
+  await applyPlan(planSteps(engine, desired, actual, { pruneAllowed: false }).steps, {
+    driver: engine,
+    report: () => {},
     desired,
     resolveBindSource: (s) => s,
     admission: { policy: BUILTIN_DEFAULT_POLICY, project: P, containers: new Map(), spinRoots: [] },

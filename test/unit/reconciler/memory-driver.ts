@@ -1,11 +1,18 @@
-import type { ContainerProbe, ContainerRequest, Driver, EngineEvent } from '../../../src/drivers/driver.js';
+import type { EngineEvent } from '../../../src/drivers/driver.js';
+import type {
+  ContainerDriver,
+  ContainerProbe,
+  ContainerRequest,
+} from '../../../src/drivers/docker/container-driver.js';
+import { ContainerEngine } from '../../../src/drivers/docker/container-engine.js';
 import type { ActualState } from '../../../src/model/actual-state.js';
 
 /**
  * An engine in memory for testing the apply orchestration (order, parallelism, failures) without
- * Docker. It records every call and how many ran at once; it never decides anything itself.
+ * Docker. It records every call and how many ran at once; it never decides anything itself. It
+ * supplies the container verbs: `engine` puts Docker's resource contract (`ContainerEngine`) on it.
  */
-export class MemoryDriver implements Driver {
+export class MemoryDriver implements ContainerDriver {
   readonly calls: string[] = [];
   active = 0;
   maxActive = 0;
@@ -76,4 +83,9 @@ export class MemoryDriver implements Driver {
   watchEvents(_onEvent: (event: EngineEvent) => void): () => void {
     return () => {};
   }
+}
+
+/** Docker's resource contract (render, plan detail, rollout, health) over the in-memory engine. */
+export function engineOn(containers: ContainerDriver): ContainerEngine {
+  return new ContainerEngine(containers);
 }

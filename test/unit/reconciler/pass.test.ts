@@ -2,21 +2,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ContainerProbe, ContainerRequest } from '../../../src/drivers/driver.js';
 import { SourceError, type GitSource } from '../../../src/git/index.js';
 import type { DesiredResult } from '../../../src/reconciler/desired.js';
 import { reconcileProject, type ProjectContext } from '../../../src/reconciler/reconcile-project.js';
-import type { ActualContainer, ActualState } from '../../../src/model/actual-state.js';
 import type { ProjectStatus } from '../../../src/status/project-status.js';
 import { createLogger } from '../../../src/util/logger.js';
-import { container, desiredOf, model, service } from './fixtures.js';
-import { MemoryDriver } from './memory-driver.js';
+import { desiredOf, model, service } from './fixtures.js';
+import { ENGINES, type EngineUnderTest } from './engines.js';
 import { localProject } from './local-project.js';
 
 /**
- * Whole passes (gate, choice, execution, status) on the in-memory engine: what it creates is
- * listed, containers of a `crashing` image exit, and `down` makes every call fail like an
- * unreachable Docker socket.
+ * Whole passes (gate, choice, execution, status) on in-memory engines of two resource shapes
+ * (engines.ts): what they create is listed, units of the crash image exit, and `down` makes every
+ * call fail like an unreachable engine socket.
  */
 const P = 'passproj';
 const GOOD = 'a'.repeat(40);
@@ -35,75 +33,16 @@ const bad = desiredOf(
   BAD,
 );
 
-class EngineDriver extends MemoryDriver {
-  containers: ActualContainer[] = [];
-  crashing = 'spin-test/crash:1';
-  down = false;
-
-  private check(): void {
-    if (this.down)
-      throw Object.assign(new Error('connect ECONNREFUSED /var/run/docker.sock'), { code: 'ECONNREFUSED' });
-  }
-  private stateOf(image: string): Pick<ActualContainer, 'state' | 'exitCode'> {
-    return image === this.crashing ? { state: 'exited', exitCode: 1 } : { state: 'running', exitCode: 0 };
-  }
-  override async createContainer(request: ContainerRequest): Promise<string> {
-    this.check();
-    const id = await super.createContainer(request);
-    this.containers.push({
-      ...container(P, request.spec, request.replica),
-      id,
-      name: request.name,
-      commit: request.commit,
-      configHash: request.configHash,
-      image: request.spec.image,
-      ...this.stateOf(request.spec.image),
-    });
-    return id;
-  }
-  override async startContainer(id: string): Promise<void> {
-    this.check();
-    await super.startContainer(id);
-    const c = this.containers.find((x) => x.id === id);
-    if (c) Object.assign(c, this.stateOf(c.image));
-  }
-  override async stopContainer(id: string): Promise<void> {
-    await super.stopContainer(id);
-    const c = this.containers.find((x) => x.id === id);
-    if (c) Object.assign(c, { state: 'exited', exitCode: 0 });
-  }
-  override async removeContainer(id: string): Promise<void> {
-    await super.removeContainer(id);
-    this.containers = this.containers.filter((x) => x.id !== id);
-  }
-  override async renameContainer(id: string, name: string): Promise<void> {
-    await super.renameContainer(id, name);
-    const c = this.containers.find((x) => x.id === id);
-    if (c) c.name = name;
-  }
-  override async inspectContainer(id: string): Promise<ContainerProbe> {
-    const c = this.containers.find((x) => x.id === id);
-    return { state: c?.state ?? 'dead', health: 'none', exitCode: c?.exitCode ?? 0 };
-  }
-  override async listActual(): Promise<ActualState> {
-    this.check();
-    return {
-      containers: this.containers.map((c) => ({ ...c })),
-      networks: [{ id: 'n1', name: `${P}_default`, project: P, key: 'default' }],
-      volumes: [],
-    };
-  }
-}
-
-describe('a whole pass on the in-memory engine', () => {
+describe.each(ENGINES)('a whole pass on an in-memory engine (%s)', (_shape, makeEngine) => {
   let dir: string;
-  let driver: EngineDriver;
+  let engine: EngineUnderTest;
   let head: string | Error;
   let ctx: ProjectContext;
 
   beforeEach(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'spin-pass-'));
-    driver = new EngineDriver(1);
+    engine = makeEngine(P);
+    engine.crashes = (image) => image === 'spin-test/crash:1';
     head = GOOD;
     const project = localProject(P, dir);
     const source = {
@@ -130,7 +69,7 @@ describe('a whole pass on the in-memory engine', () => {
     ctx = {
       project,
       source,
-      driver,
+      driver: engine.driver,
       stateDir: dir,
       log: createLogger({ level: 'silent' }),
       // The parsed commits, as the gate's load would have cached them.
@@ -147,7 +86,7 @@ describe('a whole pass on the in-memory engine', () => {
   });
 
   const pass = async (previous: ProjectStatus | undefined) =>
-    reconcileProject(ctx, await driver.listActual(), previous);
+    reconcileProject(ctx, await engine.driver.listActual(), previous);
 
   it('deploys the head onto an empty engine and records it healthy; the next pass is idle', async () => {
     const first = await pass(undefined);
@@ -168,9 +107,9 @@ describe('a whole pass on the in-memory engine', () => {
   it('refuses an invalid head with its located finding and leaves what runs alone', async () => {
     const deployed = await pass(undefined);
     head = REFUSED;
-    const calls = driver.calls.length;
+    const calls = engine.calls();
     const outcome = await pass(deployed.status);
-    expect(driver.calls.length).toBe(calls);
+    expect(engine.calls()).toBe(calls);
     expect(outcome.status).toMatchObject({
       sync: 'OutOfSync',
       health: 'Healthy',
@@ -215,11 +154,11 @@ describe('a whole pass on the in-memory engine', () => {
     // The same pass plans the rollback against what runs after the failed apply, so the last
     // healthy commit is back when it ends.
     expect(failed.rolledBack).toBe(true);
-    expect(driver.containers.map((c) => [c.commit, c.state])).toEqual([[GOOD, 'running']]);
+    expect(engine.units()).toEqual([[GOOD, 'running']]);
     const held = await pass(failed.status);
     expect(held.status.failedCommit).toEqual(failed.status.failedCommit);
     expect(held.status.healthReason).toContain(`commit ${BAD.slice(0, 12)} was rolled back`);
-    expect(driver.containers.map((c) => [c.commit, c.state])).toEqual([[GOOD, 'running']]);
+    expect(engine.units()).toEqual([[GOOD, 'running']]);
     expect(held.actions).toEqual([]);
 
     const idle = await pass(held.status);
@@ -241,15 +180,15 @@ describe('a whole pass on the in-memory engine', () => {
       sync: 'OutOfSync',
       desiredCommit: BAD,
     });
-    expect(driver.containers.map((c) => [c.commit, c.state])).toEqual([[GOOD, 'running']]);
+    expect(engine.units()).toEqual([[GOOD, 'running']]);
     const again = await pass(outcome.status);
     expect(again.actions).toEqual([]);
     expect(again.status).toMatchObject({ pinned, lastResult: 'converged' });
   });
 
   it('reports an unreachable engine and looks again soon, keeping the commit unmarked', async () => {
-    const listed = await driver.listActual();
-    driver.down = true;
+    const listed = await engine.driver.listActual();
+    engine.down = true;
     const outcome = await reconcileProject(ctx, listed, undefined);
     expect(outcome.status).toMatchObject({
       sync: 'Unknown',

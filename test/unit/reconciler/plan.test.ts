@@ -1,13 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import {
-  dependencyOrder,
   describePlan,
-  planProject,
+  planSteps,
   summarisePlan,
   type Action,
+  type DesiredState,
 } from '../../../src/reconciler/plan.js';
+import { dependencyOrder } from '../../../src/drivers/docker/replica-plan.js';
 import type { ActualState } from '../../../src/model/actual-state.js';
 import { container, desiredOf, model, service } from './fixtures.js';
+import { MemoryDriver, engineOn } from './memory-driver.js';
+
+/** Docker's plan through the engine-neutral planner: the actions its steps take, in order. */
+const engine = engineOn(new MemoryDriver());
+const planProject = (desired: DesiredState, actual: ActualState, options: { pruneVolumes: boolean }) =>
+  planSteps(engine, desired, actual, { pruneAllowed: options.pruneVolumes }).actions;
 
 const P = 'proj';
 const defaultNet = { id: 'n1', name: `${P}_default`, project: P, key: 'default' };

@@ -2,15 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ContainerProbe, ContainerRequest } from '../../../src/drivers/driver.js';
 import type { GitSource } from '../../../src/git/index.js';
 import { reconcileProject, type ProjectContext } from '../../../src/reconciler/reconcile-project.js';
-import type { ActualContainer, ActualState } from '../../../src/model/actual-state.js';
 import type { ProjectStatus } from '../../../src/status/project-status.js';
 import { deployVerdict } from '../../../src/daemon/commit-statuses.js';
 import { createLogger } from '../../../src/util/logger.js';
-import { container, desiredOf, model, service } from './fixtures.js';
-import { MemoryDriver } from './memory-driver.js';
+import { desiredOf, model, service } from './fixtures.js';
+import { ENGINES, type EngineUnderTest } from './engines.js';
 import { localProject } from './local-project.js';
 
 const P = 'repairproj';
@@ -26,50 +24,15 @@ const web = service('web', {
 });
 const desired = desiredOf(model(P, [web]), COMMIT);
 
-/** The memory driver with an engine behind it: what it creates is listed, and exits while `crashing`. */
-class StatefulDriver extends MemoryDriver {
-  containers: ActualContainer[] = [];
-  crashing = true;
-
-  override async createContainer(request: ContainerRequest): Promise<string> {
-    const id = await super.createContainer(request);
-    this.containers.push({
-      ...container(P, request.spec, request.replica),
-      id,
-      name: request.name,
-      commit: request.commit,
-      configHash: request.configHash,
-      state: this.crashing ? 'exited' : 'running',
-      exitCode: this.crashing ? 1 : 0,
-    });
-    return id;
-  }
-  override async startContainer(id: string): Promise<void> {
-    await super.startContainer(id);
-    const c = this.containers.find((x) => x.id === id);
-    if (c) Object.assign(c, { state: this.crashing ? 'exited' : 'running', exitCode: this.crashing ? 1 : 0 });
-  }
-  override async inspectContainer(id: string): Promise<ContainerProbe> {
-    const c = this.containers.find((x) => x.id === id);
-    return { state: c?.state ?? 'dead', health: 'none', exitCode: c?.exitCode ?? 0 };
-  }
-  override async listActual(): Promise<ActualState> {
-    return {
-      containers: this.containers.map((c) => ({ ...c })),
-      networks: [{ id: 'n1', name: `${P}_default`, project: P, key: 'default' }],
-      volumes: [],
-    };
-  }
-}
-
-describe('repairing drift of the last healthy commit', () => {
+describe.each(ENGINES)('repairing drift of the last healthy commit (%s)', (_shape, makeEngine) => {
   let dir: string;
-  let driver: StatefulDriver;
+  let engine: EngineUnderTest;
   let ctx: ProjectContext;
 
   beforeEach(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'spin-repair-'));
-    driver = new StatefulDriver(1);
+    engine = makeEngine(P);
+    engine.crashes = () => true;
     const project = localProject(P, dir);
     const source = {
       gitdir: dir,
@@ -79,7 +42,7 @@ describe('repairing drift of the last healthy commit', () => {
     ctx = {
       project,
       source,
-      driver,
+      driver: engine.driver,
       stateDir: dir,
       log: createLogger({ level: 'silent' }),
       // The parsed commit, as loadDesired would have cached it.
@@ -106,7 +69,7 @@ describe('repairing drift of the last healthy commit', () => {
     // The container is gone (docker rm -f) and its replacement keeps exiting.
     let previous = healthyBefore;
     for (let pass = 0; pass < 7; pass++) {
-      const outcome = await reconcileProject(ctx, await driver.listActual(), previous);
+      const outcome = await reconcileProject(ctx, await engine.driver.listActual(), previous);
       expect(outcome.actions.map((a) => a.kind)).toEqual([pass === 0 ? 'create' : 'start']);
       expect(outcome.rolledBack).toBe(false);
       expect(outcome.status.failedCommit).toBeUndefined();
@@ -121,8 +84,8 @@ describe('repairing drift of the last healthy commit', () => {
       previous = outcome.status;
     }
 
-    driver.crashing = false;
-    const repaired = await reconcileProject(ctx, await driver.listActual(), previous);
+    engine.crashes = () => false;
+    const repaired = await reconcileProject(ctx, await engine.driver.listActual(), previous);
     expect(repaired.actions.map((a) => a.kind)).toEqual(['start']);
     expect(repaired.driftRepairs).toBe(1);
     expect(repaired.status.health).toBe('Healthy');
@@ -135,18 +98,18 @@ describe('repairing drift of the last healthy commit', () => {
 
   it('still marks a new commit failed when its rollout does not become ready', async () => {
     const older = { ...healthyBefore, lastHealthyCommit: 'b'.repeat(40), appliedCommit: 'b'.repeat(40) };
-    const outcome = await reconcileProject(ctx, await driver.listActual(), older);
+    const outcome = await reconcileProject(ctx, await engine.driver.listActual(), older);
     expect(outcome.status.failedCommit?.commit).toBe(COMMIT);
     expect(outcome.status.lastError?.reason).toBe('RolloutFailed');
   });
 
   it('does not hold the last healthy commit that an older status marked failed', async () => {
-    driver.crashing = false;
+    engine.crashes = () => false;
     const stuck: ProjectStatus = {
       ...healthyBefore,
       failedCommit: { commit: COMMIT, reason: 'web exited with code 1', at: new Date().toISOString() },
     };
-    const outcome = await reconcileProject(ctx, await driver.listActual(), stuck);
+    const outcome = await reconcileProject(ctx, await engine.driver.listActual(), stuck);
     expect(outcome.actions.map((a) => a.kind)).toEqual(['create']);
     expect(outcome.status.health).toBe('Healthy');
     expect(outcome.status.failedCommit).toBeUndefined();

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SecretsSettings } from '../../../src/config/types.js';
 import { resolvePolicy } from '../../../src/policy/index.js';
 import { loadDesired, type DesiredResult } from '../../../src/reconciler/desired.js';
+import { dockerRules } from '../../../src/drivers/docker/rules.js';
 import { gateCommit, type GateVerdict } from '../../../src/reconciler/gate.js';
 import { deliverSecrets, type DeliveryContext } from '../../../src/secrets/deliver.js';
 import { SecretStore, loadStoreKey } from '../../../src/secrets/store.js';
@@ -74,7 +75,13 @@ function ctx(): DeliveryContext {
 }
 
 async function gate(): Promise<DesiredResult> {
-  return loadDesired(reader(), 'c1', { project: 'gw', env: {}, stackDir: '', policy });
+  return loadDesired(reader(), 'c1', {
+    project: 'gw',
+    env: {},
+    stackDir: '',
+    policy,
+    engine: dockerRules,
+  });
 }
 
 /** The commit gate with delivery, as a pass runs it: the digests end up in the hashes. */

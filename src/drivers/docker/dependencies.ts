@@ -1,6 +1,6 @@
-import type { Driver } from '../drivers/driver.js';
-import type { DependsOnSpec, StackModel } from '../stack/model.js';
-import { containerName } from '../stack/names.js';
+import type { ContainerDriver } from './container-driver.js';
+import type { DependsOnSpec, StackModel } from '../../stack/model.js';
+import { containerName } from '../../stack/names.js';
 import { sleep } from './readiness.js';
 
 const DEPENDENCY_TIMEOUT_MS = 120_000;
@@ -13,7 +13,7 @@ const POLL_MS = 250;
  * (`required: false`) are skipped.
  */
 export async function waitForDependencies(
-  driver: Driver,
+  driver: ContainerDriver,
   model: StackModel,
   service: string,
   timeoutMs = DEPENDENCY_TIMEOUT_MS,
@@ -31,7 +31,7 @@ export async function waitForDependencies(
 }
 
 async function waitCondition(
-  driver: Driver,
+  driver: ContainerDriver,
   service: string,
   name: string,
   dep: DependsOnSpec,

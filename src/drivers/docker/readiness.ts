@@ -1,5 +1,5 @@
-import type { ContainerProbe, Driver } from '../drivers/driver.js';
-import type { ServiceSpec } from '../stack/model.js';
+import type { ContainerDriver, ContainerProbe } from './container-driver.js';
+import type { ServiceSpec } from '../../stack/model.js';
 
 const POLL_MS = 250;
 
@@ -29,7 +29,7 @@ export function hasHealthcheck(spec: ServiceSpec): boolean {
  * Fails early on `unhealthy` or an exit.
  */
 export async function waitReady(
-  driver: Driver,
+  driver: ContainerDriver,
   id: string,
   name: string,
   spec: ServiceSpec,

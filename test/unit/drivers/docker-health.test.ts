@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { projectHealth, serviceHealth } from '../../../src/reconciler/health.js';
-import { container, model, service } from './fixtures.js';
+import { projectHealth, serviceHealth } from '../../../src/drivers/docker/health.js';
+import { container, model, service } from '../reconciler/fixtures.js';
 
 const P = 'p';
 

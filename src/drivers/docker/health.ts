@@ -1,7 +1,7 @@
-import type { ServiceSpec, StackModel } from '../stack/model.js';
-import type { ActualContainer } from '../model/actual-state.js';
-import type { Health, HealthVerdict } from '../model/health.js';
-import { jobServices } from './plan.js';
+import type { ServiceSpec, StackModel } from '../../stack/model.js';
+import type { ActualContainer } from '../../model/actual-state.js';
+import type { Health, HealthVerdict, ProjectHealth } from '../../model/health.js';
+import { jobServices } from './replica-plan.js';
 
 /** Worst first: the project is as healthy as its least healthy service. */
 const SEVERITY: Record<Health, number> = { Degraded: 4, Missing: 3, Progressing: 2, Unknown: 1, Healthy: 0 };
@@ -35,10 +35,6 @@ export function serviceHealth(spec: ServiceSpec, containers: ActualContainer[], 
   const paused = current.find((c) => c.state === 'paused');
   if (paused) return { health: 'Degraded', reason: `${paused.name} is paused` };
   return { health: 'Healthy', reason: '' };
-}
-
-export interface ProjectHealth extends HealthVerdict {
-  services: Record<string, HealthVerdict>;
 }
 
 /** Pure: the project's health is its worst service's; the reason names that service. */

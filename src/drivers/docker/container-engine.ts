@@ -1,0 +1,85 @@
+import type { ActualState } from '../../model/actual-state.js';
+import type { ProjectHealth } from '../../model/health.js';
+import type { StackModel } from '../../stack/model.js';
+import type { Driver, EngineEvent, StepContext } from '../driver.js';
+import type { Action } from '../plan-action.js';
+import type { DesiredState, Step, StepResult } from '../resources.js';
+import type { ContainerDriver } from './container-driver.js';
+import { dockerActionsOf, dockerDrift, observeDocker, renderDocker } from './docker-resources.js';
+import { projectHealth } from './health.js';
+import {
+  ApplyError,
+  RolloutError,
+  executeInfra,
+  run,
+  runServiceGroup,
+  type ApplyContext,
+} from './rollout.js';
+import { dockerRules } from './rules.js';
+
+/**
+ * The resource contract (`Driver`) over container verbs: Docker's resource shape, its per-replica
+ * planning, its rollout and its health. `DockerDriver` supplies the verbs on a real engine; a test
+ * may supply them in memory and run the very same rollout.
+ */
+export class ContainerEngine implements Driver {
+  readonly capabilities = dockerRules.capabilities;
+  readonly admitCommit = dockerRules.admitCommit;
+  readonly admissionContext = dockerRules.admissionContext;
+
+  constructor(readonly containers: ContainerDriver) {}
+
+  listActual(options?: { containersOnly?: boolean }): Promise<ActualState> {
+    return this.containers.listActual(options);
+  }
+  ping(): Promise<void> {
+    return this.containers.ping();
+  }
+  watchEvents(onEvent: (event: EngineEvent) => void): () => void {
+    return this.containers.watchEvents(onEvent);
+  }
+  render(desired: DesiredState) {
+    return renderDocker(desired);
+  }
+  observe(actual: ActualState, project: string) {
+    return observeDocker(actual, project);
+  }
+  drift: Driver['drift'] = dockerDrift;
+  actionsOf: Driver['actionsOf'] = dockerActionsOf;
+
+  /**
+   * Runs the step's actions to the end, readiness included (a rollout waits for its replicas), and
+   * says how it went: an engine error is retryable, a replica that did not become ready is not.
+   */
+  async applyStep(step: Step, actions: Action[], ctx: StepContext): Promise<StepResult> {
+    const apply: ApplyContext = { ...ctx, driver: this.containers };
+    try {
+      if (step.kind === 'service' && step.op !== 'delete') {
+        await runServiceGroup(step.key.slice('service/'.length), actions, apply);
+      } else {
+        for (const action of actions) await run(action, apply, () => executeInfra(action as never, apply));
+      }
+      return { done: true };
+    } catch (err) {
+      if (err instanceof RolloutError) {
+        return {
+          failed: true,
+          retryable: false,
+          reason: err.message,
+          rollout: { unit: err.service, failureAction: err.failureAction, reason: err.reason },
+        };
+      }
+      const cause = err instanceof ApplyError ? err.cause : err;
+      return { failed: true, retryable: true, reason: (err as Error).message, cause };
+    }
+  }
+
+  health(model: StackModel | undefined, actual: ActualState): ProjectHealth {
+    if (!model) {
+      return actual.containers.length === 0
+        ? { health: 'Missing', reason: 'nothing deployed yet', services: {} }
+        : { health: 'Unknown', reason: 'no applied commit to compare with', services: {} };
+    }
+    return projectHealth(model, actual.containers);
+  }
+}
