@@ -118,7 +118,7 @@ export async function loadStack(reader: FileReader, opts: LoadOptions): Promise<
   if (hasErrors(unsupported)) return fail([...warnings, ...unsupported.filter((d) => !isWarning(d))]);
 
   markOctalModes(document, text);
-  const { model, diagnostics } = normalise(document.value, opts.project, document);
+  const { model, diagnostics } = normalise(document.value, opts.project, document, opts.env);
   if (!model) return fail([...warnings, ...diagnostics]);
   const files = await checkRepositoryFiles(reader, model, dir, document);
   if (hasErrors(files)) return fail([...warnings, ...diagnostics, ...files]);

@@ -46,14 +46,24 @@ describe('spin validate', () => {
     expect(r.stderr).toMatch(/compose\.yaml:5:\d+: schema\.additionalProperties: .*frobnicate/);
   });
 
-  it('prints a JSON array of located errors with --json', async () => {
+  it('prints a JSON array of located errors and warnings, each with its severity, with --json', async () => {
     const r = await runSpin(['validate', path.join(tmp, 'bad', 'compose.yaml'), '--json']);
     expect(r.code).toBe(1);
     const errors = JSON.parse(r.stdout) as Record<string, unknown>[];
     expect(errors.length).toBeGreaterThan(0);
     for (const e of errors)
-      expect(Object.keys(e).sort()).toEqual(['column', 'file', 'line', 'message', 'path', 'rule']);
-    expect(errors).toContainEqual(expect.objectContaining({ rule: 'schema.additionalProperties', line: 5 }));
+      expect(Object.keys(e).sort()).toEqual([
+        'column',
+        'file',
+        'line',
+        'message',
+        'path',
+        'rule',
+        'severity',
+      ]);
+    expect(errors).toContainEqual(
+      expect.objectContaining({ rule: 'schema.additionalProperties', line: 5, severity: 'error' }),
+    );
   });
 
   it('refuses configs/secrets files and a stack file that are symlinks out of the folder: located, exit 1, no trace', async () => {
@@ -158,7 +168,15 @@ describe('spin validate over the awesome-compose corpus', () => {
       const r = await runSpin(['validate', path.join(corpus, name), '--json']);
       verdicts[name] = r.code;
       expect([0, 1], `${name}: ${r.stderr}`).toContain(r.code);
-      const errors = JSON.parse(r.stdout) as { line: number; column: number; rule: string; file: string }[];
+      const all = JSON.parse(r.stdout) as {
+        line: number;
+        column: number;
+        rule: string;
+        file: string;
+        severity: string;
+      }[];
+      for (const d of all) expect(['error', 'warning']).toContain(d.severity);
+      const errors = all.filter((d) => d.severity === 'error');
       if (r.code === 1) {
         expect(errors.length, name).toBeGreaterThan(0);
         for (const e of errors) {
