@@ -74,12 +74,6 @@ const ENTRIES: readonly Entry[] = [
       "Spin runs images for the engine's own platform; use an image built for it (or multi-platform) and remove platform:",
   },
   {
-    at: ['services', '*', 'env_file'],
-    rule: 'unsupported.env_file',
-    reason: "put the values in the project's env and reference them with ${VAR} under environment:",
-    yet: true,
-  },
-  {
     at: ['services', '*', 'volumes_from'],
     rule: 'unsupported.volumes_from',
     reason: 'declare a named volume under the top-level volumes: and mount it in both services',

@@ -148,3 +148,48 @@ describe('Compose fidelity', () => {
     ]);
   });
 });
+
+describe('dotenv files from the repository', () => {
+  const stackText = lines(
+    'services:',
+    '  web:',
+    '    image: "nginx:${TAG}"',
+    '    env_file: [common.env, { path: local.env, required: false }, more.env]',
+    '    environment: { MODE: from-stack }',
+  );
+
+  it('reads the folder .env for interpolation (the project env wins) and env_file: entries for containers', async () => {
+    const reader = tree({
+      'deploy/compose.yaml': stackText,
+      'deploy/.env': 'TAG=1.25 # pinned\nHOST=db.internal\n',
+      'deploy/common.env': 'export MODE=from-file\nURL="postgres://${HOST}/app"\nMULTI="a\nb"\n',
+      'deploy/more.env': "URL='overridden'\nEXTRA=1\n",
+    });
+    const result = await loadStack(reader, { project: 'p', env: { HOST: 'db.project' }, dir: 'deploy' });
+    if (!result.ok) throw new Error(result.diagnostics.map(formatDiagnostic).join('\n'));
+    expect(result.model.services.web?.image).toBe('nginx:1.25');
+    expect(result.model.services.web?.environment).toEqual({
+      URL: 'overridden',
+      MULTI: 'a\nb',
+      EXTRA: '1',
+      MODE: 'from-stack',
+    });
+  });
+
+  it('locates a missing env_file and a dotenv error, never showing a value', async () => {
+    const missing = await loadStack(tree({ 'compose.yaml': stackText, 'common.env': 'A=1\n' }), {
+      project: 'p',
+      env: { TAG: '1' },
+    });
+    expect(missing.diagnostics.map(formatDiagnostic)).toEqual([
+      'compose.yaml:4:66: stack.missing-file: env_file "more.env" is not a file in the repository (paths are relative to the stack file\'s folder; write required: false if it is optional)',
+    ]);
+    const broken = await loadStack(tree({ 'compose.yaml': stackText, '.env': 'TAG=1\nSECRET="hunter2\n' }), {
+      project: 'p',
+      env: {},
+    });
+    expect(broken.diagnostics.map(formatDiagnostic)).toEqual([
+      '.env:2:1: dotenv.unterminated-quote: the value of SECRET opens a " quote that never closes',
+    ]);
+  });
+});
