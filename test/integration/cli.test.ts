@@ -141,6 +141,60 @@ describe('spin validate', () => {
     expect(JSON.parse(override.stdout).services.web.image).toBe('registry.example.org/gateway/web:3');
   });
 
+  it('reads --env-file, env_file: and the folder .env with Compose dotenv rules', async () => {
+    const dir = path.join(tmp, 'dotenv');
+    await writeFiles(dir, {
+      'compose.yaml': `${good}    env_file: [app.env]\n`,
+      '.env': 'TAG=from-dotenv # the folder .env\n',
+      'app.env': 'GREETING="hello\\nworld"\nPEM="line1\nline2"\nLITERAL=\'$HOME\'\n',
+      'cli.env': 'export MODE=debug # inline comment\n',
+      'broken.env': 'A=1\nBAD KEY=2\n',
+    });
+    const r = await runSpin(['config', dir, '--env-file', path.join(dir, 'cli.env'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const web = (
+      JSON.parse(r.stdout) as { services: Record<string, { image: string; environment: unknown }> }
+    ).services.web;
+    expect(web?.image).toBe('registry.example.org/gateway/web:from-dotenv');
+    expect(web?.environment).toEqual({
+      GREETING: 'hello\nworld',
+      PEM: 'line1\nline2',
+      LITERAL: '$HOME',
+      MODE: 'debug',
+    });
+    const broken = await runSpin(['config', dir, '--env-file', path.join(dir, 'broken.env')]);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(
+      /broken\.env:2:1: dotenv\.invalid-name: variable name "BAD KEY" holds a space/,
+    );
+  });
+
+  it('prints warnings from spin config on stderr and keeps them, with severity, in validate --json', async () => {
+    const dir = path.join(tmp, 'warnings');
+    await writeFiles(dir, { 'compose.yaml': `version: "3"\n${good}` });
+    const config = await runSpin(['config', dir, '--env', 'TAG=1']);
+    expect(config.code).toBe(0);
+    expect(config.stderr).toMatch(/^compose\.yaml:1:\d+: ignored\.version: .* \(warning\)$/m);
+    const validate = await runSpin(['validate', dir, '--env', 'TAG=1', '--json']);
+    expect(validate.code).toBe(0);
+    expect(JSON.parse(validate.stdout)).toEqual([
+      expect.objectContaining({ rule: 'ignored.version', severity: 'warning' }),
+    ]);
+  });
+
+  it("refuses a folder bound from the repository in validate, located, in the daemon gate's words", async () => {
+    const dir = path.join(tmp, 'folder-bind');
+    await writeFiles(dir, {
+      'compose.yaml': `${good}    volumes: ["./html:/usr/share/nginx/html:ro"]\n`,
+      'html/index.html': '<p>hi</p>\n',
+    });
+    const r = await runSpin(['validate', dir, '--env', 'TAG=1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^compose\.yaml:9:\d+: mounts\.repo-not-a-file: "\.\/html" is not a file in the repository: Spin delivers files of the repository to bind mounts, not folders/m,
+    );
+  });
+
   it('answers --help for every command', async () => {
     for (const command of ['daemon', 'validate', 'config', 'plan', 'status', 'sync']) {
       const r = await runSpin([command, '--help']);
