@@ -14,6 +14,7 @@
  * be in a key, an unterminated quote, and an empty key.
  */
 import { interpolate } from './interpolate.js';
+import { setEntry } from './records.js';
 
 export interface DotenvError {
   /** 1-based line where the statement starts. */
@@ -123,8 +124,7 @@ export function parseDotenv(text: string, lookup: Record<string, string> = {}): 
 
 /** Keys starting with a digit are dropped, as compose-go's Read does. */
 function keep(values: Record<string, string>, key: string, value: string): void {
-  if (/^\d/.test(key)) return;
-  Object.defineProperty(values, key, { value, enumerable: true, writable: true, configurable: true });
+  if (!/^\d/.test(key)) setEntry(values, key, value);
 }
 
 function ownEntries(record: Record<string, string>): Record<string, string> {
