@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { parseDotenv } from '../stack/dotenv.js';
+import { setEntry } from '../stack/records.js';
 import { CliError } from './output.js';
 
 /** Collects repeated `--env K=V` flags (commander's option accumulator). */
@@ -7,8 +9,9 @@ export function collectEnv(value: string, previous: string[] = []): string[] {
 }
 
 /**
- * The variables interpolation may read, from `--env-file` (dotenv: K=V lines, # comments,
- * optional quotes) and then `--env` flags, later ones winning. Never process.env.
+ * The variables interpolation may read, from `--env-file` (Compose's dotenv rules, the same
+ * parser as a repository's `.env` and `env_file:`) and then `--env` flags, later ones winning.
+ * Never process.env: a bare `KEY` line in the file is therefore simply not set.
  */
 export async function resolveEnvOptions(
   pairs: string[] = [],
@@ -22,16 +25,16 @@ export async function resolveEnvOptions(
     } catch (err) {
       throw new CliError(`cannot read env file ${envFile}: ${(err as Error).message}`);
     }
-    text.split(/\r?\n/).forEach((raw, index) => {
-      const line = raw.trim();
-      if (line === '' || line.startsWith('#')) return;
-      const [key, value] = splitPair(line.replace(/^export\s+/, ''), `${envFile}:${index + 1}`);
-      env[key] = unquote(value);
-    });
+    const parsed = parseDotenv(text);
+    if (!parsed.ok) {
+      const { line, rule, message } = parsed.error;
+      throw new CliError(`${envFile}:${line}:1: ${rule}: ${message}`);
+    }
+    for (const [key, value] of Object.entries(parsed.values)) setEntry(env, key, value);
   }
   for (const pair of pairs) {
     const [key, value] = splitPair(pair, '--env');
-    env[key] = value;
+    setEntry(env, key, value);
   }
   return env;
 }
@@ -42,12 +45,4 @@ function splitPair(pair: string, where: string): [string, string] {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
     throw new CliError(`${where}: expected KEY=VALUE, got '${pair}'`);
   return [key, pair.slice(at + 1)];
-}
-
-function unquote(value: string): string {
-  const v = value.trim();
-  if (v.length >= 2 && ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'")))) {
-    return v.slice(1, -1);
-  }
-  return v;
 }

@@ -11,7 +11,9 @@ import { PathEscapeError, type FileReader, type LocatedDocument } from './source
  * file of zeros compresses to almost nothing in git, so its size is checked first, from what the
  * reader can tell without reading it (a blob's header, a file's stat): a larger one refuses the
  * commit (`mounts.repo-file-size`, the policy's `mounts.maxRepositoryFileBytes`) before its
- * content is ever in memory. Missing files and paths that leave the repository are other rules'.
+ * content is ever in memory. A folder (or a missing path) is refused here too
+ * (`mounts.repo-not-a-file`): only files are delivered, and `spin validate` must say so in the
+ * same words as the daemon's gate. Paths that leave the repository are other rules'.
  */
 export async function checkBindFileSizes(
   reader: FileReader,
@@ -40,7 +42,15 @@ export async function checkBindFileSizes(
         );
         continue;
       }
-      if (size === undefined || size <= maxBytes) continue;
+      if (size === undefined) {
+        report(
+          mountPath(root, service.name, mount.source),
+          'mounts.repo-not-a-file',
+          `"${mount.source}" is not a file in the repository: Spin delivers files of the repository to bind mounts, not folders (nor missing paths); bind each file on its own (./html/index.html:/usr/share/nginx/html/index.html:ro), ship the folder in the image, or use a config or a volume`,
+        );
+        continue;
+      }
+      if (size <= maxBytes) continue;
       report(
         mountPath(root, service.name, mount.source),
         'mounts.repo-file-size',

@@ -1,4 +1,5 @@
 import { sortDiagnostics, type Diagnostic } from './diagnostics.js';
+import { applyEnvFiles, readDotenvFile } from './env-files.js';
 import { interpolateDocument } from './interpolate.js';
 import type { StackModel } from './model.js';
 import { normalise } from './normalise.js';
@@ -43,8 +44,9 @@ export type LoadResult =
   | { ok: false; file?: string; diagnostics: Diagnostic[] };
 
 /**
- * Find, read and check a stack file, then build its model: parse -> interpolate -> schema ->
- * unsupported keys -> normalise -> repository files (configs.*.file, secrets.*.file). Each stage reports all its problems; the first stage with an
+ * Find, read and check a stack file, then build its model: parse -> the folder's .env ->
+ * interpolate -> schema -> unsupported keys -> normalise -> env_file: entries -> repository files
+ * (configs.*.file, secrets.*.file). Each stage reports all its problems; the first stage with an
  * error ends the run (later stages would only repeat it in other words). Warnings from the stages
  * that ran are always returned. Diagnostics name the file relative to the reader's root.
  * Reader failures (other than a missing file) are not the stack's fault and are thrown.
@@ -105,7 +107,11 @@ export async function loadStack(reader: FileReader, opts: LoadOptions): Promise<
 
   const parsed = parseYaml(file, text, opts.limits);
   if (!parsed.doc) return fail(parsed.diagnostics);
-  const interpolated = interpolateDocument(parsed.doc, opts.env);
+  // The folder's .env, under the project's env (which wins, as the shell does in Compose).
+  const dotenv = await readDotenvFile(reader, dir, opts.env);
+  if ('diagnostics' in dotenv) return fail(dotenv.diagnostics);
+  const env = { ...dotenv.values, ...opts.env };
+  const interpolated = interpolateDocument(parsed.doc, env);
   const document = interpolated.doc;
   const warnings = interpolated.diagnostics.filter(isWarning);
   if (hasErrors(interpolated.diagnostics)) return fail(interpolated.diagnostics);
@@ -118,8 +124,10 @@ export async function loadStack(reader: FileReader, opts: LoadOptions): Promise<
   if (hasErrors(unsupported)) return fail([...warnings, ...unsupported.filter((d) => !isWarning(d))]);
 
   markOctalModes(document, text);
-  const { model, diagnostics } = normalise(document.value, opts.project, document);
+  const { model, diagnostics } = normalise(document.value, opts.project, document, env);
   if (!model) return fail([...warnings, ...diagnostics]);
+  const envFiles = await applyEnvFiles(reader, model, dir, env, document);
+  if (hasErrors(envFiles)) return fail([...warnings, ...diagnostics, ...envFiles]);
   const files = await checkRepositoryFiles(reader, model, dir, document);
   if (hasErrors(files)) return fail([...warnings, ...diagnostics, ...files]);
   return { ok: true, file, model, document, diagnostics: sortDiagnostics([...warnings, ...diagnostics]) };

@@ -140,3 +140,39 @@ function checkSource(source: string): Parsed | undefined {
       }
     : undefined;
 }
+
+/**
+ * Two mounts on one container path are refused, as Compose and the engine do ("duplicate mount
+ * point"): among `volumes:` entries, and between them and the service's `tmpfs:` list (a tmpfs
+ * and a bind on one target would leave which one the container sees to the engine).
+ */
+export function checkMountTargets(
+  at: readonly PathSegment[],
+  mounts: readonly MountSpec[],
+  tmpfs: readonly string[],
+  report: Report,
+): void {
+  const key = (target: string): string => target.replace(/\/+$/, '') || '/';
+  const taken = new Map<string, number>();
+  mounts.forEach((mount, index) => {
+    const target = key(mount.target);
+    const first = taken.get(target);
+    if (first !== undefined) {
+      report(
+        [...at, 'volumes', index],
+        'stack.duplicate-target',
+        `${formatPath([...at, 'volumes', index])} mounts ${target}, which ${formatPath([...at, 'volumes', first])} already mounts; keep one`,
+      );
+    } else taken.set(target, index);
+  });
+  tmpfs.forEach((entry, index) => {
+    const target = key(entry.split(':')[0] ?? '');
+    const first = taken.get(target);
+    if (first === undefined) return;
+    report(
+      [...at, 'tmpfs', index],
+      'stack.duplicate-target',
+      `${formatPath([...at, 'tmpfs', index])} mounts a tmpfs at ${target}, which ${formatPath([...at, 'volumes', first])} already mounts; keep one`,
+    );
+  });
+}

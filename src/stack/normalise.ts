@@ -1,7 +1,8 @@
 import type { Diagnostic, PathSegment } from './diagnostics.js';
 import { collector, locateFindings, type Report, type Source } from './findings.js';
 import type { NetworkSpec, ServiceSpec, StackModel, VolumeSpec } from './model.js';
-import { isRecord, setEntry } from './records.js';
+import { JOIN_KEYS, joinReference, joinValue } from './joins.js';
+import { hasEntry, isRecord, setEntry } from './records.js';
 import { hasErrors } from './severity.js';
 import { declaredConfigs, declaredSecrets } from './secrets.js';
 import { normaliseService } from './service.js';
@@ -21,7 +22,12 @@ export interface NormaliseResult {
  * Services with `profiles:` are left out (Spin activates no profile). Every declared network and
  * volume is in the model; the implicit `default` network only when some service uses it.
  */
-export function normalise(value: unknown, project: string, source?: Source): NormaliseResult {
+export function normalise(
+  value: unknown,
+  project: string,
+  source?: Source,
+  env: Readonly<Record<string, string>> = {},
+): NormaliseResult {
   const { report, findings } = collector();
   const root = isRecord(value) ? value : {};
   const networks = declaredNetworks(root.networks, report);
@@ -36,6 +42,7 @@ export function normalise(value: unknown, project: string, source?: Source): Nor
     declaredSecrets: new Set(Object.keys(isRecord(root.secrets) ? root.secrets : {})),
     declaredConfigs: new Set(Object.keys(isRecord(root.configs) ? root.configs : {})),
     portBudget: { left: 65536 },
+    env,
   };
 
   const services: Record<string, ServiceSpec> = {};
@@ -52,6 +59,7 @@ export function normalise(value: unknown, project: string, source?: Source): Nor
   }
   const where = dependencyPath(isRecord(root.services) ? root.services : {});
   checkReferences(services, inactive, where, report);
+  addJoinDependencies(services);
   checkDependencyCycles(services, where, report);
   checkPortConflicts(services, report);
 
@@ -105,17 +113,46 @@ function declaredVolumes(value: unknown, report: Report): Record<string, VolumeS
 
 type DependencyPath = (service: string, target: string) => PathSegment[];
 
-/** Where `service` names `target` under depends_on: a list index or a mapping key. */
+/**
+ * Where `service` names `target`: its depends_on entry (a list index or a mapping key), else the
+ * namespace join (`network_mode`, `pid`, `ipc`) that implies the dependency.
+ */
 function dependencyPath(raw: Record<string, unknown>): DependencyPath {
   return (service, target) => {
-    const spec = raw[service];
-    const list = isRecord(spec) ? spec.depends_on : undefined;
+    const spec = isRecord(raw[service]) ? raw[service] : {};
+    const list = spec.depends_on;
     const at: PathSegment[] = ['services', service, 'depends_on'];
-    return Array.isArray(list) ? [...at, list.findIndex((name) => String(name) === target)] : [...at, target];
+    if (Array.isArray(list)) {
+      const index = list.findIndex((name) => String(name) === target);
+      if (index >= 0) return [...at, index];
+    } else if (isRecord(list) && hasEntry(list, target)) {
+      return [...at, target];
+    }
+    const join = JOIN_KEYS.find((key) => spec[key] === `service:${target}`);
+    return join ? ['services', service, join] : [...at, target];
   };
 }
 
-/** depends_on and network_mode: service:X must name a service that runs. */
+/**
+ * `network_mode`, `pid` or `ipc: service:X` depends on X as Compose infers it (started,
+ * required, restart: true) unless depends_on already names X: X must run first, since its
+ * namespace is joined at create.
+ */
+function addJoinDependencies(services: Record<string, ServiceSpec>): void {
+  for (const service of Object.values(services)) {
+    for (const key of JOIN_KEYS) {
+      const ref = joinReference(joinValue(service, key) ?? '');
+      if (ref?.kind !== 'service' || !services[ref.name] || ref.name === service.name) continue;
+      if (hasEntry(service.dependsOn, ref.name)) continue;
+      setEntry(service.dependsOn, ref.name, { condition: 'service_started', required: true, restart: true });
+    }
+  }
+}
+
+/**
+ * depends_on and network_mode: service:X must name a service that runs (`pid`/`ipc` joins are the
+ * policy's `namespaces.*` rules).
+ */
 function checkReferences(
   services: Record<string, ServiceSpec>,
   inactive: ReadonlySet<string>,

@@ -3,6 +3,7 @@ import type { Diagnostic } from './diagnostics.js';
 import type { LocatedDocument } from './source.js';
 import { makeLocator } from './yaml-locate.js';
 import { findTooDeep, findTooDeepText } from './yaml-depth.js';
+import { findKeyProblems } from './yaml-keys.js';
 
 /** Bounds on what a stack file may cost to read; each is checked before the work it protects. */
 export interface ParseLimits {
@@ -77,6 +78,19 @@ export function parseYaml(file: string, text: string, limits: Partial<ParseLimit
     });
   }
   if (errors.length > 0) return { diagnostics: errors };
+
+  const keyProblems = findKeyProblems(doc);
+  if (keyProblems.length > 0) {
+    return {
+      diagnostics: keyProblems.map(({ offset, rule, message }) => ({
+        file,
+        ...pos(offset),
+        rule,
+        message,
+        path: '',
+      })),
+    };
+  }
 
   let value: unknown;
   try {

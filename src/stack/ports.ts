@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { formatPath, type PathSegment } from './diagnostics.js';
 import type { Report } from './findings.js';
 import type { PortSpec } from './model.js';
@@ -31,7 +32,10 @@ export function normalisePorts(
     const parsed = isRecord(item)
       ? longForm(item)
       : shortForm(typeof item === 'number' ? String(item) : String(item));
-    if ('error' in parsed) return fail(parsed.error);
+    if ('error' in parsed) {
+      report(path, parsed.rule ?? RULE, `${formatPath(path)}: ${parsed.error}`);
+      return;
+    }
     if (parsed.length > budget.left)
       return fail('too many ports: the stack may publish at most 65536 in all');
     budget.left -= parsed.length;
@@ -40,7 +44,7 @@ export function normalisePorts(
   return out;
 }
 
-type Parsed = PortSpec[] | { error: string };
+type Parsed = PortSpec[] | { error: string; rule?: string };
 
 function shortForm(text: string): Parsed {
   const match = SHORT.exec(text.trim());
@@ -73,6 +77,17 @@ function expand(
   const hosts = published === undefined || published === '' ? undefined : range(published);
   if ('error' in targets) return targets;
   if (hosts && 'error' in hosts) return hosts;
+  if (hostIp !== undefined && isIP(hostIp) === 0) {
+    return {
+      error: `'${hostIp}' is not a host IP address; write an IPv4 or IPv6 address (IPv6 in brackets)`,
+    };
+  }
+  if (hosts && hosts.length > 1 && targets.length === 1) {
+    return {
+      rule: 'unsupported.port-range',
+      error: `'${shown}' asks the engine to pick any free host port in ${published ?? ''} for container port ${targets[0] ?? ''}: this is not supported, because Spin publishes only host ports it has checked against the policy (and a rolling update needs to know them); publish one host port per service (PUBLISHED:TARGET with one replica), or no host port`,
+    };
+  }
   if (hosts && hosts.length !== targets.length) {
     return {
       error: `'${shown}' maps ${hosts.length} host port(s) to ${targets.length} container port(s); the ranges must be the same length`,

@@ -7,7 +7,7 @@ import type {
   ServiceSpec,
   UpdateConfigSpec,
 } from './model.js';
-import { assign, duration, list, record, scalarText } from './coerce.js';
+import { assign, duration, list, record, scalarText, strings } from './coerce.js';
 import { isRecord, setEntry } from './records.js';
 import { shellSplit } from './shell-split.js';
 import { parseBoolean, parseWholeNumber } from '../util/units.js';
@@ -37,9 +37,8 @@ const RESTART_CONDITIONS: Record<string, ServiceSpec['restart']> = {
 };
 
 /**
- * A mapping, or a list of `KEY=VALUE` strings. A null value is ''. A bare `KEY` in an
- * environment list would, in compose, copy the variable from the shell; Spin has no shell to copy
- * from, so it is skipped with a warning saying how to pass the value.
+ * A mapping, or a list of `KEY=VALUE` strings. A null value (or a bare `KEY` in the list) is ''.
+ * (`environment:` reads those differently: see `environment` below.)
  */
 export function keyValues(
   value: unknown,
@@ -48,29 +47,65 @@ export function keyValues(
   what: string,
 ): Record<string, string> {
   const out: Record<string, string> = {};
+  for (const [key, item] of entries(value, at, report, what)) {
+    setEntry(out, key, item ?? '');
+  }
+  return out;
+}
+
+/**
+ * `environment:` as Compose reads it: an entry without a value (`KEY:` / `KEY: null` in the
+ * mapping, a bare `KEY` in the list) takes the value of KEY from the project's env (the only
+ * environment Spin has: it never reads the daemon's shell), and is not set at all when the env
+ * has no KEY. A name with white space in it is refused, as Compose does (`- DEBUG = true` would
+ * otherwise set a variable named `DEBUG `).
+ */
+export function environment(
+  value: unknown,
+  at: PathSegment[],
+  report: Report,
+  env: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, item, where] of entries(value, at, report, 'environment')) {
+    if (/\s/.test(key)) {
+      report(
+        where,
+        'stack.invalid-environment',
+        `${formatPath(where)}: variable name '${key}' contains white space; write NAME=value with no spaces around '='`,
+      );
+      continue;
+    }
+    if (item !== undefined) setEntry(out, key, item);
+    else if (Object.prototype.hasOwnProperty.call(env, key)) setEntry(out, key, env[key] as string);
+  }
+  return out;
+}
+
+/** [key, value or undefined when none is written, path of the entry] in either form. */
+function entries(
+  value: unknown,
+  at: PathSegment[],
+  report: Report,
+  what: string,
+): Array<[string, string | undefined, PathSegment[]]> {
+  const out: Array<[string, string | undefined, PathSegment[]]> = [];
   if (isRecord(value)) {
-    for (const [key, item] of Object.entries(value)) setEntry(out, key, scalarText(item));
+    for (const [key, item] of Object.entries(value)) {
+      out.push([key, item === null || item === undefined ? undefined : scalarText(item), [...at, key]]);
+    }
     return out;
   }
   list(value).forEach((item, index) => {
     const text = String(item);
     const eq = text.indexOf('=');
+    const where = [...at, index];
     if (eq === 0) {
-      report(
-        [...at, index],
-        `stack.invalid-${what}`,
-        `${formatPath([...at, index])}: '${text}' has no name before '='`,
-      );
+      report(where, `stack.invalid-${what}`, `${formatPath(where)}: '${text}' has no name before '='`);
     } else if (eq > 0) {
-      setEntry(out, text.slice(0, eq), text.slice(eq + 1));
-    } else if (what === 'environment') {
-      report(
-        [...at, index],
-        'ignored.environment',
-        `${formatPath([...at, index])}: '${text}' has no value and is skipped (Spin does not read the shell); write ${text}=\${${text}} to take it from the project's env`,
-      );
+      out.push([text.slice(0, eq), text.slice(eq + 1), where]);
     } else {
-      setEntry(out, text, '');
+      out.push([text, undefined, where]);
     }
   });
   return out;
@@ -149,10 +184,49 @@ export function dependsOn(value: unknown): Record<string, DependsOnSpec> {
   return out;
 }
 
-export function extraHosts(value: unknown): string[] {
-  // The engine wants HOST:IP; compose also accepts HOST=IP and a HOST: IP mapping.
-  if (isRecord(value)) return Object.entries(value).map(([host, ip]) => `${host}:${scalarText(ip)}`);
-  return list(value).map((item) => String(item).replace('=', ':'));
+/**
+ * `extra_hosts` as compose-go reads it, in the engine's `HOST:IP` form: list entries `HOST=IP`
+ * or `HOST:IP` (split at the first separator, '=' tried first, so `host:::1` is an IPv6
+ * address), several IPs as `HOST=IP1,IP2`, an IPv6 address in brackets, or the mapping form
+ * `HOST: IP` / `HOST: [IP, ...]`. An entry without an IP is refused here; names and addresses
+ * are checked by the policy (`network.extra-hosts`), so a bad one never reaches container create.
+ */
+export function extraHosts(value: unknown, at: PathSegment[], report: Report): string[] {
+  const out: string[] = [];
+  const add = (where: PathSegment[], host: string, ips: readonly string[]): void => {
+    if (host === '') {
+      report(
+        where,
+        'stack.invalid-extra-host',
+        `${formatPath(where)}: the entry has no host name; write HOST=IP`,
+      );
+      return;
+    }
+    // Brackets only delimit an IPv6 address; the engine wants it bare. Whether each name and
+    // address is valid is the policy's `network.extra-hosts` rule, which reads this list.
+    for (const ip of ips)
+      out.push(`${host}:${ip.length > 2 && ip.startsWith('[') && ip.endsWith(']') ? ip.slice(1, -1) : ip}`);
+  };
+  if (isRecord(value)) {
+    for (const [host, ips] of Object.entries(value)) add([...at, host], host, strings(ips));
+    return out;
+  }
+  list(value).forEach((item, index) => {
+    const text = String(item);
+    const where = [...at, index];
+    const sep = text.includes('=') ? '=' : ':';
+    const cut = text.indexOf(sep);
+    if (cut < 0) {
+      report(
+        where,
+        'stack.invalid-extra-host',
+        `${formatPath(where)}: '${text}' has no IP address; write HOST=IP`,
+      );
+      return;
+    }
+    add(where, text.slice(0, cut), text.slice(cut + 1).split(','));
+  });
+  return out;
 }
 
 export function ulimits(value: unknown): Record<string, { soft: number; hard: number }> {

@@ -2,13 +2,14 @@ import { formatPath, type PathSegment } from './diagnostics.js';
 import { assign, cpus, duration, list, record, size, strings } from './coerce.js';
 import type { Report } from './findings.js';
 import type { ServiceNetworkAttachment, ServiceSpec } from './model.js';
-import { normaliseMounts } from './mounts.js';
+import { checkMountTargets, normaliseMounts } from './mounts.js';
 import { normalisePorts, type PortBudget } from './ports.js';
 import { checkDuplicateTargets, serviceFileMounts } from './secrets.js';
 import { setEntry, isRecord } from './records.js';
 import {
   commandWords,
   dependsOn,
+  environment,
   extraHosts,
   healthcheck,
   keyValues,
@@ -29,6 +30,8 @@ export interface ServiceContext {
   declaredSecrets: ReadonlySet<string>;
   declaredConfigs: ReadonlySet<string>;
   portBudget: PortBudget;
+  /** The project's env: entries of `environment:` without a value read it. */
+  env: Readonly<Record<string, string>>;
 }
 
 export const DEFAULT_STOP_GRACE_PERIOD_SECONDS = 10;
@@ -62,7 +65,7 @@ export function normaliseService(
     name,
     image: typeof raw.image === 'string' ? raw.image : '',
     replicas: replicas(raw, deploy, p, report),
-    environment: keyValues(raw.environment, p('environment'), report, 'environment'),
+    environment: environment(raw.environment, p('environment'), report, ctx.env),
     labels: labels(raw.labels, p('labels'), report),
     ports: normalisePorts(list(raw.ports), p('ports'), report, ctx.portBudget),
     mounts: normaliseMounts(list(raw.volumes), p('volumes'), ctx.declaredVolumes, report),
@@ -73,7 +76,7 @@ export function normaliseService(
     capAdd: strings(raw.cap_add),
     capDrop: strings(raw.cap_drop),
     securityOpt: strings(raw.security_opt),
-    extraHosts: extraHosts(raw.extra_hosts),
+    extraHosts: extraHosts(raw.extra_hosts, p('extra_hosts'), report),
     dns: strings(raw.dns),
     dnsSearch: strings(raw.dns_search),
     sysctls: keyValues(raw.sysctls, p('sysctls'), report, 'sysctls'),
@@ -179,6 +182,7 @@ export function normaliseService(
     ),
   }));
   for (const { kind, list } of files) if (list.length > 0) spec[kind] = list;
+  checkMountTargets(at, spec.mounts, spec.tmpfs, report);
   checkDuplicateTargets(name, spec.mounts, files, report);
   return spec;
 }

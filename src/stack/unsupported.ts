@@ -74,12 +74,6 @@ const ENTRIES: readonly Entry[] = [
       "Spin runs images for the engine's own platform; use an image built for it (or multi-platform) and remove platform:",
   },
   {
-    at: ['services', '*', 'env_file'],
-    rule: 'unsupported.env_file',
-    reason: "put the values in the project's env and reference them with ${VAR} under environment:",
-    yet: true,
-  },
-  {
     at: ['services', '*', 'volumes_from'],
     rule: 'unsupported.volumes_from',
     reason: 'declare a named volume under the top-level volumes: and mount it in both services',
@@ -119,6 +113,100 @@ const ENTRIES: readonly Entry[] = [
     rule: 'unsupported.pull_policy',
     reason: 'Spin pulls an image when the engine does not have it; pin the tag or digest you want in image:',
     when: (value) => value !== 'missing' && value !== 'if_not_present',
+  },
+  // Valid Compose keys for engine tuning Spin does not pass on. Each names what to use instead.
+  ...(
+    [
+      'cpu_shares',
+      'cpu_quota',
+      'cpu_period',
+      'cpu_count',
+      'cpu_percent',
+      'cpu_rt_period',
+      'cpu_rt_runtime',
+      'cpuset',
+    ] as const
+  ).map((key): Entry => ({
+    at: ['services', '*', key],
+    rule: `unsupported.${key}`,
+    reason:
+      'Spin limits CPU only through deploy.resources.limits.cpus (or cpus:), the limit the policy checks; set that and remove this key',
+  })),
+  ...(['mem_swappiness', 'memswap_limit'] as const).map((key): Entry => ({
+    at: ['services', '*', key],
+    rule: `unsupported.${key}`,
+    reason:
+      "Spin limits memory through deploy.resources.limits.memory (or mem_limit:) and leaves swap to the engine's defaults; remove this key",
+  })),
+  ...(['oom_kill_disable', 'oom_score_adj'] as const).map((key): Entry => ({
+    at: ['services', '*', key],
+    rule: `unsupported.${key}`,
+    reason:
+      "out-of-memory handling is the engine's, so one project cannot push the OOM killer onto another; set a memory limit and remove this key",
+  })),
+  {
+    at: ['services', '*', 'mac_address'],
+    rule: 'unsupported.mac_address',
+    reason:
+      'the engine assigns MAC addresses on the networks Spin creates; reach the service by name and remove mac_address:',
+  },
+  ...(['blkio_config', 'device_cgroup_rules', 'gpus', 'storage_opt'] as const).map((key): Entry => ({
+    at: ['services', '*', key],
+    rule: `unsupported.${key}`,
+    reason:
+      "Spin does not give containers host devices or change the engine's storage; run this service outside Spin",
+  })),
+  {
+    at: ['services', '*', 'group_add'],
+    rule: 'unsupported.group_add',
+    reason: 'supplementary groups can reach host files the policy does not see; set user: (uid:gid) instead',
+  },
+  {
+    at: ['services', '*', 'dns_opt'],
+    rule: 'unsupported.dns_opt',
+    reason: "Spin sets dns: and dns_search: only; resolver options are the engine's; remove dns_opt:",
+  },
+  ...(['isolation', 'credential_spec'] as const).map((key): Entry => ({
+    at: ['services', '*', key],
+    rule: `unsupported.${key}`,
+    reason: 'it applies to Windows containers, and Spin runs Linux containers; remove it',
+  })),
+  {
+    at: ['services', '*', 'use_api_socket'],
+    rule: 'unsupported.use_api_socket',
+    reason: "a container never gets the engine's API (that would bypass the policy); remove it",
+  },
+  ...(['post_start', 'pre_stop'] as const).map((key): Entry => ({
+    at: ['services', '*', key],
+    rule: `unsupported.${key}`,
+    reason: "Spin runs no commands in running containers; do this work in the image's entrypoint",
+    yet: true,
+  })),
+  {
+    at: ['services', '*', 'label_file'],
+    rule: 'unsupported.label_file',
+    reason: 'write the labels under labels:',
+    yet: true,
+  },
+  ...(['models', 'provider'] as const).map((key): Entry => ({
+    at: ['services', '*', key],
+    rule: `unsupported.${key}`,
+    reason: 'Spin runs containers from images only; remove it',
+  })),
+  {
+    at: ['services', '*', 'annotations'],
+    rule: 'ignored.annotations',
+    reason: 'Spin does not pass OCI annotations to the engine; use labels: for metadata',
+  },
+  {
+    at: ['services', '*', 'attach'],
+    rule: 'ignored.attach',
+    reason: 'it decides what `docker compose up` prints; read logs with `spin logs`',
+  },
+  {
+    at: ['services', '*', 'pull_refresh_after'],
+    rule: 'ignored.pull_refresh_after',
+    reason: 'Spin pulls when the engine lacks the image; pin the tag or digest in image:',
   },
   {
     at: ['services', '*', 'restart'],

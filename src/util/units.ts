@@ -71,6 +71,8 @@ export function parseWholeNumber(value: unknown, { allowNegative = false } = {})
 export function parseBoolean(value: unknown): boolean | undefined {
   if (typeof value === 'boolean') return value;
   if (typeof value !== 'string') return undefined;
+  // compose-go's toBoolean: YAML 1.1 spellings are still common in stack files (`init: yes`).
   const lower = value.toLowerCase();
-  return lower === 'true' ? true : lower === 'false' ? false : undefined;
+  if (['true', 'yes', 'y', 'on'].includes(lower)) return true;
+  return ['false', 'no', 'n', 'off'].includes(lower) ? false : undefined;
 }

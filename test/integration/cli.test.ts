@@ -46,14 +46,24 @@ describe('spin validate', () => {
     expect(r.stderr).toMatch(/compose\.yaml:5:\d+: schema\.additionalProperties: .*frobnicate/);
   });
 
-  it('prints a JSON array of located errors with --json', async () => {
+  it('prints a JSON array of located errors and warnings, each with its severity, with --json', async () => {
     const r = await runSpin(['validate', path.join(tmp, 'bad', 'compose.yaml'), '--json']);
     expect(r.code).toBe(1);
     const errors = JSON.parse(r.stdout) as Record<string, unknown>[];
     expect(errors.length).toBeGreaterThan(0);
     for (const e of errors)
-      expect(Object.keys(e).sort()).toEqual(['column', 'file', 'line', 'message', 'path', 'rule']);
-    expect(errors).toContainEqual(expect.objectContaining({ rule: 'schema.additionalProperties', line: 5 }));
+      expect(Object.keys(e).sort()).toEqual([
+        'column',
+        'file',
+        'line',
+        'message',
+        'path',
+        'rule',
+        'severity',
+      ]);
+    expect(errors).toContainEqual(
+      expect.objectContaining({ rule: 'schema.additionalProperties', line: 5, severity: 'error' }),
+    );
   });
 
   it('refuses configs/secrets files and a stack file that are symlinks out of the folder: located, exit 1, no trace', async () => {
@@ -131,6 +141,60 @@ describe('spin validate', () => {
     expect(JSON.parse(override.stdout).services.web.image).toBe('registry.example.org/gateway/web:3');
   });
 
+  it('reads --env-file, env_file: and the folder .env with Compose dotenv rules', async () => {
+    const dir = path.join(tmp, 'dotenv');
+    await writeFiles(dir, {
+      'compose.yaml': `${good}    env_file: [app.env]\n`,
+      '.env': 'TAG=from-dotenv # the folder .env\n',
+      'app.env': 'GREETING="hello\\nworld"\nPEM="line1\nline2"\nLITERAL=\'$HOME\'\n',
+      'cli.env': 'export MODE=debug # inline comment\n',
+      'broken.env': 'A=1\nBAD KEY=2\n',
+    });
+    const r = await runSpin(['config', dir, '--env-file', path.join(dir, 'cli.env'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const web = (
+      JSON.parse(r.stdout) as { services: Record<string, { image: string; environment: unknown }> }
+    ).services.web;
+    expect(web?.image).toBe('registry.example.org/gateway/web:from-dotenv');
+    expect(web?.environment).toEqual({
+      GREETING: 'hello\nworld',
+      PEM: 'line1\nline2',
+      LITERAL: '$HOME',
+      MODE: 'debug',
+    });
+    const broken = await runSpin(['config', dir, '--env-file', path.join(dir, 'broken.env')]);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(
+      /broken\.env:2:1: dotenv\.invalid-name: variable name "BAD KEY" holds a space/,
+    );
+  });
+
+  it('prints warnings from spin config on stderr and keeps them, with severity, in validate --json', async () => {
+    const dir = path.join(tmp, 'warnings');
+    await writeFiles(dir, { 'compose.yaml': `version: "3"\n${good}` });
+    const config = await runSpin(['config', dir, '--env', 'TAG=1']);
+    expect(config.code).toBe(0);
+    expect(config.stderr).toMatch(/^compose\.yaml:1:\d+: ignored\.version: .* \(warning\)$/m);
+    const validate = await runSpin(['validate', dir, '--env', 'TAG=1', '--json']);
+    expect(validate.code).toBe(0);
+    expect(JSON.parse(validate.stdout)).toEqual([
+      expect.objectContaining({ rule: 'ignored.version', severity: 'warning' }),
+    ]);
+  });
+
+  it("refuses a folder bound from the repository in validate, located, in the daemon gate's words", async () => {
+    const dir = path.join(tmp, 'folder-bind');
+    await writeFiles(dir, {
+      'compose.yaml': `${good}    volumes: ["./html:/usr/share/nginx/html:ro"]\n`,
+      'html/index.html': '<p>hi</p>\n',
+    });
+    const r = await runSpin(['validate', dir, '--env', 'TAG=1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^compose\.yaml:9:\d+: mounts\.repo-not-a-file: "\.\/html" is not a file in the repository: Spin delivers files of the repository to bind mounts, not folders/m,
+    );
+  });
+
   it('answers --help for every command', async () => {
     for (const command of ['daemon', 'validate', 'config', 'plan', 'status', 'sync']) {
       const r = await runSpin([command, '--help']);
@@ -158,7 +222,15 @@ describe('spin validate over the awesome-compose corpus', () => {
       const r = await runSpin(['validate', path.join(corpus, name), '--json']);
       verdicts[name] = r.code;
       expect([0, 1], `${name}: ${r.stderr}`).toContain(r.code);
-      const errors = JSON.parse(r.stdout) as { line: number; column: number; rule: string; file: string }[];
+      const all = JSON.parse(r.stdout) as {
+        line: number;
+        column: number;
+        rule: string;
+        file: string;
+        severity: string;
+      }[];
+      for (const d of all) expect(['error', 'warning']).toContain(d.severity);
+      const errors = all.filter((d) => d.severity === 'error');
       if (r.code === 1) {
         expect(errors.length, name).toBeGreaterThan(0);
         for (const e of errors) {

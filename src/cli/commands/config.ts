@@ -30,6 +30,8 @@ export function registerConfig(program: Command): void {
             printDiagnostics(sortDiagnostics(diagnostics));
             return EXIT.invalid;
           }
+          // Warnings go to stderr, so stdout stays the resolved stack (for a pipe or a file).
+          printDiagnostics(sortDiagnostics(diagnostics));
           // As the daemon would run it: with what the built-in policy fills in (pids, logging).
           const filled = applyPolicyDefaults(model, BUILTIN_DEFAULT_POLICY);
           if (options.json) printJson(filled);

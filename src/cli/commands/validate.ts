@@ -8,7 +8,7 @@ import { gateCommit } from '../../reconciler/gate.js';
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../../stack/diagnostics.js';
 import { FolderReader } from '../../stack/fs-reader.js';
 import { loadStack } from '../../stack/load.js';
-import { isWarning } from '../../stack/severity.js';
+import { isWarning, severityOf } from '../../stack/severity.js';
 import type { StackModel } from '../../stack/model.js';
 import { collectEnv, resolveEnvOptions } from '../env-options.js';
 import { CliError, EXIT, printJson } from '../output.js';
@@ -31,7 +31,7 @@ export function registerValidate(program: Command): void {
     .option('--env <KEY=VALUE>', 'variable for interpolation (repeatable)', collectEnv)
     .option('--env-file <file>', 'dotenv file with variables for interpolation')
     .option('--project <name>', 'project name used for policy templates (default: the folder name)')
-    .option('--json', 'print the errors as a JSON array')
+    .option('--json', 'print the errors and warnings as a JSON array (each with severity)')
     .action(
       withExit(async (target: string, options: StackOptions & { policy?: string }) => {
         const stack = await openStack(target, options);
@@ -49,8 +49,8 @@ export function registerValidate(program: Command): void {
             }),
         });
         const all = sortDiagnostics(result.ok ? result.warnings : result.diagnostics);
-        // The JSON array is the verdict: errors only. Humans also see warnings, marked as such.
-        if (options.json) printJson(all.filter((d) => !isWarning(d)).map(jsonDiagnostic));
+        // Errors and warnings alike, each with its severity; only errors make the stack invalid.
+        if (options.json) printJson(all.map(jsonDiagnostic));
         else printDiagnostics(all);
         if (result.ok && !options.json) {
           const count = Object.keys(result.desired.model.services).length;
@@ -127,7 +127,15 @@ export function printDiagnostics(diagnostics: Diagnostic[]): void {
 }
 
 function jsonDiagnostic(d: Diagnostic) {
-  return { file: d.file, line: d.line, column: d.column, rule: d.rule, message: d.message, path: d.path };
+  return {
+    file: d.file,
+    line: d.line,
+    column: d.column,
+    rule: d.rule,
+    severity: severityOf(d.rule),
+    message: d.message,
+    path: d.path,
+  };
 }
 
 /** A folder name made into a valid project name, for policy templates like `{project}`. */

@@ -159,7 +159,6 @@ describe('loadStack', () => {
     expect(result.diagnostics.map((d) => `${d.line}:${d.column} ${d.rule}`)).toEqual([
       '1:10 ignored.version',
       '4:12 unsupported.build',
-      '5:15 unsupported.env_file',
       '6:19 interpolate.unset',
     ]);
   });

@@ -246,17 +246,16 @@ describe('normalise', () => {
   });
 
   describe('environment and labels', () => {
-    it('reads the mapping form; null is empty; scalars become text', () => {
+    it('reads the mapping form; null is unset (no project env here); scalars become text', () => {
       expect(web(['environment: { A: "1", B: 2, C: true, D: null, E: "" }']).environment).toEqual({
         A: '1',
         B: '2',
         C: 'true',
-        D: '',
         E: '',
       });
     });
 
-    it('reads the list form, splitting at the first =, and skips a bare name with a warning', () => {
+    it('reads the list form, splitting at the first =; a bare name is unset without a project env', () => {
       const text = lines(
         'services:',
         '  web:',
@@ -265,8 +264,25 @@ describe('normalise', () => {
       );
       const result = run(text);
       expect(result.model?.services.web?.environment).toEqual({ A: '1', B: 'x=y', C: '' });
-      expect(result.problems).toEqual([
-        "compose.yaml:4:41: ignored.environment: services.web.environment.3: 'ONLY_NAME' has no value and is skipped (Spin does not read the shell); write ONLY_NAME=${ONLY_NAME} to take it from the project's env",
+      expect(result.problems).toEqual([]);
+    });
+
+    it('takes a name without a value from the project env, in both forms, as Compose does', () => {
+      const doc = {
+        services: {
+          a: { image: 'x', environment: ['FROM_ENV', 'MISSING', 'SET=1'] },
+          b: { image: 'x', environment: { FROM_ENV: null, MISSING: null, EMPTY: '' } },
+        },
+      };
+      const { model } = normalise(doc, 'demo', undefined, { FROM_ENV: 'v', OTHER: 'o' });
+      expect(model?.services.a?.environment).toEqual({ FROM_ENV: 'v', SET: '1' });
+      expect(model?.services.b?.environment).toEqual({ FROM_ENV: 'v', EMPTY: '' });
+    });
+
+    it('refuses a variable name with white space, located at its entry', () => {
+      const text = lines('services:', '  web:', '    image: app', '    environment:', '      - DEBUG = true');
+      expect(run(text).problems).toEqual([
+        "compose.yaml:5:9: stack.invalid-environment: services.web.environment.0: variable name 'DEBUG ' contains white space; write NAME=value with no spaces around '='",
       ]);
     });
 

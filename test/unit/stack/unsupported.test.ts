@@ -36,7 +36,6 @@ describe('findUnsupported', () => {
     expect(refusals(text)).toEqual([
       'compose.yaml:1:10: unsupported.include: include is not supported: put every service of the project in this one stack file',
       'compose.yaml:4:12: unsupported.build: services.web.build is not supported: build the image in CI and push it to a registry, then reference it with image:',
-      "compose.yaml:5:15: unsupported.env_file: services.web.env_file is not supported yet: put the values in the project's env and reference them with ${VAR} under environment:",
       'compose.yaml:6:12: unsupported.links: services.web.links is not supported: services on a shared network reach each other by service name; use networks: (with aliases: for more names)',
       "compose.yaml:7:15: unsupported.platform: services.web.platform is not supported: Spin runs images for the engine's own platform; use an image built for it (or multi-platform) and remove platform:",
       'compose.yaml:10:13: unsupported.deploy.mode: services.web.deploy.mode: global is not supported: Spin runs on a single engine; use deploy.replicas (one-off jobs run outside Spin)',
