@@ -1,4 +1,4 @@
-import { sees, type Principal } from '../access/grants.js';
+import { roleOnAll, sees, type Principal } from '../access/grants.js';
 import type { Need } from '../access/decide.js';
 import type { Role } from '../access/roles.js';
 
@@ -35,8 +35,14 @@ export interface Caller {
   principal: Principal;
   /** Whether the caller may see this project at all: listings show only these. */
   sees(project: string): boolean;
+  /** Whether it sees every project (a grant on `*`). */
+  seesAll: boolean;
 }
 
 export function callerOf(principal: Principal): Caller {
-  return { principal, sees: (project) => sees(principal, project) };
+  return {
+    principal,
+    sees: (project) => sees(principal, project),
+    seesAll: roleOnAll(principal) !== undefined,
+  };
 }

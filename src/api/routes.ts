@@ -118,7 +118,7 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
       access: anyProject('read'),
       browser: true,
       handle: async (_req, _params, _url, _body, caller) =>
-        html(200, renderProjectList(visible(caller), { now: Date.now() })),
+        html(200, renderProjectList(visible(caller), { now: Date.now(), scoped: !caller.seesAll })),
     },
     {
       method: 'GET',
