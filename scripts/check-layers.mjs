@@ -15,9 +15,10 @@ const BASELINE = path.join(ROOT, 'scripts', 'layers-baseline.txt');
 /**
  * Lowest first. Vocabulary and pure cores at the bottom, the composition roots at the top:
  * `model` is the words every layer shares (health, plan summary, what runs on the engine, the
- * status config); `config` composes policies and trust keys by name (so sits above them) and is
- * read by the secrets, git sources and forges (so sits below them); `cli` holds the composition
- * roots (`spin daemon`'s is src/cli/run-daemon.ts).
+ * status config); `access` is who may do what (roles, grants, the token store; the config maps
+ * token files to roles, so it sits below it); `config` composes policies and trust keys by name
+ * (so sits above them) and is read by the secrets, git sources and forges (so sits below them);
+ * `cli` holds the composition roots (`spin daemon`'s is src/cli/run-daemon.ts).
  */
 const ORDER = [
   'util',
@@ -25,6 +26,7 @@ const ORDER = [
   'stack',
   'trust',
   'policy',
+  'access',
   'config',
   'secrets',
   'git',

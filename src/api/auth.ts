@@ -1,6 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import net from 'node:net';
+import { decide } from '../access/decide.js';
+import { ALL_PROJECTS, type Principal } from '../access/grants.js';
+import type { TokenMatch } from '../access/token-registry.js';
 
 /**
  * Bearer-token access control for the HTTP API. Reads and writes have separate tokens so a
@@ -14,15 +17,25 @@ export interface ApiTokens {
 
 export type AccessKind = 'read' | 'write';
 
-export type AuthResult =
-  | { ok: true }
-  | {
-      ok: false;
-      status: 401 | 403;
-      error: string;
-      /** Response headers to send with the refusal (WWW-Authenticate on 401, per RFC 6750). */
-      headers: Record<string, string>;
-    };
+/** Per-project tokens (the token store and the config's token files), src/api/scoped-tokens.ts. */
+export interface ScopedTokens {
+  /** Whether any is issued: then reads stop being open to callers without a token. */
+  any(): boolean;
+  find(presented: string): TokenMatch | undefined;
+}
+
+type Refusal = {
+  ok: false;
+  status: 401 | 403;
+  error: string;
+  /** Response headers to send with the refusal (WWW-Authenticate on 401, per RFC 6750). */
+  headers: Record<string, string>;
+};
+
+export type AuthResult = { ok: true } | Refusal;
+
+/** Who the request comes from, or why it is refused before any route looks at it. */
+export type Authenticated = { ok: true; principal: Principal } | Refusal;
 
 export const WRITE_DISABLED = 'write API disabled: configure api.writeToken';
 
@@ -32,26 +45,51 @@ export interface CheckAuthOptions {
    * password), which is how an operator opens the dashboard when a read token is set.
    */
   challenge?: 'Bearer' | 'Basic';
+  scoped?: ScopedTokens;
 }
 
-export function checkAuth(
+/** The daemon-wide tokens of the config, as principals: they predate roles and keep their power. */
+export const WRITE_TOKEN: Principal = {
+  label: 'write token',
+  grants: [{ projects: [ALL_PROJECTS], role: 'admin' }],
+};
+export const READ_TOKEN: Principal = {
+  label: 'read token',
+  grants: [{ projects: [ALL_PROJECTS], role: 'read' }],
+};
+/** A caller without a token while reads are open (no read token, no per-project token issued). */
+export const ANONYMOUS: Principal = {
+  label: 'anonymous',
+  grants: [{ projects: [ALL_PROJECTS], role: 'read' }],
+};
+
+export const INSUFFICIENT_SCOPE = { 'www-authenticate': 'Bearer realm="spin", error="insufficient_scope"' };
+
+/**
+ * Step one of every API request's access check (src/api/server.ts): which principal the
+ * credentials stand for. `write` is any method but GET: those take only a bearer header. What
+ * the principal may do is decided next, per route, by src/access/decide.ts.
+ */
+export function authenticate(
   headers: IncomingHttpHeaders,
-  kind: AccessKind,
+  write: boolean,
   tokens: ApiTokens,
   options: CheckAuthOptions = {},
-): AuthResult {
+): Authenticated {
   const read = configured(tokens.read);
-  const write = configured(tokens.write);
-  if (kind === 'write' && write === undefined) return refuse(403, WRITE_DISABLED, {});
-  // Reads are open unless a read token is set: the daemon listens on loopback by default.
-  if (kind === 'read' && read === undefined) return { ok: true };
+  const writeTokens = configured(tokens.write);
+  const scoped = options.scoped?.any() ? options.scoped : undefined;
+  if (write && writeTokens === undefined && scoped === undefined) return refuse(403, WRITE_DISABLED, {});
+  // Reads are open unless a token limits them: the daemon listens on loopback by default. Once
+  // per-project tokens exist, an open read would show every project to anyone, so they close.
+  if (!write && read === undefined && scoped === undefined) return { ok: true, principal: ANONYMOUS };
 
-  const scheme = kind === 'write' ? 'Bearer' : (options.challenge ?? 'Bearer');
+  const scheme = write ? 'Bearer' : (options.challenge ?? 'Bearer');
   const credentials = presentedCredentials(headers.authorization);
   // A browser that once got Basic credentials for this origin sends them again by itself, on
   // any request a page makes, cross-site ones included: a write must carry the bearer header,
   // which only a client that chose to send the token sets.
-  if (kind === 'write' && credentials?.scheme === 'basic') {
+  if (write && credentials?.scheme === 'basic') {
     return refuse(
       401,
       'write endpoints take only Authorization: Bearer <token>; HTTP Basic is refused for writes',
@@ -65,17 +103,35 @@ export function checkAuth(
     });
   }
   // Every comparison always runs so the time taken does not tell which token was close.
-  const isWrite = write !== undefined && matchesAny(presented, write);
+  const isWrite = writeTokens !== undefined && matchesAny(presented, writeTokens);
   const isRead = read !== undefined && matchesAny(presented, read);
-  if (isWrite || (kind === 'read' && isRead)) return { ok: true };
-  if (isRead) {
-    return refuse(403, 'this token is read-only; this endpoint needs the write token', {
-      'www-authenticate': `Bearer realm="spin", error="insufficient_scope"`,
+  const match = scoped?.find(presented);
+  if (isWrite) return { ok: true, principal: WRITE_TOKEN };
+  if (isRead) return { ok: true, principal: READ_TOKEN };
+  if (match && 'principal' in match) return { ok: true, principal: match.principal };
+  const invalid = `${scheme} realm="spin"${scheme === 'Bearer' ? ', error="invalid_token"' : ''}`;
+  if (match) {
+    return refuse(401, `this token expired at ${match.expired}; ask an operator for a new one`, {
+      'www-authenticate': invalid,
     });
   }
-  return refuse(401, 'invalid token', {
-    'www-authenticate': `${scheme} realm="spin"${scheme === 'Bearer' ? ', error="invalid_token"' : ''}`,
-  });
+  return refuse(401, 'invalid token', { 'www-authenticate': invalid });
+}
+
+/**
+ * The daemon-wide check the API made before roles existed, kept for callers that know only
+ * read and write: a read needs role read somewhere, a write role operate somewhere.
+ */
+export function checkAuth(
+  headers: IncomingHttpHeaders,
+  kind: AccessKind,
+  tokens: ApiTokens,
+  options: CheckAuthOptions = {},
+): AuthResult {
+  const who = authenticate(headers, kind === 'write', tokens, options);
+  if (!who.ok) return who;
+  const verdict = decide(who.principal, { role: kind === 'write' ? 'operate' : 'read', scope: 'any' });
+  return verdict.ok ? { ok: true } : refuse(403, verdict.error, { ...INSUFFICIENT_SCOPE });
 }
 
 /**
@@ -165,6 +221,6 @@ function sameSecret(presented: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-function refuse(status: 401 | 403, error: string, headers: Record<string, string>): AuthResult {
+function refuse(status: 401 | 403, error: string, headers: Record<string, string>): Refusal {
   return { ok: false, status, error, headers };
 }

@@ -1,4 +1,3 @@
-import type http from 'node:http';
 import type { Daemon } from '../daemon/daemon.js';
 import type { Driver } from '../drivers/driver.js';
 import { webhookOutcome, type Metrics } from '../metrics/registry.js';
@@ -12,7 +11,9 @@ import {
 import type { WebhookProvider, WebhookTrigger } from '../webhooks/index.js';
 import type { Logger } from '../util/logger.js';
 import { WebhookSecrets } from './webhook-secrets.js';
-import type { AccessKind } from './auth.js';
+import { allProjects, anyProject, onProject, type Caller } from './route-access.js';
+import type { Route } from './route.js';
+import { secretRoutes } from './secret-routes.js';
 import { errorReply, json, type Reply } from './http.js';
 import { DEFAULT_WEBHOOK_LIMITS, webhookEndpoint, type WebhookLimits } from './webhook-endpoint.js';
 import type { ActualContainer } from '../model/actual-state.js';
@@ -29,26 +30,7 @@ export interface ApiDeps {
   onPreview?(trigger: WebhookTrigger): void;
 }
 
-export interface Route {
-  method: 'GET' | 'POST';
-  pattern: RegExp;
-  /**
-   * Who may call it and what the server checks first (src/api/server.ts): `probe` nothing (no
-   * Host check either: health checkers use any name); `webhook` the Host, then the endpoint's own
-   * signature check; `read` the Host and the read token; `write` the Host, no cross-site origin,
-   * the write token as a bearer header and a JSON object body.
-   */
-  access: 'probe' | 'webhook' | AccessKind;
-  /** Pages for browsers ask for Basic auth so an operator can type the read token. */
-  browser?: boolean;
-  /** `body`: the parsed JSON object of a write request; {} for the others. */
-  handle(
-    req: http.IncomingMessage,
-    params: string[],
-    url: URL,
-    body: Record<string, unknown>,
-  ): Promise<Reply>;
-}
+export type { Route } from './route.js';
 
 export interface RouteOptions {
   log: Logger;
@@ -84,6 +66,7 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
     },
     options.webhookLimits ?? DEFAULT_WEBHOOK_LIMITS,
   );
+  const visible = (caller: Caller) => daemon.allStatuses().filter((s) => caller.sees(s.project));
   const html = (status: number, body: string): Reply => ({
     status,
     body,
@@ -116,7 +99,8 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
     {
       method: 'GET',
       pattern: /^\/metrics$/,
-      access: 'read',
+      // Every project's series: for tokens over all projects (the daemon-wide read token included).
+      access: allProjects('read'),
       handle: async () => {
         const { contentType, body } = await metrics.render();
         return { status: 200, body, raw: true, headers: { 'content-type': contentType } };
@@ -125,20 +109,21 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
     {
       method: 'GET',
       pattern: /^\/api\/v1\/version$/,
-      access: 'read',
+      access: anyProject('read'),
       handle: async () => json(200, buildInfo()),
     },
     {
       method: 'GET',
       pattern: /^\/$/,
-      access: 'read',
+      access: anyProject('read'),
       browser: true,
-      handle: async () => html(200, renderProjectList(daemon.allStatuses(), { now: Date.now() })),
+      handle: async (_req, _params, _url, _body, caller) =>
+        html(200, renderProjectList(visible(caller), { now: Date.now(), scoped: !caller.seesAll })),
     },
     {
       method: 'GET',
       pattern: new RegExp(`^/projects/${NAME}$`),
-      access: 'read',
+      access: onProject('read'),
       browser: true,
       handle: async (_req, [name]) => {
         const status = project(name);
@@ -163,13 +148,13 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
     {
       method: 'GET',
       pattern: /^\/api\/v1\/projects$/,
-      access: 'read',
-      handle: async () => json(200, { projects: daemon.allStatuses() }),
+      access: anyProject('read'),
+      handle: async (_req, _params, _url, _body, caller) => json(200, { projects: visible(caller) }),
     },
     {
       method: 'GET',
       pattern: new RegExp(`^/api/v1/projects/${NAME}$`),
-      access: 'read',
+      access: onProject('read'),
       handle: async (_req, [name]) => {
         const status = project(name);
         if (!status || !name) return unknown(name);
@@ -179,7 +164,7 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
     {
       method: 'GET',
       pattern: new RegExp(`^/api/v1/projects/${NAME}/containers$`),
-      access: 'read',
+      access: onProject('read'),
       handle: async (_req, [name]) =>
         project(name) && name
           ? json(200, { containers: containerViews(daemon.containers(name)) })
@@ -188,7 +173,7 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
     {
       method: 'GET',
       pattern: new RegExp(`^/api/v1/projects/${NAME}/history$`),
-      access: 'read',
+      access: onProject('read'),
       handle: async (_req, [name], url) => {
         if (!project(name) || !name) return unknown(name);
         const limit = clampInt(url.searchParams.get('limit'), 50, 1, 500);
@@ -204,7 +189,7 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
     {
       method: 'GET',
       pattern: new RegExp(`^/api/v1/projects/${NAME}/plan$`),
-      access: 'read',
+      access: onProject('read'),
       handle: async (_req, [name]) => {
         if (!project(name) || !name) return unknown(name);
         const plan = await daemon.planNow(name);
@@ -214,7 +199,7 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
     {
       method: 'POST',
       pattern: new RegExp(`^/api/v1/projects/${NAME}/sync$`),
-      access: 'write',
+      access: onProject('operate'),
       handle: async (_req, [name]) => {
         if (!project(name) || !name) return unknown(name);
         const outcome = await daemon.syncNow(name);
@@ -224,7 +209,7 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
     {
       method: 'POST',
       pattern: new RegExp(`^/api/v1/projects/${NAME}/(suspend|resume)$`),
-      access: 'write',
+      access: onProject('operate'),
       handle: async (_req, [name, verb]) => {
         if (!project(name) || !name) return unknown(name);
         const status = await daemon.setSuspended(name, verb === 'suspend');
@@ -239,7 +224,7 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
     {
       method: 'POST',
       pattern: new RegExp(`^/api/v1/projects/${NAME}/rollback$`),
-      access: 'write',
+      access: onProject('operate'),
       handle: async (_req, [name], _url, body) => {
         const status = project(name);
         if (!status || !name) return unknown(name);
@@ -284,6 +269,7 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
         return json(200, { commit: target, status: outcome.status, actions: outcome.actions.length });
       },
     },
+    ...secretRoutes(daemon),
     {
       method: 'POST',
       pattern: /^\/hooks\/(github|gitea|gitlab)$/,

@@ -1,9 +1,19 @@
 import http from 'node:http';
 import type { Logger } from '../util/logger.js';
 import { errorMessage } from '../util/errors.js';
-import { checkAuth, isLoopback, listenHost, type ApiTokens } from './auth.js';
+import { decide } from '../access/decide.js';
+import { renderForbidden, DASHBOARD_HEADERS } from '../dashboard/index.js';
+import {
+  authenticate,
+  INSUFFICIENT_SCOPE,
+  isLoopback,
+  listenHost,
+  type ApiTokens,
+  type ScopedTokens,
+} from './auth.js';
 import { checkHost, hostAllowList, type HostAllowList } from './host-check.js';
 import { dropUnreadBody, errorReply, parseListen, readBody, send, type Reply } from './http.js';
+import { callerOf, needOf, type Caller } from './route-access.js';
 import { buildRoutes, type ApiDeps, type Route } from './routes.js';
 import type { WebhookLimits } from './webhook-endpoint.js';
 import { checkCrossSite, checkJsonContentType } from './write-guard.js';
@@ -19,6 +29,8 @@ export interface ApiServerOptions {
   listen: string;
   /** A function when tokens come from files that may be rotated: asked on every request. */
   tokens: ApiTokens | (() => ApiTokens);
+  /** Per-project tokens (the token store and api.tokens files); src/api/scoped-tokens.ts. */
+  scoped?: ScopedTokens;
   log: Logger;
   /** api.publicUrl: its host is a name of the API, its origin may POST. */
   publicUrl?: string;
@@ -29,14 +41,16 @@ export interface ApiServerOptions {
   secretOverlapMs?: number;
 }
 
-/** Write bodies are a commit at most; 64 KiB is far more than any will need. */
+/** Write bodies are a commit at most (routes that take more say so); 64 KiB is far more. */
 const WRITE_BODY_LIMIT = 64 * 1024;
 /** How long the rest of a refused request's body is read and discarded before the connection goes. */
 const LINGER_MS = 5_000;
 
 /**
- * Serves the route table. Before a handler runs: the Host check (all but the probes), then per
- * access kind the checks of Route.access; refusals are JSON `{error}` bodies, logged at warn.
+ * Serves the route table. Before a handler runs, in this one place (the API's interceptor): the
+ * Host check (all but the probes), then the checks of Route.access (who the token is, what its
+ * role allows on the route's project); refusals are JSON `{error}` bodies (pages for browser
+ * routes), logged at warn for writes and for refused roles.
  */
 export async function startApiServer(deps: ApiDeps, options: ApiServerOptions): Promise<ApiServer> {
   const { log } = options;
@@ -72,17 +86,21 @@ export async function startApiServer(deps: ApiDeps, options: ApiServerOptions): 
       return;
     }
     const respond = async () => {
-      const admitted = await admit(route, req, options);
+      const params = (route.pattern.exec(url.pathname) ?? []).slice(1);
+      const admitted = await admit(route, params, req, options);
       if ('reply' in admitted) {
-        if (admitted.reply.status === 403 && route.access === 'write') {
+        if (admitted.reply.status === 403 && (req.method !== 'GET' || admitted.who)) {
           const error = (admitted.reply.body as { error?: string }).error;
-          log.warn({ method: req.method, path: url.pathname, status: 403, error }, 'api write refused');
+          const who = admitted.who;
+          log.warn(
+            { method: req.method, path: url.pathname, status: 403, error, who },
+            'api request refused',
+          );
         }
         send(res, admitted.reply);
         return;
       }
-      const params = (route.pattern.exec(url.pathname) ?? []).slice(1);
-      send(res, await route.handle(req, params, url, admitted.body));
+      send(res, await route.handle(req, params, url, admitted.body, admitted.caller));
     };
     respond().catch((err: unknown) => {
       log.error({ err, path: url.pathname }, 'api error');
@@ -122,30 +140,53 @@ export async function startApiServer(deps: ApiDeps, options: ApiServerOptions): 
 
 /**
  * The checks of Route.access, in the order that tells a caller the real reason: a cross-site
- * page is told so before its token is even looked at; a right token with a form body learns
- * the body is wrong. Resolves with the parsed body of a write.
+ * page is told so before its token is even looked at; an unknown token is 401 before any role is
+ * weighed; a right token with a form body learns the body is wrong. Resolves with who called and
+ * the parsed body of a write.
  */
 async function admit(
   route: Route,
+  params: string[],
   req: http.IncomingMessage,
   options: ApiServerOptions,
-): Promise<{ body: Record<string, unknown> } | { reply: Reply }> {
-  if (route.access === 'probe' || route.access === 'webhook') return { body: {} };
-  if (route.access === 'write') {
+): Promise<{ body: Record<string, unknown>; caller: Caller } | { reply: Reply; who?: string }> {
+  if (route.access === 'probe' || route.access === 'webhook') return { body: {}, caller: NOBODY };
+  const write = req.method !== 'GET';
+  if (write) {
     const site = checkCrossSite(req.headers, { publicUrl: options.publicUrl });
     if (!site.ok) return { reply: errorReply(site.status, site.error) };
   }
   const tokens = typeof options.tokens === 'function' ? options.tokens() : options.tokens;
-  const auth = checkAuth(req.headers, route.access, tokens, {
+  const who = authenticate(req.headers, write, tokens, {
     challenge: route.browser ? 'Basic' : 'Bearer',
+    scoped: options.scoped,
   });
-  if (!auth.ok) return { reply: errorReply(auth.status, auth.error, auth.headers) };
-  if (route.access === 'read') return { body: {} };
+  if (!who.ok) return { reply: errorReply(who.status, who.error, who.headers) };
+  const need = needOf(route.access, params);
+  const verdict = decide(who.principal, need);
+  if (!verdict.ok) {
+    const reply =
+      route.browser && need.scope === 'project'
+        ? {
+            status: 403,
+            body: renderForbidden(need.project, verdict.error),
+            raw: true,
+            headers: { ...DASHBOARD_HEADERS },
+          }
+        : errorReply(403, verdict.error, { ...INSUFFICIENT_SCOPE });
+    return { reply, who: who.principal.label };
+  }
+  const caller = callerOf(who.principal);
+  if (!write) return { body: {}, caller };
 
   const type = checkJsonContentType(req.headers);
   if (!type.ok) return { reply: errorReply(type.status, type.error) };
-  return readJsonObject(req, WRITE_BODY_LIMIT);
+  const body = await readJsonObject(req, route.bodyLimit ?? WRITE_BODY_LIMIT);
+  return 'reply' in body ? body : { ...body, caller };
 }
+
+/** Probes and webhooks run for no one in particular: they see nothing through the caller. */
+const NOBODY: Caller = callerOf({ label: 'unauthenticated', grants: [] });
 
 /** A write's body: a JSON object of at most `limit` bytes, or the refusal that says why not. */
 async function readJsonObject(

@@ -1,5 +1,8 @@
+import type { Grant } from '../access/grants.js';
+import { TokenRegistry } from '../access/token-registry.js';
 import type { Logger } from '../util/logger.js';
-import type { ApiTokens } from './auth.js';
+import type { ApiTokens, ScopedTokens } from './auth.js';
+import { scopedTokens } from './scoped-tokens.js';
 import { TokenFile } from './token-file.js';
 
 export interface ApiTokenSettings {
@@ -8,6 +11,8 @@ export interface ApiTokenSettings {
   readTokenFile?: string;
   writeTokenFile?: string;
   tokenOverlapMs: number;
+  /** api.tokens: token files mapped to projects and a role. */
+  tokens?: readonly (Grant & { file: string })[];
 }
 
 /**
@@ -16,14 +21,7 @@ export interface ApiTokenSettings {
  * Logs the file and what happened, never a token.
  */
 export function apiTokenSource(api: ApiTokenSettings, log: Logger, now?: () => number): () => ApiTokens {
-  const onEvent = (e: { file: string; kind: 'rotated' | 'unreadable'; error?: string }): void => {
-    if (e.kind === 'rotated')
-      log.info(
-        { file: e.file, overlapMs: api.tokenOverlapMs },
-        'API token file changed; previous token accepted during the overlap',
-      );
-    else log.warn({ file: e.file, error: e.error }, 'API token file unreadable; keeping the last token read');
-  };
+  const onEvent = fileEvents(api, log);
   const fromFile = (file: string | undefined, initial: string | undefined) =>
     file ? new TokenFile(file, { overlapMs: api.tokenOverlapMs, initial, now, onEvent }) : undefined;
   const read = fromFile(api.readTokenFile, api.readToken);
@@ -32,4 +30,44 @@ export function apiTokenSource(api: ApiTokenSettings, log: Logger, now?: () => n
     read: read ? read.tokens() : api.readToken,
     write: write ? write.tokens() : api.writeToken,
   });
+}
+
+/**
+ * The per-project tokens: the store under stateDir that `spin token` writes (docs/access.md) and
+ * the config's api.tokens files. Logs which file changed and how many tokens it holds, never one.
+ */
+export function scopedTokenSource(
+  stateDir: string,
+  api: ApiTokenSettings,
+  log: Logger,
+  now?: () => number,
+): ScopedTokens {
+  const registry = new TokenRegistry(stateDir, {
+    now,
+    onEvent: (e) => {
+      if (e.kind === 'loaded') log.info({ file: e.file, tokens: e.tokens }, 'API token store read');
+      else
+        log.error(
+          { file: e.file, error: e.error },
+          'API token store unreadable; no issued token works until it is fixed',
+        );
+    },
+  });
+  const onEvent = fileEvents(api, log);
+  const files = (api.tokens ?? []).map((t) => ({
+    file: new TokenFile(t.file, { overlapMs: api.tokenOverlapMs, now, onEvent }),
+    grant: { projects: t.projects, role: t.role },
+  }));
+  return scopedTokens(registry, files);
+}
+
+function fileEvents(api: ApiTokenSettings, log: Logger) {
+  return (e: { file: string; kind: 'rotated' | 'unreadable'; error?: string }): void => {
+    if (e.kind === 'rotated')
+      log.info(
+        { file: e.file, overlapMs: api.tokenOverlapMs },
+        'API token file changed; previous token accepted during the overlap',
+      );
+    else log.warn({ file: e.file, error: e.error }, 'API token file unreadable; keeping the last token read');
+  };
 }

@@ -19,8 +19,8 @@ export async function apiRequest(
   const bearer = token ?? process.env.SPIN_TOKEN;
   const headers: Record<string, string> = { accept: 'application/json' };
   if (bearer) headers.authorization = `Bearer ${bearer}`;
-  // Write endpoints take only JSON bodies (src/api/write-guard.ts): a POST sends at least {}.
-  if (body === undefined && method === 'POST') body = {};
+  // Write endpoints take only JSON bodies (src/api/write-guard.ts): a write sends at least {}.
+  if (body === undefined && method !== 'GET') body = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
   try {

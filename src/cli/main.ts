@@ -6,6 +6,7 @@ import { registerPlan } from './commands/plan.js';
 import { registerSecret } from './commands/secret.js';
 import { registerStatus } from './commands/status.js';
 import { registerSync } from './commands/sync.js';
+import { registerToken } from './commands/token.js';
 import { registerRemote } from './commands/remote.js';
 import { registerValidate } from './commands/validate.js';
 import { registerVersion } from './commands/version.js';
@@ -29,6 +30,7 @@ export async function main(argv: string[]): Promise<number> {
     registerSync,
     registerRemote,
     registerSecret,
+    registerToken,
     registerBackup,
     registerVersion,
   ]) {

@@ -34,6 +34,20 @@ export async function readReferencedFiles(
   const api = { ...config.api };
   if (api.readTokenFile) api.readToken = await read(api.readTokenFile, 'api.readTokenFile');
   if (api.writeTokenFile) api.writeToken = await read(api.writeTokenFile, 'api.writeTokenFile');
+  // Checked only: the API re-reads them itself (src/api/scoped-tokens.ts), and an empty one
+  // would be a token everybody knows.
+  for (const [i, t] of (api.tokens ?? []).entries()) {
+    if ((await read(t.file, `api.tokens[${i}].file`)) === '') {
+      diagnostics.push({
+        file: config.file,
+        line: 0,
+        column: 0,
+        rule: 'config.file',
+        message: `api.tokens[${i}].file: ${t.file} is empty`,
+        path: '',
+      });
+    }
+  }
   const projects = await Promise.all(
     config.projects.map(async (p) => {
       const project = { ...p };

@@ -1,6 +1,6 @@
 import { assertSafeListen } from '../api/auth.js';
 import { startApiServer } from '../api/server.js';
-import { apiTokenSource } from '../api/token-source.js';
+import { apiTokenSource, scopedTokenSource } from '../api/token-source.js';
 import { CommitStatusPublisher } from '../daemon/commit-statuses.js';
 import { Daemon } from '../daemon/daemon.js';
 import { observePasses } from '../daemon/observers.js';
@@ -94,6 +94,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       allowedHosts: config.api.allowedHosts,
       // Token files are re-read on change (rotation without a restart); see src/api/token-file.ts.
       tokens: apiTokenSource(config.api, log),
+      // Per-project tokens: spin token create|revoke and api.tokens files, re-read on change.
+      scoped: scopedTokenSource(config.stateDir, config.api, log),
       secretOverlapMs: config.api.tokenOverlapMs,
       log,
     },

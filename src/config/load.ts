@@ -11,7 +11,16 @@ import { parseSizeBytes } from '../util/units.js';
 import { hasInlineCredentials, repoAccess, unsupportedRepo, type RawRepoAccess } from './repo-access.js';
 import { closestName } from '../util/did-you-mean.js';
 import type { ProjectsFileText } from './projects-dir.js';
-import type { GitLimits, ProjectConfig, RepoLocation, SecretsSettings, SpinConfig } from './types.js';
+import { grantProblem } from '../access/grants.js';
+import type { Role } from '../access/roles.js';
+import type {
+  GitLimits,
+  ProjectConfig,
+  RepoLocation,
+  SecretsSettings,
+  SpinConfig,
+  TokenFileGrant,
+} from './types.js';
 
 // verbose: schema errors carry their schema, whose `properties` are the "did you mean" candidates.
 const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
@@ -144,6 +153,19 @@ export function parseConfig(file: string, text: string, projectFiles: ProjectsFi
       definedIn: path.resolve(source.file),
     });
   });
+  const tokens = (raw.api?.tokens ?? []).map((t, index): TokenFileGrant => {
+    const grant = {
+      file: path.resolve(baseDir, t.file),
+      projects: typeof t.projects === 'string' ? [t.projects] : t.projects,
+      role: t.role,
+    };
+    const problem = grantProblem(grant);
+    if (problem) {
+      const pos = doc.locate(['api', 'tokens', index, 'projects']);
+      diagnostics.push(diag(file, pos.line, pos.column, 'config.api-tokens', problem, `api.tokens.${index}`));
+    }
+    return grant;
+  });
   if (raw.resyncSchedule !== undefined && !cron.validate(raw.resyncSchedule)) {
     const pos = doc.locate(['resyncSchedule']);
     diagnostics.push(
@@ -182,6 +204,7 @@ export function parseConfig(file: string, text: string, projectFiles: ProjectsFi
         readTokenFile: raw.api?.readTokenFile && path.resolve(baseDir, raw.api.readTokenFile),
         writeTokenFile: raw.api?.writeTokenFile && path.resolve(baseDir, raw.api.writeTokenFile),
         tokenOverlapMs: parseDurationMs(raw.api?.tokenOverlap ?? '5m') ?? 300_000,
+        ...(tokens.length > 0 ? { tokens } : {}),
       },
       history: {
         maxPassesPerProject: raw.history?.maxPassesPerProject ?? 500,
@@ -333,6 +356,7 @@ interface RawConfig {
     readTokenFile?: string;
     writeTokenFile?: string;
     tokenOverlap?: string | number;
+    tokens?: Array<{ file: string; projects: string | string[]; role: Role }>;
   };
   history?: { maxPassesPerProject?: number; maxEventsPerProject?: number };
   git?: {

@@ -1,3 +1,4 @@
+import type { Grant } from '../access/grants.js';
 import type { StatusConfig } from '../model/status-config.js';
 import type { ResolvedPolicy } from '../policy/index.js';
 import type { SecretText } from '../util/secret-text.js';
@@ -48,6 +49,11 @@ export interface ProjectConfig {
   secrets?: SecretsSettings;
   /** The file (absolute) that defines the project: the main config or one in its projects.d. */
   definedIn?: string;
+}
+
+/** One `api.tokens` entry: whoever holds the token in `file` has `role` on `projects`. */
+export interface TokenFileGrant extends Grant {
+  file: string;
 }
 
 /** Top-level `secrets:` of the daemon config (docs/secrets.md); paths absolute. */
@@ -101,6 +107,8 @@ export interface SpinConfig {
     writeTokenFile?: string;
     /** After a token file changes, the previous token keeps working this long (see src/api/token-window.ts). */
     tokenOverlapMs: number;
+    /** Token files mapped to projects and a role (absolute paths); re-read when they change. */
+    tokens?: TokenFileGrant[];
   };
   history: { maxPassesPerProject: number; maxEventsPerProject: number };
   /** Limits on what a fetch from a project's repository may hold (src/git/pack-guard.ts). */

@@ -8,6 +8,7 @@ export {
   type ProjectPageOptions,
 } from './project-page.js';
 export { renderNotFound } from './not-found.js';
+export { renderForbidden } from './forbidden.js';
 export { DASHBOARD_HEADERS, DEFAULT_REFRESH_MS } from './layout.js';
 export { escapeHtml } from './escape.js';
 export { DATA, FIELDS, selectors, type Field } from './selectors.js';

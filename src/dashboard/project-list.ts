@@ -12,6 +12,8 @@ export interface DashboardOptions {
   basePath?: string;
   /** How often the refresh script polls the API. */
   refreshMs?: number;
+  /** The list is what a per-project token may see, not every configured project. */
+  scoped?: boolean;
 }
 
 const COLUMNS = ['Project', 'Sync', 'Health', 'Deployed commit', 'Last reconcile', 'Last error'];
@@ -21,7 +23,8 @@ export function renderProjectList(statuses: ProjectStatus[], opts: DashboardOpti
   const basePath = normaliseBasePath(opts.basePath);
   const rows = statuses.map((status) => projectRow(status, opts.now, basePath));
   const count = `${statuses.length} ${statuses.length === 1 ? 'project' : 'projects'}`;
-  const empty = markup`<tr><td colspan="${COLUMNS.length}">No projects are configured.</td></tr>\n`;
+  const none = opts.scoped ? 'This token may see none of the projects.' : 'No projects are configured.';
+  const empty = markup`<tr><td colspan="${COLUMNS.length}">${none}</td></tr>\n`;
   const content = markup`<h1>Projects</h1>
 <table>
 <caption>Projects and their last reconcile (${count})</caption>

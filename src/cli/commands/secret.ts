@@ -8,15 +8,19 @@ import {
   MASTER_KEY_FILE,
   SecretStore,
   SecretStoreError,
+  type SecretEntry,
   storeDir,
 } from '../../secrets/store.js';
 import { withExit } from '../action.js';
+import { apiRequest, DEFAULT_SERVER } from '../api-client.js';
 import { requireConfig } from '../load-config.js';
 import { CliError, EXIT, printJson, table } from '../output.js';
 
 /**
  * `spin secret set|ls|rm`: the values a stack's `secrets:` name, kept encrypted under the daemon's
  * stateDir (docs/secrets.md). Values are never printed; `ls` shows names and update times only.
+ * With --config they work on the stateDir; without it, through a running daemon's API
+ * (--server, a token with role operate on the project: docs/access.md).
  */
 export function registerSecret(program: Command): void {
   const secret = program
@@ -30,13 +34,27 @@ export function registerSecret(program: Command): void {
     )
     .argument('<project>', 'project name from the config')
     .argument('<name>', 'secret name, as under secrets: in the stack file')
-    .requiredOption('--config <file>', 'daemon config file')
+    .option('--config <file>', 'daemon config file (work on its stateDir)')
+    .option('--server <url>', `else: a running daemon's API (default ${DEFAULT_SERVER})`)
+    .option('--token <token>', 'API bearer token with role operate on the project (default: $SPIN_TOKEN)')
     .option('--from-file <file>', 'read the value from this file (exact bytes)')
     .action(
-      withExit(async (project: string, name: string, options: { config: string; fromFile?: string }) => {
-        const config = await projectConfig(options.config, project);
+      withExit(async (project: string, name: string, options: SecretOptions & { fromFile?: string }) => {
+        const where = target(options);
         const value = options.fromFile ? await readValueFile(options.fromFile) : await readStdin(name);
         if (value.length === 0) throw new CliError('the value is empty; nothing was stored');
+        if ('server' in where) {
+          const encoded = value.toString('base64');
+          value.fill(0);
+          const answer = (await apiRequest(where, 'PUT', secretPath(project, name), { value: encoded })) as {
+            secret: { updatedAt: string };
+          };
+          console.log(
+            `secret ${name} of project ${project} set at ${answer.secret.updatedAt}; the daemon delivers it at its next pass (spin sync ${project} to do it now)`,
+          );
+          return EXIT.ok;
+        }
+        const config = await projectConfig(where.config, project);
         const settings = config.secrets;
         const key = await storeCall(() =>
           loadStoreKey({
@@ -65,12 +83,27 @@ export function registerSecret(program: Command): void {
     .command('ls')
     .description("list a project's secrets: names and update times, never values")
     .argument('<project>', 'project name from the config')
-    .requiredOption('--config <file>', 'daemon config file')
+    .option('--config <file>', 'daemon config file (work on its stateDir)')
+    .option('--server <url>', `else: a running daemon's API (default ${DEFAULT_SERVER})`)
+    .option('--token <token>', 'API bearer token with role operate on the project (default: $SPIN_TOKEN)')
     .option('--json', 'print JSON: [{name, updatedAt}]')
     .action(
-      withExit(async (project: string, options: { config: string; json?: boolean }) => {
-        const config = await projectConfig(options.config, project);
-        const entries = await storeCall(() => new SecretStore(config.stateDir).list(project));
+      withExit(async (project: string, options: SecretOptions & { json?: boolean }) => {
+        const where = target(options);
+        const entries =
+          'server' in where
+            ? (
+                (await apiRequest(
+                  where,
+                  'GET',
+                  `/api/v1/projects/${encodeURIComponent(project)}/secrets`,
+                )) as {
+                  secrets: SecretEntry[];
+                }
+              ).secrets
+            : await storeCall(async () =>
+                new SecretStore((await projectConfig(where.config, project)).stateDir).list(project),
+              );
         if (options.json) printJson(entries);
         else if (entries.length === 0) console.log(`project ${project} has no secrets in the store`);
         else
@@ -89,10 +122,18 @@ export function registerSecret(program: Command): void {
     .description("remove a secret's value from the store (a stack that uses it is then refused)")
     .argument('<project>', 'project name from the config')
     .argument('<name>', 'secret name')
-    .requiredOption('--config <file>', 'daemon config file')
+    .option('--config <file>', 'daemon config file (work on its stateDir)')
+    .option('--server <url>', `else: a running daemon's API (default ${DEFAULT_SERVER})`)
+    .option('--token <token>', 'API bearer token with role operate on the project (default: $SPIN_TOKEN)')
     .action(
-      withExit(async (project: string, name: string, options: { config: string }) => {
-        const config = await projectConfig(options.config, project);
+      withExit(async (project: string, name: string, options: SecretOptions) => {
+        const where = target(options);
+        if ('server' in where) {
+          await apiRequest(where, 'DELETE', secretPath(project, name));
+          console.log(`secret ${name} of project ${project} removed`);
+          return EXIT.ok;
+        }
+        const config = await projectConfig(where.config, project);
         const removed = await storeCall(() => new SecretStore(config.stateDir).remove(project, name));
         if (!removed) {
           console.error(`spin: project ${project} has no secret ${name}`);
@@ -141,6 +182,22 @@ export function registerSecret(program: Command): void {
       }),
     );
 }
+
+interface SecretOptions {
+  config?: string;
+  server?: string;
+  token?: string;
+}
+
+/** The stateDir of --config, or the API of --server (the default when neither is given). */
+function target(options: SecretOptions): { config: string } | { server: string; token?: string } {
+  if (options.config && options.server) throw new CliError('give either --config or --server, not both');
+  if (options.config) return { config: options.config };
+  return { server: options.server ?? DEFAULT_SERVER, token: options.token };
+}
+
+const secretPath = (project: string, name: string) =>
+  `/api/v1/projects/${encodeURIComponent(project)}/secrets/${encodeURIComponent(name)}`;
 
 async function projectConfig(file: string, project: string): Promise<SpinConfig> {
   const config = await requireConfig(file);

@@ -98,6 +98,9 @@ describe('renderProjectList', () => {
     const html = renderProjectList([], { now: NOW });
     expect(html).toContain('<caption>Projects and their last reconcile (0 projects)</caption>');
     expect(html).toContain('<td colspan="6">No projects are configured.</td>');
+    // A per-project token's list: nothing said about what else is configured.
+    const scoped = renderProjectList([], { now: NOW, scoped: true });
+    expect(scoped).toContain('<td colspan="6">This token may see none of the projects.</td>');
   });
 
   it('carries the refresh configuration and a no-script fallback', () => {
