@@ -11,6 +11,7 @@
 #      checks that the native module loads in the base.
 #   3. `docker build --build-arg BASE=...` of the Dockerfile, tagged SPIN_IMAGE (default spin:local).
 # Usage: bash scripts/build-image.sh        Prints the image tag on its last line.
+#        bash scripts/build-image.sh --base-only   Step 1 alone (scripts/setup.sh, so tests find it).
 # Environment: SPIN_IMAGE, SPIN_BASE_IMAGE, SPIN_DEBIAN_MIRROR (default: this machine's apt mirror).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -23,6 +24,8 @@ die() {
   exit 1
 }
 
+BASE_ONLY=0
+[ "${1:-}" = "--base-only" ] && BASE_ONLY=1
 NODE_BIN="$(readlink -f "$(command -v node)")"
 NODE_MAJOR="$(node -p 'process.versions.node.split(".")[0]')"
 IMAGE="${SPIN_IMAGE:-spin:local}"
@@ -87,6 +90,10 @@ else
 fi
 base_node="$("$DOCKER" run --rm --entrypoint node "$BASE" -p 'process.versions.modules + " " + process.version')"
 log "base node: ABI ${base_node% *}, ${base_node#* }"
+if [ "$BASE_ONLY" = 1 ]; then
+  echo "$BASE"
+  exit 0
+fi
 
 # --- 2. context ---------------------------------------------------------------------------------
 ctx="$work/context"
