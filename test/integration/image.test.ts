@@ -8,7 +8,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -140,6 +140,25 @@ describe.skipIf(skipReason !== undefined)('the container image', () => {
   afterAll(async () => {
     for (const name of containers) await dockerCli(['rm', '-f', name]).catch(() => {});
     await f?.cleanup();
+  });
+
+  it('carries OCI labels, a HEALTHCHECK and the /var/lib/spin state default', async () => {
+    const info = await docker().getImage(IMAGE).inspect();
+    const labels = info.Config.Labels ?? {};
+    const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+    expect(labels).toMatchObject({
+      'org.opencontainers.image.title': 'spin',
+      'org.opencontainers.image.version': pkg.version,
+      'org.opencontainers.image.licenses': 'Apache-2.0',
+    });
+    expect(labels['org.opencontainers.image.revision']).toMatch(/^[0-9a-f]{40}$/);
+    expect(labels['org.opencontainers.image.base.name']).toBe(BASE);
+    expect(info.Config.Healthcheck?.Test?.join(' ')).toContain('SPIN_HEALTH_URL');
+    expect(info.Config.Env).toContain('SPIN_STATE_DIR=/var/lib/spin');
+    const version = await dockerCli(['run', '--rm', IMAGE, 'version']);
+    expect(version.stdout).toContain(
+      `spin ${pkg.version} (revision ${labels['org.opencontainers.image.revision']})`,
+    );
   });
 
   it('refuses to start when stateDir and runtimeDir are not mounted at the same host paths', async () => {
