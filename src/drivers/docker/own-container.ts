@@ -2,7 +2,10 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import type Docker from 'dockerode';
+import { withTimeout } from '../../util/promises.js';
 import { containerIdCandidates, sameHostPathProblems, type HostPathDir } from './same-path-mounts.js';
+
+const INSPECT_TIMEOUT_MS = 15_000;
 
 /** What the engine says about the container this process runs in, if it runs in one it knows. */
 export type OwnContainerCheck =
@@ -30,13 +33,14 @@ export async function checkOwnContainer(docker: Docker, dirs: HostPathDir[]): Pr
     hostname,
   });
   for (const id of candidates) {
-    let info: Docker.ContainerInspectInfo;
+    let info: Docker.ContainerInspectInfo | undefined;
     try {
-      info = await docker.getContainer(id).inspect();
+      // Bounded: an engine that accepts and never answers must not hang the start.
+      info = await withTimeout(docker.getContainer(id).inspect(), INSPECT_TIMEOUT_MS);
     } catch {
       continue;
     }
-    if (!info.Id.startsWith(id)) continue;
+    if (!info || !info.Id.startsWith(id)) continue;
     if (id === hostname && info.Config.Hostname !== hostname) continue;
     return {
       kind: 'checked',
