@@ -5,6 +5,9 @@
 #   2. start dockerd in the background when `docker info` fails, wait until it answers (60 s)
 #   3. npm ci when node_modules is missing or older than package-lock.json; make sure dist/ exists
 #   4. build the local test images (scripts/build-test-images.sh)
+#   5. when SPIN_SETUP_IMAGE=1 (scripts/test.sh sets it): the base of the Spin container image
+#      (scripts/build-image.sh --base-only: a debootstrap of bookworm, minutes, once per machine);
+#      test/integration/image.test.ts builds the image itself from it
 # Environment: SPIN_DOCKERD_LOG (default /var/log/spin-dockerd.log, else /tmp/spin-dockerd.log),
 #              SPIN_DOCKERD_ARGS (extra dockerd flags, e.g. "--storage-driver=vfs").
 set -euo pipefail
@@ -26,6 +29,8 @@ fi
 # --- 1. packages -----------------------------------------------------------------------------
 missing=()
 packages=(docker.io busybox-static git ca-certificates openssl)
+# debootstrap: the base of the Spin container image (scripts/build-image.sh).
+if [ "${SPIN_SETUP_IMAGE:-0}" = 1 ]; then packages+=(debootstrap); fi
 # The browser only for the tests (scripts/test.sh sets SPIN_SETUP_BROWSER=1), not for the demo.
 if [ "${SPIN_SETUP_BROWSER:-0}" = 1 ]; then packages+=(chromium); fi
 for pkg in "${packages[@]}"; do
@@ -67,5 +72,10 @@ fi
 
 # --- 4. test images --------------------------------------------------------------------------
 bash "$ROOT/scripts/build-test-images.sh"
+
+# --- 5. the container image's base -------------------------------------------------------------
+if [ "${SPIN_SETUP_IMAGE:-0}" = 1 ]; then
+  bash "$ROOT/scripts/build-image.sh" --base-only >/dev/null
+fi
 
 log "done"

@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-SPIN_SETUP_BROWSER=1 bash scripts/setup.sh
+SPIN_SETUP_BROWSER=1 SPIN_SETUP_IMAGE=1 bash scripts/setup.sh
 echo "[test] npm test"
 npm test

@@ -22,7 +22,9 @@ export async function loadConfigFile(file: string): Promise<ConfigResult> {
   }
   // projects.d/*.yaml beside the file: read here (I/O), merged by parseConfig (pure).
   const extra = await readProjectsDir(file);
-  const parsed = parseConfig(file, text, extra.files);
+  // SPIN_STATE_DIR: the stateDir when the file has none (the container image sets it).
+  const stateDir = process.env.SPIN_STATE_DIR || undefined;
+  const parsed = parseConfig(file, text, extra.files, { stateDir });
   if (extra.diagnostics.length > 0) {
     return { ok: false, diagnostics: [...extra.diagnostics, ...(parsed.ok ? [] : parsed.diagnostics)] };
   }

@@ -16,6 +16,7 @@ import { watchConfig } from './config-watch.js';
 import { buildInfo } from '../util/version.js';
 import { loadConfigFile, requireConfig } from './load-config.js';
 import { CliError, EXIT } from './output.js';
+import { refuseUnlessSameHostPaths } from './own-container-check.js';
 
 export interface DaemonOptions {
   config: string;
@@ -39,6 +40,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     throw new CliError(errorMessage(err), EXIT.usage);
   }
   for (const warning of [...warnings, ...(config.warnings ?? [])]) log.warn(warning);
+  // Before anything is created under stateDir: in a container, it must be the host's own path.
+  await refuseUnlessSameHostPaths(config, log);
 
   // Runtime settings are inspected only for this daemon's projects: on a shared engine another
   // daemon's (or an unconfigured project's) new containers would otherwise be inspected before

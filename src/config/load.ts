@@ -41,11 +41,25 @@ interface ProjectSource {
 }
 
 /**
+ * Defaults the environment supplies where the file is silent: the container image sets
+ * SPIN_STATE_DIR=/var/lib/spin, since `./.spin` beside a read-only mounted config cannot work.
+ */
+export interface ConfigDefaults {
+  stateDir?: string;
+}
+
+/**
  * Pure: config text -> validated, defaulted config with absolute paths (relative to the file).
  * `projectFiles` are the projects.d files (config/projects-dir.ts) in merge order: their projects
  * follow the main file's; a name defined twice anywhere is an error naming both places.
+ * `defaults` fill keys the file leaves out (see ConfigDefaults).
  */
-export function parseConfig(file: string, text: string, projectFiles: ProjectsFileText[] = []): ConfigResult {
+export function parseConfig(
+  file: string,
+  text: string,
+  projectFiles: ProjectsFileText[] = [],
+  defaults: ConfigDefaults = {},
+): ConfigResult {
   const parsed = parseYaml(file, text);
   if (!parsed.doc || parsed.diagnostics.length > 0) return { ok: false, diagnostics: parsed.diagnostics };
   const doc = parsed.doc;
@@ -60,7 +74,7 @@ export function parseConfig(file: string, text: string, projectFiles: ProjectsFi
   const diagnostics: Diagnostic[] = [];
   const defaultPollMs = parseDurationMs(raw.pollInterval ?? '15s') ?? 15_000;
   const policies = raw.policies ?? {};
-  const stateDir = path.resolve(baseDir, raw.stateDir ?? './.spin');
+  const stateDir = path.resolve(baseDir, raw.stateDir ?? defaults.stateDir ?? './.spin');
   const secrets = secretsSettings(raw.secrets ?? {}, baseDir, stateDir);
   const git = gitLimits(raw.git ?? {}, baseDir);
   const warnings: string[] = [];

@@ -36,6 +36,17 @@ projects:
     expect(b?.pollIntervalMs).toBe(90_000);
   });
 
+  it('takes the stateDir default it is given (SPIN_STATE_DIR in the image) only when the file has none', () => {
+    const given = (text: string) => {
+      const result = parseConfig('/etc/spin/spin.yaml', text, [], { stateDir: '/var/lib/spin' });
+      if (!result.ok) throw new Error(JSON.stringify(result.diagnostics));
+      return result.config;
+    };
+    expect(given('projects: []\n').stateDir).toBe('/var/lib/spin');
+    expect(given('projects: []\n').secrets.stateDir).toBe('/var/lib/spin');
+    expect(given('stateDir: ./state\nprojects: []\n').stateDir).toBe('/etc/spin/state');
+  });
+
   it('refuses project names with `_`: the first `_` of a container name must end the project name', () => {
     const result = parseConfig('spin.yaml', 'projects:\n  - name: sq_x\n    repo: x\n');
     expect(result.ok).toBe(false);
