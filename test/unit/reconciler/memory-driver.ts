@@ -1,4 +1,10 @@
-import type { ContainerProbe, ContainerRequest, Driver, EngineEvent } from '../../../src/drivers/driver.js';
+import type {
+  ContainerProbe,
+  ContainerRequest,
+  Driver,
+  EngineEvent,
+  LogChunk,
+} from '../../../src/drivers/driver.js';
 import type { ActualState } from '../../../src/model/actual-state.js';
 
 /**
@@ -75,5 +81,9 @@ export class MemoryDriver implements Driver {
   }
   watchEvents(_onEvent: (event: EngineEvent) => void): () => void {
     return () => {};
+  }
+  /** Containers here print nothing. */
+  logs(): AsyncIterable<LogChunk> {
+    return (async function* () {})();
   }
 }
