@@ -14,6 +14,9 @@ import type { Logger } from '../util/logger.js';
 import { WebhookSecrets } from './webhook-secrets.js';
 import type { AccessKind } from './auth.js';
 import { errorReply, json, type Reply } from './http.js';
+import { InFlightLimit } from './in-flight-limit.js';
+import { parseLogQuery } from './log-query.js';
+import { selectContainers, streamProjectLogs } from './project-logs.js';
 import { DEFAULT_WEBHOOK_LIMITS, webhookEndpoint, type WebhookLimits } from './webhook-endpoint.js';
 import type { ActualContainer } from '../model/actual-state.js';
 import { summarisePlan } from '../reconciler/plan.js';
@@ -58,6 +61,11 @@ export interface RouteOptions {
 }
 
 const DEFAULT_OVERLAP_MS = 5 * 60_000;
+/**
+ * Log requests served at once: each holds an engine connection per container for as long as
+ * its client follows. Enough for every researcher of a centre watching a few services.
+ */
+const MAX_LOG_REQUESTS = 32;
 
 const NAME = '([a-z0-9][a-z0-9-]*)';
 
@@ -84,6 +92,7 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
     },
     options.webhookLimits ?? DEFAULT_WEBHOOK_LIMITS,
   );
+  const logRequests = new InFlightLimit(MAX_LOG_REQUESTS);
   const html = (status: number, body: string): Reply => ({
     status,
     body,
@@ -209,6 +218,47 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
         if (!project(name) || !name) return unknown(name);
         const plan = await daemon.planNow(name);
         return json(200, { ...plan, counts: summarisePlan(plan.actions) });
+      },
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/api/v1/projects/${NAME}/logs$`),
+      access: 'read',
+      handle: async (_req, [name], url) => {
+        if (!project(name) || !name) return unknown(name);
+        const query = parseLogQuery(url.searchParams, Date.now());
+        if ('error' in query) return errorReply(400, query.error);
+        const containers = () => daemon.containers(name);
+        if (!query.follow && selectContainers(containers(), query).length === 0) {
+          const what = query.service ? `service '${query.service}'` : 'this project';
+          return errorReply(
+            404,
+            `no container of ${what}${query.replica ? ` replica ${query.replica}` : ''}`,
+          );
+        }
+        if (!logRequests.tryEnter()) {
+          return errorReply(
+            429,
+            `too many log requests in flight (at most ${MAX_LOG_REQUESTS}); retry later`,
+          );
+        }
+        return {
+          status: 200,
+          body: undefined,
+          headers: { 'content-type': 'text/plain; charset=utf-8' },
+          stream: (write, signal) =>
+            streamProjectLogs(
+              {
+                project: name,
+                driver: deps.driver,
+                containers,
+                onStream: (delta) => metrics.changeLogStreams(delta),
+              },
+              query,
+              write,
+              signal,
+            ).finally(() => logRequests.leave()),
+        };
       },
     },
     {

@@ -82,7 +82,7 @@ export async function startApiServer(deps: ApiDeps, options: ApiServerOptions): 
         return;
       }
       const params = (route.pattern.exec(url.pathname) ?? []).slice(1);
-      send(res, await route.handle(req, params, url, admitted.body));
+      await send(res, await route.handle(req, params, url, admitted.body));
     };
     respond().catch((err: unknown) => {
       log.error({ err, path: url.pathname }, 'api error');

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerBackup } from './commands/backup.js';
 import { registerConfig } from './commands/config.js';
 import { registerDaemon } from './commands/daemon.js';
+import { registerLogs } from './commands/logs.js';
 import { registerPlan } from './commands/plan.js';
 import { registerSecret } from './commands/secret.js';
 import { registerStatus } from './commands/status.js';
@@ -28,6 +29,7 @@ export async function main(argv: string[]): Promise<number> {
     registerStatus,
     registerSync,
     registerRemote,
+    registerLogs,
     registerSecret,
     registerBackup,
     registerVersion,
