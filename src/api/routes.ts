@@ -20,6 +20,7 @@ import { selectContainers, streamProjectLogs } from './project-logs.js';
 import { DEFAULT_WEBHOOK_LIMITS, webhookEndpoint, type WebhookLimits } from './webhook-endpoint.js';
 import type { ActualContainer } from '../model/actual-state.js';
 import { summarisePlan } from '../reconciler/plan.js';
+import { buildTimeline } from '../daemon/timeline.js';
 import { errorMessage } from '../util/errors.js';
 import { buildInfo } from '../util/version.js';
 
@@ -218,6 +219,31 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
         if (!project(name) || !name) return unknown(name);
         const plan = await daemon.planNow(name);
         return json(200, { ...plan, counts: summarisePlan(plan.actions) });
+      },
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/api/v1/projects/${NAME}/diff$`),
+      access: 'read',
+      handle: async (_req, [name]) => {
+        if (!project(name) || !name) return unknown(name);
+        return json(200, await daemon.diffNow(name));
+      },
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/api/v1/projects/${NAME}/events$`),
+      access: 'read',
+      handle: async (_req, [name], url) => {
+        if (!project(name) || !name) return unknown(name);
+        const limit = clampInt(url.searchParams.get('limit'), 100, 1, 500);
+        const timeline = buildTimeline(
+          store.listPasses(name, { limit }),
+          store.listEvents(name, limit),
+          daemon.engineEventsOf(name),
+          limit,
+        );
+        return json(200, { events: timeline });
       },
     },
     {

@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { registerBackup } from './commands/backup.js';
 import { registerConfig } from './commands/config.js';
 import { registerDaemon } from './commands/daemon.js';
+import { registerDiff } from './commands/diff.js';
+import { registerEvents } from './commands/events.js';
 import { registerLogs } from './commands/logs.js';
 import { registerPlan } from './commands/plan.js';
 import { registerSecret } from './commands/secret.js';
@@ -30,6 +32,8 @@ export async function main(argv: string[]): Promise<number> {
     registerSync,
     registerRemote,
     registerLogs,
+    registerEvents,
+    registerDiff,
     registerSecret,
     registerBackup,
     registerVersion,

@@ -173,14 +173,20 @@ export function describeChange(change: FieldChange): string {
   return `${change.field} ${change.change}${value === undefined ? '' : ` (${value})`}`;
 }
 
+/** Pure: what happens to a service, without the why: `web: recreate, replicas 1 -> 2`. */
+export function serviceHeadline(diff: ServiceDiff): string {
+  const scale =
+    diff.replicas.from !== diff.replicas.to ? `replicas ${diff.replicas.from} -> ${diff.replicas.to}` : '';
+  if (diff.change === 'none') return `${diff.service}: no changes`;
+  if (diff.change === 'scale') return `${diff.service}: scale ${scale}`;
+  return `${diff.service}: ${diff.change}${scale ? `, ${scale}` : ''}`;
+}
+
 /** Pure: one service's diff in one line: `web: recreate (image a -> b; environment.X added)`. */
 export function describeServiceDiff(diff: ServiceDiff): string {
-  const scale =
-    diff.replicas.from !== diff.replicas.to ? `, replicas ${diff.replicas.from} -> ${diff.replicas.to}` : '';
   const why = diff.fields.length ? diff.fields.map(describeChange).join('; ') : (diff.reason ?? '');
-  if (diff.change === 'none') return `${diff.service}: no changes`;
-  if (diff.change === 'scale') return `${diff.service}: scale${scale.replace(/^, /, ' ')}`;
-  return `${diff.service}: ${diff.change}${scale}${why ? ` (${why})` : ''}`;
+  const headline = serviceHeadline(diff);
+  return diff.change === 'none' || diff.change === 'scale' || !why ? headline : `${headline} (${why})`;
 }
 
 /** Pure: the services that change, named with their changed fields, short enough for a commit status. */
