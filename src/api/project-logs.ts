@@ -119,3 +119,30 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', done, { once: true });
   });
 }
+
+/**
+ * The last `tail` lines of each service as text (for the dashboard page), read within
+ * `timeoutMs`: a slow engine leaves a block short instead of holding the page.
+ */
+export async function lastLinesByService(
+  sources: LogSources,
+  tail: number,
+  timeoutMs: number,
+): Promise<Record<string, string>> {
+  const services = [
+    ...new Set(
+      selectContainers(sources.containers(), { follow: false, timestamps: false }).map((c) => c.service),
+    ),
+  ];
+  const out: Record<string, string> = {};
+  const timeout = AbortSignal.timeout(timeoutMs);
+  await Promise.all(
+    services.map(async (service) => {
+      let text = '';
+      const query: LogQuery = { service, tail, follow: false, timestamps: false };
+      await streamProjectLogs(sources, query, async (line) => void (text += line), timeout).catch(() => {});
+      out[service] = text;
+    }),
+  );
+  return out;
+}

@@ -16,7 +16,7 @@ import type { AccessKind } from './auth.js';
 import { errorReply, json, type Reply } from './http.js';
 import { InFlightLimit } from './in-flight-limit.js';
 import { parseLogQuery } from './log-query.js';
-import { selectContainers, streamProjectLogs } from './project-logs.js';
+import { lastLinesByService, selectContainers, streamProjectLogs } from './project-logs.js';
 import { DEFAULT_WEBHOOK_LIMITS, webhookEndpoint, type WebhookLimits } from './webhook-endpoint.js';
 import type { ActualContainer } from '../model/actual-state.js';
 import { summarisePlan } from '../reconciler/plan.js';
@@ -67,6 +67,9 @@ const DEFAULT_OVERLAP_MS = 5 * 60_000;
  * its client follows. Enough for every researcher of a centre watching a few services.
  */
 const MAX_LOG_REQUESTS = 32;
+/** The dashboard shows this many last lines per service, read within this long. */
+const DASHBOARD_LOG_LINES = 10;
+const DASHBOARD_LOG_TIMEOUT_MS = 2_000;
 
 const NAME = '([a-z0-9][a-z0-9-]*)';
 
@@ -155,6 +158,19 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
         if (!status || !name) return html(404, renderNotFound(name ?? ''));
         const last = daemon.lastActions(name);
         const plan = last ? { summary: summarisePlan(last.actions), actions: last.actions } : undefined;
+        // Only when the head is not what runs: a converged project's page costs no gate run.
+        const diff =
+          status.desiredCommit && status.desiredCommit !== status.appliedCommit
+            ? await daemon.diffNow(name).then(
+                (d) => d.services,
+                () => undefined,
+              )
+            : undefined;
+        const logs = await lastLinesByService(
+          { project: name, driver: deps.driver, containers: () => daemon.containers(name) },
+          DASHBOARD_LOG_LINES,
+          DASHBOARD_LOG_TIMEOUT_MS,
+        );
         return html(
           200,
           renderProjectPage(
@@ -165,6 +181,8 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
             {
               now: Date.now(),
               events: store.listEvents(name, 20),
+              diff,
+              logs,
             },
           ),
         );

@@ -180,6 +180,7 @@ export class Daemon {
       containers: runtime.containers,
       commit: commit ?? runtime.pin?.commit ?? this.statuses.current(name).pinned?.commit,
       trustCache: runtime.ctx.trustCache,
+      desiredCache: runtime.ctx.desiredCache,
       purpose,
     });
   }

@@ -5,7 +5,7 @@ import type { StackModel } from '../stack/model.js';
 import { sortDiagnostics, type Diagnostic } from '../stack/diagnostics.js';
 import type { SignatureVerdict } from '../trust/index.js';
 import { commitReads } from './commit-reads.js';
-import { materialExtras } from './desired.js';
+import { materialExtras, type DesiredResult } from './desired.js';
 import { gateCommit, type GateReads } from './gate.js';
 import {
   diffServices,
@@ -36,6 +36,8 @@ export interface DiffInput {
   containers: ActualContainer[];
   commit?: string;
   trustCache?: Map<string, SignatureVerdict>;
+  /** The daemon's parsed commits (a pure function of the commit): a page refresh loads nothing twice. */
+  desiredCache?: Map<string, DesiredResult>;
   /** As in previewPlan: `review` gates another branch's head without requiring its signature. */
   purpose?: 'deploy' | 'review';
 }
@@ -123,6 +125,7 @@ function sideReads(input: DiffInput): { reads: GateReads; side(service: string):
     project: input.project,
     source: input.source,
     trustCache: input.trustCache,
+    desiredCache: input.desiredCache,
     secrets: { mode: 'preview' },
   });
   let model: StackModel | undefined;
