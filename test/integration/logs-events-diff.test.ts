@@ -79,6 +79,12 @@ describe('spin logs', () => {
     expect(out.stdout).toMatch(/^web-1 {2}\| boot one \w+$/m);
     expect(out.stdout).toMatch(/^web-2 {2}\| boot one \w+$/m);
     expect(out.stdout).toMatch(/^web-1 {2}\| warn on stderr$/m);
+
+    // The dashboard's project page shows the same lines under the service, with the follow switch.
+    const page = await callApi(api, 'GET', `/projects/${f.project}`, { token: READ });
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<input type="checkbox" data-follow-logs>');
+    expect(page.text).toMatch(/data-logs="web"[^>]*>[^<]*web-2 {2}\| boot one/);
   });
 
   it('reads one replica with --replica, the last lines with --tail, and output since a time with --since', async () => {
@@ -165,15 +171,19 @@ describe('spin events', () => {
           })
         ).body,
       {
+        // `docker rm -f` is a `die` then a `destroy`; the repair pass starts on the `die` (it may
+        // start before the `destroy` arrives), so the timeline must show both and a pass after the die.
         until: (b) => {
-          const removed = b.events.findIndex(
-            (e) => e.source === 'engine' && e.container === web(1) && e.kind === 'destroy',
-          );
+          const ofWeb1 = (kind: string) =>
+            b.events.findIndex((e) => e.source === 'engine' && e.container === web(1) && e.kind === kind);
+          const died = ofWeb1('die');
           return (
-            removed >= 0 && b.events.slice(removed).some((e) => e.source === 'pass' && e.kind === 'applied')
+            died >= 0 &&
+            ofWeb1('destroy') > died &&
+            b.events.slice(died).some((e) => e.source === 'pass' && e.kind === 'applied')
           );
         },
-        description: 'destroy of web_1 followed by an applied pass',
+        description: 'die and destroy of web_1, and an applied pass after the die',
       },
     );
     const deploy = body.events.find((e) => e.source === 'pass' && e.kind === 'applied' && e.commit === one);
