@@ -7,6 +7,11 @@ export interface Reply {
   headers?: Record<string, string>;
   /** Send `body` as is (a string) instead of JSON. */
   raw?: boolean;
+  /**
+   * A streamed answer (chunked): after the head, `stream` writes through `write`, which resolves
+   * when the client can take more; `signal` aborts when the client goes away. `body` is unused.
+   */
+  stream?(write: (text: string) => Promise<void>, signal: AbortSignal): Promise<void>;
 }
 
 export const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({
@@ -20,8 +25,9 @@ export const errorReply = (status: number, error: string, headers?: Record<strin
   headers,
 });
 
-export function send(res: http.ServerResponse, reply: Reply): void {
+export function send(res: http.ServerResponse, reply: Reply): void | Promise<void> {
   const headers: Record<string, string> = { 'cache-control': 'no-store', ...reply.headers };
+  if (reply.stream) return sendStream(res, reply.status, headers, reply.stream);
   if (reply.raw) {
     res.writeHead(reply.status, headers);
     res.end(String(reply.body));
@@ -29,6 +35,45 @@ export function send(res: http.ServerResponse, reply: Reply): void {
   }
   res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', ...headers });
   res.end(JSON.stringify(reply.body));
+}
+
+/**
+ * Runs a streamed answer to its end or until the client goes away, whichever is first; the
+ * response always ends. An error after the head cannot change the status: the stream just ends
+ * (the caller logs it).
+ */
+async function sendStream(
+  res: http.ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  stream: NonNullable<Reply['stream']>,
+): Promise<void> {
+  const gone = new AbortController();
+  const abort = () => gone.abort();
+  res.once('close', abort);
+  res.writeHead(status, { 'x-content-type-options': 'nosniff', ...headers });
+  // Sent at once, so a client sees the answer start even when nothing is printed for a while.
+  res.flushHeaders();
+  const write = (text: string): Promise<void> => {
+    if (gone.signal.aborted || res.destroyed) return Promise.resolve();
+    if (res.write(text)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.once('drain', done);
+      res.once('close', done);
+    });
+  };
+  try {
+    await stream(write, gone.signal);
+  } finally {
+    res.off('close', abort);
+    if (!res.destroyed) res.end();
+    gone.abort();
+  }
 }
 
 /**

@@ -15,9 +15,13 @@ import { allProjects, anyProject, onProject, type Caller } from './route-access.
 import type { Route } from './route.js';
 import { secretRoutes } from './secret-routes.js';
 import { errorReply, json, type Reply } from './http.js';
+import { InFlightLimit } from './in-flight-limit.js';
+import { parseLogQuery } from './log-query.js';
+import { lastLinesByService, selectContainers, streamProjectLogs } from './project-logs.js';
 import { DEFAULT_WEBHOOK_LIMITS, webhookEndpoint, type WebhookLimits } from './webhook-endpoint.js';
 import type { ActualContainer } from '../model/actual-state.js';
 import { summarisePlan } from '../reconciler/plan.js';
+import { buildTimeline } from '../daemon/timeline.js';
 import { errorMessage } from '../util/errors.js';
 import { buildInfo } from '../util/version.js';
 
@@ -40,6 +44,14 @@ export interface RouteOptions {
 }
 
 const DEFAULT_OVERLAP_MS = 5 * 60_000;
+/**
+ * Log requests served at once: each holds an engine connection per container for as long as
+ * its client follows. Enough for every researcher of a centre watching a few services.
+ */
+const MAX_LOG_REQUESTS = 32;
+/** The dashboard shows this many last lines per service, read within this long. */
+const DASHBOARD_LOG_LINES = 10;
+const DASHBOARD_LOG_TIMEOUT_MS = 2_000;
 
 const NAME = '([a-z0-9][a-z0-9-]*)';
 
@@ -67,6 +79,7 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
     options.webhookLimits ?? DEFAULT_WEBHOOK_LIMITS,
   );
   const visible = (caller: Caller) => daemon.allStatuses().filter((s) => caller.sees(s.project));
+  const logRequests = new InFlightLimit(MAX_LOG_REQUESTS);
   const html = (status: number, body: string): Reply => ({
     status,
     body,
@@ -130,6 +143,19 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
         if (!status || !name) return html(404, renderNotFound(name ?? ''));
         const last = daemon.lastActions(name);
         const plan = last ? { summary: summarisePlan(last.actions), actions: last.actions } : undefined;
+        // Only when the head is not what runs: a converged project's page costs no gate run.
+        const diff =
+          status.desiredCommit && status.desiredCommit !== status.appliedCommit
+            ? await daemon.diffNow(name).then(
+                (d) => d.services,
+                () => undefined,
+              )
+            : undefined;
+        const logs = await lastLinesByService(
+          { project: name, driver: deps.driver, containers: () => daemon.containers(name) },
+          DASHBOARD_LOG_LINES,
+          DASHBOARD_LOG_TIMEOUT_MS,
+        );
         return html(
           200,
           renderProjectPage(
@@ -140,6 +166,8 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
             {
               now: Date.now(),
               events: store.listEvents(name, 20),
+              diff,
+              logs,
             },
           ),
         );
@@ -194,6 +222,72 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
         if (!project(name) || !name) return unknown(name);
         const plan = await daemon.planNow(name);
         return json(200, { ...plan, counts: summarisePlan(plan.actions) });
+      },
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/api/v1/projects/${NAME}/diff$`),
+      access: onProject('read'),
+      handle: async (_req, [name]) => {
+        if (!project(name) || !name) return unknown(name);
+        return json(200, await daemon.diffNow(name));
+      },
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/api/v1/projects/${NAME}/events$`),
+      access: onProject('read'),
+      handle: async (_req, [name], url) => {
+        if (!project(name) || !name) return unknown(name);
+        const limit = clampInt(url.searchParams.get('limit'), 100, 1, 500);
+        const timeline = buildTimeline(
+          store.listPasses(name, { limit }),
+          store.listEvents(name, limit),
+          daemon.engineEventsOf(name),
+          limit,
+        );
+        return json(200, { events: timeline });
+      },
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/api/v1/projects/${NAME}/logs$`),
+      access: onProject('read'),
+      handle: async (_req, [name], url) => {
+        if (!project(name) || !name) return unknown(name);
+        const query = parseLogQuery(url.searchParams, Date.now());
+        if ('error' in query) return errorReply(400, query.error);
+        const containers = () => daemon.containers(name);
+        if (!query.follow && selectContainers(containers(), query).length === 0) {
+          const what = query.service ? `service '${query.service}'` : 'this project';
+          return errorReply(
+            404,
+            `no container of ${what}${query.replica ? ` replica ${query.replica}` : ''}`,
+          );
+        }
+        if (!logRequests.tryEnter()) {
+          return errorReply(
+            429,
+            `too many log requests in flight (at most ${MAX_LOG_REQUESTS}); retry later`,
+          );
+        }
+        return {
+          status: 200,
+          body: undefined,
+          headers: { 'content-type': 'text/plain; charset=utf-8' },
+          stream: (write, signal) =>
+            streamProjectLogs(
+              {
+                project: name,
+                driver: deps.driver,
+                containers,
+                onStream: (delta) => metrics.changeLogStreams(delta),
+              },
+              query,
+              write,
+              signal,
+            ).finally(() => logRequests.leave()),
+        };
       },
     },
     {

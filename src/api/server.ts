@@ -100,7 +100,7 @@ export async function startApiServer(deps: ApiDeps, options: ApiServerOptions): 
         send(res, admitted.reply);
         return;
       }
-      send(res, await route.handle(req, params, url, admitted.body, admitted.caller));
+      await send(res, await route.handle(req, params, url, admitted.body, admitted.caller));
     };
     respond().catch((err: unknown) => {
       log.error({ err, path: url.pathname }, 'api error');

@@ -44,6 +44,38 @@ export async function apiRequest(
   return parsed;
 }
 
+/**
+ * A streamed GET (text): each chunk goes to `onText` as it arrives; resolves when the daemon
+ * ends the answer. HTTP errors become CLI errors with the daemon's `{error}` message.
+ */
+export async function apiStream(
+  options: ServerOptions,
+  path: string,
+  onText: (text: string) => void,
+): Promise<void> {
+  const bearer = options.token ?? process.env.SPIN_TOKEN;
+  const headers: Record<string, string> = { accept: 'text/plain, application/json' };
+  if (bearer) headers.authorization = `Bearer ${bearer}`;
+  let response: Response;
+  try {
+    response = await fetch(new URL(path, options.server), { headers });
+  } catch (err) {
+    const cause = (err as Error & { cause?: { code?: string } }).cause;
+    throw new CliError(
+      `cannot reach the daemon at ${options.server}: ${cause?.code ?? (err as Error).message}`,
+      EXIT.usage,
+    );
+  }
+  if (!response.ok || !response.body) {
+    const parsed = (await response.json().catch(() => ({}))) as { error?: string };
+    const code = response.status === 404 ? EXIT.invalid : EXIT.usage;
+    throw new CliError(`${response.status} ${parsed.error ?? response.statusText}`, code);
+  }
+  const decoder = new TextDecoder();
+  for await (const chunk of response.body) onText(decoder.decode(chunk, { stream: true }));
+  onText(decoder.decode());
+}
+
 /** `--server` and `--token` for every command that talks to a running daemon. */
 export function serverOptions<
   T extends { option(flags: string, description: string, defaultValue?: string): T },

@@ -2,6 +2,9 @@ import { Command, CommanderError } from 'commander';
 import { registerBackup } from './commands/backup.js';
 import { registerConfig } from './commands/config.js';
 import { registerDaemon } from './commands/daemon.js';
+import { registerDiff } from './commands/diff.js';
+import { registerEvents } from './commands/events.js';
+import { registerLogs } from './commands/logs.js';
 import { registerPlan } from './commands/plan.js';
 import { registerSecret } from './commands/secret.js';
 import { registerStatus } from './commands/status.js';
@@ -29,6 +32,9 @@ export async function main(argv: string[]): Promise<number> {
     registerStatus,
     registerSync,
     registerRemote,
+    registerLogs,
+    registerEvents,
+    registerDiff,
     registerSecret,
     registerToken,
     registerBackup,

@@ -4,9 +4,11 @@ import { createGitSource, timedSource, type GitSource } from '../git/index.js';
 import type { PassOutcome } from '../reconciler/reconcile-project.js';
 import type { Action } from '../reconciler/plan.js';
 import { previewPlan, type PlanPreview } from '../reconciler/preview.js';
+import { previewDiff, type DiffPreview } from '../reconciler/diff-preview.js';
 import type { ActualContainer } from '../model/actual-state.js';
 import type { ProjectStatus } from '../status/project-status.js';
 import type { Logger } from '../util/logger.js';
+import { EngineEventLog, type EngineEventEntry } from './engine-event-log.js';
 import { EngineSnapshot } from './engine-snapshot.js';
 import { PassQueue } from './pass-queue.js';
 import { PassRound, type PassListener } from './pass-round.js';
@@ -45,6 +47,7 @@ export class Daemon {
   private readonly queue: PassQueue<PassOutcome>;
   private readonly round: PassRound;
   private readonly view: DaemonReadView;
+  private readonly engineEvents = new EngineEventLog();
   private closeEvents?: () => void;
   private resyncTask?: ScheduledTask;
   private readonly passListeners: PassListener[] = [];
@@ -163,6 +166,31 @@ export class Daemon {
     });
   }
 
+  /**
+   * What would change for each service, field by field, between what runs (the spec at the
+   * commit its containers carry) and the commit a pass would deploy (the pinned one, else the
+   * head), or `commit`. Reads the containers the last pass listed: no engine call.
+   */
+  diffNow(name: string, commit?: string, purpose: 'deploy' | 'review' = 'deploy'): Promise<DiffPreview> {
+    const runtime = this.registry.get(name);
+    if (!runtime) return Promise.reject(new Error(`unknown project '${name}'`));
+    return previewDiff({
+      project: runtime.ctx.project,
+      source: runtime.ctx.source,
+      containers: runtime.containers,
+      engine: runtime.ctx.driver,
+      commit: commit ?? runtime.pin?.commit ?? this.statuses.current(name).pinned?.commit,
+      trustCache: runtime.ctx.trustCache,
+      desiredCache: runtime.ctx.desiredCache,
+      purpose,
+    });
+  }
+
+  /** The project's last engine events (container created, died, removed, ...), oldest first. */
+  engineEventsOf(name: string): EngineEventEntry[] {
+    return this.engineEvents.list(name);
+  }
+
   /** Suspend or resume reconciling; what runs is left alone either way. */
   async setSuspended(name: string, suspended: boolean): Promise<ProjectStatus> {
     const runtime = this.registry.get(name);
@@ -230,6 +258,7 @@ export class Daemon {
       if (!after.has(name)) {
         removed.push(name);
         await this.removeProject(name);
+        this.engineEvents.forget(name);
       }
     }
     for (const [name, project] of after) {
@@ -322,6 +351,7 @@ export class Daemon {
       return;
     }
     if (!this.registry.has(event.project)) return;
+    this.engineEvents.record(event);
     this.log.debug(
       { project: event.project, action: event.action, container: event.name, engineAt: event.at },
       'engine event',

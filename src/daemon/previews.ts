@@ -1,5 +1,7 @@
 import type { ProjectConfig } from '../config/types.js';
 import type { PlanPreview } from '../reconciler/preview.js';
+import type { DiffPreview } from '../reconciler/diff-preview.js';
+import { summariseDiff } from '../reconciler/spec-diff.js';
 import { summarisePlan } from '../reconciler/plan.js';
 import { formatDiagnostic } from '../stack/diagnostics.js';
 import type { Logger } from '../util/logger.js';
@@ -56,7 +58,13 @@ export class PreviewRunner {
     let verdict: Verdict;
     try {
       await runtime.source.ensureCommit(ref, oid);
-      verdict = previewVerdict(await this.daemon.planNow(name, oid, 'review'));
+      const plan = await this.daemon.planNow(name, oid, 'review');
+      // The same words as `spin diff`: which fields make the recreates. A diff that fails to
+      // load (an old running commit gone from the remote) leaves the counts alone.
+      const diff = plan.valid
+        ? await this.daemon.diffNow(name, oid, 'review').catch(() => undefined)
+        : undefined;
+      verdict = previewVerdict(plan, diff);
     } catch (err) {
       verdict = { state: 'error', description: `preview failed: ${errorMessage(err)}` };
     }
@@ -69,8 +77,12 @@ export class PreviewRunner {
   }
 }
 
-/** Pure: e.g. "policy ok; +1 created, 2 recreated, 0 removed" or "refused: compose.yaml:3:5: ...". */
-export function previewVerdict(plan: PlanPreview): Verdict {
+/**
+ * Pure: e.g. "policy ok; +1 created, 2 recreated, 0 removed (web recreate image, environment.X)"
+ * or "refused: compose.yaml:3:5: ...". The part in parentheses is `spin diff`'s summary of the
+ * services recreated, when a diff is given.
+ */
+export function previewVerdict(plan: PlanPreview, diff?: DiffPreview): Verdict {
   if (!plan.valid) {
     const first = plan.diagnostics[0];
     const more = plan.diagnostics.length > 1 ? ` (+${plan.diagnostics.length - 1} more)` : '';
@@ -87,9 +99,11 @@ export function previewVerdict(plan: PlanPreview): Verdict {
       ? `; signed by ${plan.trust.keyId}`
       : `; ${plan.trust.reason}: deploys through a signed merge`
     : '';
+  const recreated = diff?.valid ? diff.services.filter((d) => d.change === 'recreate') : [];
+  const why = recreated.length ? ` (${summariseDiff(recreated, 2)})` : '';
   return {
     state: 'success',
-    description: `policy ok; +${s.created} created, ${s.recreated} recreated, ${s.removed} removed${trust}`,
+    description: `policy ok; +${s.created} created, ${s.recreated} recreated, ${s.removed} removed${why}${trust}`,
   };
 }
 

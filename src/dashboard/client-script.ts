@@ -109,6 +109,24 @@ function reloadMain() {
       if (stamp !== null) body.setAttribute('data-stamp', stamp);
     });
 }
+// The logs' follow switch: on, every refresh re-reads each service's last lines (plain text).
+var followLogs = false;
+document.addEventListener('change', function (e) {
+  var t = e.target;
+  if (!t || !t.hasAttribute || !t.hasAttribute('data-follow-logs')) return;
+  followLogs = t.checked;
+  if (followLogs) tick();
+});
+function refreshLogs() {
+  if (!followLogs || view !== 'project') return undefined;
+  document.querySelectorAll('[data-follow-logs]').forEach(function (b) { b.checked = true; });
+  return Promise.all(Array.prototype.map.call(document.querySelectorAll('pre[data-logs]'), function (pre) {
+    var url = api + '/logs?tail=10&service=' + encodeURIComponent(pre.getAttribute('data-logs'));
+    return fetch(url, { headers: { accept: 'text/plain' }, cache: 'no-store', credentials: 'same-origin' })
+      .then(function (r) { return r.ok ? r.text() : ''; })
+      .then(function (text) { if (text) pre.textContent = text; });
+  }));
+}
 function tick() {
   clearTimeout(timer);
   if (document.hidden) { timer = setTimeout(tick, period); return; }
@@ -125,7 +143,7 @@ function tick() {
     }
     statuses.forEach(function (s) { patch(s, now); });
     return structural ? reloadMain() : undefined;
-  }).then(function () { say(idleText); }, function (err) {
+  }).then(refreshLogs).then(function () { say(idleText); }, function (err) {
     say('Refresh failed (' + (err && err.message ? err.message : 'network error') + '); retrying.');
   }).then(function () {
     refreshAges(Date.now());

@@ -8,6 +8,8 @@ import { markup, type SafeHtml } from './escape.js';
 import { formatDuration } from './format.js';
 import { DEFAULT_REFRESH_MS, renderDocument } from './layout.js';
 import { describeAction, describeSummary } from './plan-view.js';
+import { diffSection, logSection } from './log-view.js';
+import type { ServiceDiff } from '../reconciler/spec-diff.js';
 import type { DashboardOptions } from './project-list.js';
 import { normaliseBasePath, projectApiUrl } from './urls.js';
 
@@ -35,6 +37,10 @@ export type HistoryEntry = Pick<
 export interface ProjectPageOptions extends DashboardOptions {
   /** Recent events (drift repairs, rollbacks, refusals), newest first. */
   events?: EventRecord[];
+  /** What the next deploy changes per service (`spin diff`), when it differs from what runs. */
+  diff?: ServiceDiff[];
+  /** The last lines each service printed, prefixed per replica (the logs API's text). */
+  logs?: Record<string, string>;
 }
 
 const NONE = markup`<span class="muted">none</span>`;
@@ -54,6 +60,8 @@ export function renderProjectPage(
     services(status),
     containerTable(status.project, containers),
     planSection(status, plan),
+    diffSection(opts.diff),
+    opts.logs ? logSection(status.project, opts.logs) : undefined,
     historyTable(history, now),
     opts.events && opts.events.length > 0 ? eventList(opts.events, now) : undefined,
   ];

@@ -41,6 +41,7 @@ dl.facts dd { margin: 0; }
 .problem { border: 1px solid #e2a3a3; background: #fff6f6; border-radius: .4rem; padding: .75rem 1rem; margin-top: 1.5rem; }
 .problem h2 { margin-top: 0; }
 .problem pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: .5rem 0 0; }
+pre.logs { white-space: pre-wrap; overflow-wrap: anywhere; max-height: 16rem; overflow: auto; margin: .25rem 0 1rem; }
 ul.plain { margin: .25rem 0; padding-left: 1.25rem; }
 .vh { position: absolute !important; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 @media (max-width: 48rem) { main, header { padding-left: .75rem; padding-right: .75rem; } th, td { padding: .35rem .4rem; } }

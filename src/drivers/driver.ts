@@ -76,6 +76,33 @@ export interface Driver extends EngineRules {
    * by itself. `onEvent` must be cheap (it only marks projects due).
    */
   watchEvents(onEvent: (event: EngineEvent) => void): () => void;
+  /**
+   * What one container of `project` printed, as the engine keeps it, in the order printed.
+   * Refuses (throws) a container that does not carry Spin's labels for that project, so a caller
+   * allowed one project's logs reads no other's. Without `follow` it ends after what is kept;
+   * with it, when the container stops. Aborting `signal` ends it and releases the engine stream.
+   */
+  logs(request: LogRequest): AsyncIterable<LogChunk>;
+}
+
+/** Which output of a container to read: Docker's `logs` parameters, engine-neutral. */
+export interface LogRequest {
+  project: string;
+  containerId: string;
+  follow: boolean;
+  /** Only output printed at or after this time (ms since the epoch). */
+  sinceMs?: number;
+  /** Only the last N lines of what is kept (then, with `follow`, everything new). */
+  tail?: number;
+  /** Each line starts with the engine's RFC 3339 time it was printed. */
+  timestamps: boolean;
+  signal: AbortSignal;
+}
+
+/** A piece of a container's output: not a line, lines may be cut anywhere (see model/log-lines). */
+export interface LogChunk {
+  stream: 'stdout' | 'stderr';
+  data: Buffer;
 }
 
 /** Something the engine reported that may need a replan: see `Driver.watchEvents`. */

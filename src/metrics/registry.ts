@@ -80,6 +80,8 @@ export interface Metrics {
   countWebhook(outcome: WebhookOutcome): void;
   /** Whether the last engine list or ping answered. */
   setEngineUp(up: boolean): void;
+  /** An engine log stream opened (+1) or closed (-1) for `spin logs` or the dashboard. */
+  changeLogStreams(delta: number): void;
   /** Where spin_pass_queue_due and spin_passes_running are read at scrape time. */
   setPassQueueSource(source: () => PassQueueStats): void;
   render(): Promise<{ contentType: string; body: string }>;
@@ -246,6 +248,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     help: '1 when the last engine list or ping answered, else 0.',
     ...reg,
   });
+  const logStreams = new Gauge({
+    name: 'spin_log_streams',
+    help: 'Container log streams from the engine open now (spin logs, the dashboard).',
+    ...reg,
+  });
   let queueSource: (() => PassQueueStats) | undefined;
   new Gauge({
     name: 'spin_pass_queue_due',
@@ -332,6 +339,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     setEngineUp(up) {
       engineUp.set(up ? 1 : 0);
+    },
+    changeLogStreams(delta) {
+      logStreams.inc(delta);
     },
     setPassQueueSource(source) {
       queueSource = source;

@@ -221,7 +221,8 @@ describe('webhooks on the real daemon (poll interval 1h)', () => {
     expect(res.status).toBe(202);
     expect(await waitStatusNote(f, prHead, `spin/${f.project}/validate`, undefined, 15_000)).toMatchObject({
       state: 'success',
-      description: 'policy ok; +0 created, 2 recreated, 0 removed',
+      description:
+        'policy ok; +0 created, 2 recreated, 0 removed (app recreate environment.MODE; extra recreate environment.MODE)',
     });
     expect(await snapshot()).toEqual(before);
   });

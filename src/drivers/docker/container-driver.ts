@@ -2,7 +2,7 @@ import type { AdmissionContext } from '../../policy/admission/index.js';
 import type { NetworkSpec, ServiceSpec, VolumeSpec } from '../../stack/model.js';
 import type { ActualState } from '../../model/actual-state.js';
 import type { JoinKey } from '../../stack/joins.js';
-import type { EngineEvent } from '../driver.js';
+import type { EngineEvent, LogChunk, LogRequest } from '../driver.js';
 
 /** What a container is created from: the spec plus the labels Spin adds to it. */
 export interface ContainerRequest {
@@ -72,6 +72,8 @@ export interface ContainerDriver {
    * by itself. `onEvent` must be cheap (it only marks projects due).
    */
   watchEvents(onEvent: (event: EngineEvent) => void): () => void;
+  /** See `Driver.logs`: one container's output, refused unless it carries the project's labels. */
+  logs(request: LogRequest): AsyncIterable<LogChunk>;
 }
 
 /** What the rollout needs to know about one container, fresh from the engine. */

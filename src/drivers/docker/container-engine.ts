@@ -1,7 +1,7 @@
 import type { ActualState } from '../../model/actual-state.js';
 import type { ProjectHealth } from '../../model/health.js';
 import type { StackModel } from '../../stack/model.js';
-import type { Driver, EngineEvent, StepContext } from '../driver.js';
+import type { Driver, EngineEvent, LogChunk, LogRequest, StepContext } from '../driver.js';
 import type { Action } from '../plan-action.js';
 import type { DesiredState, Step, StepResult } from '../resources.js';
 import type { ContainerDriver } from './container-driver.js';
@@ -37,6 +37,9 @@ export class ContainerEngine implements Driver {
   }
   watchEvents(onEvent: (event: EngineEvent) => void): () => void {
     return this.containers.watchEvents(onEvent);
+  }
+  logs(request: LogRequest): AsyncIterable<LogChunk> {
+    return this.containers.logs(request);
   }
   render(desired: DesiredState) {
     return renderDocker(desired);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { previewVerdict } from '../../../src/daemon/previews.js';
 import type { PlanPreview } from '../../../src/reconciler/preview.js';
+import type { DiffPreview } from '../../../src/reconciler/diff-preview.js';
 
 const base: PlanPreview = {
   project: 'gw',
@@ -42,5 +43,38 @@ describe('previewVerdict', () => {
       state: 'failure',
       description: 'refused: compose.yaml:3:5: privilege.privileged: no (+1 more)',
     });
+  });
+});
+
+describe('previewVerdict with a diff', () => {
+  it("names the recreated services' changed fields in spin diff's words, never a value", () => {
+    const diff: DiffPreview = {
+      project: 'gw',
+      commit: 'a'.repeat(40),
+      running: ['b'.repeat(40)],
+      valid: true,
+      diagnostics: [],
+      summary: '',
+      services: [
+        {
+          service: 'web',
+          change: 'recreate',
+          replicas: { from: 1, to: 1 },
+          fields: [
+            { field: 'image', change: 'changed', from: 'nginx:1', to: 'nginx:2' },
+            { field: 'environment.TOKEN', change: 'changed' },
+            { field: 'limits.memory', change: 'changed', from: '32 MiB', to: '64 MiB' },
+          ],
+        },
+        { service: 'db', change: 'none', replicas: { from: 1, to: 1 }, fields: [] },
+      ],
+    };
+    const recreate: PlanPreview = {
+      ...base,
+      actions: [{ kind: 'recreate', service: 'web', replica: 1, name: 'gw_web_1', containerId: 'c' }],
+    };
+    expect(previewVerdict(recreate, diff).description).toBe(
+      'policy ok; +0 created, 1 recreated, 0 removed (web recreate image, environment.TOKEN, +1)',
+    );
   });
 });

@@ -31,6 +31,7 @@ describe('metrics registry', () => {
       spin_engine_up: 'gauge',
       spin_pass_queue_due: 'gauge',
       spin_passes_running: 'gauge',
+      spin_log_streams: 'gauge',
       // The names stock Node.js dashboards query.
       process_cpu_seconds_total: 'counter',
       process_resident_memory_bytes: 'gauge',

@@ -1,4 +1,4 @@
-import type { EngineEvent } from '../../../src/drivers/driver.js';
+import type { EngineEvent, LogChunk } from '../../../src/drivers/driver.js';
 import type {
   ContainerDriver,
   ContainerProbe,
@@ -82,6 +82,10 @@ export class MemoryDriver implements ContainerDriver {
   }
   watchEvents(_onEvent: (event: EngineEvent) => void): () => void {
     return () => {};
+  }
+  /** Containers here print nothing. */
+  logs(): AsyncIterable<LogChunk> {
+    return (async function* () {})();
   }
 }
 

@@ -1,5 +1,5 @@
 import type { EngineCapabilities } from '../../../src/drivers/capabilities.js';
-import type { Driver, EngineEvent, StepContext } from '../../../src/drivers/driver.js';
+import type { Driver, EngineEvent, LogChunk, StepContext } from '../../../src/drivers/driver.js';
 import type { Action } from '../../../src/drivers/plan-action.js';
 import type {
   DesiredResource,
@@ -111,6 +111,10 @@ export class ServiceMemoryDriver implements Driver {
   }
   watchEvents(_onEvent: (event: EngineEvent) => void): () => void {
     return () => {};
+  }
+  /** Services here print nothing. */
+  logs(): AsyncIterable<LogChunk> {
+    return (async function* () {})();
   }
 
   render(desired: DesiredState): DesiredResource[] {
