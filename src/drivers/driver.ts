@@ -2,6 +2,7 @@ import type { AdmissionContext } from '../policy/admission/index.js';
 import type { NetworkSpec, ServiceSpec, VolumeSpec } from '../stack/model.js';
 import type { ActualState } from '../model/actual-state.js';
 import type { JoinKey } from '../stack/joins.js';
+import type { ImagePin, RegistryAuth } from '../model/image.js';
 
 /** What a container is created from: the spec plus the labels Spin adds to it. */
 export interface ContainerRequest {
@@ -40,7 +41,15 @@ export interface Driver {
    */
   listActual(options?: { containersOnly?: boolean }): Promise<ActualState>;
   ping(): Promise<void>;
-  ensureImage(ref: string): Promise<void>;
+  /**
+   * The manifest digest `ref` names now. `fresh`: ask the registry even when the engine holds the
+   * image (an image-update check); otherwise a pulled image's own digest is enough. An image
+   * built on the engine has none (a pin without digest, with a note). Throws ImagePullError.
+   * Optional: an engine double without registries pins nothing.
+   */
+  resolveImage?(ref: string, options?: { auth?: RegistryAuth; fresh?: boolean }): Promise<ImagePin>;
+  /** Pulls `ref` (plain or `repo@digest`) unless the engine has it. Throws ImagePullError. */
+  ensureImage(ref: string, auth?: RegistryAuth): Promise<void>;
   /** Each create call is gated on its exact body first (AdmissionError: nothing is sent). */
   createNetwork(project: string, network: NetworkSpec, admission: AdmissionContext): Promise<void>;
   removeNetwork(id: string): Promise<void>;
