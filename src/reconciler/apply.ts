@@ -2,6 +2,8 @@ import type { ContainerRequest, Driver } from '../drivers/driver.js';
 import type { AdmissionContext } from '../policy/admission/index.js';
 import type { ServiceSpec } from '../stack/model.js';
 import { errorMessage } from '../util/errors.js';
+import { pinnedImage } from '../util/image-ref.js';
+import type { RegistryAuth } from '../model/image.js';
 import { waitForDependencies } from './dependencies.js';
 import type { Action, DesiredState } from './plan.js';
 import { serviceJoins } from '../stack/joins.js';
@@ -16,6 +18,8 @@ export interface ApplyContext {
   admission: AdmissionContext;
   /** The policy's minimum healthcheck interval in ms, for images' own HEALTHCHECKs (driver.ts). */
   minHealthcheckIntervalMs?: number;
+  /** The registry login for pulling an image (the project's, for that image's host), if any. */
+  registryAuth?(ref: string): Promise<RegistryAuth | undefined>;
   /** Called after each action with its outcome; used for logs and metrics. */
   onAction?(action: Action, outcome: { ok: boolean; durationMs: number; error?: string }): void;
 }
@@ -61,7 +65,7 @@ export async function applyPlan(actions: Action[], ctx: ApplyContext): Promise<v
   const ensureImage = (image: string): Promise<void> => {
     let ready = images.get(image);
     if (!ready) {
-      ready = ctx.driver.ensureImage(image);
+      ready = (async () => ctx.driver.ensureImage(image, await ctx.registryAuth?.(image)))();
       images.set(image, ready);
     }
     return ready;
@@ -227,7 +231,7 @@ async function rollOutReplica(
   // (the policy refuses it first; this holds even for a model that skipped the policy).
   if (action.refused) throw new ApplyError(action, new Error(`refused: ${action.refused}`));
   // The image first: if it cannot be had, the old container keeps running.
-  await ensureImage(spec.image);
+  await ensureImage(pinnedImage(spec.image, spec.imageDigest));
   if (action.kind === 'create') {
     const id = await createAndStart(action.name, action.replica, spec, ctx);
     return gate(id, action.name, spec, ctx);
