@@ -10,6 +10,7 @@ import cron from 'node-cron';
 import { parseSizeBytes } from '../util/units.js';
 import { hasInlineCredentials, repoAccess, unsupportedRepo, type RawRepoAccess } from './repo-access.js';
 import { closestName } from '../util/did-you-mean.js';
+import { mergeRegistries, type RawRegistries } from './registries.js';
 import type { ProjectsFileText } from './projects-dir.js';
 import type { GitLimits, ProjectConfig, RepoLocation, SecretsSettings, SpinConfig } from './types.js';
 
@@ -54,6 +55,7 @@ export function parseConfig(file: string, text: string, projectFiles: ProjectsFi
   const stateDir = path.resolve(baseDir, raw.stateDir ?? './.spin');
   const secrets = secretsSettings(raw.secrets ?? {}, baseDir, stateDir);
   const git = gitLimits(raw.git ?? {}, baseDir);
+  const centreRegistries = mergeRegistries({}, raw.registries, baseDir);
   const warnings: string[] = [];
   const sources: ProjectSource[] = [
     { file, baseDir, locate: (p) => doc.locate(['projects', ...p]), entries: raw.projects ?? [] },
@@ -91,6 +93,7 @@ export function parseConfig(file: string, text: string, projectFiles: ProjectsFi
       return;
     }
     const repo = resolveRepo(p.repo, baseDir);
+    const registries = mergeRegistries(centreRegistries, p.registries, baseDir);
     const access = repoAccess(p.git, baseDir, git.caFile);
     if (access.error) {
       const pos = doc.locate(['projects', index, 'git', access.error.key]);
@@ -129,6 +132,8 @@ export function parseConfig(file: string, text: string, projectFiles: ProjectsFi
       webhookSecret: p.webhookSecret,
       webhookSecretFile: p.webhookSecretFile ? path.resolve(baseDir, p.webhookSecretFile) : undefined,
       suspended: p.suspended ?? false,
+      ...(Object.keys(registries).length > 0 ? { registries } : {}),
+      ...(p.imageUpdates ? { imageUpdates: p.imageUpdates } : {}),
       // A project's own age identity isolates its encrypted files from the other projects.
       secrets: p.secrets?.ageIdentityFile
         ? { ...secrets, ageIdentityFile: path.resolve(baseDir, p.secrets.ageIdentityFile) }
@@ -144,17 +149,12 @@ export function parseConfig(file: string, text: string, projectFiles: ProjectsFi
       definedIn: path.resolve(source.file),
     });
   });
-  if (raw.resyncSchedule !== undefined && !cron.validate(raw.resyncSchedule)) {
-    const pos = doc.locate(['resyncSchedule']);
+  for (const key of ['resyncSchedule', 'imageUpdateSchedule'] as const) {
+    const expression = raw[key];
+    if (expression === undefined || cron.validate(expression)) continue;
+    const pos = doc.locate([key]);
     diagnostics.push(
-      diag(
-        file,
-        pos.line,
-        pos.column,
-        'config.cron',
-        `'${raw.resyncSchedule}' is not a cron expression`,
-        'resyncSchedule',
-      ),
+      diag(file, pos.line, pos.column, 'config.cron', `'${expression}' is not a cron expression`, key),
     );
   }
   for (const [name, policy] of Object.entries(policies)) {
@@ -173,6 +173,8 @@ export function parseConfig(file: string, text: string, projectFiles: ProjectsFi
       gitConcurrency: raw.gitConcurrency ?? 8,
       passTimeoutMs: parseDurationMs(raw.passTimeout ?? '5m') ?? 300_000,
       resyncSchedule: raw.resyncSchedule ?? '* * * * *',
+      imageUpdateSchedule: raw.imageUpdateSchedule ?? DEFAULT_IMAGE_UPDATE_SCHEDULE,
+      registries: centreRegistries,
       api: {
         listen: raw.api?.listen ?? '127.0.0.1:7070',
         publicUrl: raw.api?.publicUrl,
@@ -249,6 +251,9 @@ function gitLimits(raw: NonNullable<RawConfig['git']>, baseDir: string): GitLimi
   };
 }
 
+/** Image-update checks every 5 minutes: a registry is asked once per followed image per check. */
+export const DEFAULT_IMAGE_UPDATE_SCHEDULE = '*/5 * * * *';
+
 export const DEFAULT_SECRET_KEY_ENV = 'SPIN_SECRET_KEY';
 export const DEFAULT_RUNTIME_DIR = '/run/spin';
 
@@ -324,6 +329,8 @@ interface RawConfig {
   gitConcurrency?: number;
   passTimeout?: string | number;
   resyncSchedule?: string;
+  imageUpdateSchedule?: string;
+  registries?: RawRegistries;
   api?: {
     listen?: string;
     publicUrl?: string;
@@ -346,6 +353,8 @@ interface RawConfig {
     name: string;
     repo: string;
     git?: RawRepoAccess;
+    registries?: RawRegistries;
+    imageUpdates?: 'digest' | 'off';
     branch?: string;
     path?: string;
     env?: Record<string, string | number | boolean>;
