@@ -20,7 +20,13 @@ export interface PinOptions {
    * Digests that failed their rollout, by reference: an update to one of them is not tried again
    * until the tag moves on (the service keeps what it runs).
    */
-  rejected?: ReadonlyMap<string, string>;
+  rejected?: ReadonlyMap<string, RejectedDigest>;
+}
+
+/** A digest whose rollout failed, and why (shown while the tag still points to it). */
+export interface RejectedDigest {
+  digest: string;
+  message: string;
 }
 
 export interface PinResult {
@@ -36,6 +42,8 @@ export interface PinResult {
    * run (an update check failed); otherwise the service cannot be deployed.
    */
   failures: { service: string; error: ImagePullError; running: boolean }[];
+  /** References asked of the registry in this pass (update checks), with the digest they name now. */
+  checked: { ref: string; digest?: string }[];
 }
 
 /** The digest a service's replicas run for this reference: the lowest running replica's. */
@@ -61,6 +69,7 @@ export async function pinImages(
   const pins: Record<string, ImagePin> = {};
   const moved: PinResult['moved'] = [];
   const failures: PinResult['failures'] = [];
+  const checked: PinResult['checked'] = [];
   const digests: Record<string, string | undefined> = {};
   // One resolution per reference and pass, however many services share it.
   const resolved = new Map<string, Promise<ImagePin>>();
@@ -80,6 +89,7 @@ export async function pinImages(
     } else {
       try {
         pin = await resolve(ref, due);
+        if (due) checked.push({ ref, digest: pin.digest });
       } catch (err) {
         // Only the registry's answers are a service's own failure; an engine that went away
         // fails the pass as it would anywhere else.
@@ -89,7 +99,7 @@ export async function pinImages(
         if (running) pin = { ref, digest: running, note: `update check failed: ${error.message}` };
       }
       if (pin && running && pin.digest && pin.digest !== running) {
-        if (options.rejected?.get(ref) === pin.digest) {
+        if (options.rejected?.get(ref)?.digest === pin.digest) {
           pin = { ref, digest: running, note: `${pin.digest} failed its rollout; kept ${running}` };
         } else {
           moved.push({ service: name, ref, from: running, to: pin.digest });
@@ -105,6 +115,7 @@ export async function pinImages(
     pins,
     moved,
     failures,
+    checked,
   };
 }
 
@@ -125,7 +136,7 @@ export interface ImageMemory {
   /** Set by the image-update schedule; the next pass checks followed tags and clears it. */
   updateDue?: boolean;
   /** Digests whose rollout failed, by reference: not tried again until the tag moves on. */
-  rejected: Map<string, string>;
+  rejected: Map<string, RejectedDigest>;
   /** References found to have no digest (built on the engine): not looked up again. */
   unpinned: Map<string, ImagePin>;
 }

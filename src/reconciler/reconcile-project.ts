@@ -190,6 +190,10 @@ class Pass {
         updatesDue && (spec.imageUpdates === 'digest' || ctx.project.imageUpdates === 'digest'),
       rejected: memory?.rejected,
     });
+    // A tag that moved on from a digest that failed its rollout gets a fresh chance.
+    for (const { ref, digest } of result.checked) {
+      if (memory?.rejected.get(ref)?.digest !== digest) memory?.rejected.delete(ref);
+    }
     for (const failure of result.failures.filter((f) => f.running)) {
       ctx.log.warn(
         {
@@ -323,7 +327,8 @@ class Pass {
     for (const [service, pin] of Object.entries(pinning.pins)) digests[service] = pin.digest;
     for (const m of pinning.moved) {
       digests[m.service] = m.from;
-      if (err instanceof RolloutError) ctx.images?.rejected.set(m.ref, m.to);
+      const message = `image update of ${m.service} ${m.from.slice(0, 19)} -> ${m.to.slice(0, 19)} failed: ${reason}; rolled back`;
+      if (err instanceof RolloutError) ctx.images?.rejected.set(m.ref, { digest: m.to, message });
       this.imageUpdates.push({ ...m, ok: false, reason });
       if (this.pins)
         this.pins[m.service] = {
@@ -345,7 +350,7 @@ class Pass {
       .join(', ');
     const error =
       applyError ??
-      lastError('ImageUpdateFailed', `image update ${what} failed: ${reason}; rolled back`, head);
+      lastError('ImageUpdateFailed', `image update of ${what} failed: ${reason}; rolled back`, head);
     const health = this.healthOf(back.model);
     return this.finish({ kind: 'synced', head, plan: [...actions, ...undo], error }, health, [
       ...actions,
@@ -358,7 +363,25 @@ class Pass {
     const health = this.healthOf(desired.model);
     const healthy = health.health === 'Healthy';
     await this.collectCheckouts([head, healthy ? head : this.previous?.lastHealthyCommit]);
-    return this.finish({ kind: 'synced', head, plan: actions }, health, actions);
+    return this.finish(
+      { kind: 'synced', head, plan: actions, error: this.heldBackUpdate(desired) },
+      health,
+      actions,
+    );
+  }
+
+  /**
+   * A followed tag still names a digest that failed its rollout: said in the status until the
+   * tag moves on (the old digest runs meanwhile).
+   */
+  private heldBackUpdate(desired: DesiredState): LastError | undefined {
+    const rejected = this.ctx.images?.rejected;
+    if (!rejected?.size) return undefined;
+    for (const spec of Object.values(desired.model.services)) {
+      const held = rejected.get(spec.image);
+      if (held) return lastError('ImageUpdateFailed', held.message, desired.commit);
+    }
+    return undefined;
   }
 
   /** Carries out `chooseAfterFailure`: report, retry later, pause, or roll back now. */

@@ -69,7 +69,7 @@ describe('pinImages', () => {
     const result = await pinImages(desiredOf(model('p', [spec])), running, {
       resolve: reg.resolve,
       updatesDue: () => true,
-      rejected: new Map([[REF, NEW]]),
+      rejected: new Map([[REF, { digest: NEW, message: 'unhealthy' }]]),
     });
     expect(result.moved).toEqual([]);
     expect(result.pins.web?.digest).toBe(OLD);
