@@ -138,5 +138,5 @@ describe('pinned digests', () => {
     expect(history.events.some((e) => e.kind === 'image-update' && e.message.includes('rolled back'))).toBe(
       true,
     );
-  });
+  }, 400_000);
 });
