@@ -10,6 +10,7 @@ import { BUSYBOX_IMAGE, WEB_IMAGE, WEB_IMAGE_V2 } from '../helpers/images.js';
 import { HARDENING, LIMITS, projectFixture, type ProjectFixture } from '../helpers/project-fixture.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { callApi } from '../helpers/api-client.js';
+import { spinJson } from '../helpers/spin-cli.js';
 
 let registry: TestRegistry;
 let f: ProjectFixture;
@@ -99,6 +100,15 @@ describe('pinned digests', () => {
     expect((await web()).map((c) => c.id).sort()).toEqual(before);
     expect(await allRun(first)).toBe(true);
     expect((await f.status())?.images?.web?.digest).toBe(first);
+    // `spin plan` pins as the daemon does: nothing to do.
+    const plan = await spinJson<{ actions: unknown[] }>([
+      'plan',
+      '--config',
+      f.configFile,
+      f.project,
+      '--json',
+    ]);
+    expect(plan.actions).toEqual([]);
   });
 
   it('moves every replica to the new digest once the service follows its tag, and records both', async () => {
