@@ -114,10 +114,12 @@ export class DockerDriver implements Driver {
     const named = referenceDigest(ref);
     if (named) return { ref, digest: named };
     const local = await this.inspectImage(ref);
-    if (local && (local.RepoDigests ?? []).length === 0) {
+    const held = local ? repoDigestOf(ref, local.RepoDigests) : undefined;
+    // On the engine under this name but never pulled from this repository (built or tagged here;
+    // digests of other repositories it was pushed to do not count): nothing to pin.
+    if (local && !held) {
       return { ref, note: 'built on the engine, not pulled from a registry: no digest to pin' };
     }
-    const held = local ? repoDigestOf(ref, local.RepoDigests) : undefined;
     if (held && !options.fresh) return { ref, digest: held };
     this.count('images.distribution');
     try {
