@@ -101,6 +101,17 @@ ${auth}`,
       return digest;
     },
     async stop() {
+      // The pushes left `host/repo@digest` references on the shared engine's test images: untag
+      // them (never the images themselves, which keep their own tags).
+      for (const image of await docker().listImages()) {
+        for (const digestRef of image.RepoDigests ?? []) {
+          if (!digestRef.startsWith(`${host}/`)) continue;
+          await docker()
+            .getImage(digestRef)
+            .remove({ noprune: true })
+            .catch(() => {});
+        }
+      }
       child.kill('SIGTERM');
       await new Promise((resolve) =>
         child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve),
