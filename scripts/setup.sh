@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent machine setup for the tests and the demo (Debian/Ubuntu, root or sudo):
-#   1. apt-get install whatever is missing of docker.io busybox-static git ca-certificates openssl, and
+#   1. apt-get install whatever is missing of docker.io busybox-static git ca-certificates openssl
+#      docker-registry apache2-utils, and
 #      chromium when SPIN_SETUP_BROWSER=1 (the dashboard tests drive it with playwright-core)
 #   2. start dockerd in the background when `docker info` fails, wait until it answers (60 s)
 #   3. npm ci when node_modules is missing or older than package-lock.json; make sure dist/ exists
@@ -28,7 +29,8 @@ fi
 
 # --- 1. packages -----------------------------------------------------------------------------
 missing=()
-packages=(docker.io busybox-static git ca-certificates openssl)
+# docker-registry and apache2-utils (htpasswd): the real registry the registry tests push to.
+packages=(docker.io busybox-static git ca-certificates openssl docker-registry apache2-utils)
 # debootstrap: the base of the Spin container image (scripts/build-image.sh).
 if [ "${SPIN_SETUP_IMAGE:-0}" = 1 ]; then packages+=(debootstrap); fi
 # The browser only for the tests (scripts/test.sh sets SPIN_SETUP_BROWSER=1), not for the demo.

@@ -10,6 +10,7 @@ import cron from 'node-cron';
 import { parseSizeBytes } from '../util/units.js';
 import { hasInlineCredentials, repoAccess, unsupportedRepo, type RawRepoAccess } from './repo-access.js';
 import { closestName } from '../util/did-you-mean.js';
+import { mergeRegistries, type RawRegistries } from './registries.js';
 import type { ProjectsFileText } from './projects-dir.js';
 import { grantProblem } from '../access/grants.js';
 import type { Role } from '../access/roles.js';
@@ -77,6 +78,7 @@ export function parseConfig(
   const stateDir = path.resolve(baseDir, raw.stateDir ?? defaults.stateDir ?? './.spin');
   const secrets = secretsSettings(raw.secrets ?? {}, baseDir, stateDir);
   const git = gitLimits(raw.git ?? {}, baseDir);
+  const centreRegistries = mergeRegistries({}, raw.registries, baseDir);
   const warnings: string[] = [];
   const sources: ProjectSource[] = [
     { file, baseDir, locate: (p) => doc.locate(['projects', ...p]), entries: raw.projects ?? [] },
@@ -114,6 +116,7 @@ export function parseConfig(
       return;
     }
     const repo = resolveRepo(p.repo, baseDir);
+    const registries = mergeRegistries(centreRegistries, p.registries, baseDir);
     const access = repoAccess(p.git, baseDir, git.caFile);
     if (access.error) {
       const pos = doc.locate(['projects', index, 'git', access.error.key]);
@@ -152,6 +155,8 @@ export function parseConfig(
       webhookSecret: p.webhookSecret,
       webhookSecretFile: p.webhookSecretFile ? path.resolve(baseDir, p.webhookSecretFile) : undefined,
       suspended: p.suspended ?? false,
+      ...(Object.keys(registries).length > 0 ? { registries } : {}),
+      ...(p.imageUpdates ? { imageUpdates: p.imageUpdates } : {}),
       // A project's own age identity isolates its encrypted files from the other projects.
       secrets: p.secrets?.ageIdentityFile
         ? { ...secrets, ageIdentityFile: path.resolve(baseDir, p.secrets.ageIdentityFile) }
@@ -180,17 +185,12 @@ export function parseConfig(
     }
     return grant;
   });
-  if (raw.resyncSchedule !== undefined && !cron.validate(raw.resyncSchedule)) {
-    const pos = doc.locate(['resyncSchedule']);
+  for (const key of ['resyncSchedule', 'imageUpdateSchedule'] as const) {
+    const expression = raw[key];
+    if (expression === undefined || cron.validate(expression)) continue;
+    const pos = doc.locate([key]);
     diagnostics.push(
-      diag(
-        file,
-        pos.line,
-        pos.column,
-        'config.cron',
-        `'${raw.resyncSchedule}' is not a cron expression`,
-        'resyncSchedule',
-      ),
+      diag(file, pos.line, pos.column, 'config.cron', `'${expression}' is not a cron expression`, key),
     );
   }
   for (const [name, policy] of Object.entries(policies)) {
@@ -209,6 +209,8 @@ export function parseConfig(
       gitConcurrency: raw.gitConcurrency ?? 8,
       passTimeoutMs: parseDurationMs(raw.passTimeout ?? '5m') ?? 300_000,
       resyncSchedule: raw.resyncSchedule ?? '* * * * *',
+      imageUpdateSchedule: raw.imageUpdateSchedule ?? DEFAULT_IMAGE_UPDATE_SCHEDULE,
+      registries: centreRegistries,
       api: {
         listen: raw.api?.listen ?? '127.0.0.1:7070',
         publicUrl: raw.api?.publicUrl,
@@ -286,6 +288,9 @@ function gitLimits(raw: NonNullable<RawConfig['git']>, baseDir: string): GitLimi
   };
 }
 
+/** Image-update checks every 5 minutes: a registry is asked once per followed image per check. */
+export const DEFAULT_IMAGE_UPDATE_SCHEDULE = '*/5 * * * *';
+
 export const DEFAULT_SECRET_KEY_ENV = 'SPIN_SECRET_KEY';
 export const DEFAULT_RUNTIME_DIR = '/run/spin';
 
@@ -361,6 +366,8 @@ interface RawConfig {
   gitConcurrency?: number;
   passTimeout?: string | number;
   resyncSchedule?: string;
+  imageUpdateSchedule?: string;
+  registries?: RawRegistries;
   api?: {
     listen?: string;
     publicUrl?: string;
@@ -384,6 +391,8 @@ interface RawConfig {
     name: string;
     repo: string;
     git?: RawRepoAccess;
+    registries?: RawRegistries;
+    imageUpdates?: 'digest' | 'off';
     branch?: string;
     path?: string;
     env?: Record<string, string | number | boolean>;

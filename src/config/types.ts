@@ -2,6 +2,7 @@ import type { Grant } from '../access/grants.js';
 import type { StatusConfig } from '../model/status-config.js';
 import type { ResolvedPolicy } from '../policy/index.js';
 import type { SecretText } from '../util/secret-text.js';
+import type { RegistryCredentials } from './registries.js';
 
 export type RepoLocation = { kind: 'http'; url: string } | { kind: 'local'; path: string };
 
@@ -26,6 +27,10 @@ export interface RepoAccess {
 export interface ProjectConfig {
   name: string;
   repo: RepoLocation;
+  /** Registry logins by host: the centre-wide ones overlaid by the project's own. */
+  registries?: RegistryCredentials;
+  /** `digest`: every service follows its tag without a commit (else only x-spin imageUpdates ones). */
+  imageUpdates?: 'digest' | 'off';
   /** Credentials and CA for an http(s) repository; absent when it needs neither. */
   git?: RepoAccess;
   branch: string;
@@ -96,6 +101,10 @@ export interface SpinConfig {
   passTimeoutMs: number;
   /** Cron expression for the full resync that backs up the engine's event stream. */
   resyncSchedule: string;
+  /** Cron expression for image-update checks (services following their tag's digest). */
+  imageUpdateSchedule: string;
+  /** Centre-wide registry logins by host (each project's `registries` already includes them). */
+  registries: RegistryCredentials;
   api: {
     listen: string;
     publicUrl?: string;

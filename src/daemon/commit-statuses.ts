@@ -10,6 +10,7 @@ import {
 import type { Metrics } from '../metrics/registry.js';
 import { summarisePlan, type Action } from '../reconciler/plan.js';
 import type { ProjectStatus } from '../status/project-status.js';
+import { IMAGE_PULL_REASONS, type ImagePullReason } from '../model/image.js';
 import type { Logger } from '../util/logger.js';
 
 export interface Verdict {
@@ -33,6 +34,11 @@ export function deployVerdict(status: ProjectStatus): Verdict | undefined {
   if (status.failedCommit?.commit === head) {
     return { state: 'failure', description: `rolled back: ${status.failedCommit.reason}` };
   }
+  if (error && isImagePullReason(error.reason)) {
+    // The registry's fault (unreachable, disk) is Spin's to retry; the rest the commit's to fix.
+    const transient = error.reason === 'RegistryUnreachable' || error.reason === 'DiskFull';
+    return { state: transient ? 'error' : 'failure', description: error.message };
+  }
   if (
     error?.reason === 'EngineUnavailable' ||
     error?.reason === 'InternalError' ||
@@ -46,10 +52,30 @@ export function deployVerdict(status: ProjectStatus): Verdict | undefined {
   if (error?.reason === 'ApplyFailed')
     return { state: 'pending', description: `deploy failed, retrying: ${error.message}` };
   if (status.sync !== 'Synced' || status.appliedCommit !== head) return undefined;
-  if (status.health === 'Healthy') return { state: 'success', description: 'deployed and healthy' };
+  if (status.health === 'Healthy')
+    return { state: 'success', description: `deployed and healthy${digestsNote(status.images)}` };
   if (status.health === 'Degraded')
     return { state: 'failure', description: `deployed but degraded: ${status.healthReason}` };
   return undefined;
+}
+
+function isImagePullReason(reason: string): reason is ImagePullReason {
+  return (IMAGE_PULL_REASONS as readonly string[]).includes(reason);
+}
+
+/**
+ * `: web sha256:0123456789ab, db ...` for the services pinned to a digest: a forge shows a
+ * description of about 140 characters, so digests are cut to 12 hex digits and services after
+ * the first three counted.
+ */
+export function digestsNote(images: ProjectStatus['images']): string {
+  const pinned = Object.entries(images ?? {})
+    .filter(([, pin]) => pin.digest)
+    .sort(([a], [b]) => a.localeCompare(b));
+  if (pinned.length === 0) return '';
+  const shown = pinned.slice(0, 3).map(([service, pin]) => `${service} ${(pin.digest ?? '').slice(0, 19)}`);
+  const more = pinned.length > 3 ? ` +${pinned.length - 3} more` : '';
+  return `: ${shown.join(', ')}${more}`;
 }
 
 export function pendingDescription(actions: Action[]): string {

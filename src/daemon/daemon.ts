@@ -19,6 +19,7 @@ import { Semaphore } from './semaphore.js';
 import { PersistedStatuses } from './status-persistence.js';
 import type { WakeReason } from './work-queue.js';
 import { schedule, type ScheduledTask } from 'node-cron';
+import { imageMemory } from '../reconciler/image-pins.js';
 
 export { alignedDelay, nextWake, pollDue } from './poll-schedule.js';
 
@@ -50,6 +51,7 @@ export class Daemon {
   private readonly engineEvents = new EngineEventLog();
   private closeEvents?: () => void;
   private resyncTask?: ScheduledTask;
+  private imageUpdateTask?: ScheduledTask;
   private readonly passListeners: PassListener[] = [];
   private readonly suspendListeners: ((name: string, suspended: boolean) => void)[] = [];
 
@@ -88,6 +90,11 @@ export class Daemon {
     // The event stream can miss things (engine restarts, dropped connections): a periodic full
     // resync marks every project due, so drift is repaired within one schedule period regardless.
     this.resyncTask = schedule(this.config.resyncSchedule, () => this.wakeAll('resync'), {
+      noOverlap: true,
+    });
+    // Followed tags (x-spin imageUpdates, a project's imageUpdates) are checked on their own
+    // schedule: the flag rides on each project's next pass, which asks the registry.
+    this.imageUpdateTask = schedule(this.config.imageUpdateSchedule, () => this.imageUpdatesDue(), {
       noOverlap: true,
     });
     this.log.info(
@@ -286,6 +293,7 @@ export class Daemon {
     this.queue.stop();
     this.closeEvents?.();
     await this.resyncTask?.destroy();
+    await this.imageUpdateTask?.destroy();
     for (const runtime of this.registry.runtimes()) await runtime.closeWatch?.();
     // Passes normally finish quickly; a hung one (it already timed out) is not waited for forever.
     if (!(await this.queue.drain(this.config.passTimeoutMs))) {
@@ -311,6 +319,7 @@ export class Daemon {
         desiredCache: new Map(),
         trustCache: new Map(),
         checkouts: {},
+        images: imageMemory(),
         onDeployStart: (commit, actions, passId) => {
           this.log.debug({ project: project.name, pass: passId, actions: actions.length }, 'deploy planned');
           this.hooks.onDeployStart?.(project, commit, actions, passId);
@@ -370,6 +379,16 @@ export class Daemon {
     this.log.debug({ why }, 'all projects due');
     this.engine.markStale();
     for (const [name, runtime] of this.registry.entries()) if (!runtime.suspended) this.wake(name);
+  }
+
+  /** The image-update schedule fired: every project's next pass checks the tags it follows. */
+  private imageUpdatesDue(): void {
+    this.log.debug('image update checks due');
+    for (const [name, runtime] of this.registry.entries()) {
+      if (runtime.suspended) continue;
+      if (runtime.ctx.images) runtime.ctx.images.updateDue = true;
+      this.wake(name);
+    }
   }
 
   /** A wake-up with no reason of its own (clock, resync): git only when the poll is due. */

@@ -16,6 +16,8 @@ export function observePasses(
 ): void {
   const { store, metrics, log } = deps;
   const lastRecorded = new Map<string, PassRecord | undefined>();
+  /** What each project's services ran at its last recorded pass (`ref@digest`), to record changes. */
+  const lastImages = new Map<string, string>();
   daemon.onSuspended((name, suspended) => metrics.setSuspended(name, suspended));
   daemon.onPass(async (name, outcome) => {
     const { status } = outcome;
@@ -35,6 +37,24 @@ export function observePasses(
     metrics.setContainers(name, countsByState(outcome.containers));
 
     try {
+      // Every digest a project runs is history: recorded when it changes (deploys and updates),
+      // and each image update with both digests, rolled out or rolled back.
+      for (const update of outcome.imageUpdates ?? []) {
+        const verb = update.ok ? 'rolled out' : `rolled back (${update.reason ?? 'failed'})`;
+        store.recordEvent(
+          name,
+          'image-update',
+          `${update.service}: ${update.ref} ${update.from} -> ${update.to} ${verb}`,
+          update,
+        );
+      }
+      const images = imagesLine(status.images);
+      if (images && lastImages.get(name) !== images) {
+        if (lastImages.has(name) || store.listEvents(name, 50).every((e) => e.message !== images)) {
+          store.recordEvent(name, 'images', images, { commit: status.appliedCommit, images: status.images });
+        }
+        lastImages.set(name, images);
+      }
       const pass = passInput(name, outcome);
       // Compared with the last recorded pass, not the previous one in memory: the verdict
       // survives restarts, and a refused or failing head polled every few seconds is one entry,
@@ -83,6 +103,15 @@ function passInput(name: string, outcome: PassOutcome): PassInput {
       : undefined,
     passId: outcome.passId,
   };
+}
+
+/** `service=ref@digest` per service, sorted: one line that changes exactly when what runs changes. */
+function imagesLine(images: PassOutcome['status']['images']): string | undefined {
+  if (!images) return undefined;
+  const parts = Object.entries(images)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([service, pin]) => `${service}=${pin.ref}${pin.digest ? `@${pin.digest}` : ' (no digest)'}`);
+  return parts.length ? `images: ${parts.join(', ')}` : undefined;
 }
 
 /** A pass that acted nothing and ends where the last recorded one did is not history. */

@@ -1,6 +1,7 @@
 import type { PlanSummary } from '../model/plan-summary.js';
 import type { Action } from '../reconciler/plan.js';
 import type { ProjectStatus } from '../status/project-status.js';
+import type { ImagePin } from '../model/image.js';
 import type { EventRecord, PassRecord } from '../store/types.js';
 import { badge } from './badges.js';
 import { commitRef, statusCells, timeAgo } from './cells.js';
@@ -124,14 +125,22 @@ function services(status: ProjectStatus): SafeHtml {
     .map((name) => {
       const verdict = status.services[name];
       const health = badge('health', verdict?.health ?? 'Unknown');
-      return markup`<tr><th scope="row">${name}</th><td>${health}</td><td>${verdict?.reason || NONE}</td></tr>`;
+      return markup`<tr><th scope="row">${name}</th><td>${health}</td><td>${verdict?.reason || NONE}</td>${imageCells(status.images?.[name])}</tr>`;
     });
   return tableSection('services', 'Services', {
-    caption: `Services of ${status.project} and their health`,
-    columns: ['Service', 'Health', 'Reason'],
+    caption: `Services of ${status.project}, their health and the image digest every replica runs`,
+    columns: ['Service', 'Health', 'Reason', 'Image', 'Digest'],
     rows,
     empty: 'No services known yet.',
   });
+}
+
+/** The stack's reference and the digest that runs (or why there is none). */
+function imageCells(pin: ImagePin | undefined): SafeHtml {
+  if (!pin) return markup`<td>${NONE}</td><td>${NONE}</td>`;
+  const digest = pin.digest ? markup`<code>${pin.digest}</code>` : markup`<span class="muted">none</span>`;
+  const note = pin.note ? markup` <span class="muted">${pin.note}</span>` : '';
+  return markup`<td><code>${pin.ref}</code></td><td data-digest="${pin.digest ?? ''}">${digest}${note}</td>`;
 }
 
 function containerTable(project: string, containers: ContainerView[]): SafeHtml {

@@ -6,6 +6,7 @@ import type { ProjectHealth } from '../model/health.js';
 import type { EngineCapabilities } from './capabilities.js';
 import type { Action } from './plan-action.js';
 import type { DesiredResource, DesiredState, LiveResource, Step, StepResult } from './resources.js';
+import type { ImagePin, RegistryAuth } from '../model/image.js';
 
 /**
  * The pure half of a driver, which needs no engine: what the engine can do, and the last gate at
@@ -34,6 +35,8 @@ export interface StepContext {
   admission: AdmissionContext;
   /** The policy's minimum healthcheck interval in ms, for images' own HEALTHCHECKs. */
   minHealthcheckIntervalMs?: number;
+  /** The registry login for pulling an image (the project's, for that image's host), if any. */
+  registryAuth?(ref: string): Promise<RegistryAuth | undefined>;
   /** Runs `work` once per apply for `key` (e.g. pulling an image several steps need). */
   once(key: string, work: () => Promise<void>): Promise<void>;
   /** Told after each engine action with its outcome; for logs and metrics. */
@@ -58,6 +61,13 @@ export interface Driver extends EngineRules {
   render(desired: DesiredState): DesiredResource[];
   /** Pure: one project's live resources from the round's list. */
   observe(actual: ActualState, project: string): LiveResource[];
+  /**
+   * The manifest digest `ref` names now. `fresh`: ask the registry even when the engine holds the
+   * image (an image-update check); otherwise a pulled image's own digest is enough. An image
+   * built on the engine has none (a pin without digest, with a note). Throws ImagePullError.
+   * Optional: an engine double without registries pins nothing.
+   */
+  resolveImage?(ref: string, options?: { auth?: RegistryAuth; fresh?: boolean }): Promise<ImagePin>;
   /**
    * Pure: why a live resource whose hash matches still differs from the desired one (stopped,
    * changed behind Spin's back, ...); empty when it does not.

@@ -19,6 +19,9 @@ export interface ActualContainer {
   health: ContainerHealth;
   exitCode?: number;
   image: string;
+  /** The stack's reference (label `spin.image`) and the digest it runs (`spin.image-digest`). */
+  imageRef?: string;
+  imageDigest?: string;
   createdAt: number;
   labels: Record<string, string>;
   /**

@@ -20,8 +20,22 @@ export function serviceConfigHash(
     replicas: _replicas,
     dependsOn: _dependsOn,
     updateConfig: _updateConfig,
+    // The digest joins the hash through pinnedConfigHash, so an image built on the engine (no
+    // digest) keeps the hash it always had; following updates is policy, not what runs.
+    imageDigest: _imageDigest,
+    imageUpdates: _imageUpdates,
     ...containerFields
   } = spec;
   const payload = canonicalJson({ v: HASH_VERSION, project, service: containerFields, extra });
   return createHash('sha256').update(payload).digest('hex');
+}
+
+/**
+ * The config hash once the service's image is pinned to a manifest digest: a moved digest is a
+ * changed container, so the planner recreates every replica (health-gated like any rollout).
+ * Without a digest the hash is left as it is.
+ */
+export function pinnedConfigHash(hash: string, digest: string | undefined): string {
+  if (!digest) return hash;
+  return createHash('sha256').update(`${HASH_VERSION}\0${hash}\0image@${digest}`).digest('hex');
 }

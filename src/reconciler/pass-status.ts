@@ -19,9 +19,13 @@ export type PassMark =
   | { kind: 'unreachable'; reason: 'SourceUnavailable' | 'SourceRefused' | 'InternalError'; message: string }
   /** The head did not pass the gate (trust, schema, policy, secrets). */
   | { kind: 'refused'; head: string; error: LastError }
-  /** The head runs (applied now, or already). */
-  /** `recheckAfterMs`: a step is still progressing and asked to be looked at again then. */
-  | { kind: 'synced'; head: string; plan: Action[]; recheckAfterMs?: number }
+  /**
+   * The head runs (applied now, or already). `recheckAfterMs`: a step is still progressing and
+   * asked to be looked at again then. `error`: an image update failed and was undone.
+   */
+  | { kind: 'synced'; head: string; plan: Action[]; recheckAfterMs?: number; error?: LastError }
+  /** An image of the head cannot be resolved: nothing was touched, retried with backoff. */
+  | { kind: 'image-unavailable'; head: string; attempts: number; error: LastError }
   /** The operator's pinned commit runs, or failed to apply. */
   | { kind: 'pinned'; head: string; pinned: PinnedCommit; plan: Action[]; applyError?: LastError }
   /** The pinned commit no longer passes the gate: the pin is dropped. */
@@ -37,7 +41,15 @@ export type PassMark =
       applyError?: LastError;
     }
   | { kind: 'engine-unavailable'; head: string; message: string }
-  | { kind: 'retrying'; head: string; attempts: number; message: string; plan: Action[] }
+  | {
+      kind: 'retrying';
+      head: string;
+      attempts: number;
+      message: string;
+      plan: Action[];
+      /** A more precise word than ApplyFailed (an image pull failure's kind). */
+      reason?: LastError['reason'];
+    }
   | { kind: 'paused'; head: string; failed: FailedCommit }
   | { kind: 'repair-failed'; head: string; attempts: number; what: string; plan: Action[] };
 
@@ -115,15 +127,29 @@ export function passStatus(mark: PassMark, facts: PassFacts): PassSummary {
           desiredCommit: mark.head,
           appliedCommit: mark.head,
           lastHealthyCommit: healthy ? mark.head : previous?.lastHealthyCommit,
-          lastResult: mark.plan.length ? 'applied' : 'converged',
+          lastResult: mark.error ? 'failed' : mark.plan.length ? 'applied' : 'converged',
+          lastError: mark.error,
           lastPlan: planOf(mark.plan),
         },
         Math.min(
           healthy || health.health === 'Degraded' ? pollIntervalMs : RECHECK_PROGRESSING_MS,
           mark.recheckAfterMs ?? Infinity,
         ),
+        mark.error !== undefined && mark.plan.length > 0,
       );
     }
+    case 'image-unavailable':
+      return summary(
+        {
+          sync: 'OutOfSync',
+          desiredCommit: mark.head,
+          failedCommit: previous?.failedCommit,
+          retry: { commit: mark.head, attempts: mark.attempts },
+          lastError: mark.error,
+          lastResult: 'failed',
+        },
+        retryDelayMs(mark.attempts),
+      );
     case 'pinned': {
       const acted = mark.plan.length > 0;
       return summary(
@@ -187,7 +213,7 @@ export function passStatus(mark: PassMark, facts: PassFacts): PassSummary {
           desiredCommit: mark.head,
           retry: { commit: mark.head, attempts: mark.attempts },
           lastError: error(
-            'ApplyFailed',
+            mark.reason ?? 'ApplyFailed',
             `${mark.message} (attempt ${mark.attempts} of ${MAX_APPLY_ATTEMPTS})`,
             mark.head,
           ),

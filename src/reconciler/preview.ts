@@ -6,6 +6,8 @@ import type { SignatureVerdict } from '../trust/index.js';
 import { commitReads } from './commit-reads.js';
 import { gateCommit } from './gate.js';
 import { describePlan, planSteps, type Action } from './plan.js';
+import { registryAuthFor } from '../config/registry-auth.js';
+import { pinImages } from './image-pins.js';
 import { actualForProject, type ActualState } from '../model/actual-state.js';
 
 export interface PlanPreview {
@@ -63,7 +65,16 @@ export async function previewPlan(input: {
     };
   }
   const actual = actualForProject(input.actual ?? (await input.driver.listActual()), project.name);
-  const { actions } = planSteps(input.driver, verdict.desired, actual, {
+  // Pinned as a pass would pin them (what runs keeps its digest; no update checks), so a
+  // pinned service does not show as a recreate. An image that cannot be resolved plans unpinned.
+  const { desired } = await pinImages(verdict.desired, actual.containers, {
+    resolve: async (ref, fresh) =>
+      input.driver.resolveImage
+        ? input.driver.resolveImage(ref, { fresh, auth: await registryAuthFor(ref, project.registries) })
+        : { ref },
+    updatesDue: () => false,
+  });
+  const { actions } = planSteps(input.driver, desired, actual, {
     pruneAllowed: project.policy.volumes?.prune === true,
   });
   return {

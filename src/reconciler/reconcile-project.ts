@@ -28,6 +28,15 @@ import { isIdlePass, passStatus, type HealthFields, type PassMark } from './pass
 import { planSteps, type Action, type DesiredState, type Plan } from './plan.js';
 import { isEngineUnavailable } from './retry.js';
 import { actualForProject, type ActualContainer, type ActualState } from '../model/actual-state.js';
+import { imagePullErrorOf, type ImagePin, type ImagePullError } from '../model/image.js';
+import { registryAuthFor } from '../config/registry-auth.js';
+import {
+  pinImages,
+  withDigests,
+  type ImageMemory,
+  type ImageUpdateRecord,
+  type PinResult,
+} from './image-pins.js';
 
 export interface ProjectContext {
   project: ProjectConfig;
@@ -46,6 +55,8 @@ export interface ProjectContext {
    * same commits would remove nothing, so an idle pass does not list the folder.
    */
   checkouts?: { collectedFor?: string };
+  /** Image-update checks due, digests that failed their rollout (image-pins.ts); none: no updates. */
+  images?: ImageMemory;
   /** Told when a pass starts changing the engine for a commit (commit status `pending`). */
   onDeployStart?(commit: string, actions: Action[], passId?: string): void;
 }
@@ -64,6 +75,8 @@ export interface PassOutcome {
   actionResults?: { kind: Action['kind']; ok: boolean }[];
   /** Set by the daemon's pass round (src/util/pass-id.ts): ties logs, history and statuses. */
   passId?: string;
+  /** Followed tags that moved in this pass, rolled out or rolled back (history records both digests). */
+  imageUpdates?: ImageUpdateRecord[];
 }
 
 /**
@@ -88,6 +101,9 @@ class Pass {
   private readonly started = Date.now();
   private readonly actionResults: { kind: Action['kind']; ok: boolean }[] = [];
   private readonly reads: GateReads;
+  /** What each service of the commit that runs is pinned to, for the status. */
+  private pins: Record<string, ImagePin> | undefined;
+  private readonly imageUpdates: ImageUpdateRecord[] = [];
 
   constructor(
     private readonly ctx: ProjectContext,
@@ -125,15 +141,83 @@ class Pass {
     const verdict = await this.gate(head);
     if (!verdict.ok) return this.refused(head, verdict);
 
-    const choice = chooseRun(head, desiredFingerprint(verdict.desired.hashes), previous);
+    // Image-update checks ride on the next pass after the schedule fired, whatever woke it.
+    const updatesDue = ctx.images?.updateDue === true;
+    if (ctx.images) ctx.images.updateDue = false;
+    let pinning: PinResult;
+    try {
+      pinning = await this.pinImages(verdict.desired, updatesDue);
+    } catch (err) {
+      if (!isEngineUnavailable(err)) throw err;
+      return this.finish(
+        { kind: 'engine-unavailable', head, message: errorMessage(err) },
+        await this.lastGoodHealth(),
+      );
+    }
+    const choice = chooseRun(head, desiredFingerprint(pinning.desired.hashes), previous);
     switch (choice.run) {
       case 'pinned':
         return this.deployPinned(head, choice.pinned);
       case 'hold':
         return this.holdFailedCommit(head, choice.failed, choice.rollbackTo);
-      case 'head':
-        return this.deploy(head, verdict.desired);
+      case 'head': {
+        this.pins = pinning.pins;
+        const blocked = pinning.failures.find((f) => !f.running);
+        if (blocked) return this.imageUnavailable(head, blocked.service, blocked.error);
+        return this.deploy(head, pinning.desired, pinning);
+      }
     }
+  }
+
+  /**
+   * Pins every service's image to a manifest digest (image-pins.ts): what its replicas run, or
+   * the tag resolved now with the project's registry login. A failed update check keeps what runs.
+   */
+  private async pinImages(desired: DesiredState, updatesDue: boolean): Promise<PinResult> {
+    const { ctx } = this;
+    const memory = ctx.images;
+    const result = await pinImages(desired, this.actual.containers, {
+      resolve: async (ref, fresh) => {
+        if (!ctx.driver.resolveImage) return { ref };
+        const known = memory?.unpinned.get(ref);
+        if (known) return known;
+        const auth = await registryAuthFor(ref, ctx.project.registries);
+        const pin = await ctx.driver.resolveImage(ref, { fresh, auth });
+        if (!pin.digest) memory?.unpinned.set(ref, pin);
+        return pin;
+      },
+      updatesDue: (spec) =>
+        updatesDue && (spec.imageUpdates === 'digest' || ctx.project.imageUpdates === 'digest'),
+      rejected: memory?.rejected,
+    });
+    // A tag that moved on from a digest that failed its rollout gets a fresh chance.
+    for (const { ref, digest } of result.checked) {
+      if (memory?.rejected.get(ref)?.digest !== digest) memory?.rejected.delete(ref);
+    }
+    for (const failure of result.failures.filter((f) => f.running)) {
+      ctx.log.warn(
+        {
+          project: ctx.project.name,
+          service: failure.service,
+          reason: failure.error.reason,
+          err: failure.error.message,
+        },
+        'image update check failed; the running digest stays',
+      );
+    }
+    return result;
+  }
+
+  /** An image of the head cannot be had: nothing was touched; retried with backoff. */
+  private async imageUnavailable(head: string, service: string, err: ImagePullError): Promise<PassOutcome> {
+    const { ctx, previous } = this;
+    const attempts = (previous?.retry?.commit === head ? previous.retry.attempts : 0) + 1;
+    ctx.log.error(
+      { project: ctx.project.name, commit: head, service, reason: err.reason, err: err.message },
+      'image unavailable',
+    );
+    const error = lastError(err.reason, `service ${service}: ${err.message}`, head);
+    return this.finish({ kind: 'image-unavailable', head, attempts, error }, await this.lastGoodHealth());
   }
 
   private async refused(head: string, verdict: Extract<GateVerdict, { ok: false }>): Promise<PassOutcome> {
@@ -195,7 +279,7 @@ class Pass {
     return this.finish(mark, this.healthOf(desired.model), actions);
   }
 
-  private async deploy(head: string, desired: DesiredState): Promise<PassOutcome> {
+  private async deploy(head: string, desired: DesiredState, pinning?: PinResult): Promise<PassOutcome> {
     const { ctx, previous } = this;
     const plan = this.plan(desired);
     const { actions } = plan;
@@ -210,14 +294,74 @@ class Pass {
     }
     ctx.onDeployStart?.(head, actions);
     let applied: ApplyOutcome;
+    const moved = pinning?.moved ?? [];
     try {
       applied = await this.applyOrThrow(desired, plan);
     } catch (err) {
+      if (pinning && moved.length > 0) return this.imageUpdateFailed(head, err, actions, pinning);
       return this.applyFailed(head, err, actions, desired);
+    }
+    for (const m of moved) {
+      ctx.log.info(
+        { project: ctx.project.name, service: m.service, ref: m.ref, from: m.from, to: m.to },
+        'image updated',
+      );
+      this.imageUpdates.push({ ...m, ok: true });
     }
     const outcome = await this.converged(head, desired, actions, applied.progressing?.retryAfterMs);
     outcome.driftRepairs = drift;
     return outcome;
+  }
+
+  /**
+   * A followed tag moved and its rollout failed: the services go back to the digests they ran
+   * (planned against what runs now), the commit stays applied, and a digest that failed its
+   * health gate is not tried again until the tag moves on. A pull that failed is retried at the
+   * next check.
+   */
+  private async imageUpdateFailed(
+    head: string,
+    err: unknown,
+    actions: Action[],
+    pinning: PinResult,
+  ): Promise<PassOutcome> {
+    const { ctx } = this;
+    const reason = err instanceof RolloutError ? err.reason : errorMessage(err);
+    const digests: Record<string, string | undefined> = {};
+    for (const [service, pin] of Object.entries(pinning.pins)) digests[service] = pin.digest;
+    for (const m of pinning.moved) {
+      digests[m.service] = m.from;
+      const message = `image update of ${m.service} ${m.from.slice(0, 19)} -> ${m.to.slice(0, 19)} failed: ${reason}; rolled back`;
+      if (err instanceof RolloutError) ctx.images?.rejected.set(m.ref, { digest: m.to, message });
+      this.imageUpdates.push({ ...m, ok: false, reason });
+      if (this.pins)
+        this.pins[m.service] = {
+          ref: m.ref,
+          digest: m.from,
+          note: `update to ${m.to} failed: ${reason}; rolled back`,
+        };
+      ctx.log.error(
+        { project: ctx.project.name, service: m.service, from: m.from, to: m.to, reason },
+        'image update rolled back',
+      );
+    }
+    await this.relist().catch(() => {});
+    const back = withDigests(pinning.base, digests);
+    const undoPlan = this.plan(back);
+    const undo = undoPlan.actions;
+    const applyError =
+      undo.length > 0 ? await this.apply(back, undoPlan, 'image update rolled back') : undefined;
+    const what = pinning.moved
+      .map((m) => `${m.service} ${m.from.slice(0, 19)} -> ${m.to.slice(0, 19)}`)
+      .join(', ');
+    const error =
+      applyError ??
+      lastError('ImageUpdateFailed', `image update of ${what} failed: ${reason}; rolled back`, head);
+    const health = this.healthOf(back.model);
+    return this.finish({ kind: 'synced', head, plan: [...actions, ...undo], error }, health, [
+      ...actions,
+      ...undo,
+    ]);
   }
 
   /** `recheckAfterMs`: some step is still progressing and asked to be looked at again then. */
@@ -231,7 +375,25 @@ class Pass {
     const health = this.healthOf(desired.model);
     const healthy = health.health === 'Healthy';
     await this.collectCheckouts([head, healthy ? head : this.previous?.lastHealthyCommit]);
-    return this.finish({ kind: 'synced', head, plan: actions, recheckAfterMs }, health, actions);
+    return this.finish(
+      { kind: 'synced', head, plan: actions, recheckAfterMs, error: this.heldBackUpdate(desired) },
+      health,
+      actions,
+    );
+  }
+
+  /**
+   * A followed tag still names a digest that failed its rollout: said in the status until the
+   * tag moves on (the old digest runs meanwhile).
+   */
+  private heldBackUpdate(desired: DesiredState): LastError | undefined {
+    const rejected = this.ctx.images?.rejected;
+    if (!rejected?.size) return undefined;
+    for (const spec of Object.values(desired.model.services)) {
+      const held = rejected.get(spec.image);
+      if (held) return lastError('ImageUpdateFailed', held.message, desired.commit);
+    }
+    return undefined;
   }
 
   /** Carries out `chooseAfterFailure`: report, retry later, pause, or roll back now. */
@@ -252,6 +414,7 @@ class Pass {
       { engineUnavailable: isEngineUnavailable(err), rollout, message },
       this.previous,
     );
+    const pull = imagePullErrorOf(err);
     if (choice.next === 'engine-unavailable') {
       await this.relist().catch(() => {});
       return this.finish({ kind: 'engine-unavailable', head, message }, this.healthOf(undefined), actions);
@@ -268,7 +431,14 @@ class Pass {
     }
     if (choice.next === 'retry') {
       await this.relist();
-      const mark: PassMark = { kind: 'retrying', head, attempts: choice.attempts, message, plan: actions };
+      const mark: PassMark = {
+        kind: 'retrying',
+        head,
+        attempts: choice.attempts,
+        message,
+        plan: actions,
+        reason: pull?.reason,
+      };
       return this.finish(mark, this.healthOf(await this.loadedModel(head)), actions);
     }
     const { reason } = choice;
@@ -305,7 +475,11 @@ class Pass {
   /** A commit deployed before (rollback target, pinned commit), gated again without trust. */
   private async gated(commit: string): Promise<DesiredState | undefined> {
     const verdict = await this.gate(commit, { trust: 'skip' });
-    return verdict.ok ? verdict.desired : undefined;
+    if (!verdict.ok) return undefined;
+    // Pinned to what runs (no update checks); a digest that cannot be had runs by its tag.
+    const pinning = await this.pinImages(verdict.desired, false);
+    this.pins = pinning.pins;
+    return pinning.desired;
   }
 
   /**
@@ -355,6 +529,7 @@ class Pass {
         projectRuntimeDir(ctx.project.secrets?.runtimeDir ?? DEFAULT_RUNTIME_DIR, desired.model.project),
       ]),
       minHealthcheckIntervalMs: parseDurationMs(ctx.project.policy.resources.minHealthcheckInterval) ?? 0,
+      registryAuth: (ref) => registryAuthFor(ref, ctx.project.registries),
       report: (action, outcome) => {
         this.actionResults.push({ kind: action.kind, ok: outcome.ok });
         ctx.log.info(
@@ -425,6 +600,8 @@ class Pass {
       startedAt: this.started,
       now: Date.now(),
     });
+    const images = this.pins ?? this.previous?.images;
+    if (images && Object.keys(images).length > 0) status.images = images;
     const idle = isIdlePass(status, actions.length, this.previous);
     this.ctx.log[idle ? 'debug' : 'info'](
       {
@@ -446,6 +623,7 @@ class Pass {
       rolledBack,
       containers: this.actual.containers,
       actionResults: [...this.actionResults],
+      ...(this.imageUpdates.length > 0 ? { imageUpdates: [...this.imageUpdates] } : {}),
     };
   }
 }

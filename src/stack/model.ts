@@ -116,7 +116,15 @@ export interface UpdateConfigSpec {
 
 export interface ServiceSpec {
   name: string;
+  /** The image reference as the stack writes it (shown, labelled `spin.image`, judged by policy). */
   image: string;
+  /**
+   * The manifest digest every replica runs, set by the pass that pins images
+   * (src/reconciler/image-pins.ts), never by the stack; absent for images built on the engine.
+   */
+  imageDigest?: string;
+  /** `x-spin: { imageUpdates: digest }`: follow the tag's digest without a commit. */
+  imageUpdates?: 'digest';
   /** Number of containers `<project>_<service>_1..replicas`. Not part of the config hash. */
   replicas: number;
   command?: string[];

@@ -50,6 +50,10 @@ export const LABEL = {
   replica: 'spin.replica',
   commit: 'spin.commit',
   configHash: 'spin.config-hash',
+  /** The image reference as the stack writes it (the container runs it pinned by digest). */
+  image: 'spin.image',
+  /** The manifest digest the container runs; absent for an image built on the engine. */
+  imageDigest: 'spin.image-digest',
   network: 'spin.network',
   volume: 'spin.volume',
 } as const;

@@ -20,6 +20,7 @@ import {
   updateConfig,
 } from './service-fields.js';
 import { parseBoolean, parseWholeNumber } from '../util/units.js';
+import { xSpin } from './x-spin.js';
 
 /** What a service needs to know about the rest of the stack. */
 export interface ServiceContext {
@@ -85,6 +86,7 @@ export function normaliseService(
     limits: {},
     reservations: {},
     updateConfig: updateConfig(record(deploy.update_config)),
+    ...xSpin(raw['x-spin'], p('x-spin'), report),
   };
 
   for (const key of ['command', 'entrypoint'] as const) {

@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../stack/diagnostics.js';
 import type { Health, HealthVerdict } from '../model/health.js';
 import type { PlanSummary } from '../model/plan-summary.js';
+import type { ImagePin, ImagePullReason } from '../model/image.js';
 
 export type SyncState = 'Synced' | 'OutOfSync' | 'Unknown';
 
@@ -17,7 +18,11 @@ export interface LastError {
     | 'RolloutFailed'
     | 'RepairFailed'
     | 'PassTimeout'
-    | 'InternalError';
+    | 'InternalError'
+    /** An image could not be resolved or pulled (src/model/image.ts tells the kinds apart). */
+    | ImagePullReason
+    /** A followed tag moved to a digest whose rollout failed: the old digest runs again. */
+    | 'ImageUpdateFailed';
   message: string;
   commit?: string;
   diagnostics?: Diagnostic[];
@@ -52,6 +57,11 @@ export interface ProjectStatus {
    * still `head`; the next push to the branch ends it.
    */
   pinned?: { commit: string; head: string; at: string };
+  /**
+   * What each service runs: the stack's image reference and the manifest digest every replica
+   * runs (no digest for an image built on the engine, with a note saying so).
+   */
+  images?: Record<string, ImagePin>;
   /** Consecutive failed attempts at applying one commit (engine errors), for backoff and the bound. */
   retry?: { commit: string; attempts: number };
 }

@@ -150,3 +150,40 @@ describe('daemon config: git limits', () => {
     expect(result.diagnostics.some((d) => d.line === 3 && d.path === 'git.maxObjectBytes')).toBe(true);
   });
 });
+
+describe('registry logins and image updates', () => {
+  it('overlays the top-level registries with a project’s own, paths made absolute', () => {
+    const config = ok(`
+imageUpdateSchedule: "*/10 * * * *"
+registries:
+  reg.example.org: { username: centre, passwordFile: reg.pw }
+  127.0.0.1:5000: { username: local, passwordFile: /etc/spin/local.pw }
+projects:
+  - name: a
+    repo: x
+    imageUpdates: digest
+    registries:
+      127.0.0.1:5000: { username: mine, passwordFile: mine.pw }
+  - { name: b, repo: y }
+`);
+    expect(config.imageUpdateSchedule).toBe('*/10 * * * *');
+    const [a, b] = config.projects;
+    expect(a?.imageUpdates).toBe('digest');
+    expect(a?.registries).toEqual({
+      'reg.example.org': { username: 'centre', passwordFile: '/etc/spin/reg.pw' },
+      '127.0.0.1:5000': { username: 'mine', passwordFile: '/etc/spin/mine.pw' },
+    });
+    expect(b?.registries?.['127.0.0.1:5000']?.username).toBe('local');
+    expect(b?.imageUpdates).toBeUndefined();
+  });
+
+  it('refuses a registry login without a password file and a bad schedule, located', () => {
+    const result = parseConfig(
+      'spin.yaml',
+      'imageUpdateSchedule: often\nregistries:\n  reg.example.org: { username: u, password: p }\nprojects: []\n',
+    );
+    expect(result.ok).toBe(false);
+    const rules = result.ok ? [] : result.diagnostics.map((d) => `${d.line}:${d.rule}`);
+    expect(rules).toContain('3:config.required');
+  });
+});

@@ -33,6 +33,8 @@ export function toActualContainer(info: Docker.ContainerInfo): ActualContainer {
     health: parseHealth(status),
     exitCode: exit ? Number(exit[1]) : undefined,
     image: info.Image,
+    imageRef: labels[LABEL.image],
+    imageDigest: labels[LABEL.imageDigest],
     createdAt: info.Created,
     labels,
   };

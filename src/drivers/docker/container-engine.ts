@@ -5,6 +5,7 @@ import type { Driver, EngineEvent, LogChunk, LogRequest, StepContext } from '../
 import type { Action } from '../plan-action.js';
 import type { DesiredState, Step, StepResult } from '../resources.js';
 import type { ContainerDriver } from './container-driver.js';
+import type { ImagePin, RegistryAuth } from '../../model/image.js';
 import { dockerActionsOf, dockerDrift, observeDocker, renderDocker } from './docker-resources.js';
 import { projectHealth } from './health.js';
 import {
@@ -27,7 +28,16 @@ export class ContainerEngine implements Driver {
   readonly admitCommit = dockerRules.admitCommit;
   readonly admissionContext = dockerRules.admissionContext;
 
-  constructor(readonly containers: ContainerDriver) {}
+  /** Present only when the container driver resolves images: a test double without registries pins nothing. */
+  readonly resolveImage?: (
+    ref: string,
+    options?: { auth?: RegistryAuth; fresh?: boolean },
+  ) => Promise<ImagePin>;
+
+  constructor(readonly containers: ContainerDriver) {
+    const resolve = containers.resolveImage?.bind(containers);
+    if (resolve) this.resolveImage = resolve;
+  }
 
   listActual(options?: { containersOnly?: boolean }): Promise<ActualState> {
     return this.containers.listActual(options);

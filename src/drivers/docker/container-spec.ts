@@ -3,6 +3,7 @@ import type { MountSpec, ServiceSpec } from '../../stack/model.js';
 import type { ContainerRequest } from './container-driver.js';
 import { LABEL, networkName } from '../../stack/names.js';
 import { joinReference, type JoinKey } from '../../stack/joins.js';
+import { pinnedImage } from '../../util/image-ref.js';
 
 const NS_PER_MS = 1_000_000;
 
@@ -39,7 +40,8 @@ export function containerCreateOptions(req: Omit<ContainerRequest, 'admission'>)
 
   const options: Docker.ContainerCreateOptions = {
     name: req.name,
-    Image: spec.image,
+    // Every replica runs the pinned manifest; the stack's own reference stays in a label.
+    Image: pinnedImage(spec.image, spec.imageDigest),
     Cmd: spec.command,
     Entrypoint: spec.entrypoint,
     Env: Object.keys(spec.environment)
@@ -53,6 +55,8 @@ export function containerCreateOptions(req: Omit<ContainerRequest, 'admission'>)
       [LABEL.replica]: String(req.replica),
       [LABEL.commit]: req.commit,
       [LABEL.configHash]: req.configHash,
+      [LABEL.image]: spec.image,
+      ...(spec.imageDigest ? { [LABEL.imageDigest]: spec.imageDigest } : {}),
     },
     User: spec.user,
     WorkingDir: spec.workingDir,

@@ -22,6 +22,9 @@ import { parseDurationMs } from '../../util/units.js';
 import { toActualContainer, toActualNetwork, toActualVolume, toRuntimeSettings } from './actual.js';
 import { driftOf, parseEvent } from './engine-events.js';
 import { LogFrameDemuxer } from './log-frames.js';
+import type { ImagePin, RegistryAuth } from '../../model/image.js';
+import { pinnedImage, referenceDigest, repoDigestOf } from '../../util/image-ref.js';
+import { toImagePullError } from './pull-error.js';
 
 const MANAGED_FILTER = { label: [`${LABEL.managed}=true`] };
 
@@ -109,30 +112,63 @@ export class DockerDriver implements ContainerDriver {
     await this.docker.ping();
   }
 
-  async ensureImage(ref: string): Promise<void> {
+  async resolveImage(ref: string, options: { auth?: RegistryAuth; fresh?: boolean } = {}): Promise<ImagePin> {
+    const named = referenceDigest(ref);
+    if (named) return { ref, digest: named };
+    const local = await this.inspectImage(ref);
+    const held = local ? repoDigestOf(ref, local.RepoDigests) : undefined;
+    // On the engine under this name but never pulled from this repository (built or tagged here;
+    // digests of other repositories it was pushed to do not count): nothing to pin.
+    if (local && !held) {
+      return { ref, note: 'built on the engine, not pulled from a registry: no digest to pin' };
+    }
+    if (held && !options.fresh) return { ref, digest: held };
+    this.count('images.distribution');
+    try {
+      const info = (await this.docker
+        .getImage(ref)
+        .distribution(options.auth ? { authconfig: options.auth } : {})) as {
+        Descriptor?: { digest?: string };
+      };
+      const digest = info.Descriptor?.digest;
+      if (!digest) throw new Error('the registry named no digest');
+      return { ref, digest };
+    } catch (err) {
+      throw toImagePullError(ref, 'resolved', err);
+    }
+  }
+
+  async ensureImage(ref: string, auth?: RegistryAuth): Promise<void> {
     if (await this.inspectImage(ref)) return;
     this.count('images.pull');
     try {
-      const stream = await this.docker.pull(ref);
+      const stream = await this.docker.pull(ref, auth ? { authconfig: auth } : {});
       await new Promise<void>((resolve, reject) =>
-        this.docker.modem.followProgress(stream, (e: Error | null) => (e ? reject(e) : resolve())),
+        this.docker.modem.followProgress(stream, (e: Error | null, output?: { error?: string }[]) => {
+          // A failure after the stream began arrives as an `error` line, not a status code.
+          const failed = e ?? output?.find((line) => line.error)?.error;
+          if (failed) reject(failed instanceof Error ? failed : new Error(failed));
+          else resolve();
+        }),
       );
     } catch (err) {
-      throw new Error(`image ${ref} is not on the engine and could not be pulled: ${errorMessage(err)}`);
+      throw toImagePullError(ref, 'pulled', err);
     }
     await this.inspectImage(ref);
   }
 
-  /** Inspects an image and keeps its HEALTHCHECK for createContainer; false when it is absent. */
-  private async inspectImage(ref: string): Promise<boolean> {
+  /**
+   * Inspects an image and keeps its HEALTHCHECK for createContainer; undefined when it is absent.
+   */
+  private async inspectImage(ref: string): Promise<Docker.ImageInspectInfo | undefined> {
     this.count('images.inspect');
     try {
       const info = await this.docker.getImage(ref).inspect();
       this.imageHealthchecks.set(ref, (info.Config?.Healthcheck as ImageHealthcheck | undefined) ?? null);
-      return true;
+      return info;
     } catch (err) {
       if (statusOf(err) !== 404) throw err;
-      return false;
+      return undefined;
     }
   }
 
@@ -150,8 +186,10 @@ export class DockerDriver implements ContainerDriver {
       maxTimeoutMs: parseDurationMs(resources.maxHealthcheckTimeout),
       maxRetries: resources.maxHealthcheckRetries,
     };
-    if (!this.imageHealthchecks.has(req.spec.image)) await this.inspectImage(req.spec.image);
-    return imageHealthcheckWithinPolicy(this.imageHealthchecks.get(req.spec.image), bounds);
+    // The pinned image's own check: the tag may name other bits on the engine by now.
+    const image = pinnedImage(req.spec.image, req.spec.imageDigest);
+    if (!this.imageHealthchecks.has(image)) await this.inspectImage(image);
+    return imageHealthcheckWithinPolicy(this.imageHealthchecks.get(image), bounds);
   }
 
   async createNetwork(project: string, network: NetworkSpec, admission: AdmissionContext): Promise<void> {

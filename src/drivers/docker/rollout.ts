@@ -6,6 +6,7 @@
 import type { StepContext } from '../driver.js';
 import type { ServiceSpec } from '../../stack/model.js';
 import { errorMessage } from '../../util/errors.js';
+import { pinnedImage } from '../../util/image-ref.js';
 import { waitForDependencies } from './dependencies.js';
 import { describeAction, type Action } from '../plan-action.js';
 import { temporaryName } from '../../stack/names.js';
@@ -46,7 +47,8 @@ type InfraAction = Exclude<Action, ContainerAction>;
 
 /** One service's step: its removals in plan order, then its rollout. */
 export async function runServiceGroup(service: string, group: Action[], ctx: ApplyContext): Promise<void> {
-  const ensureImage = (image: string) => ctx.once(`image ${image}`, () => ctx.driver.ensureImage(image));
+  const ensureImage = (image: string) =>
+    ctx.once(`image ${image}`, async () => ctx.driver.ensureImage(image, await ctx.registryAuth?.(image)));
   const rollout: ContainerAction[] = [];
   for (const action of group) {
     if (isContainerActionOf(action, service)) rollout.push(action);
@@ -125,7 +127,7 @@ async function rollOutReplica(
   // (the policy refuses it first; this holds even for a model that skipped the policy).
   if (action.refused) throw new ApplyError(action, new Error(`refused: ${action.refused}`));
   // The image first: if it cannot be had, the old container keeps running.
-  await ensureImage(spec.image);
+  await ensureImage(pinnedImage(spec.image, spec.imageDigest));
   if (action.kind === 'create') {
     const id = await createAndStart(action.name, action.replica, spec, ctx);
     return gate(id, action.name, spec, ctx);

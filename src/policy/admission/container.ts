@@ -49,6 +49,8 @@ export const SPIN_CONTAINER_LABELS: readonly string[] = [
   'spin.replica',
   'spin.commit',
   'spin.config-hash',
+  'spin.image',
+  'spin.image-digest',
 ];
 
 export function admitContainer(body: unknown, service: string, ctx: AdmissionContext): AdmissionFinding[] {

@@ -39,8 +39,29 @@ describe('renderProjectPage', () => {
 
   it('lists services with their health', () => {
     const services = section(page, 'services');
-    expect(services).toContain('<caption class="vh">Services of gateway-a and their health</caption>');
+    expect(services).toContain(
+      '<caption class="vh">Services of gateway-a, their health and the image digest every replica runs</caption>',
+    );
     expect(services).toMatch(/<th scope="row">db<\/th><td><span class="badge tone-ok" data-badge="health">/);
+  });
+
+  it('shows the reference and the digest each service runs, or why it has none', () => {
+    const digest = `sha256:${'e'.repeat(64)}`;
+    const withImages = {
+      ...synced,
+      images: {
+        web: { ref: '127.0.0.1:5000/lab/web:1', digest },
+        db: {
+          ref: 'spin-test/busybox:1',
+          note: 'built on the engine, not pulled from a registry: no digest to pin',
+        },
+      },
+    };
+    const html = section(renderProjectPage(withImages, [], [], undefined, { now: NOW }), 'services');
+    expect(html).toContain(
+      `<td><code>127.0.0.1:5000/lab/web:1</code></td><td data-digest="${digest}"><code>${digest}</code></td>`,
+    );
+    expect(html).toContain('no digest to pin');
   });
 
   it('lists the containers with name, service, state, health, image and commit', () => {

@@ -26,7 +26,18 @@ describe('containerCreateOptions', () => {
       'spin.replica': '1',
       'spin.commit': 'a'.repeat(40),
       'spin.config-hash': 'h'.repeat(64),
+      'spin.image': 'spin-test/busybox:1',
     });
+  });
+
+  it('runs a pinned image by its digest and keeps the stack reference in labels', () => {
+    const digest = `sha256:${'d'.repeat(64)}`;
+    const { options } = containerCreateOptions(
+      request({ image: '127.0.0.1:5000/lab/web:1.2', imageDigest: digest }),
+    );
+    expect(options.Image).toBe(`127.0.0.1:5000/lab/web@${digest}`);
+    expect(options.Labels?.['spin.image']).toBe('127.0.0.1:5000/lab/web:1.2');
+    expect(options.Labels?.['spin.image-digest']).toBe(digest);
   });
 
   it('publishes ports, sorts the environment and converts limits and the grace period', () => {

@@ -112,6 +112,8 @@ function containerBreaksPolicy(body: Body): string | undefined {
         'spin.replica',
         'spin.commit',
         'spin.config-hash',
+        'spin.image',
+        'spin.image-digest',
       ].includes(k)
     )
       return `label ${k}=${v}`;

@@ -1,0 +1,122 @@
+/**
+ * A real image registry for tests: Debian's `docker-registry` (the CNCF distribution registry)
+ * on a free loopback port, with or without htpasswd logins. The engine talks plain HTTP to it
+ * (loopback registries are insecure registries by default). Images are pushed through the
+ * engine's API with the login in X-Registry-Auth, so no `docker login` file is ever written.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { docker, waitFor } from './docker.js';
+import { makeTempDir, removeTempDir } from './tmp.js';
+
+const run = promisify(execFile);
+export const REGISTRY_BIN = '/usr/bin/docker-registry';
+
+export interface TestRegistry {
+  /** `127.0.0.1:PORT`, as image references name it. */
+  host: string;
+  login?: { username: string; password: string };
+  /**
+   * Pushes the engine's image `local` as `host/repository:tag` and returns the manifest digest
+   * the registry stored; the local tag is removed again, so the engine must pull (or resolve
+   * through the registry) to run it.
+   */
+  push(local: string, repository: string, tag: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export async function startRegistry(
+  options: { login?: { username: string; password: string } } = {},
+): Promise<TestRegistry> {
+  const dir = await makeTempDir('registry');
+  const port = await freePort();
+  const host = `127.0.0.1:${port}`;
+  let auth = '';
+  if (options.login) {
+    const htpasswd = path.join(dir, 'htpasswd');
+    await run('htpasswd', ['-Bbc', htpasswd, options.login.username, options.login.password]);
+    auth = `auth:\n  htpasswd:\n    realm: spin-test\n    path: ${htpasswd}\n`;
+  }
+  const config = path.join(dir, 'config.yml');
+  await writeFile(
+    config,
+    `version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: ${path.join(dir, 'data')}
+http:
+  addr: ${host}
+${auth}`,
+  );
+  const child: ChildProcess = spawn(REGISTRY_BIN, ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`docker-registry exited: ${stderr}`);
+      const res = await fetch(`http://${host}/v2/`).catch(() => undefined);
+      return res !== undefined && (res.status === 200 || res.status === 401);
+    },
+    { until: (up) => up, timeoutMs: 20_000, intervalMs: 200, description: `registry on ${host}` },
+  );
+  const authconfig = options.login
+    ? { username: options.login.username, password: options.login.password, serveraddress: host }
+    : undefined;
+  return {
+    host,
+    login: options.login,
+    async push(local, repository, tag) {
+      const repo = `${host}/${repository}`;
+      await docker().getImage(local).tag({ repo, tag });
+      const stream = await docker()
+        .getImage(`${repo}:${tag}`)
+        // The engine wants the header even for an anonymous push.
+        .push({ authconfig: authconfig ?? { serveraddress: host } });
+      const lines = await new Promise<{ error?: string; aux?: { Digest?: string } }[]>((resolve, reject) =>
+        docker().modem.followProgress(stream, (err: Error | null, out: { error?: string }[]) =>
+          err ? reject(err) : resolve(out),
+        ),
+      );
+      await docker().getImage(`${repo}:${tag}`).remove({ noprune: true });
+      const failed = lines.find((l) => l.error);
+      if (failed) throw new Error(`push of ${repo}:${tag} failed: ${failed.error}`);
+      const digest = lines.find((l) => l.aux?.Digest)?.aux?.Digest;
+      if (!digest) throw new Error(`push of ${repo}:${tag} named no digest`);
+      return digest;
+    },
+    async stop() {
+      // The pushes left `host/repo@digest` references on the shared engine's test images: untag
+      // them (never the images themselves, which keep their own tags).
+      for (const image of await docker().listImages()) {
+        for (const digestRef of image.RepoDigests ?? []) {
+          if (!digestRef.startsWith(`${host}/`)) continue;
+          await docker()
+            .getImage(digestRef)
+            .remove({ noprune: true })
+            .catch(() => {});
+        }
+      }
+      child.kill('SIGTERM');
+      await new Promise((resolve) =>
+        child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve),
+      );
+      await removeTempDir(dir);
+    },
+  };
+}
