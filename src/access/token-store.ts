@@ -1,5 +1,6 @@
+import { acquireLockFile } from '../util/lock-file.js';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { grantProblem } from './grants.js';
 import type { Role } from './roles.js';
@@ -122,28 +123,10 @@ async function writeAtomic(file: string, text: string): Promise<void> {
   }
 }
 
-const LOCK_WAIT_MS = 10_000;
-/** A lock older than this was left by a crashed command (a change takes milliseconds). */
-const LOCK_STALE_MS = 30_000;
-
-async function lock(file: string): Promise<() => Promise<void>> {
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  for (;;) {
-    try {
-      const handle = await open(file, 'wx', 0o600);
-      await handle.close();
-      return () => unlink(file).catch(() => undefined);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const age = await stat(file).then(
-        (s) => Date.now() - s.mtimeMs,
-        () => 0,
-      );
-      if (age > LOCK_STALE_MS) await unlink(file).catch(() => undefined);
-      else if (Date.now() > deadline) throw new TokenStoreError(`the token store is locked (${file})`);
-      else await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+function lock(file: string): Promise<() => Promise<void>> {
+  return acquireLockFile(file, {
+    onTimeout: () => new TokenStoreError(`the token store is locked (${file})`),
+  });
 }
 
 function code(err: unknown): string {

@@ -1,3 +1,4 @@
+import { acquireLockFile } from '../util/lock-file.js';
 import {
   createCipheriv,
   createDecipheriv,
@@ -6,7 +7,7 @@ import {
   randomBytes,
   timingSafeEqual,
 } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { recoverRotation } from './rotate-recover.js';
 
@@ -406,27 +407,10 @@ async function ensureDir(dir: string): Promise<void> {
   await chmod(dir, 0o700);
 }
 
-const LOCK_WAIT_MS = 10_000;
-const LOCK_STALE_MS = 30_000;
-
-async function lock(file: string): Promise<() => Promise<void>> {
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  for (;;) {
-    try {
-      const handle = await open(file, 'wx', 0o600);
-      await handle.close();
-      return () => unlink(file).catch(() => undefined);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const age = await stat(file).then(
-        (s) => Date.now() - s.mtimeMs,
-        () => 0,
-      );
-      if (age > LOCK_STALE_MS) await unlink(file).catch(() => undefined);
-      else if (Date.now() > deadline) throw new SecretStoreError(`the secret store is locked (${file})`);
-      else await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+function lock(file: string): Promise<() => Promise<void>> {
+  return acquireLockFile(file, {
+    onTimeout: () => new SecretStoreError(`the secret store is locked (${file})`),
+  });
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
