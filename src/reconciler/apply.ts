@@ -6,9 +6,9 @@
  * A step the driver answers `progressing` for is not waited on: the steps after it (its dependents,
  * later waves) are left to a later pass, and the pass asks to look again after `retryAfterMs`.
  */
+import { RolloutError } from '../drivers/rollout-error.js';
 import type { Driver, StepContext } from '../drivers/driver.js';
 import type { StepResult } from '../drivers/resources.js';
-import type { ServiceSpec } from '../stack/model.js';
 import type { PlannedStep } from './plan.js';
 
 export { describeAction } from '../drivers/plan-action.js';
@@ -26,18 +26,6 @@ export class ApplyError extends Error {
   ) {
     super(message);
     this.name = 'ApplyError';
-  }
-}
-
-/** A new unit did not become ready: the commit itself is bad, retrying will not help. */
-export class RolloutError extends Error {
-  constructor(
-    readonly service: string,
-    readonly reason: string,
-    readonly failureAction: ServiceSpec['updateConfig']['failureAction'],
-  ) {
-    super(`rollout of ${service} failed: ${reason}`);
-    this.name = 'RolloutError';
   }
 }
 

@@ -11,7 +11,8 @@ import type { LastError, ProjectStatus } from '../status/project-status.js';
 import { errorMessage } from '../util/errors.js';
 import type { SignatureVerdict } from '../trust/index.js';
 import type { Logger } from '../util/logger.js';
-import { RolloutError, applyPlan, describeAction, type ApplyOutcome } from './apply.js';
+import { applyPlan, describeAction, type ApplyOutcome } from './apply.js';
+import { RolloutError } from '../drivers/rollout-error.js';
 import { collectCheckouts, materialiseBindSources } from './bind-sources.js';
 import {
   chooseAfterFailure,

@@ -1,3 +1,4 @@
+import { RolloutError } from '../rollout-error.js';
 import type { ActualState } from '../../model/actual-state.js';
 import type { ProjectHealth } from '../../model/health.js';
 import type { StackModel } from '../../stack/model.js';
@@ -8,14 +9,7 @@ import type { ContainerDriver } from './container-driver.js';
 import type { ImagePin, RegistryAuth } from '../../model/image.js';
 import { dockerActionsOf, dockerDrift, observeDocker, renderDocker } from './docker-resources.js';
 import { projectHealth } from './health.js';
-import {
-  ApplyError,
-  RolloutError,
-  executeInfra,
-  run,
-  runServiceGroup,
-  type ApplyContext,
-} from './rollout.js';
+import { ApplyError, executeInfra, run, runServiceGroup, type ApplyContext } from './rollout.js';
 import { dockerRules } from './rules.js';
 
 /**

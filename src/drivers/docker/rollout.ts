@@ -3,6 +3,7 @@
  * (start-first or stop-first, in batches of `update_config.parallelism`) or started, each gated on
  * readiness; and the network and volume steps. Moved unchanged from the reconciler (issue 14).
  */
+import { RolloutError } from '../rollout-error.js';
 import type { StepContext } from '../driver.js';
 import type { ServiceSpec } from '../../stack/model.js';
 import { errorMessage } from '../../util/errors.js';
@@ -26,18 +27,6 @@ export class ApplyError extends Error {
   ) {
     super(`${describeAction(action)} failed: ${errorMessage(cause)}`);
     this.name = 'ApplyError';
-  }
-}
-
-/** A new container did not become ready: the commit itself is bad, retrying will not help. */
-export class RolloutError extends Error {
-  constructor(
-    readonly service: string,
-    readonly reason: string,
-    readonly failureAction: ServiceSpec['updateConfig']['failureAction'],
-  ) {
-    super(`rollout of ${service} failed: ${reason}`);
-    this.name = 'RolloutError';
   }
 }
 

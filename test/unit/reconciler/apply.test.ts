@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_DEFAULT_POLICY } from '../../../src/policy/index.js';
-import {
-  applyPlan,
-  RolloutError,
-  STEP_CONCURRENCY as SERVICE_CONCURRENCY,
-} from '../../../src/reconciler/apply.js';
+import { applyPlan, STEP_CONCURRENCY as SERVICE_CONCURRENCY } from '../../../src/reconciler/apply.js';
+import { RolloutError } from '../../../src/drivers/rollout-error.js';
 import { planSteps } from '../../../src/reconciler/plan.js';
 import type { ActualState } from '../../../src/model/actual-state.js';
 import { container, desiredOf, model, service } from './fixtures.js';
