@@ -24,8 +24,6 @@ export type PassMark =
    * asked to be looked at again then. `error`: an image update failed and was undone.
    */
   | { kind: 'synced'; head: string; plan: Action[]; recheckAfterMs?: number; error?: LastError }
-  /** An image of the head cannot be resolved: nothing was touched, retried with backoff. */
-  | { kind: 'image-unavailable'; head: string; attempts: number; error: LastError }
   /** The operator's pinned commit runs, or failed to apply. */
   | { kind: 'pinned'; head: string; pinned: PinnedCommit; plan: Action[]; applyError?: LastError }
   /** The pinned commit no longer passes the gate: the pin is dropped. */
@@ -138,18 +136,6 @@ export function passStatus(mark: PassMark, facts: PassFacts): PassSummary {
         mark.error !== undefined && mark.plan.length > 0,
       );
     }
-    case 'image-unavailable':
-      return summary(
-        {
-          sync: 'OutOfSync',
-          desiredCommit: mark.head,
-          failedCommit: previous?.failedCommit,
-          retry: { commit: mark.head, attempts: mark.attempts },
-          lastError: mark.error,
-          lastResult: 'failed',
-        },
-        retryDelayMs(mark.attempts),
-      );
     case 'pinned': {
       const acted = mark.plan.length > 0;
       return summary(

@@ -29,7 +29,7 @@ import { isIdlePass, passStatus, type HealthFields, type PassMark } from './pass
 import { planSteps, type Action, type DesiredState, type Plan } from './plan.js';
 import { isEngineUnavailable } from './retry.js';
 import { actualForProject, type ActualContainer, type ActualState } from '../model/actual-state.js';
-import { imagePullErrorOf, type ImagePin, type ImagePullError } from '../model/image.js';
+import { ImagePullError, imagePullErrorOf, type ImagePin } from '../model/image.js';
 import { registryAuthFor } from '../config/registry-auth.js';
 import {
   pinImages,
@@ -164,7 +164,7 @@ class Pass {
       case 'head': {
         this.pins = pinning.pins;
         const blocked = pinning.failures.find((f) => !f.running);
-        if (blocked) return this.imageUnavailable(head, blocked.service, blocked.error);
+        if (blocked) return this.imageUnavailable(head, blocked.service, blocked.error, pinning.desired);
         return this.deploy(head, pinning.desired, pinning);
       }
     }
@@ -209,16 +209,24 @@ class Pass {
     return result;
   }
 
-  /** An image of the head cannot be had: nothing was touched; retried with backoff. */
-  private async imageUnavailable(head: string, service: string, err: ImagePullError): Promise<PassOutcome> {
-    const { ctx, previous } = this;
-    const attempts = (previous?.retry?.commit === head ? previous.retry.attempts : 0) + 1;
+  /**
+   * An image of the head cannot be had: nothing was touched. It is an apply failure like a pull
+   * that fails mid-apply: retried with backoff under the pull's own reason, and given up on after
+   * the bound (MAX_APPLY_ATTEMPTS), the last healthy commit running on.
+   */
+  private async imageUnavailable(
+    head: string,
+    service: string,
+    err: ImagePullError,
+    desired: DesiredState,
+  ): Promise<PassOutcome> {
+    const { ctx } = this;
     ctx.log.error(
       { project: ctx.project.name, commit: head, service, reason: err.reason, err: err.message },
       'image unavailable',
     );
-    const error = lastError(err.reason, `service ${service}: ${err.message}`, head);
-    return this.finish({ kind: 'image-unavailable', head, attempts, error }, await this.lastGoodHealth());
+    const located = new ImagePullError(err.reason, err.ref, `service ${service}: ${err.message}`);
+    return this.applyFailed(head, located, [], desired);
   }
 
   private async refused(head: string, verdict: Extract<GateVerdict, { ok: false }>): Promise<PassOutcome> {

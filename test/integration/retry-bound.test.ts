@@ -30,9 +30,10 @@ describe('retries', () => {
     const before = (await listProjectContainers(f.project)).map((c) => c.id);
     const bad = await f.push({ 'compose.yaml': stack('127.0.0.1:1/nowhere/missing:1') }, 'unpullable image');
     const retrying = await f.waitStatus((s) => s.retry?.commit === bad, 'first failed attempt');
-    expect(retrying.lastError?.reason).toBe('ApplyFailed');
+    // The pull's own reason (issue 18): the registry at 127.0.0.1:1 refuses connections.
+    expect(retrying.lastError?.reason).toBe('RegistryUnreachable');
     // `spin status` is polled, so the first status seen may already be the second attempt's.
-    expect(retrying.lastError?.message).toMatch(/could not be pulled.*attempt [12] of 5/);
+    expect(retrying.lastError?.message).toMatch(/could not be (pulled|resolved).*attempt [12] of 5/);
     const attemptsSeen = new Set<number>();
     const given = await f.waitStatus(
       (s) => {
@@ -42,7 +43,7 @@ describe('retries', () => {
       'given up',
       90_000,
     );
-    expect(given.failedCommit?.reason).toMatch(/^gave up after 5 attempts: .*could not be pulled/);
+    expect(given.failedCommit?.reason).toMatch(/^gave up after 5 attempts: .*could not be (pulled|resolved)/);
     expect(given.health).toBe('Degraded');
     expect(given.appliedCommit).toBe(good);
     expect(Math.max(...attemptsSeen)).toBeGreaterThanOrEqual(3);
