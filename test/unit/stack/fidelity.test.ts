@@ -1,7 +1,11 @@
 /** Compose fidelity fixes (issue 16) that Compose's own test data does not exercise. */
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkBindFileSizes } from '../../../src/stack/bind-file-sizes.js';
 import { formatDiagnostic } from '../../../src/stack/diagnostics.js';
+import { FolderReader } from '../../../src/stack/fs-reader.js';
 import { loadStack } from '../../../src/stack/load.js';
 import type { FileReader } from '../../../src/stack/source.js';
 
@@ -191,5 +195,50 @@ describe('dotenv files from the repository', () => {
     expect(broken.diagnostics.map(formatDiagnostic)).toEqual([
       '.env:2:1: dotenv.unterminated-quote: the value of SECRET opens a " quote that never closes',
     ]);
+  });
+});
+
+describe('env_file entries cannot leave the repository', () => {
+  it('refuses a parent path, an absolute path and a symlink that leads outside, located', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'spin-envfile-'));
+    const outside = await mkdtemp(path.join(tmpdir(), 'spin-envfile-outside-'));
+    try {
+      await writeFile(path.join(outside, 'outside.env'), 'SECRET=from-the-host\n');
+      await mkdir(path.join(root, 'stack'));
+      await symlink(path.join(outside, 'outside.env'), path.join(root, 'stack', 'link.env'));
+      await writeFile(
+        path.join(root, 'stack', 'compose.yaml'),
+        lines(
+          'services:',
+          '  a:',
+          '    image: nginx',
+          `    env_file: [../../${path.basename(outside)}/outside.env]`,
+          '  b:',
+          '    image: nginx',
+          '    env_file: [link.env]',
+          '  c:',
+          '    image: nginx',
+          '    env_file: [/etc/hostname]',
+        ),
+      );
+      const result = await loadStack(new FolderReader(path.join(root, 'stack')), { project: 'p', env: {} });
+      expect(result.ok).toBe(false);
+      const shown = result.diagnostics.map(formatDiagnostic);
+      expect(shown).toEqual([
+        expect.stringMatching(
+          /^compose\.yaml:4:\d+: mounts\.escape: env_file ".*outside\.env" is not inside the repository/,
+        ),
+        expect.stringMatching(
+          /^compose\.yaml:7:\d+: mounts\.escape: env_file "link\.env" is a symlink that leads outside/,
+        ),
+        expect.stringMatching(
+          /^compose\.yaml:10:\d+: mounts\.escape: env_file "\/etc\/hostname" is not inside the repository/,
+        ),
+      ]);
+      expect(shown.join('\n')).not.toContain('from-the-host');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 });
