@@ -319,6 +319,7 @@ export class Daemon {
         desiredCache: new Map(),
         trustCache: new Map(),
         checkouts: {},
+        idle: {},
         images: imageMemory(),
         onDeployStart: (commit, actions, passId) => {
           this.log.debug({ project: project.name, pass: passId, actions: actions.length }, 'deploy planned');

@@ -241,7 +241,7 @@ export class PassRound {
       };
     }
     try {
-      await this.deps.statuses.record(name, outcome.status);
+      await this.deps.statuses.record(name, outcome.status, { repeated: outcome.repeated });
     } catch (err) {
       log.error({ project: name, pass: outcome.passId, err }, 'cannot write status');
     }

@@ -49,15 +49,20 @@ export class PersistedStatuses {
    * Sets a pass's status and writes it when it changed beyond its timestamps, or the last write is
    * a minute old. Throws when the write fails (the in-memory status is set anyway).
    */
-  async record(name: string, status: ProjectStatus): Promise<void> {
+  async record(name: string, status: ProjectStatus, options: { repeated?: boolean } = {}): Promise<void> {
     this.statuses.set(name, status);
-    if (this.changed(name, status)) await this.store.write(status);
+    if (this.changed(name, status, options.repeated === true)) await this.store.write(status);
   }
 
-  private changed(name: string, status: ProjectStatus): boolean {
+  /**
+   * `repeated`: the status is the last one with new timestamps (a repeated idle pass), so only
+   * the age of the last write is looked at, not the whole status serialised again.
+   */
+  private changed(name: string, status: ProjectStatus, repeated: boolean): boolean {
+    const last = this.lastWritten.get(name);
+    if (repeated && last && Date.now() - last.at < STATUS_REWRITE_MS) return false;
     const { lastReconcile: _at, lastDurationMs: _ms, ...rest } = status;
     const key = JSON.stringify(rest);
-    const last = this.lastWritten.get(name);
     if (last && last.key === key && Date.now() - last.at < STATUS_REWRITE_MS) return false;
     this.lastWritten.set(name, { key, at: Date.now() });
     return true;

@@ -26,6 +26,13 @@ import { commitReads } from './commit-reads.js';
 import type { DesiredResult } from './desired.js';
 import { gateCommit, type GateOptions, type GateReads, type GateVerdict } from './gate.js';
 import { isIdlePass, passStatus, type HealthFields, type PassMark } from './pass-status.js';
+import {
+  engineFingerprint,
+  isMemoisable,
+  repeatsIdlePass,
+  type IdleMemo,
+  type IdleMemoSlot,
+} from './idle-memo.js';
 import { planSteps, type Action, type DesiredState, type Plan } from './plan.js';
 import { isEngineUnavailable } from './retry.js';
 import { actualForProject, type ActualContainer, type ActualState } from '../model/actual-state.js';
@@ -58,6 +65,8 @@ export interface ProjectContext {
   checkouts?: { collectedFor?: string };
   /** Image-update checks due, digests that failed their rollout (image-pins.ts); none: no updates. */
   images?: ImageMemory;
+  /** The last idle pass, repeated without gating or planning while nothing changed (idle-memo.ts). */
+  idle?: IdleMemoSlot;
   /** Told when a pass starts changing the engine for a commit (commit status `pending`). */
   onDeployStart?(commit: string, actions: Action[], passId?: string): void;
 }
@@ -78,6 +87,8 @@ export interface PassOutcome {
   passId?: string;
   /** Followed tags that moved in this pass, rolled out or rolled back (history records both digests). */
   imageUpdates?: ImageUpdateRecord[];
+  /** The pass repeated the last idle pass's answer without gating or planning (idle-memo.ts). */
+  repeated?: boolean;
 }
 
 /**
@@ -138,12 +149,18 @@ class Pass {
       );
     }
 
+    const engine = engineFingerprint(this.actual);
+    const memo = ctx.idle?.memo;
+    const updatesDue = ctx.images?.updateDue === true;
+    if (repeatsIdlePass(memo, { head, engine, previous, now: this.started, updatesDue }))
+      return this.repeatIdle(memo);
+    if (ctx.idle) ctx.idle.memo = undefined;
+
     // With trust.keys, an unsigned or foreign head is refused before anything of it is used.
     const verdict = await this.gate(head);
     if (!verdict.ok) return this.refused(head, verdict);
 
     // Image-update checks ride on the next pass after the schedule fired, whatever woke it.
-    const updatesDue = ctx.images?.updateDue === true;
     if (ctx.images) ctx.images.updateDue = false;
     let pinning: PinResult;
     try {
@@ -384,11 +401,55 @@ class Pass {
     const health = this.healthOf(desired.model);
     const healthy = health.health === 'Healthy';
     await this.collectCheckouts([head, healthy ? head : this.previous?.lastHealthyCommit]);
-    return this.finish(
-      { kind: 'synced', head, plan: actions, recheckAfterMs, error: this.heldBackUpdate(desired) },
+    const error = this.heldBackUpdate(desired);
+    const outcome = this.finish(
+      { kind: 'synced', head, plan: actions, recheckAfterMs, error },
       health,
       actions,
     );
+    // Only a pass with nothing to do, nothing pending and nothing read outside git and the engine
+    // list may be repeated (idle-memo.ts); any other pass drops the memo (run() did).
+    const memoisable = isMemoisable({
+      actions: actions.length,
+      healthy,
+      error: error !== undefined,
+      recheckAfterMs,
+      model: desired.model,
+    });
+    if (memoisable && this.ctx.idle) {
+      this.ctx.idle.memo = {
+        head,
+        engine: engineFingerprint(this.actual),
+        status: outcome.status,
+        at: this.started,
+      };
+    }
+    return outcome;
+  }
+
+  /** Nothing changed since the last idle pass: its status again, with this pass's times. */
+  private repeatIdle(memo: IdleMemo): PassOutcome {
+    const now = Date.now();
+    const status: ProjectStatus = {
+      ...memo.status,
+      lastReconcile: new Date(this.started).toISOString(),
+      lastDurationMs: now - this.started,
+    };
+    memo.status = status;
+    this.ctx.log.debug(
+      { project: status.project, commit: status.desiredCommit, repeated: true },
+      'reconcile pass',
+    );
+    return {
+      status,
+      actions: [],
+      requeueAfterMs: this.ctx.project.pollIntervalMs,
+      driftRepairs: 0,
+      rolledBack: false,
+      containers: this.actual.containers,
+      actionResults: [],
+      repeated: true,
+    };
   }
 
   /**
