@@ -436,8 +436,18 @@ class Pass {
       lastDurationMs: now - this.started,
     };
     memo.status = status;
+    // The same line as any idle pass's, so log readers see one line per pass whatever ran.
     this.ctx.log.debug(
-      { project: status.project, commit: status.desiredCommit, repeated: true },
+      {
+        project: status.project,
+        commit: status.desiredCommit,
+        result: status.lastResult,
+        sync: status.sync,
+        health: status.health,
+        actions: 0,
+        durationMs: status.lastDurationMs,
+        repeated: true,
+      },
       'reconcile pass',
     );
     return {
