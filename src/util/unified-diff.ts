@@ -65,12 +65,13 @@ function middle(a: string[], b: string[]): Op[] {
       ops.push({ kind: ' ', line: a[i++] ?? '' });
       j++;
     } else if (
-      j < b.length &&
-      (i === a.length || (table[i * width + j + 1] ?? 0) >= (table[(i + 1) * width + j] ?? 0))
+      i < a.length &&
+      (j === b.length || (table[(i + 1) * width + j] ?? 0) >= (table[i * width + j + 1] ?? 0))
     ) {
-      ops.push({ kind: '+', line: b[j++] ?? '' });
-    } else {
+      // Removals before additions, as diff -u prints a changed line.
       ops.push({ kind: '-', line: a[i++] ?? '' });
+    } else {
+      ops.push({ kind: '+', line: b[j++] ?? '' });
     }
   }
   return ops;
