@@ -3,27 +3,12 @@
  * file that passes the daemon's own validation (parse, policy, the last gate) under the default
  * policy, so the documented lines are lines that work.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { engineRules } from '../../../src/drivers/create-driver.js';
 import { resolvePolicy } from '../../../src/policy/index.js';
 import { loadDesired } from '../../../src/reconciler/desired.js';
 import type { FileReader } from '../../../src/stack/source.js';
-
-const DOC = path.resolve(import.meta.dirname, '../../../docs/recipes.md');
-
-/** `### name` -> the yaml block under it, within the "Capability recipes" section. */
-export function recipes(markdown: string): Map<string, string> {
-  const section = markdown.split(/^## Capability recipes$/m)[1]?.split(/^## /m)[0] ?? '';
-  const out = new Map<string, string>();
-  for (const part of section.split(/^### /m).slice(1)) {
-    const name = part.split('\n')[0]?.trim() ?? '';
-    const block = /```yaml\n([\s\S]*?)```/.exec(part)?.[1];
-    if (block) out.set(name, block);
-  }
-  return out;
-}
+import { recipes } from '../../helpers/recipes.js';
 
 /** The stack file, and a small placeholder for each repository file a recipe binds. */
 function reader(stack: string): FileReader {
@@ -37,7 +22,7 @@ function reader(stack: string): FileReader {
 }
 
 describe('docs/recipes.md', () => {
-  const found = recipes(readFileSync(DOC, 'utf8'));
+  const found = recipes();
 
   it('has a recipe for each common image', () => {
     expect([...found.keys()]).toEqual(['postgres', 'nginx', 'redis', 'mariadb', 'httpd', 'jupyter']);
