@@ -118,6 +118,32 @@ describe('spin validate --fix', () => {
     expect(report.notes).toEqual([expect.stringContaining('--no-engine')]);
   });
 
+  it('on a file it cannot read as a stack, reports the finding like validate (exit 1, never a crash)', async () => {
+    // Each once ended in exit 2: a file that does not parse was taken for a broken fix, a folder
+    // named compose.yaml was read as a file, and bytes that are not UTF-8 were decoded first.
+    const cases: Array<[string, string | Buffer, RegExp]> = [
+      [
+        'merge-scalar',
+        'services:\n  s:\n    <<: [1, 2]\n    image: busybox:1\n',
+        /^compose\.yaml:3:9: yaml\.invalid-merge: /m,
+      ],
+      ['not-utf8', Buffer.from([0xff, 0xfe, 0x00, 0x62]), /^compose\.yaml:1:1: input\.encoding: /m],
+      ['folder', '', /stack\.not-found: /],
+    ];
+    for (const [name, content, finding] of cases) {
+      const dir = path.join(tmp, name);
+      if (name === 'folder') await mkdir(path.join(dir, 'compose.yaml'), { recursive: true });
+      else {
+        await mkdir(dir, { recursive: true });
+        await writeFile(path.join(dir, 'compose.yaml'), content);
+      }
+      const run = await runSpin(['validate', dir, '--fix', '--no-engine']);
+      expect(run.code, `${name}: ${run.stderr}`).toBe(1);
+      expect(run.stderr).toMatch(finding);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
   it('refuses --dry-run without --fix as a usage error', async () => {
     const dir = await stackIn('usage', LAPTOP);
     expect((await runSpin(['validate', dir, '--dry-run'])).code).toBe(2);

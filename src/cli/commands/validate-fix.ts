@@ -3,7 +3,7 @@
  * the digests of unpinned images (only when it answers), let the pure planner decide the edits,
  * gate the fixed text again, print the diff and what is left for a person, and write the file.
  */
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { connectDocker } from '../../drivers/docker/connect.js';
@@ -29,6 +29,9 @@ export interface FixOptions {
 /** How long the engine may take to answer a ping before `--fix` goes on without it. */
 const ENGINE_PING_MS = 3000;
 
+const NEEDS_A_PERSON =
+  'needs a person (--fix only adds hardening; it never removes or rewrites what the stack asks for)';
+
 const IMAGE_RULES = new Set(['image.latest', 'image.tag-required']);
 
 /** Exit 0: valid after the fixes; 1: findings left for a person (safe fixes still written); 2: I/O. */
@@ -37,8 +40,23 @@ export async function runFix(
   policy: ResolvedPolicy,
   options: FixOptions,
 ): Promise<number> {
-  const file = stack.file ?? STACK_FILE_NAMES.find((name) => existsSync(path.join(stack.reader.root, name)));
-  if (!file) throw new CliError(`${stack.label}: no stack file (${STACK_FILE_NAMES.join(', ')})`);
+  const file = stack.file ?? STACK_FILE_NAMES.find((name) => isFile(path.join(stack.reader.root, name)));
+  if (!file) {
+    // Nothing to edit: the gate's own finding (stack.not-found), as `spin validate` prints it.
+    const findings = errorsOf(await gateStack(stack, policy));
+    if (options.json)
+      printJson({
+        file: null,
+        changed: false,
+        written: false,
+        diff: '',
+        applied: [],
+        remaining: findings.map((d) => ({ ...jsonDiagnostic(d), reason: NEEDS_A_PERSON })),
+        notes: [],
+      });
+    else for (const d of findings) console.error(`${formatDiagnostic(d)} (not fixed: ${NEEDS_A_PERSON})`);
+    return EXIT.invalid;
+  }
   const absolute = path.join(stack.reader.root, file);
   let before: string;
   try {
@@ -46,7 +64,8 @@ export async function runFix(
   } catch (err) {
     throw new CliError(`${absolute}: ${(err as Error).message}`);
   }
-  const findings = errorsOf(await gateStack(stack, policy, overlay(stack.reader, file, before)));
+  // The file as on disk (its bytes, even when they are not UTF-8); the overlay serves the fixed text.
+  const findings = errorsOf(await gateStack(stack, policy));
   const notes: string[] = [];
   const digests = findings.some((d) => IMAGE_RULES.has(d.rule))
     ? await engineDigests(findings, before, options, notes)
@@ -57,7 +76,8 @@ export async function runFix(
     after === before
       ? findings
       : errorsOf(await gateStack(stack, policy, overlay(stack.reader, file, after)));
-  if (remaining.some((d) => d.rule.startsWith('yaml.'))) {
+  const unparsable = (list: Diagnostic[]) => list.some((d) => d.rule.startsWith('yaml.'));
+  if (after !== before && unparsable(remaining) && !unparsable(findings)) {
     // The planner must never produce a file that no longer parses; refuse to write it if it did.
     throw new CliError(`${file}: the fixed file would not parse; nothing was written (please report this)`);
   }
@@ -96,9 +116,7 @@ function explain(remaining: Diagnostic[], skipped: SkippedFix[]): Left[] {
     const why = skipped.find((s) => s.finding.rule === finding.rule && s.finding.path === finding.path);
     return {
       finding,
-      reason:
-        why?.reason ??
-        'needs a person: --fix only adds hardening, it never takes away what the stack asks for',
+      reason: why?.reason ?? NEEDS_A_PERSON,
     };
   });
 }
@@ -180,4 +198,12 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error('timeout')), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function isFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
 }

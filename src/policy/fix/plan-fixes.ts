@@ -66,6 +66,8 @@ type Outcome = { edit: TextEdit; change: string } | { reason: string };
 
 /** Pure: the fixed text, what changed, and what was left for a person. Never throws on a stack. */
 export function planFixes(input: FixInput): FixPlan {
+  if (!input.findings.some((finding) => FIXABLE_RULES.includes(finding.rule)))
+    return { text: input.text, applied: [], skipped: [] };
   const doc = parseDocument(input.text, { merge: true, uniqueKeys: false });
   const merged = toPlain(doc);
   const services = doc.getIn(['services'], true);
