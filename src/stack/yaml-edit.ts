@@ -62,7 +62,11 @@ export function addKeyEdit(
   const first = map.items[0]?.key as Node | undefined;
   const indent = columnOf(text, first?.range?.[0] ?? start);
   const rendered = block(key, value, indent, step);
-  return { offset: lineEndAfter(text, lastContent(text, end)), length: 0, text: `\n${rendered}` };
+  return {
+    offset: lineEndAfter(text, lastContent(text, end)),
+    length: 0,
+    text: `\n${rendered}`.replace(/\n/g, newline(text)),
+  };
 }
 
 /** Append an item to a sequence, in its style (`[a, b]` or one `- item` per line). */
@@ -76,7 +80,7 @@ export function appendItemEdit(text: string, seq: YAMLSeq, item: string | number
   return {
     offset: lineEndAfter(text, lastContent(text, end)),
     length: 0,
-    text: `\n${dash}- ${scalar(item, false)}`,
+    text: `${newline(text)}${dash}- ${scalar(item, false)}`,
   };
 }
 
@@ -90,9 +94,19 @@ export function replaceScalarEdit(text: string, node: Scalar, value: string): Te
   return { offset: start, length: end - start, text: written };
 }
 
-/** The indentation of an inserted line (`\n    key: v` → 4); 0 for text within a line. */
+/** The file's own line ending, so a CRLF file stays CRLF. */
+function newline(text: string): string {
+  return text.includes('\r\n') ? '\r\n' : '\n';
+}
+
+/**
+ * How deep an inserted line sits (`\n    key: v` → 4; 0 for text within a line). A list item
+ * counts one deeper than its dash: an item of a list written at its key's indentation
+ * (`key:\n- a`) belongs to that key, so it goes before a new key at the same column.
+ */
 function depth(text: string): number {
-  return /^\r?\n( *)/.exec(text)?.[1]?.length ?? 0;
+  const m = /^\r?\n( *)(- )?/.exec(text);
+  return m ? (m[1]?.length ?? 0) + (m[2] ? 1 : 0) : 0;
 }
 
 function block(key: string, value: YamlValue, indent: number, step: number): string {

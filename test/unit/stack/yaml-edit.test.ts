@@ -39,4 +39,13 @@ describe('yaml-edit', () => {
     const out = applyEdits(text, [addKeyEdit(text, outer, 'k', 1), addKeyEdit(text, inner, 'q', 2)]);
     expect(out).toBe('s:\n  d:\n    r: 1\n    q: 2\n  k: 1\n');
   });
+
+  it('keeps CRLF line endings', () => {
+    const text = 's:\r\n  a: 1\r\n  l:\r\n  - x\r\n';
+    const edits = [
+      addKeyEdit(text, node<YAMLMap>(text, ['s']), 'k', { m: 2 }),
+      appendItemEdit(text, node<YAMLSeq>(text, ['s', 'l']), 'z'),
+    ];
+    expect(applyEdits(text, edits)).toBe('s:\r\n  a: 1\r\n  l:\r\n  - x\r\n  - z\r\n  k:\r\n    m: 2\r\n');
+  });
 });

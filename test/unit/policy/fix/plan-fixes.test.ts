@@ -109,6 +109,15 @@ describe('planFixes', () => {
     expect(twice.applied).toEqual([]);
   });
 
+  it('appends to a list written at the indentation of its key before adding the next key', async () => {
+    const text = 'services:\n  db:\n    image: postgres:16\n    cap_drop:\n    - NET_RAW\n';
+    const plan = await fix(text);
+    expect(plan.text).toBe(
+      'services:\n  db:\n    image: postgres:16\n    cap_drop:\n    - NET_RAW\n    - ALL\n    security_opt: [no-new-privileges:true]\n    deploy:\n      resources:\n        limits:\n          memory: 512MiB\n          cpus: "1"\n          pids: 1024\n',
+    );
+    expect(await findings(plan.text)).toEqual([]);
+  });
+
   it('writes flow mappings in flow style', async () => {
     const text = 'services:\n  web: {image: "nginx:1.27"}\n';
     const plan = await fix(text);
