@@ -121,6 +121,8 @@ export const BUILTIN_DEFAULT_POLICY: Readonly<ResolvedPolicy> = freeze<ResolvedP
     maxProjectCpus: null,
     minMemory: '6MiB',
     minCpus: 0.01,
+    suggestedMemory: '512MiB',
+    suggestedCpus: 1,
     defaultPidsLimit: 1024,
     maxPidsLimit: 4096,
     maxContainersPerProject: 100,

@@ -102,6 +102,13 @@ export interface ResourcesPolicy {
   minMemory: string | number;
   /** The smallest CPU limit; values that round to 0 NanoCPUs are refused. */
   minCpus: number;
+  /**
+   * The limits `spin validate --fix` writes into a service that sets none. Only a suggestion the
+   * researcher sees in the diff: the daemon never fills them in (`requireLimits` refuses instead),
+   * because a limit nobody chose is a silent out-of-memory kill waiting to happen.
+   */
+  suggestedMemory: string | number;
+  suggestedCpus: number;
   /** The pids limit given to a service that sets none. */
   defaultPidsLimit: number;
   /** The highest pids limit; -1/0 (unlimited) are always refused. */

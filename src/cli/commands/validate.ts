@@ -2,17 +2,16 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadPolicyFile, resolvePolicy, type ResolvedPolicy } from '../../policy/index.js';
-import { engineRules } from '../../drivers/create-driver.js';
-import { loadDesired } from '../../reconciler/desired.js';
-import { gateCommit } from '../../reconciler/gate.js';
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../../stack/diagnostics.js';
 import { FolderReader } from '../../stack/fs-reader.js';
 import { loadStack } from '../../stack/load.js';
-import { isWarning, severityOf } from '../../stack/severity.js';
+import { isWarning } from '../../stack/severity.js';
 import type { StackModel } from '../../stack/model.js';
 import { collectEnv, resolveEnvOptions } from '../env-options.js';
 import { CliError, EXIT, printJson } from '../output.js';
 import { withExit } from '../action.js';
+import { gateStack, jsonDiagnostic, type OpenedStack } from '../stack-gate.js';
+import { runFix, type FixOptions } from './validate-fix.js';
 
 interface StackOptions {
   env?: string[];
@@ -32,22 +31,16 @@ export function registerValidate(program: Command): void {
     .option('--env-file <file>', 'dotenv file with variables for interpolation')
     .option('--project <name>', 'project name used for policy templates (default: the folder name)')
     .option('--json', 'print the errors and warnings as a JSON array (each with severity)')
+    .option('--fix', 'write the hardening the policy asks for into the stack file and print the diff')
+    .option('--dry-run', 'with --fix: print the diff, write nothing')
+    .option('--no-engine', 'with --fix: do not ask the Docker engine for image digests')
     .action(
-      withExit(async (target: string, options: StackOptions & { policy?: string }) => {
+      withExit(async (target: string, options: StackOptions & FixOptions & { policy?: string }) => {
         const stack = await openStack(target, options);
         const policy = await policyFor(options.policy);
-        // The daemon's gate with the working tree as the commit: no signature, no secret values.
-        const result = await gateCommit('working-tree', {
-          load: (commit) =>
-            loadDesired(stack.reader, commit, {
-              project: stack.project,
-              env: stack.env,
-              stackDir: '',
-              policy,
-              file: stack.file,
-              engine: engineRules(),
-            }),
-        });
+        if (options.fix) return runFix(stack, policy, options);
+        if (options.dryRun) throw new CliError('--dry-run only goes with --fix');
+        const result = await gateStack(stack, policy);
         const all = sortDiagnostics(result.ok ? result.warnings : result.diagnostics);
         // Errors and warnings alike, each with its severity; only errors make the stack invalid.
         if (options.json) printJson(all.map(jsonDiagnostic));
@@ -63,14 +56,7 @@ export function registerValidate(program: Command): void {
     );
 }
 
-export interface OpenedStack {
-  reader: FolderReader;
-  /** Explicit stack file name when PATH named a file; undefined to search the usual names. */
-  file?: string;
-  env: Record<string, string>;
-  project: string;
-  label: string;
-}
+export type { OpenedStack } from '../stack-gate.js';
 
 /** PATH may be a folder (the usual stack file names are searched) or a stack file. */
 export async function openStack(target: string, options: StackOptions): Promise<OpenedStack> {
@@ -116,7 +102,7 @@ async function policyFor(file: string | undefined): Promise<ResolvedPolicy> {
   return builtin.policy;
 }
 
-function policyName(file: string | undefined): string {
+export function policyName(file: string | undefined): string {
   return file ? path.basename(file) : 'spin-default';
 }
 
@@ -124,18 +110,6 @@ function policyName(file: string | undefined): string {
 export function printDiagnostics(diagnostics: Diagnostic[]): void {
   for (const d of diagnostics)
     console.error(isWarning(d) ? `${formatDiagnostic(d)} (warning)` : formatDiagnostic(d));
-}
-
-function jsonDiagnostic(d: Diagnostic) {
-  return {
-    file: d.file,
-    line: d.line,
-    column: d.column,
-    rule: d.rule,
-    severity: severityOf(d.rule),
-    message: d.message,
-    path: d.path,
-  };
 }
 
 /** A folder name made into a valid project name, for policy templates like `{project}`. */
