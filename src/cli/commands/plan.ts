@@ -24,7 +24,15 @@ export function registerPlan(program: Command): void {
         if (!project) throw new CliError(`unknown project '${name}' (not in ${options.config})`);
         const source = createGitSource(project, config.stateDir, config.git);
         // Its containers are inspected, so the plan shows `docker update` drift as the daemon sees it.
-        const driver = createDriver(config, { checkRuntime: (c) => c.project === name });
+        const engine = config.engines[project.engine ?? config.defaultEngine];
+        if (!engine)
+          throw new CliError(`project '${name}' names engine '${project.engine}', which is not configured`);
+        let driver;
+        try {
+          driver = createDriver(engine, { checkRuntime: (c) => c.project === name });
+        } catch (err) {
+          throw new CliError(errorMessage(err), EXIT.usage);
+        }
         let plan: PlanPreview;
         try {
           plan = await previewPlan({ project, source, driver });

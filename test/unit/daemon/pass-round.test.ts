@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProjectConfig, SpinConfig } from '../../../src/config/types.js';
-import { EngineSnapshot } from '../../../src/daemon/engine-snapshot.js';
+import { EngineSet } from '../../../src/daemon/engine-set.js';
 import { PassQueue } from '../../../src/daemon/pass-queue.js';
 import { PassRound } from '../../../src/daemon/pass-round.js';
 import { ProjectRegistry, type ProjectRuntime } from '../../../src/daemon/project-registry.js';
@@ -37,11 +37,11 @@ function setup(stateDir: string) {
     registry,
     statuses,
     queue,
-    engine: new EngineSnapshot(driver),
+    engines: new EngineSet(driver),
     limiter: new Semaphore(1),
     gitLimiter: new Semaphore(1),
     passListeners: [],
-    onEngineList: (ok) => engineUp.push(ok),
+    onEngineList: (_engine, ok) => engineUp.push(ok),
     log: silentLogger(),
   });
   const add = (name: string, fields: Partial<ProjectRuntime> = {}) => {
