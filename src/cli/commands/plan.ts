@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { createDriver } from '../../drivers/create-driver.js';
+import { describeEngineError } from '../../drivers/engine-error.js';
 import { createGitSource } from '../../git/index.js';
 import { describeAction } from '../../reconciler/apply.js';
 import { previewPlan, type PlanPreview } from '../../reconciler/preview.js';
@@ -33,6 +34,11 @@ export function registerPlan(program: Command): void {
         } catch (err) {
           throw new CliError(errorMessage(err), EXIT.usage);
         }
+        // Asked first, so an engine that does not answer (a wrong certificate, a stopped dockerd)
+        // is one line naming the engine, not a failure somewhere inside the plan.
+        await driver.ping().catch((err: unknown) => {
+          throw new CliError(`engine '${engine.name}': ${describeEngineError(err)}`, EXIT.usage);
+        });
         let plan: PlanPreview;
         try {
           plan = await previewPlan({ project, source, driver });
