@@ -118,11 +118,6 @@ export class Daemon {
     return runtime && this.engines.get(engineOf(runtime.ctx.project))?.driver;
   }
 
-  /** The configured engines' names. */
-  engineNames(): string[] {
-    return this.engines.names();
-  }
-
   /** Each engine's answer to a ping: 'ok', or why it did not answer (for /readyz). */
   async pingEngines(): Promise<Record<string, string>> {
     const answers = await Promise.all(
