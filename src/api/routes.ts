@@ -22,12 +22,10 @@ import { DEFAULT_WEBHOOK_LIMITS, webhookEndpoint, type WebhookLimits } from './w
 import type { ActualContainer } from '../model/actual-state.js';
 import { summarisePlan } from '../reconciler/plan.js';
 import { buildTimeline } from '../daemon/timeline.js';
-import { errorMessage } from '../util/errors.js';
 import { buildInfo } from '../util/version.js';
 
 export interface ApiDeps {
   daemon: Daemon;
-  driver: Driver;
   store: HistoryStore;
   metrics: Metrics;
   /** Called for webhook pushes to non-deploy refs (reviewers' previews). */
@@ -80,6 +78,13 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
   );
   const visible = (caller: Caller) => daemon.allStatuses().filter((s) => caller.sees(s.project));
   const logRequests = new InFlightLimit(MAX_LOG_REQUESTS);
+  // Logs come from the engine the project runs on; a project removed meanwhile has none.
+  const logsOf = (name: string): Pick<Driver, 'logs'> =>
+    daemon.driverOf(name) ?? {
+      logs: () => {
+        throw new Error(`unknown project '${name}'`);
+      },
+    };
   const html = (status: number, body: string): Reply => ({
     status,
     body,
@@ -99,14 +104,21 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
       pattern: /^\/readyz$/,
       access: 'probe',
       handle: async () => {
-        const engine = await deps.driver.ping().then(
-          () => 'ok',
-          (err: unknown) => errorMessage(err),
-        );
-        metrics.setEngineUp(engine === 'ok');
+        // Each engine's answer; the daemon is ready while any answers, since one engine down
+        // affects only its own projects (they say EngineUnavailable) and the others go on.
+        const engines = await daemon.pingEngines();
+        const answers = Object.values(engines);
+        const down = Object.entries(engines).filter(([, answer]) => answer !== 'ok');
+        const engine =
+          down.length === 0 ? 'ok' : down.map(([name, answer]) => `${name}: ${answer}`).join('; ');
         const history = store.ping() ? 'ok' : 'unavailable';
-        const ready = engine === 'ok' && history === 'ok';
-        return json(ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', engine, store: history });
+        const ready = answers.includes('ok') && history === 'ok';
+        return json(ready ? 200 : 503, {
+          status: ready ? 'ready' : 'not ready',
+          engine,
+          engines,
+          store: history,
+        });
       },
     },
     {
@@ -152,7 +164,7 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
               )
             : undefined;
         const logs = await lastLinesByService(
-          { project: name, driver: deps.driver, containers: () => daemon.containers(name) },
+          { project: name, driver: logsOf(name), containers: () => daemon.containers(name) },
           DASHBOARD_LOG_LINES,
           DASHBOARD_LOG_TIMEOUT_MS,
         );
@@ -279,7 +291,7 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
             streamProjectLogs(
               {
                 project: name,
-                driver: deps.driver,
+                driver: logsOf(name),
                 containers,
                 onStream: (delta) => metrics.changeLogStreams(delta),
               },

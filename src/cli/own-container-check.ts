@@ -11,10 +11,13 @@ import { CliError, EXIT } from './output.js';
  * stack using one would fail to apply, pass after pass. Refusing at start says it once, clearly.
  */
 export async function refuseUnlessSameHostPaths(
-  config: Pick<SpinConfig, 'docker' | 'stateDir' | 'secrets'>,
+  config: Pick<SpinConfig, 'engines' | 'defaultEngine' | 'stateDir' | 'secrets'>,
   log: Logger,
 ): Promise<void> {
-  const result = await checkOwnContainer(connectDocker(config.docker.host), [
+  // The engine this daemon would run in, if any: the default one (a container on another
+  // engine's host is not found there, and the check is skipped as for an unknown container).
+  const engine = config.engines[config.defaultEngine] ?? Object.values(config.engines)[0];
+  const result = await checkOwnContainer(connectDocker(engine?.host, engine?.tls), [
     { key: 'stateDir', path: config.stateDir },
     { key: 'secrets.runtimeDir', path: config.secrets.runtimeDir },
   ]);

@@ -100,6 +100,25 @@ export async function readReferencedFiles(
     }
     return next;
   }
+  // Engine TLS files: a missing or unreadable one stops the start, naming the engine and key.
+  const engines = Object.fromEntries(
+    await Promise.all(
+      Object.entries(config.engines ?? {}).map(async ([name, engine]) => {
+        if (!engine.tls) return [name, engine] as const;
+        const { caFile, certFile, keyFile } = engine.tls;
+        const key = await read(keyFile, `engines.${name}.tls.key`);
+        const tls = {
+          caFile,
+          certFile,
+          keyFile,
+          ca: await read(caFile, `engines.${name}.tls.ca`),
+          cert: await read(certFile, `engines.${name}.tls.cert`),
+          ...(key !== undefined ? { key: new SecretText(key) } : {}),
+        };
+        return [name, { ...engine, tls }] as const;
+      }),
+    ),
+  );
   // Secret keys are checked here too, so a typo in a path stops the start (or is refused on a
   // reload) instead of refusing every commit that uses an encrypted file later.
   const ageFiles = new Map<string, string>();
@@ -124,5 +143,5 @@ export async function readReferencedFiles(
       problem('secrets.keyFile', err),
     );
   if (diagnostics.length > 0) return { ok: false, diagnostics };
-  return { ok: true, config: { ...config, api, projects } };
+  return { ok: true, config: { ...config, api, projects, engines } };
 }

@@ -6,7 +6,10 @@ import { Daemon } from '../daemon/daemon.js';
 import { observePasses } from '../daemon/observers.js';
 import { PreviewRunner } from '../daemon/previews.js';
 import { removePidFile, writePidFile } from '../daemon/pid-file.js';
+import { ownedProjects, parseShardFlag } from '../config/shard.js';
+import type { ShardConfig, SpinConfig } from '../config/types.js';
 import { createDriver } from '../drivers/create-driver.js';
+import type { Driver } from '../drivers/driver.js';
 import { createMetrics } from '../metrics/registry.js';
 import { formatDiagnostic } from '../stack/diagnostics.js';
 import { historyDbPath, openHistoryStore } from '../store/history-store.js';
@@ -22,6 +25,16 @@ export interface DaemonOptions {
   config: string;
   logLevel: string;
   logPretty?: boolean;
+  /** `--shard I/N`: overrides the config's shard.index and shard.count. */
+  shard?: string;
+}
+
+/** The shard this daemon runs: the config's, with `--shard I/N` in place of its index and count. */
+function shardOf(config: SpinConfig, flag: string | undefined): ShardConfig | undefined {
+  if (flag === undefined) return config.shard;
+  const parsed = parseShardFlag(flag);
+  if ('error' in parsed) throw new CliError(parsed.error, EXIT.usage);
+  return { ...config.shard, ...parsed };
 }
 
 /**
@@ -30,7 +43,11 @@ export interface DaemonOptions {
  * the API and config reload around one Daemon; returns the exit code after SIGTERM/SIGINT.
  */
 export async function runDaemon(options: DaemonOptions): Promise<number> {
-  const config = await requireConfig(options.config);
+  const loaded = await requireConfig(options.config);
+  const shard = shardOf(loaded, options.shard);
+  // Several daemons may share one config: each reconciles only the projects its shard owns, and
+  // leaves the others' containers alone (a project it does not own is, to it, not configured).
+  const config = ownedProjects(loaded, shard);
   const log = createLogger({ level: options.logLevel, pretty: options.logPretty });
   const tokens = { read: config.api.readToken, write: config.api.writeToken };
   let warnings: string[];
@@ -40,15 +57,30 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     throw new CliError(errorMessage(err), EXIT.usage);
   }
   for (const warning of [...warnings, ...(config.warnings ?? [])]) log.warn(warning);
+  if (shard) {
+    log.info(
+      { shard, owned: config.projects.length, configured: loaded.projects.length },
+      'sharded: reconciling only the projects this shard owns',
+    );
+  }
   // Before anything is created under stateDir: in a container, it must be the host's own path.
   await refuseUnlessSameHostPaths(config, log);
 
   // Runtime settings are inspected only for this daemon's projects: on a shared engine another
   // daemon's (or an unconfigured project's) new containers would otherwise be inspected before
   // every round could plan, delaying drift repairs. (`daemon` is set before the first list.)
-  const driver = createDriver(config, {
-    checkRuntime: (c): boolean => daemon.project(c.project) !== undefined,
-  });
+  // One driver per engine. A kind the build has no driver for stops the start (exit 2).
+  const drivers = new Map<string, Driver>();
+  for (const engine of Object.values(config.engines)) {
+    try {
+      drivers.set(
+        engine.name,
+        createDriver(engine, { checkRuntime: (c): boolean => daemon.project(c.project) !== undefined }),
+      );
+    } catch (err) {
+      throw new CliError(errorMessage(err), EXIT.usage);
+    }
+  }
   let store: ReturnType<typeof openHistoryStore>;
   try {
     store = openHistoryStore({
@@ -66,12 +98,12 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   for (const p of config.projects) metrics.addProject(p.name);
   const baseUrl = config.api.publicUrl ?? `http://${config.api.listen}`;
   const publisher = new CommitStatusPublisher({ stateDir: config.stateDir, log, metrics, baseUrl });
-  const daemon = new Daemon(config, driver, log, {
+  const daemon = new Daemon(config, drivers, log, {
     onDeployStart: (project, commit, actions, passId) =>
       publisher.deployStarted(project, commit, actions, passId),
     // A pass still running for a project just removed by a config reload must not bring its
     // metric series back.
-    onEngineList: (ok) => metrics.setEngineUp(ok),
+    onEngineList: (engine, ok) => metrics.setEngineUp(engine, ok),
     onGitPoll: (project, ms, ok) => {
       if (daemon.project(project)) metrics.observeGitPoll(project, ms, ok ? 'ok' : 'failed');
     },
@@ -90,7 +122,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   // The API listens before the first pass so commit statuses link to its real address (the
   // configured port may be 0); until start() has added the projects it simply lists none.
   const api = await startApiServer(
-    { daemon, driver, store, metrics, onPreview: (t) => previews.trigger(t.project, t.ref, t.after) },
+    { daemon, store, metrics, onPreview: (t) => previews.trigger(t.project, t.ref, t.after) },
     {
       listen: config.api.listen,
       publicUrl: config.api.publicUrl,
@@ -120,7 +152,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       return;
     }
     for (const warning of next.config.warnings ?? []) log.warn(warning);
-    const changes = await daemon.reload(next.config);
+    const changes = await daemon.reload(ownedProjects(next.config, shardOf(next.config, options.shard)));
     for (const name of changes.added) metrics.addProject(name);
     for (const name of changes.removed) metrics.removeProject(name);
   });

@@ -11,6 +11,7 @@ import { parseSizeBytes } from '../util/units.js';
 import { hasInlineCredentials, repoAccess, unsupportedRepo, type RawRepoAccess } from './repo-access.js';
 import { closestName } from '../util/did-you-mean.js';
 import { mergeRegistries, type RawRegistries } from './registries.js';
+import { parseEngines, projectEngine, type RawEngines } from './engines.js';
 import type { ProjectsFileText } from './projects-dir.js';
 import { grantProblem } from '../access/grants.js';
 import type { Role } from '../access/roles.js';
@@ -80,6 +81,8 @@ export function parseConfig(
   const git = gitLimits(raw.git ?? {}, baseDir);
   const centreRegistries = mergeRegistries({}, raw.registries, baseDir);
   const warnings: string[] = [];
+  const engineSet = parseEngines(raw, file, baseDir, (p) => doc.locate(p.map(String)));
+  diagnostics.push(...engineSet.diagnostics);
   const sources: ProjectSource[] = [
     { file, baseDir, locate: (p) => doc.locate(['projects', ...p]), entries: raw.projects ?? [] },
   ];
@@ -115,6 +118,14 @@ export function parseConfig(
       );
       return;
     }
+    const engine = projectEngine(p.engine, engineSet.engines, engineSet.defaultEngine);
+    if ('error' in engine) {
+      const pos = at(p.engine === undefined ? 'name' : 'engine');
+      diagnostics.push(
+        diag(source.file, pos.line, pos.column, 'config.engine', engine.error, `projects.${index}.engine`),
+      );
+      return;
+    }
     const repo = resolveRepo(p.repo, baseDir);
     const registries = mergeRegistries(centreRegistries, p.registries, baseDir);
     const access = repoAccess(p.git, baseDir, git.caFile);
@@ -144,6 +155,7 @@ export function parseConfig(
     }
     projects.push({
       name: p.name,
+      engine: engine.engine,
       repo,
       ...(repo.kind === 'http' && access.access ? { git: access.access } : {}),
       branch: p.branch ?? 'main',
@@ -193,6 +205,29 @@ export function parseConfig(
       diag(file, pos.line, pos.column, 'config.cron', `'${expression}' is not a cron expression`, key),
     );
   }
+  for (const [i, name] of (raw.shard?.engines ?? []).entries()) {
+    if (engineSet.engines[name]) continue;
+    const pos = doc.locate(['shard', 'engines', String(i)]);
+    const message = `shard.engines names '${name}', which is not an engine (engines: ${Object.keys(engineSet.engines).join(', ')})`;
+    diagnostics.push(diag(file, pos.line, pos.column, 'config.shard', message, `shard.engines.${i}`));
+  }
+  if (raw.shard && (raw.shard.index !== undefined) !== (raw.shard.count !== undefined)) {
+    const pos = doc.locate(['shard']);
+    diagnostics.push(
+      diag(
+        file,
+        pos.line,
+        pos.column,
+        'config.shard',
+        'shard: index and count go together (e.g. index: 0, count: 2)',
+        'shard',
+      ),
+    );
+  } else if (raw.shard?.count !== undefined && (raw.shard.index ?? 0) >= raw.shard.count) {
+    const pos = doc.locate(['shard', 'index']);
+    const message = `shard.index ${raw.shard.index} is not below shard.count ${raw.shard.count} (shards are numbered from 0)`;
+    diagnostics.push(diag(file, pos.line, pos.column, 'config.shard', message, 'shard.index'));
+  }
   for (const [name, policy] of Object.entries(policies)) {
     diagnostics.push(
       ...validatePolicyObject(policy, file, { locate: doc.locate, pathPrefix: ['policies', name] }),
@@ -228,6 +263,9 @@ export function parseConfig(
       },
       git,
       docker: { host: raw.docker?.host },
+      engines: engineSet.engines,
+      defaultEngine: engineSet.defaultEngine,
+      ...(raw.shard ? { shard: raw.shard } : {}),
       projects,
       policies,
       secrets,
@@ -387,8 +425,12 @@ interface RawConfig {
     caFile?: string;
   };
   docker?: { host?: string };
+  engines?: RawEngines;
+  defaultEngine?: string;
+  shard?: { index?: number; count?: number; engines?: string[] };
   projects?: Array<{
     name: string;
+    engine?: string;
     repo: string;
     git?: RawRepoAccess;
     registries?: RawRegistries;

@@ -26,6 +26,8 @@ export interface RepoAccess {
 
 export interface ProjectConfig {
   name: string;
+  /** The engine it runs on (a key of SpinConfig.engines); absent in older test fixtures: `default`. */
+  engine?: string;
   repo: RepoLocation;
   /** Registry logins by host: the centre-wide ones overlaid by the project's own. */
   registries?: RegistryCredentials;
@@ -122,10 +124,50 @@ export interface SpinConfig {
   history: { maxPassesPerProject: number; maxEventsPerProject: number };
   /** Limits on what a fetch from a project's repository may hold (src/git/pack-guard.ts). */
   git: GitLimits;
+  /** What the config file said under `docker:`; `engines` holds the resolved engines. */
   docker: { host?: string };
+  /** Named engines; a config without `engines:` has one, `default`, at `docker.host`. */
+  engines: Record<string, EngineConfig>;
+  /** The engine of projects that name none ('' when several engines and none is the default). */
+  defaultEngine: string;
+  /** The projects this daemon owns when several share the config (src/config/shard.ts). */
+  shard?: ShardConfig;
   projects: ProjectConfig[];
   policies: Record<string, unknown>;
   secrets: SecretsSettings;
   /** Things that work but should change (e.g. credentials inline in a repository URL); logged. */
   warnings?: string[];
+}
+
+export type EngineKind = 'docker' | 'swarm';
+
+/** One `engines:` entry (docs/engines.md); paths absolute. */
+export interface EngineConfig {
+  name: string;
+  kind: EngineKind;
+  /** unix:///path or tcp://host:port; absent: DOCKER_HOST, else the local socket. */
+  host?: string;
+  tls?: EngineTls;
+}
+
+/**
+ * Client TLS for a tcp:// engine. The files are read at start and on reload
+ * (src/cli/referenced-files.ts); the key is a SecretText so no log or status can carry it.
+ */
+export interface EngineTls {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+  ca?: string;
+  cert?: string;
+  key?: SecretText;
+}
+
+/** `shard:` (or `spin daemon --shard I/N`): which projects this daemon reconciles. */
+export interface ShardConfig {
+  /** This daemon's shard, 0 <= index < count, by a hash of the project name. */
+  index?: number;
+  count?: number;
+  /** Only projects on these engines. */
+  engines?: string[];
 }

@@ -9,7 +9,8 @@ import type { ActualContainer } from '../model/actual-state.js';
 import type { ProjectStatus } from '../status/project-status.js';
 import type { Logger } from '../util/logger.js';
 import { EngineEventLog, type EngineEventEntry } from './engine-event-log.js';
-import { EngineSnapshot } from './engine-snapshot.js';
+import { describeEngineError } from '../drivers/engine-error.js';
+import { EngineSet, engineOf } from './engine-set.js';
 import { PassQueue } from './pass-queue.js';
 import { PassRound, type PassListener } from './pass-round.js';
 import { pollDue } from './poll-schedule.js';
@@ -27,8 +28,8 @@ export { alignedDelay, nextWake, pollDue } from './poll-schedule.js';
 export interface DaemonHooks {
   onDeployStart?(project: ProjectConfig, commit: string, actions: Action[], passId?: string): void;
   onGitPoll?(project: string, durationMs: number, ok: boolean): void;
-  /** Whether a round's engine list answered (spin_engine_up). */
-  onEngineList?(ok: boolean): void;
+  /** Whether an engine's list answered in a round (spin_engine_up{engine}). */
+  onEngineList?(engine: string, ok: boolean): void;
   /** Each HTTP request to a project's git remote (benchmarks count them). */
   onGitRequest?(project: string, kind: 'advertise' | 'fetch'): void;
 }
@@ -44,25 +45,29 @@ export interface DaemonHooks {
 export class Daemon {
   private readonly registry = new ProjectRegistry();
   private readonly statuses: PersistedStatuses;
-  private readonly engine: EngineSnapshot;
+  private readonly engines: EngineSet;
   private readonly queue: PassQueue<PassOutcome>;
   private readonly round: PassRound;
   private readonly view: DaemonReadView;
   private readonly engineEvents = new EngineEventLog();
-  private closeEvents?: () => void;
+  private closeEvents: (() => void)[] = [];
   private resyncTask?: ScheduledTask;
   private imageUpdateTask?: ScheduledTask;
   private readonly passListeners: PassListener[] = [];
   private readonly suspendListeners: ((name: string, suspended: boolean) => void)[] = [];
 
+  /**
+   * `drivers`: one per configured engine, by name; a lone Driver is the engine `default`. The
+   * engines are fixed for the life of the daemon (a reload that changes them warns).
+   */
   constructor(
     private config: SpinConfig,
-    private readonly driver: Driver,
+    drivers: Driver | ReadonlyMap<string, Driver>,
     private readonly log: Logger,
     private readonly hooks: DaemonHooks = {},
   ) {
     this.statuses = new PersistedStatuses(config.stateDir);
-    this.engine = new EngineSnapshot(driver);
+    this.engines = new EngineSet(drivers);
     this.queue = new PassQueue<PassOutcome>({
       runRound: (batch) => this.round.run(batch),
       onWake: (names) => {
@@ -74,11 +79,11 @@ export class Daemon {
       registry: this.registry,
       statuses: this.statuses,
       queue: this.queue,
-      engine: this.engine,
+      engines: this.engines,
       limiter: new Semaphore(config.concurrency),
       gitLimiter: new Semaphore(config.gitConcurrency),
       passListeners: this.passListeners,
-      onEngineList: (ok) => this.hooks.onEngineList?.(ok),
+      onEngineList: (engine, ok) => this.hooks.onEngineList?.(engine, ok),
       log,
     });
     this.view = new DaemonReadView(this.registry, this.statuses, () => this.config);
@@ -86,7 +91,11 @@ export class Daemon {
 
   async start(): Promise<void> {
     for (const project of this.config.projects) await this.addProject(project);
-    this.closeEvents = this.driver.watchEvents((event) => this.onEngineEvent(event));
+    // One event stream per engine: an engine that goes away reconnects on its own and wakes
+    // only its projects when it is back.
+    this.closeEvents = this.engines
+      .all()
+      .map((engine) => engine.driver.watchEvents((event) => this.onEngineEvent(engine.name, event)));
     // The event stream can miss things (engine restarts, dropped connections): a periodic full
     // resync marks every project due, so drift is repaired within one schedule period regardless.
     this.resyncTask = schedule(this.config.resyncSchedule, () => this.wakeAll('resync'), {
@@ -101,6 +110,27 @@ export class Daemon {
       { projects: this.config.projects.length, stateDir: this.config.stateDir },
       'daemon started',
     );
+  }
+
+  /** The driver of the engine a project runs on (logs, plans); undefined for an unknown project. */
+  driverOf(name: string): Driver | undefined {
+    const runtime = this.registry.get(name);
+    return runtime && this.engines.get(engineOf(runtime.ctx.project))?.driver;
+  }
+
+  /** Each engine's answer to a ping: 'ok', or why it did not answer (for /readyz). */
+  async pingEngines(): Promise<Record<string, string>> {
+    const answers = await Promise.all(
+      this.engines.all().map(async (engine) => {
+        const answer = await engine.driver.ping().then(
+          () => 'ok',
+          (err: unknown) => describeEngineError(err),
+        );
+        this.hooks.onEngineList?.(engine.name, answer === 'ok');
+        return [engine.name, answer] as const;
+      }),
+    );
+    return Object.fromEntries(answers);
   }
 
   /** Reconcile now; resolves when that pass has finished. */
@@ -166,7 +196,7 @@ export class Daemon {
     return previewPlan({
       project: runtime.ctx.project,
       source: runtime.ctx.source,
-      driver: this.driver,
+      driver: runtime.ctx.driver,
       commit,
       trustCache: runtime.ctx.trustCache,
       purpose,
@@ -245,11 +275,12 @@ export class Daemon {
         { ...c.git, caFile: undefined },
         c.stateDir,
         c.docker,
+        c.engines,
         c.resyncSchedule,
       ]);
     if (fixed(next) !== fixed(this.config)) {
       this.log.warn(
-        'api, concurrency, gitConcurrency, git, stateDir, docker and resyncSchedule changes take effect after a restart',
+        'api, concurrency, gitConcurrency, git, stateDir, docker, engines and resyncSchedule changes take effect after a restart',
       );
     }
     this.config = {
@@ -291,7 +322,7 @@ export class Daemon {
   /** Stops scheduling, waits for running passes, closes watchers. Containers keep running. */
   async stop(): Promise<void> {
     this.queue.stop();
-    this.closeEvents?.();
+    for (const close of this.closeEvents) close();
     await this.resyncTask?.destroy();
     await this.imageUpdateTask?.destroy();
     for (const runtime of this.registry.runtimes()) await runtime.closeWatch?.();
@@ -303,6 +334,10 @@ export class Daemon {
   }
 
   private async addProject(project: ProjectConfig): Promise<void> {
+    const engine = this.engines.get(engineOf(project)) ?? this.engines.all()[0];
+    // Only after a reload names an engine the daemon was not started with: its passes report
+    // EngineUnavailable (PassRound finds no such engine) and never use this stand-in driver.
+    if (!engine) throw new Error('the daemon has no engine');
     const source = timedSource(
       createGitSource(project, this.config.stateDir, this.config.git, (kind) =>
         this.hooks.onGitRequest?.(project.name, kind),
@@ -313,7 +348,7 @@ export class Daemon {
       ctx: {
         project,
         source,
-        driver: this.driver,
+        driver: engine.driver,
         stateDir: this.config.stateDir,
         log: this.log.child({ project: project.name }),
         desiredCache: new Map(),
@@ -354,13 +389,20 @@ export class Daemon {
   }
 
   /** The driver hands over only what it judges drift (or a reconnect); the daemon never filters. */
-  private onEngineEvent(event: EngineEvent): void {
+  private onEngineEvent(engine: string, event: EngineEvent): void {
     if (event.kind === 'reconnected') {
-      // (Re)connected after the engine was away: anything may have happened meanwhile.
-      this.wakeAll('engine connected');
+      // (Re)connected after the engine was away: anything may have happened meanwhile, on that
+      // engine; the others' projects are not its business.
+      this.log.debug({ engine }, 'engine connected; its projects are due');
+      this.engines.get(engine)?.snapshot.markStale();
+      for (const [name, runtime] of this.registry.entries()) {
+        if (!runtime.suspended && engineOf(runtime.ctx.project) === engine) this.wake(name);
+      }
       return;
     }
-    if (!this.registry.has(event.project)) return;
+    const runtime = this.registry.get(event.project);
+    // A project of the same name on another engine (a leftover, another daemon's) is not ours.
+    if (!runtime || engineOf(runtime.ctx.project) !== engine) return;
     this.engineEvents.record(event);
     this.log.debug(
       { project: event.project, action: event.action, container: event.name, engineAt: event.at },
@@ -378,7 +420,7 @@ export class Daemon {
   /** The resync (and an engine reconnect): every project replans; those whose poll is due poll. */
   private wakeAll(why: string): void {
     this.log.debug({ why }, 'all projects due');
-    this.engine.markStale();
+    this.engines.markAllStale();
     for (const [name, runtime] of this.registry.entries()) if (!runtime.suspended) this.wake(name);
   }
 

@@ -8,7 +8,8 @@ import { errorMessage } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { newPassId } from '../util/pass-id.js';
 import { settle, unsettle, withTimeout, type Settled } from '../util/promises.js';
-import type { EngineSnapshot } from './engine-snapshot.js';
+import { describeEngineError } from '../drivers/engine-error.js';
+import { engineOf, type EngineSet } from './engine-set.js';
 import type { PassQueue, RoundBatch } from './pass-queue.js';
 import { nextWake } from './poll-schedule.js';
 import type { ProjectRegistry, ProjectRuntime } from './project-registry.js';
@@ -25,20 +26,23 @@ export interface PassRoundDeps {
   registry: ProjectRegistry;
   statuses: PersistedStatuses;
   queue: PassQueue<PassOutcome>;
-  engine: EngineSnapshot;
+  /** The engines, each listed once per round for its taken projects. */
+  engines: EngineSet;
   /** Bounds passes (`concurrency`) and git polls (`gitConcurrency`) in flight. */
   limiter: Semaphore;
   gitLimiter: Semaphore;
   /** Observers of every finished pass (history, metrics, commit statuses). */
   passListeners: readonly PassListener[];
-  /** Whether the round's engine list answered (spin_engine_up). */
-  onEngineList?(ok: boolean): void;
+  /** Whether an engine's list answered this round (spin_engine_up{engine}). */
+  onEngineList?(engine: string, ok: boolean): void;
   log: Logger;
 }
 
 /**
  * One round: the polls of those whose poll is due (ref advertisements, up to `gitConcurrency` in
- * flight) run beside one engine list for all taken projects; the others replan from the head they
+ * flight) run beside one list per engine for all its taken projects (the engines in parallel;
+ * one that does not answer fails only its own projects, as EngineUnavailable, and changes nothing
+ * for them); the others replan from the head they
  * already have, with no git request. Each pass runs as soon as its head is known, up to
  * `concurrency` in parallel; its outcome is recorded, answered to waiters and sets the project's
  * next wake-up.
@@ -83,15 +87,38 @@ export class PassRound {
     const heads = new Map(
       taken.map(([name, runtime, reason]) => [name, settle(this.headFor(runtime, reason, adverts))] as const),
     );
+    const byEngine = new Map<string, [string, ProjectRuntime, WakeReason][]>();
+    for (const entry of taken) {
+      const engine = engineOf(entry[1].ctx.project);
+      byEngine.set(engine, [...(byEngine.get(engine) ?? []), entry]);
+    }
+    await Promise.all(
+      [...byEngine].map(([engine, projects]) => this.runOnEngine(round, engine, projects, heads, passIds)),
+    );
+  }
+
+  /** One engine's share of the round: its list, then its projects' passes (or their failure). */
+  private async runOnEngine(
+    round: number,
+    engineName: string,
+    taken: [string, ProjectRuntime, WakeReason][],
+    heads: Map<string, Promise<Settled<string>>>,
+    passIds: Map<string, string>,
+  ): Promise<void> {
+    const { statuses, queue, log } = this.deps;
     let actual: ActualState;
     try {
+      const engine = this.deps.engines.get(engineName);
+      // A project moved by a config reload to an engine added after the start: no driver yet.
+      if (!engine) throw new Error(`engine '${engineName}' is not connected; restart the daemon to add it`);
       const listStarted = Date.now();
-      actual = await this.deps.engine.list();
-      log.debug({ round, durationMs: Date.now() - listStarted }, 'engine listed');
+      actual = await engine.snapshot.list();
+      log.debug({ round, engine: engineName, durationMs: Date.now() - listStarted }, 'engine listed');
     } catch (err) {
-      this.deps.onEngineList?.(false);
-      log.error({ err }, 'docker engine unreachable');
-      const message = `docker engine unreachable: ${errorMessage(err)}`;
+      this.deps.onEngineList?.(engineName, false);
+      const reason = describeEngineError(err);
+      log.error({ engine: engineName, reason }, 'engine unavailable');
+      const message = `${engineName}: ${reason}`;
       await Promise.all(
         taken.map(([name, runtime, reason]) =>
           this.finishPass(
@@ -104,7 +131,7 @@ export class PassRound {
       );
       return;
     }
-    this.deps.onEngineList?.(true);
+    this.deps.onEngineList?.(engineName, true);
     await Promise.all(
       taken.map(async ([name, runtime, reason]) => {
         const head = heads.get(name) as Promise<Settled<string>>;
@@ -209,7 +236,8 @@ export class PassRound {
   ): Promise<void> {
     const { registry, queue, log } = this.deps;
     // A pass that acted or failed may have changed networks and volumes: list them next round.
-    if (outcome.actions.length > 0 || outcome.status.lastResult === 'error') this.deps.engine.markStale();
+    if (outcome.actions.length > 0 || outcome.status.lastResult === 'error')
+      this.deps.engines.get(engineOf(runtime.ctx.project))?.snapshot.markStale();
     // The project was removed or replaced by a config reload while this pass ran: its result
     // belongs to a config that is gone; the new one's own pass reports.
     const current = registry.isCurrent(name, runtime);
@@ -233,6 +261,7 @@ export class PassRound {
   private async record(name: string, runtime: ProjectRuntime, outcome: PassOutcome): Promise<void> {
     const { log } = this.deps;
     if (runtime.suspended) outcome.status.suspended = true;
+    outcome.status.engine = engineOf(runtime.ctx.project);
     runtime.containers = outcome.containers;
     if (outcome.actions.length > 0) {
       runtime.lastActions = {

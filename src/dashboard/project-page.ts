@@ -86,6 +86,8 @@ function overview(status: ProjectStatus, now: number): SafeHtml {
     status.lastDurationMs !== undefined
       ? markup` <span class="muted">in ${formatDuration(status.lastDurationMs)}</span>`
       : '';
+  // Which engine it runs on, once a pass has said (several engines: docs/engines.md).
+  const engine = status.engine ? markup`<dt>Engine</dt><dd>${status.engine}</dd>\n` : '';
   return markup`<h1>${status.project}</h1>
 <section aria-labelledby="overview-h" data-project="${status.project}">
 <h2 id="overview-h" class="vh">Overview</h2>
@@ -96,7 +98,7 @@ function overview(status: ProjectStatus, now: number): SafeHtml {
 <dt>Last reconcile</dt><dd data-field="age">${cells.age}</dd>
 <dt>Last result</dt><dd>${result}${took}</dd>
 <dt>Last error</dt><dd data-field="error">${cells.error}</dd>
-</dl>
+${engine}</dl>
 </section>`;
 }
 

@@ -1,4 +1,4 @@
-import type { SpinConfig } from '../config/types.js';
+import type { EngineConfig } from '../config/types.js';
 import { connectDocker } from './docker/connect.js';
 import { ContainerEngine } from './docker/container-engine.js';
 import { DockerDriver, type DockerDriverOptions } from './docker/docker-driver.js';
@@ -6,18 +6,24 @@ import { dockerRules } from './docker/rules.js';
 import type { Driver, EngineRules } from './driver.js';
 
 /**
- * The engine driver the daemon config names, built in this one place for the daemon and for
- * `spin plan` (which must see the engine as the daemon does). Today every config names the Docker
- * engine at `docker.host`; another engine plugs in here (and in `engineRules`).
+ * The driver for one configured engine, built in this one place for the daemon (one per engine)
+ * and for `spin plan` (which must see the engine as the daemon does). Another engine plugs in
+ * here (and in `engineRules`).
  */
-export function createDriver(config: Pick<SpinConfig, 'docker'>, options: DockerDriverOptions = {}): Driver {
-  return new ContainerEngine(new DockerDriver(connectDocker(config.docker.host), undefined, options));
+export function createDriver(engine: EngineConfig, options: DockerDriverOptions = {}): Driver {
+  const docker = connectDocker(engine.host, engine.tls);
+  if (engine.kind === 'swarm') {
+    // SWARM DRIVER HOOK (issue 15): return createSwarmDriver(docker, options) from
+    // src/drivers/swarm/ once it is merged; until then a swarm engine is refused at start.
+    throw new Error(`engine '${engine.name}': kind swarm: swarm driver not available in this build`);
+  }
+  return new ContainerEngine(new DockerDriver(docker, undefined, options));
 }
 
 /**
  * The configured engine's pure rules (capabilities, the last gate), for gating without an engine
- * (`spin validate`). Without a config: the Docker engine's.
+ * (`spin validate`). Without an engine: the Docker engine's.
  */
-export function engineRules(_config?: Pick<SpinConfig, 'docker'>): EngineRules {
+export function engineRules(_engine?: Pick<EngineConfig, 'kind'>): EngineRules {
   return dockerRules;
 }

@@ -78,8 +78,8 @@ export interface Metrics {
   /** 1 while the project is suspended (config `suspended`, `spin suspend`), else 0. */
   setSuspended(project: string, suspended: boolean): void;
   countWebhook(outcome: WebhookOutcome): void;
-  /** Whether the last engine list or ping answered. */
-  setEngineUp(up: boolean): void;
+  /** Whether the engine's last list or ping answered. */
+  setEngineUp(engine: string, up: boolean): void;
   /** An engine log stream opened (+1) or closed (-1) for `spin logs` or the dashboard. */
   changeLogStreams(delta: number): void;
   /** Where spin_pass_queue_due and spin_passes_running are read at scrape time. */
@@ -245,7 +245,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   for (const outcome of WEBHOOK_OUTCOMES) webhooks.inc({ outcome }, 0);
   const engineUp = new Gauge({
     name: 'spin_engine_up',
-    help: '1 when the last engine list or ping answered, else 0.',
+    help: '1 when the engine answered its last list or ping, else 0; by configured engine.',
+    labelNames: ['engine'] as const,
     ...reg,
   });
   const logStreams = new Gauge({
@@ -337,8 +338,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     countWebhook(outcome) {
       webhooks.inc({ outcome });
     },
-    setEngineUp(up) {
-      engineUp.set(up ? 1 : 0);
+    setEngineUp(engine, up) {
+      engineUp.set({ engine }, up ? 1 : 0);
     },
     changeLogStreams(delta) {
       logStreams.inc(delta);

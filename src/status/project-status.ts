@@ -31,6 +31,8 @@ export interface LastError {
 
 /** What `spin status` shows for one project; written by the daemon after every pass. */
 export interface ProjectStatus {
+  /** The engine the project runs on (config `engine:`), as of its last pass. */
+  engine?: string;
   project: string;
   sync: SyncState;
   health: Health;

@@ -86,12 +86,15 @@ export interface RunningDaemon {
 }
 
 /** Starts `spin daemon` and resolves once its API listens (it logs the URL). */
-export async function startDaemon(configFile: string): Promise<RunningDaemon> {
+export async function startDaemon(
+  configFile: string,
+  options: { args?: string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunningDaemon> {
   const child = spawn(
     process.execPath,
-    [SPIN_BIN, 'daemon', '--config', configFile, '--log-level', 'debug'],
+    [SPIN_BIN, 'daemon', '--config', configFile, '--log-level', 'debug', ...(options.args ?? [])],
     {
-      env: cliEnv(),
+      env: { ...cliEnv(), ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

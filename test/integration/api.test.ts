@@ -59,7 +59,7 @@ describe('probes', () => {
   it('/readyz reports the engine and the state store reachable, without a token', async () => {
     const res = await get('/readyz', null);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ready', engine: 'ok', store: 'ok' });
+    expect(res.body).toEqual({ status: 'ready', engine: 'ok', engines: { default: 'ok' }, store: 'ok' });
   });
 });
 

@@ -97,7 +97,7 @@ describe('metrics', () => {
       1,
     );
     // The daemon has listed the engine (the stack is running), so the engine is up.
-    expect(sampleValue(families, 'spin_engine_up', {})).toBe(1);
+    expect(sampleValue(families, 'spin_engine_up', { engine: 'default' })).toBe(1);
     // How many passes wait or run depends on timing: only that they are numbers at or above 0.
     expect(sampleValue(families, 'spin_pass_queue_due', {})).toBeGreaterThanOrEqual(0);
     expect(sampleValue(families, 'spin_passes_running', {})).toBeGreaterThanOrEqual(0);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { createDriver } from '../../drivers/create-driver.js';
+import { describeEngineError } from '../../drivers/engine-error.js';
 import { createGitSource } from '../../git/index.js';
 import { describeAction } from '../../reconciler/apply.js';
 import { previewPlan, type PlanPreview } from '../../reconciler/preview.js';
@@ -24,7 +25,20 @@ export function registerPlan(program: Command): void {
         if (!project) throw new CliError(`unknown project '${name}' (not in ${options.config})`);
         const source = createGitSource(project, config.stateDir, config.git);
         // Its containers are inspected, so the plan shows `docker update` drift as the daemon sees it.
-        const driver = createDriver(config, { checkRuntime: (c) => c.project === name });
+        const engine = config.engines[project.engine ?? config.defaultEngine];
+        if (!engine)
+          throw new CliError(`project '${name}' names engine '${project.engine}', which is not configured`);
+        let driver;
+        try {
+          driver = createDriver(engine, { checkRuntime: (c) => c.project === name });
+        } catch (err) {
+          throw new CliError(errorMessage(err), EXIT.usage);
+        }
+        // Asked first, so an engine that does not answer (a wrong certificate, a stopped dockerd)
+        // is one line naming the engine, not a failure somewhere inside the plan.
+        await driver.ping().catch((err: unknown) => {
+          throw new CliError(`engine '${engine.name}': ${describeEngineError(err)}`, EXIT.usage);
+        });
         let plan: PlanPreview;
         try {
           plan = await previewPlan({ project, source, driver });

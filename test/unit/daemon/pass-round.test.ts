@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProjectConfig, SpinConfig } from '../../../src/config/types.js';
-import { EngineSnapshot } from '../../../src/daemon/engine-snapshot.js';
+import { EngineSet } from '../../../src/daemon/engine-set.js';
 import { PassQueue } from '../../../src/daemon/pass-queue.js';
 import { PassRound } from '../../../src/daemon/pass-round.js';
 import { ProjectRegistry, type ProjectRuntime } from '../../../src/daemon/project-registry.js';
@@ -37,11 +37,11 @@ function setup(stateDir: string) {
     registry,
     statuses,
     queue,
-    engine: new EngineSnapshot(driver),
+    engines: new EngineSet(driver),
     limiter: new Semaphore(1),
     gitLimiter: new Semaphore(1),
     passListeners: [],
-    onEngineList: (ok) => engineUp.push(ok),
+    onEngineList: (_engine, ok) => engineUp.push(ok),
     log: silentLogger(),
   });
   const add = (name: string, fields: Partial<ProjectRuntime> = {}) => {
@@ -152,6 +152,63 @@ describe('PassRound', () => {
     expect((await waiting).status.lastResult).toBe('error');
     expect(statuses.get('web')).toBeUndefined();
     expect(registry.has('web')).toBe(true);
+    queue.stop();
+  });
+
+  it('one engine down fails only its own projects; the other engine is listed and its projects pass', async () => {
+    const { queue, registry, statuses, add } = setup(dir);
+    const listed: string[] = [];
+    const up = {
+      listActual: () => {
+        listed.push('up');
+        return Promise.resolve({ containers: [], networks: [], volumes: [] });
+      },
+    } as unknown as Driver;
+    const down = {
+      listActual: () => Promise.reject(new Error('connect ECONNREFUSED 10.0.0.2:2376')),
+    } as unknown as Driver;
+    const engineUp: [string, boolean][] = [];
+    const round = new PassRound({
+      config: () => ({ passTimeoutMs: 10_000 }) as SpinConfig,
+      registry,
+      statuses,
+      queue,
+      engines: new EngineSet(
+        new Map([
+          ['up', up],
+          ['down', down],
+        ]),
+      ),
+      limiter: new Semaphore(2),
+      gitLimiter: new Semaphore(2),
+      passListeners: [],
+      onEngineList: (engine, ok) => engineUp.push([engine, ok]),
+      log: silentLogger(),
+    });
+    const onDown = add('on-down');
+    onDown.ctx.project.engine = 'down';
+    const onUp = add('on-up');
+    onUp.ctx.project.engine = 'up';
+    onUp.ctx.log = silentLogger();
+    const [a, b] = [queue.wait('on-down'), queue.wait('on-up')];
+    await round.run([
+      ['on-down', 'poll'],
+      ['on-up', 'poll'],
+    ]);
+    const failed = await a;
+    expect(failed.status.lastError?.reason).toBe('EngineUnavailable');
+    expect(failed.status.lastError?.message).toBe(
+      'down: docker engine unreachable: connect ECONNREFUSED 10.0.0.2:2376',
+    );
+    expect(failed.status.engine).toBe('down');
+    // The other engine was listed once and its project's pass ran (this stand-in project has no
+    // stack to deploy, so the pass itself ends in an error of its own, not the engine's).
+    expect(listed).toEqual(['up']);
+    expect((await b).status.lastError?.reason).not.toBe('EngineUnavailable');
+    expect(engineUp.sort()).toEqual([
+      ['down', false],
+      ['up', true],
+    ]);
     queue.stop();
   });
 });

@@ -37,6 +37,12 @@ describe('renderProjectPage', () => {
     expect(overview).toMatch(/data-badge="result">.*converged<\/span> <span class="muted">in 420 ms<\/span>/);
   });
 
+  it('names the engine the project runs on, once a pass has said', () => {
+    expect(section(page, 'overview')).not.toContain('<dt>Engine</dt>');
+    const onLab = renderProjectPage({ ...synced, engine: 'lab' }, [], [], undefined, { now: NOW });
+    expect(section(onLab, 'overview')).toContain('<dt>Engine</dt><dd>lab</dd>');
+  });
+
   it('lists services with their health', () => {
     const services = section(page, 'services');
     expect(services).toContain(
