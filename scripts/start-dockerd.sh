@@ -33,10 +33,12 @@ else
   if ! { : >>"$DOCKERD_LOG"; } 2>/dev/null; then DOCKERD_LOG=/tmp/spin-dockerd.log; fi
   started=0
   # A plain start first; if dockerd dies (e.g. overlayfs unsupported inside a container), retry with vfs.
+  # The host's engine is the dockerd that owns the default pidfile: other dockerds on this machine
+  # (a test's second engine or swarm lab, with their own --pidfile) are not it.
+  host_dockerd() { [ -f /var/run/docker.pid ] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null && cat /var/run/docker.pid; }
   for extra in "${SPIN_DOCKERD_ARGS:-}" "--storage-driver=vfs"; do
-    if pgrep -x dockerd >/dev/null 2>&1; then
+    if pid="$(host_dockerd)"; then
       log "dockerd already running but not answering yet; waiting"
-      pid="$(pgrep -xo dockerd || true)"
     else
       log "starting dockerd${extra:+ $extra} (log: $DOCKERD_LOG)"
       # setsid+nohup: dockerd outlives this script (the demo and later test runs reuse it).
@@ -50,7 +52,7 @@ else
     fi
     log "dockerd did not answer; last log lines:"
     tail -n 15 "$DOCKERD_LOG" >&2 || true
-    if pgrep -x dockerd >/dev/null 2>&1; then break; fi # still running but stuck: do not start a second one
+    if host_dockerd >/dev/null; then break; fi # still running but stuck: do not start a second one
   done
   [ "$started" = 1 ] || die "Docker engine not reachable: dockerd did not answer within 60 s or exited (see $DOCKERD_LOG)"
   log "docker engine answering"
