@@ -10,7 +10,7 @@ import cron from 'node-cron';
 import { parseSizeBytes } from '../util/units.js';
 import { hasInlineCredentials, repoAccess, unsupportedRepo, type RawRepoAccess } from './repo-access.js';
 import { closestName } from '../util/did-you-mean.js';
-import { mergeRegistries, type RawRegistries } from './registries.js';
+import { ambiguousRegistryLogin, mergeRegistries, type RawRegistries } from './registries.js';
 import type { ProjectsFileText } from './projects-dir.js';
 import { grantProblem } from '../access/grants.js';
 import type { Role } from '../access/roles.js';
@@ -79,6 +79,11 @@ export function parseConfig(
   const secrets = secretsSettings(raw.secrets ?? {}, baseDir, stateDir);
   const git = gitLimits(raw.git ?? {}, baseDir);
   const centreRegistries = mergeRegistries({}, raw.registries, baseDir);
+  const ambiguousCentre = ambiguousRegistryLogin(raw.registries);
+  if (ambiguousCentre !== undefined) {
+    const pos = doc.locate(['registries', ambiguousCentre]);
+    diagnostics.push(registryLoginDiag(file, pos, `registries.${ambiguousCentre}`));
+  }
   const warnings: string[] = [];
   const sources: ProjectSource[] = [
     { file, baseDir, locate: (p) => doc.locate(['projects', ...p]), entries: raw.projects ?? [] },
@@ -116,6 +121,12 @@ export function parseConfig(
       return;
     }
     const repo = resolveRepo(p.repo, baseDir);
+    const ambiguous = ambiguousRegistryLogin(p.registries);
+    if (ambiguous !== undefined) {
+      const pos = source.locate([index, 'registries', ambiguous]);
+      diagnostics.push(registryLoginDiag(source.file, pos, `projects.${index}.registries.${ambiguous}`));
+      return;
+    }
     const registries = mergeRegistries(centreRegistries, p.registries, baseDir);
     const access = repoAccess(p.git, baseDir, git.caFile);
     if (access.error) {
@@ -254,6 +265,12 @@ function parseProjectsFile({ file, text }: ProjectsFileText): ProjectSource | { 
 }
 
 type Place = { file: string; line: number; column: number };
+
+/** A registry login with neither or both of passwordFile and passwordSecret. */
+function registryLoginDiag(file: string, pos: { line: number; column: number }, at: string): Diagnostic {
+  const message = `${at} needs exactly one of passwordFile (a file) or passwordSecret (a secret in the project's store)`;
+  return diag(file, pos.line, pos.column, 'config.registries', message, at);
+}
 
 /** Located at the second definition; names the first, in the same file or another one. */
 function duplicateProject(name: string, first: Place, second: Place, at: string): Diagnostic {

@@ -31,6 +31,7 @@ import { isEngineUnavailable } from './retry.js';
 import { actualForProject, type ActualContainer, type ActualState } from '../model/actual-state.js';
 import { ImagePullError, imagePullErrorOf, type ImagePin } from '../model/image.js';
 import { registryAuthFor } from '../config/registry-auth.js';
+import { projectSecretReader } from '../secrets/project-secret.js';
 import {
   pinImages,
   withDigests,
@@ -182,7 +183,7 @@ class Pass {
         if (!ctx.driver.resolveImage) return { ref };
         const known = memory?.unpinned.get(ref);
         if (known) return known;
-        const auth = await registryAuthFor(ref, ctx.project.registries);
+        const auth = await this.registryAuth(ref);
         const pin = await ctx.driver.resolveImage(ref, { fresh, auth });
         if (!pin.digest) memory?.unpinned.set(ref, pin);
         return pin;
@@ -538,7 +539,7 @@ class Pass {
         projectRuntimeDir(ctx.project.secrets?.runtimeDir ?? DEFAULT_RUNTIME_DIR, desired.model.project),
       ]),
       minHealthcheckIntervalMs: parseDurationMs(ctx.project.policy.resources.minHealthcheckInterval) ?? 0,
-      registryAuth: (ref) => registryAuthFor(ref, ctx.project.registries),
+      registryAuth: (ref) => this.registryAuth(ref),
       report: (action, outcome) => {
         this.actionResults.push({ kind: action.kind, ok: outcome.ok });
         ctx.log.info(
@@ -567,6 +568,12 @@ class Pass {
         desired.commit,
       );
     }
+  }
+
+  /** The project's login for `ref`'s registry, its password read now (file or secret store). */
+  private registryAuth(ref: string): ReturnType<typeof registryAuthFor> {
+    const { project } = this.ctx;
+    return registryAuthFor(ref, project.registries, projectSecretReader(project.secrets, project.name));
   }
 
   private async relist(): Promise<void> {
