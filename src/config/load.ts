@@ -10,6 +10,7 @@ import cron from 'node-cron';
 import { parseSizeBytes } from '../util/units.js';
 import { hasInlineCredentials, repoAccess, unsupportedRepo, type RawRepoAccess } from './repo-access.js';
 import { closestName } from '../util/did-you-mean.js';
+import { parseRange } from '../util/semver.js';
 import { ambiguousRegistryLogin, mergeRegistries, type RawRegistries } from './registries.js';
 import type { ProjectsFileText } from './projects-dir.js';
 import { grantProblem } from '../access/grants.js';
@@ -128,6 +129,14 @@ export function parseConfig(
       return;
     }
     const registries = mergeRegistries(centreRegistries, p.registries, baseDir);
+    if (typeof p.imageUpdates === 'object' && !parseRange(p.imageUpdates.semver)) {
+      const pos = source.locate([index, 'imageUpdates', 'semver']);
+      const message = `'${p.imageUpdates.semver}' is not a semver range Spin reads: use ~1.4, ^1.4, 1.x, >=1.4 <2 or 1.4.2`;
+      diagnostics.push(
+        diag(source.file, pos.line, pos.column, 'config.semver', message, `projects.${index}.imageUpdates`),
+      );
+      return;
+    }
     const access = repoAccess(p.git, baseDir, git.caFile);
     if (access.error) {
       const pos = doc.locate(['projects', index, 'git', access.error.key]);
@@ -409,7 +418,7 @@ interface RawConfig {
     repo: string;
     git?: RawRepoAccess;
     registries?: RawRegistries;
-    imageUpdates?: 'digest' | 'off';
+    imageUpdates?: 'digest' | 'off' | { semver: string };
     branch?: string;
     path?: string;
     env?: Record<string, string | number | boolean>;

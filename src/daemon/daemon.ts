@@ -320,6 +320,9 @@ export class Daemon {
         trustCache: new Map(),
         checkouts: {},
         images: imageMemory(),
+        onProgress: (progress) => {
+          runtime.progress = progress;
+        },
         onDeployStart: (commit, actions, passId) => {
           this.log.debug({ project: project.name, pass: passId, actions: actions.length }, 'deploy planned');
           this.hooks.onDeployStart?.(project, commit, actions, passId);

@@ -7,6 +7,7 @@ import { PackRefusedError } from './pack-guard.js';
 import type { FetchLimits } from './upload-pack-guard.js';
 import type { FileReader } from '../stack/source.js';
 import { CommitReader } from './commit-reader.js';
+import { writeCommitObject, type CommitChange } from './commit-writer.js';
 import { fetchRefAdvertisement, RefAdvertisementError } from './ref-advertisement.js';
 import { SourceError } from './errors.js';
 import { repoTransport, type RepoTransport } from './repo-auth.js';
@@ -115,6 +116,35 @@ export class HttpGitSource implements GitSource {
     return async () => {};
   }
 
+  async commitToBranch(change: CommitChange): Promise<string> {
+    const { url, branch, cacheDir } = this.options;
+    await this.ensureCache();
+    const oid = await writeCommitObject(cacheDir, change, this.cache);
+    await git.writeRef({ fs, gitdir: cacheDir, ref: OUTGOING_REF, value: oid, force: true });
+    const remoteRef = `refs/heads/${branch}`;
+    let result: Awaited<ReturnType<typeof git.push>>;
+    try {
+      // isomorphic-git refuses a push that is not a fast-forward of the remote's branch, and the
+      // server checks the old value it was sent: a branch that moved meanwhile is left alone.
+      result = await git.push({ fs, http: this.http, gitdir: cacheDir, url, ref: OUTGOING_REF, remoteRef });
+    } catch (err) {
+      throw new SourceError(
+        'push-refused',
+        `pushing to ${branch} of ${redactUrl(url)} failed: ${this.errorText(err)}`,
+      );
+    }
+    const refResult = result.refs[remoteRef];
+    if (!result.ok || (refResult && !refResult.ok)) {
+      const why = refResult?.error ?? result.error ?? 'refused';
+      throw new SourceError(
+        'push-refused',
+        `${redactUrl(url)} refused the push to ${branch}: ${this.errorText(why)}`,
+      );
+    }
+    this.known.add(oid);
+    return oid;
+  }
+
   /** A library's error message without the URL's or the credential files' secrets. */
   private errorText(err: unknown): string {
     return redactSecrets(redactUrl(err instanceof Error ? err.message : String(err)), this.transport.secrets);
@@ -196,6 +226,9 @@ export class HttpGitSource implements GitSource {
     }
   }
 }
+
+/** Where a commit Spin wrote waits in the cache while it is pushed. */
+const OUTGOING_REF = 'refs/spin/outgoing';
 
 /** Credentials in a repository URL must never reach logs or statuses. */
 export function redactUrl(url: string): string {
