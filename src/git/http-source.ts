@@ -10,7 +10,7 @@ import { CommitReader } from './commit-reader.js';
 import { writeCommitObject, type CommitChange } from './commit-writer.js';
 import { fetchRefAdvertisement, RefAdvertisementError } from './ref-advertisement.js';
 import { SourceError } from './errors.js';
-import { repoTransport, type RepoTransport } from './repo-auth.js';
+import { RepoCredentials, repoTransport, type RepoTransport } from './repo-auth.js';
 import type { RepoAccess } from '../config/types.js';
 import { redactSecrets } from '../util/secret-text.js';
 import type { AdvertisementMemo, GitSource } from './source.js';
@@ -39,7 +39,9 @@ export class HttpGitSource implements GitSource {
   private refs: { ref: string; oid: string }[] = [];
   private readonly known = new Set<string>();
   private readonly http: HttpClient;
-  private readonly transport: RepoTransport;
+  /** The transport of the last request (for error texts); refreshed before each one. */
+  private transport: RepoTransport;
+  private readonly credentials: RepoCredentials;
   /**
    * Key of this source's ref advertisement in a round's memo: the URL alone would let a project
    * without credentials be answered from a request made with another project's.
@@ -53,8 +55,10 @@ export class HttpGitSource implements GitSource {
   private readonly refused = new Map<string, { tip: string; error: SourceError }>();
 
   constructor(private readonly options: HttpGitSourceOptions) {
+    this.credentials = new RepoCredentials(options.access);
     this.transport = repoTransport(options.access);
-    this.http = guardedHttp(options.limits, this.transport);
+    // Every request takes the credential as of now (re-read when its file changed).
+    this.http = guardedHttp(options.limits, () => this.refreshTransport());
     this.advertKey = options.access ? JSON.stringify([options.url, options.access]) : options.url;
   }
 
@@ -78,10 +82,10 @@ export class HttpGitSource implements GitSource {
     const { url, branch } = this.options;
     let refs: { ref: string; oid: string }[];
     try {
+      const { authorization, ca } = await this.refreshTransport();
       let advert = adverts?.get(this.advertKey);
       if (!advert) {
         this.options.onRequest?.('advertise');
-        const { authorization, ca } = this.transport;
         advert = fetchRefAdvertisement(url, { authorization, ca }).then((a) => a.refs);
         adverts?.set(this.advertKey, advert);
       }
@@ -143,6 +147,11 @@ export class HttpGitSource implements GitSource {
     }
     this.known.add(oid);
     return oid;
+  }
+
+  private async refreshTransport(): Promise<RepoTransport> {
+    this.transport = await this.credentials.current();
+    return this.transport;
   }
 
   /** A library's error message without the URL's or the credential files' secrets. */
