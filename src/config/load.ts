@@ -10,7 +10,8 @@ import cron from 'node-cron';
 import { parseSizeBytes } from '../util/units.js';
 import { hasInlineCredentials, repoAccess, unsupportedRepo, type RawRepoAccess } from './repo-access.js';
 import { closestName } from '../util/did-you-mean.js';
-import { mergeRegistries, type RawRegistries } from './registries.js';
+import { parseRange } from '../util/semver.js';
+import { ambiguousRegistryLogin, mergeRegistries, type RawRegistries } from './registries.js';
 import { parseEngines, projectEngine, type RawEngines } from './engines.js';
 import type { ProjectsFileText } from './projects-dir.js';
 import { grantProblem } from '../access/grants.js';
@@ -80,6 +81,11 @@ export function parseConfig(
   const secrets = secretsSettings(raw.secrets ?? {}, baseDir, stateDir);
   const git = gitLimits(raw.git ?? {}, baseDir);
   const centreRegistries = mergeRegistries({}, raw.registries, baseDir);
+  const ambiguousCentre = ambiguousRegistryLogin(raw.registries);
+  if (ambiguousCentre !== undefined) {
+    const pos = doc.locate(['registries', ambiguousCentre]);
+    diagnostics.push(registryLoginDiag(file, pos, `registries.${ambiguousCentre}`));
+  }
   const warnings: string[] = [];
   const engineSet = parseEngines(raw, file, baseDir, (p) => doc.locate(p.map(String)));
   diagnostics.push(...engineSet.diagnostics);
@@ -127,7 +133,21 @@ export function parseConfig(
       return;
     }
     const repo = resolveRepo(p.repo, baseDir);
+    const ambiguous = ambiguousRegistryLogin(p.registries);
+    if (ambiguous !== undefined) {
+      const pos = source.locate([index, 'registries', ambiguous]);
+      diagnostics.push(registryLoginDiag(source.file, pos, `projects.${index}.registries.${ambiguous}`));
+      return;
+    }
     const registries = mergeRegistries(centreRegistries, p.registries, baseDir);
+    if (typeof p.imageUpdates === 'object' && !parseRange(p.imageUpdates.semver)) {
+      const pos = source.locate([index, 'imageUpdates', 'semver']);
+      const message = `'${p.imageUpdates.semver}' is not a semver range Spin reads: use ~1.4, ^1.4, 1.x, >=1.4 <2 or 1.4.2`;
+      diagnostics.push(
+        diag(source.file, pos.line, pos.column, 'config.semver', message, `projects.${index}.imageUpdates`),
+      );
+      return;
+    }
     const access = repoAccess(p.git, baseDir, git.caFile);
     if (access.error) {
       const pos = doc.locate(['projects', index, 'git', access.error.key]);
@@ -293,6 +313,12 @@ function parseProjectsFile({ file, text }: ProjectsFileText): ProjectSource | { 
 
 type Place = { file: string; line: number; column: number };
 
+/** A registry login with neither or both of passwordFile and passwordSecret. */
+function registryLoginDiag(file: string, pos: { line: number; column: number }, at: string): Diagnostic {
+  const message = `${at} needs exactly one of passwordFile (a file) or passwordSecret (a secret in the project's store)`;
+  return diag(file, pos.line, pos.column, 'config.registries', message, at);
+}
+
 /** Located at the second definition; names the first, in the same file or another one. */
 function duplicateProject(name: string, first: Place, second: Place, at: string): Diagnostic {
   const message =
@@ -434,7 +460,7 @@ interface RawConfig {
     repo: string;
     git?: RawRepoAccess;
     registries?: RawRegistries;
-    imageUpdates?: 'digest' | 'off';
+    imageUpdates?: 'digest' | 'off' | { semver: string };
     branch?: string;
     path?: string;
     env?: Record<string, string | number | boolean>;

@@ -31,8 +31,11 @@ export interface ProjectConfig {
   repo: RepoLocation;
   /** Registry logins by host: the centre-wide ones overlaid by the project's own. */
   registries?: RegistryCredentials;
-  /** `digest`: every service follows its tag without a commit (else only x-spin imageUpdates ones). */
-  imageUpdates?: 'digest' | 'off';
+  /**
+   * `digest`: every service follows its tag without a commit; `{ semver }`: every service follows
+   * the highest tag in the range by a commit to the repository (else only x-spin imageUpdates ones).
+   */
+  imageUpdates?: 'digest' | 'off' | { semver: string };
   /** Credentials and CA for an http(s) repository; absent when it needs neither. */
   git?: RepoAccess;
   branch: string;

@@ -356,6 +356,9 @@ export class Daemon {
         checkouts: {},
         idle: {},
         images: imageMemory(),
+        onProgress: (progress) => {
+          runtime.progress = progress;
+        },
         onDeployStart: (commit, actions, passId) => {
           this.log.debug({ project: project.name, pass: passId, actions: actions.length }, 'deploy planned');
           this.hooks.onDeployStart?.(project, commit, actions, passId);

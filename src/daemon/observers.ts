@@ -48,6 +48,10 @@ export function observePasses(
           update,
         );
       }
+      for (const written of outcome.imageCommits ?? []) {
+        const what = written.updates.map((u) => `${u.service}: ${u.from} -> ${u.to} (${u.range})`).join(', ');
+        store.recordEvent(name, 'image-commit', `committed ${written.commit.slice(0, 12)}: ${what}`, written);
+      }
       const images = imagesLine(status.images);
       if (images && lastImages.get(name) !== images) {
         if (lastImages.has(name) || store.listEvents(name, 50).every((e) => e.message !== images)) {

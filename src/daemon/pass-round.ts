@@ -241,6 +241,7 @@ export class PassRound {
     // The project was removed or replaced by a config reload while this pass ran: its result
     // belongs to a config that is gone; the new one's own pass reports.
     const current = registry.isCurrent(name, runtime);
+    runtime.progress = undefined;
     if (current) await this.record(name, runtime, outcome);
     queue.answer(name, outcome);
     if (current && !queue.stopped && !runtime.suspended) {

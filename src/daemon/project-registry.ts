@@ -16,6 +16,8 @@ export interface ProjectRuntime extends PollState {
   containers: ActualContainer[];
   /** Actions of the last pass that did something, for the dashboard. */
   lastActions?: { at: string; actions: Action[] };
+  /** What the running pass is doing (a pull's progress); cleared when the pass ends. */
+  progress?: string;
   /** An operator's rollback, handed to the pass that answers it (a pass in flight cannot drop it). */
   pin?: NonNullable<ProjectStatus['pinned']>;
 }

@@ -19,11 +19,18 @@ export class DaemonReadView {
 
   status(name: string): ProjectStatus | undefined {
     if (!this.registry.has(name)) return undefined;
-    return this.statuses.current(name);
+    return this.live(name);
   }
 
   allStatuses(): ProjectStatus[] {
-    return this.registry.names().map((name) => this.statuses.current(name));
+    return this.registry.names().map((name) => this.live(name));
+  }
+
+  /** The recorded status, with what the running pass is doing now (a pull's progress). */
+  private live(name: string): ProjectStatus {
+    const status = this.statuses.current(name);
+    const progress = this.registry.get(name)?.progress;
+    return progress ? { ...status, progress } : status;
   }
 
   projectNames(): string[] {

@@ -6,7 +6,7 @@ import type { ProjectHealth } from '../model/health.js';
 import type { EngineCapabilities } from './capabilities.js';
 import type { Action } from './plan-action.js';
 import type { DesiredResource, DesiredState, LiveResource, Step, StepResult } from './resources.js';
-import type { ImagePin, RegistryAuth } from '../model/image.js';
+import type { ImagePin, PullProgress, RegistryAuth } from '../model/image.js';
 
 /**
  * The pure half of a driver, which needs no engine: what the engine can do, and the last gate at
@@ -37,6 +37,8 @@ export interface StepContext {
   minHealthcheckIntervalMs?: number;
   /** The registry login for pulling an image (the project's, for that image's host), if any. */
   registryAuth?(ref: string): Promise<RegistryAuth | undefined>;
+  /** Told how a pull goes (throttled: per finished layer, or every few seconds). */
+  onPullProgress?(progress: PullProgress): void;
   /** Runs `work` once per apply for `key` (e.g. pulling an image several steps need). */
   once(key: string, work: () => Promise<void>): Promise<void>;
   /** Told after each engine action with its outcome; for logs and metrics. */

@@ -4,7 +4,7 @@ import { rootCertificates } from 'node:tls';
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
 import { guardUploadPack, type FetchLimits } from './upload-pack-guard.js';
-import { repoTransport, type RepoTransport } from './repo-auth.js';
+import { RepoCredentials, type RepoTransport } from './repo-auth.js';
 import type { RepoAccess } from '../config/types.js';
 
 // Polling hundreds of repositories is mostly small GETs to the same few servers: reusing
@@ -35,16 +35,21 @@ export function agentFor(url: string, ca?: string): HttpAgent | HttpsAgent {
 }
 
 /** isomorphic-git's Node client with shared keep-alive agents. */
-export const keepAliveHttp: HttpClient = transportHttp({ secrets: [] });
+export const keepAliveHttp: HttpClient = transportHttp(async () => ({ secrets: [] }));
+
+/** The transport to use for the next request (src/git/repo-auth.ts: re-read when its file changes). */
+export type TransportSource = () => Promise<RepoTransport>;
 
 /**
- * isomorphic-git's Node client for one repository: its agent (CA) and its Authorization header.
- * The header key is lower case because simple-get (under isomorphic-git) drops exactly that key
- * when a redirect leaves the host, so the credential never follows a redirect elsewhere.
+ * isomorphic-git's Node client for one repository: its agent (CA) and its Authorization header,
+ * as of each request. The header key is lower case because simple-get (under isomorphic-git)
+ * drops exactly that key when a redirect leaves the host, so the credential never follows a
+ * redirect elsewhere.
  */
-function transportHttp(transport: RepoTransport): HttpClient {
+function transportHttp(current: TransportSource): HttpClient {
   return {
-    request(request: GitHttpRequest): Promise<GitHttpResponse> {
+    async request(request: GitHttpRequest): Promise<GitHttpResponse> {
+      const transport = await current();
       const agent = agentFor(request.url, transport.ca);
       const headers = transport.authorization
         ? { ...request.headers, authorization: transport.authorization }
@@ -56,14 +61,18 @@ function transportHttp(transport: RepoTransport): HttpClient {
 
 /** The client for a repository's own credentials and CA, without the fetch guard (notes pushes). */
 export function repoHttpClient(access: RepoAccess | undefined): HttpClient {
-  return transportHttp(repoTransport(access));
+  const credentials = new RepoCredentials(access);
+  return transportHttp(() => credentials.current());
 }
 
 /**
  * The keep-alive client with every upload-pack response (the pack of a fetch) checked against
  * `limits` as it streams: a repository's pack cannot make the daemon inflate a huge object.
  */
-export function guardedHttp(limits: FetchLimits, transport: RepoTransport = { secrets: [] }): HttpClient {
+export function guardedHttp(
+  limits: FetchLimits,
+  transport: TransportSource = async () => ({ secrets: [] }),
+): HttpClient {
   const http = transportHttp(transport);
   return {
     async request(request: GitHttpRequest): Promise<GitHttpResponse> {

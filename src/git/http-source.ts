@@ -7,9 +7,10 @@ import { PackRefusedError } from './pack-guard.js';
 import type { FetchLimits } from './upload-pack-guard.js';
 import type { FileReader } from '../stack/source.js';
 import { CommitReader } from './commit-reader.js';
+import { writeCommitObject, type CommitChange } from './commit-writer.js';
 import { fetchRefAdvertisement, RefAdvertisementError } from './ref-advertisement.js';
 import { SourceError } from './errors.js';
-import { repoTransport, type RepoTransport } from './repo-auth.js';
+import { RepoCredentials, repoTransport, type RepoTransport } from './repo-auth.js';
 import type { RepoAccess } from '../config/types.js';
 import { redactSecrets } from '../util/secret-text.js';
 import type { AdvertisementMemo, GitSource } from './source.js';
@@ -38,7 +39,9 @@ export class HttpGitSource implements GitSource {
   private refs: { ref: string; oid: string }[] = [];
   private readonly known = new Set<string>();
   private readonly http: HttpClient;
-  private readonly transport: RepoTransport;
+  /** The transport of the last request (for error texts); refreshed before each one. */
+  private transport: RepoTransport;
+  private readonly credentials: RepoCredentials;
   /**
    * Key of this source's ref advertisement in a round's memo: the URL alone would let a project
    * without credentials be answered from a request made with another project's.
@@ -52,8 +55,10 @@ export class HttpGitSource implements GitSource {
   private readonly refused = new Map<string, { tip: string; error: SourceError }>();
 
   constructor(private readonly options: HttpGitSourceOptions) {
+    this.credentials = new RepoCredentials(options.access);
     this.transport = repoTransport(options.access);
-    this.http = guardedHttp(options.limits, this.transport);
+    // Every request takes the credential as of now (re-read when its file changed).
+    this.http = guardedHttp(options.limits, () => this.refreshTransport());
     this.advertKey = options.access ? JSON.stringify([options.url, options.access]) : options.url;
   }
 
@@ -77,10 +82,10 @@ export class HttpGitSource implements GitSource {
     const { url, branch } = this.options;
     let refs: { ref: string; oid: string }[];
     try {
+      const { authorization, ca } = await this.refreshTransport();
       let advert = adverts?.get(this.advertKey);
       if (!advert) {
         this.options.onRequest?.('advertise');
-        const { authorization, ca } = this.transport;
         advert = fetchRefAdvertisement(url, { authorization, ca }).then((a) => a.refs);
         adverts?.set(this.advertKey, advert);
       }
@@ -113,6 +118,40 @@ export class HttpGitSource implements GitSource {
 
   async watch(): Promise<() => Promise<void>> {
     return async () => {};
+  }
+
+  async commitToBranch(change: CommitChange): Promise<string> {
+    const { url, branch, cacheDir } = this.options;
+    await this.ensureCache();
+    const oid = await writeCommitObject(cacheDir, change, this.cache);
+    await git.writeRef({ fs, gitdir: cacheDir, ref: OUTGOING_REF, value: oid, force: true });
+    const remoteRef = `refs/heads/${branch}`;
+    let result: Awaited<ReturnType<typeof git.push>>;
+    try {
+      // isomorphic-git refuses a push that is not a fast-forward of the remote's branch, and the
+      // server checks the old value it was sent: a branch that moved meanwhile is left alone.
+      result = await git.push({ fs, http: this.http, gitdir: cacheDir, url, ref: OUTGOING_REF, remoteRef });
+    } catch (err) {
+      throw new SourceError(
+        'push-refused',
+        `pushing to ${branch} of ${redactUrl(url)} failed: ${this.errorText(err)}`,
+      );
+    }
+    const refResult = result.refs[remoteRef];
+    if (!result.ok || (refResult && !refResult.ok)) {
+      const why = refResult?.error ?? result.error ?? 'refused';
+      throw new SourceError(
+        'push-refused',
+        `${redactUrl(url)} refused the push to ${branch}: ${this.errorText(why)}`,
+      );
+    }
+    this.known.add(oid);
+    return oid;
+  }
+
+  private async refreshTransport(): Promise<RepoTransport> {
+    this.transport = await this.credentials.current();
+    return this.transport;
   }
 
   /** A library's error message without the URL's or the credential files' secrets. */
@@ -196,6 +235,9 @@ export class HttpGitSource implements GitSource {
     }
   }
 }
+
+/** Where a commit Spin wrote waits in the cache while it is pushed. */
+const OUTGOING_REF = 'refs/spin/outgoing';
 
 /** Credentials in a repository URL must never reach logs or statuses. */
 export function redactUrl(url: string): string {

@@ -6,6 +6,7 @@ import type { GitSource } from './source.js';
 
 export type { AdvertisementMemo, GitSource } from './source.js';
 export { SourceError } from './errors.js';
+export type { CommitChange } from './commit-writer.js';
 export { PackRefusedError } from './pack-guard.js';
 export { redactUrl } from './http-source.js';
 

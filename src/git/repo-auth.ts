@@ -1,4 +1,6 @@
+import { readFile, stat } from 'node:fs/promises';
 import type { RepoAccess } from '../config/types.js';
+import { SecretText } from '../util/secret-text.js';
 
 /**
  * What a request to one project's repository carries: the Authorization header built from its
@@ -29,4 +31,42 @@ export function repoTransport(access: RepoAccess | undefined): RepoTransport {
     transport.secrets.push(token);
   }
   return transport;
+}
+
+/**
+ * A repository's transport with its credential file re-read when the file changes (its inode,
+ * size or modification time), checked at each use: a rotated password or token is used from the
+ * next request on, without a config reload. A file that is missing, unreadable or empty at that
+ * moment (a rotation half done with a non-atomic write) keeps the last good value.
+ */
+export class RepoCredentials {
+  private last: RepoTransport;
+  private seen?: string;
+
+  constructor(private readonly access: RepoAccess | undefined) {
+    this.last = repoTransport(access);
+  }
+
+  async current(): Promise<RepoTransport> {
+    const auth = this.access?.auth;
+    if (!auth) return this.last;
+    const file = auth.kind === 'basic' ? auth.passwordFile : auth.tokenFile;
+    let text: string;
+    try {
+      const st = await stat(file);
+      const key = `${st.ino}:${st.size}:${st.mtimeMs}`;
+      if (key === this.seen) return this.last;
+      text = (await readFile(file, 'utf8')).trim();
+      this.seen = key;
+    } catch {
+      return this.last;
+    }
+    if (text === '') return this.last;
+    const secret = new SecretText(text);
+    this.last = repoTransport({
+      ...this.access,
+      auth: auth.kind === 'basic' ? { ...auth, password: secret } : { ...auth, token: secret },
+    });
+    return this.last;
+  }
 }

@@ -26,5 +26,6 @@ export function withResolveHead(source: GitSource, resolveHead: GitSource['resol
     resolveHead,
     readerAt: (commit) => source.readerAt(commit),
     watch: (onChange) => source.watch(onChange),
+    ...(source.commitToBranch ? { commitToBranch: source.commitToBranch.bind(source) } : {}),
   };
 }

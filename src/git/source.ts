@@ -1,4 +1,5 @@
 import type { FileReader } from '../stack/source.js';
+import type { CommitChange } from './commit-writer.js';
 
 /**
  * One project's repository, as the reconciler sees it: where the deploy branch points now, and
@@ -30,6 +31,12 @@ export interface GitSource {
   readerAt(commit: string): FileReader;
   /** Calls `onChange` when the branch may have moved (local repositories); returns a closer. */
   watch(onChange: () => void): Promise<() => Promise<void>>;
+  /**
+   * Writes a commit on top of `change.parent` and moves the deploy branch to it on the remote
+   * (a push that the server refuses unless the branch is still at the parent); returns its sha,
+   * readable at once. Absent where Spin does not write (a repository on disk, read in place).
+   */
+  commitToBranch?(change: CommitChange): Promise<string>;
 }
 
 /** One round's ref advertisements by repository URL (see GitSource.resolveHead). */

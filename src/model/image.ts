@@ -30,6 +30,26 @@ export interface ImagePin {
   note?: string;
 }
 
+/** How far a pull has come (throttled by the driver: per finished layer, or every few seconds). */
+export interface PullProgress {
+  ref: string;
+  /** Layers the engine is fetching (or found already present). */
+  layers: number;
+  layersDone: number;
+  /** Bytes downloaded so far and the sum of the sizes the engine announced (0: not known yet). */
+  bytes: number;
+  totalBytes: number;
+  /** The pull finished (the last report of it). */
+  done: boolean;
+}
+
+/** One line for logs, status and `spin sync`: `pulling reg/web:1: 2/3 layers, 4.1/6.0 MB`. */
+export function describePullProgress(p: PullProgress): string {
+  const mb = (n: number) => (n / 1e6).toFixed(1);
+  const size = p.totalBytes > 0 ? `, ${mb(p.bytes)}/${mb(p.totalBytes)} MB` : '';
+  return `${p.done ? 'pulled' : 'pulling'} ${p.ref}: ${p.layersDone}/${p.layers} layers${size}`;
+}
+
 /** A registry login, as the engine's X-Registry-Auth takes it. Never logged, never in status. */
 export interface RegistryAuth {
   username: string;

@@ -139,6 +139,11 @@ export interface ImageMemory {
   rejected: Map<string, RejectedDigest>;
   /** References found to have no digest (built on the engine): not looked up again. */
   unpinned: Map<string, ImagePin>;
+  /**
+   * Why the last semver check's newer tags did not become a commit (unsigned, refused): shown in
+   * the status until a check finds nothing to do or commits.
+   */
+  semverProblem?: { reason: 'ImageUpdateUnsigned' | 'ImageUpdateRefused'; message: string };
 }
 
 export function imageMemory(): ImageMemory {

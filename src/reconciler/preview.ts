@@ -7,6 +7,7 @@ import { commitReads } from './commit-reads.js';
 import { gateCommit } from './gate.js';
 import { describePlan, planSteps, type Action } from './plan.js';
 import { registryAuthFor } from '../config/registry-auth.js';
+import { projectSecretReader } from '../secrets/project-secret.js';
 import { pinImages } from './image-pins.js';
 import { actualForProject, type ActualState } from '../model/actual-state.js';
 
@@ -70,7 +71,14 @@ export async function previewPlan(input: {
   const { desired } = await pinImages(verdict.desired, actual.containers, {
     resolve: async (ref, fresh) =>
       input.driver.resolveImage
-        ? input.driver.resolveImage(ref, { fresh, auth: await registryAuthFor(ref, project.registries) })
+        ? input.driver.resolveImage(ref, {
+            fresh,
+            auth: await registryAuthFor(
+              ref,
+              project.registries,
+              projectSecretReader(project.secrets, project.name),
+            ),
+          })
         : { ref },
     updatesDue: () => false,
   });

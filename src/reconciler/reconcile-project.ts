@@ -36,8 +36,11 @@ import {
 import { planSteps, type Action, type DesiredState, type Plan } from './plan.js';
 import { isEngineUnavailable } from './retry.js';
 import { actualForProject, type ActualContainer, type ActualState } from '../model/actual-state.js';
-import { ImagePullError, imagePullErrorOf, type ImagePin } from '../model/image.js';
+import { describePullProgress, ImagePullError, imagePullErrorOf, type ImagePin } from '../model/image.js';
 import { registryAuthFor } from '../config/registry-auth.js';
+import { projectSecretReader } from '../secrets/project-secret.js';
+import { listTags } from '../drivers/registry/tag-list.js';
+import { semverImageCommit } from './semver-commit.js';
 import {
   pinImages,
   withDigests,
@@ -67,6 +70,8 @@ export interface ProjectContext {
   images?: ImageMemory;
   /** The last idle pass, repeated without gating or planning while nothing changed (idle-memo.ts). */
   idle?: IdleMemoSlot;
+  /** Told what a running pass is doing (a pull's progress), for the status's `progress` field. */
+  onProgress?(progress: string): void;
   /** Told when a pass starts changing the engine for a commit (commit status `pending`). */
   onDeployStart?(commit: string, actions: Action[], passId?: string): void;
 }
@@ -89,6 +94,14 @@ export interface PassOutcome {
   imageUpdates?: ImageUpdateRecord[];
   /** The pass repeated the last idle pass's answer without gating or planning (idle-memo.ts). */
   repeated?: boolean;
+  /** Commits this pass wrote to the deploy branch for newer tags in a semver range. */
+  imageCommits?: ImageCommitRecord[];
+}
+
+/** One semver image-update commit, for logs and history. */
+export interface ImageCommitRecord {
+  commit: string;
+  updates: { service: string; from: string; to: string; range: string }[];
 }
 
 /**
@@ -116,6 +129,7 @@ class Pass {
   /** What each service of the commit that runs is pinned to, for the status. */
   private pins: Record<string, ImagePin> | undefined;
   private readonly imageUpdates: ImageUpdateRecord[] = [];
+  private readonly imageCommits: ImageCommitRecord[] = [];
 
   constructor(
     private readonly ctx: ProjectContext,
@@ -157,11 +171,19 @@ class Pass {
     if (ctx.idle) ctx.idle.memo = undefined;
 
     // With trust.keys, an unsigned or foreign head is refused before anything of it is used.
-    const verdict = await this.gate(head);
+    let verdict = await this.gate(head);
     if (!verdict.ok) return this.refused(head, verdict);
 
     // Image-update checks ride on the next pass after the schedule fired, whatever woke it.
     if (ctx.images) ctx.images.updateDue = false;
+    // A newer tag in a semver range becomes a commit on the branch; this pass goes on with it,
+    // through the same gate as any other head.
+    const committed = updatesDue ? await this.semverUpdate(head, verdict.desired.model) : undefined;
+    if (committed) {
+      head = committed;
+      verdict = await this.gate(head);
+      if (!verdict.ok) return this.refused(head, verdict);
+    }
     let pinning: PinResult;
     try {
       pinning = await this.pinImages(verdict.desired, updatesDue);
@@ -199,7 +221,7 @@ class Pass {
         if (!ctx.driver.resolveImage) return { ref };
         const known = memory?.unpinned.get(ref);
         if (known) return known;
-        const auth = await registryAuthFor(ref, ctx.project.registries);
+        const auth = await this.registryAuth(ref);
         const pin = await ctx.driver.resolveImage(ref, { fresh, auth });
         if (!pin.digest) memory?.unpinned.set(ref, pin);
         return pin;
@@ -224,6 +246,32 @@ class Pass {
       );
     }
     return result;
+  }
+
+  /** The semver step (semver-commit.ts) with the project's registry logins; the new head, if any. */
+  private async semverUpdate(head: string, model: StackModel): Promise<string | undefined> {
+    const { ctx } = this;
+    const outcome = await semverImageCommit({
+      head,
+      model,
+      project: ctx.project,
+      source: ctx.source,
+      listTags: async ({ registry, repository }) =>
+        listTags(registry, repository, { auth: await this.registryAuth(`${registry}/${repository}`) }),
+      log: ctx.log,
+    });
+    if (ctx.images) ctx.images.semverProblem = outcome.kind === 'problem' ? outcome.problem : undefined;
+    if (outcome.kind !== 'committed') return undefined;
+    this.imageCommits.push({
+      commit: outcome.commit,
+      updates: outcome.proposals.map((p) => ({
+        service: p.service,
+        from: p.ref,
+        to: p.next,
+        range: p.range,
+      })),
+    });
+    return outcome.commit;
   }
 
   /**
@@ -401,7 +449,7 @@ class Pass {
     const health = this.healthOf(desired.model);
     const healthy = health.health === 'Healthy';
     await this.collectCheckouts([head, healthy ? head : this.previous?.lastHealthyCommit]);
-    const error = this.heldBackUpdate(desired);
+    const error = this.heldBackUpdate(desired) ?? this.semverProblem(desired.commit);
     const outcome = this.finish(
       { kind: 'synced', head, plan: actions, recheckAfterMs, error },
       health,
@@ -474,6 +522,12 @@ class Pass {
       if (held) return lastError('ImageUpdateFailed', held.message, desired.commit);
     }
     return undefined;
+  }
+
+  /** Newer tags in range that could not become a commit: said until a check commits or finds none. */
+  private semverProblem(commit: string): LastError | undefined {
+    const problem = this.ctx.images?.semverProblem;
+    return problem ? lastError(problem.reason, problem.message, commit) : undefined;
   }
 
   /** Carries out `chooseAfterFailure`: report, retry later, pause, or roll back now. */
@@ -609,7 +663,14 @@ class Pass {
         projectRuntimeDir(ctx.project.secrets?.runtimeDir ?? DEFAULT_RUNTIME_DIR, desired.model.project),
       ]),
       minHealthcheckIntervalMs: parseDurationMs(ctx.project.policy.resources.minHealthcheckInterval) ?? 0,
-      registryAuth: (ref) => registryAuthFor(ref, ctx.project.registries),
+      registryAuth: (ref) => this.registryAuth(ref),
+      onPullProgress: (progress) => {
+        ctx.log.info(
+          { project: ctx.project.name, commit: desired.commit, ...progress },
+          progress.done ? 'image pulled' : 'image pull progress',
+        );
+        ctx.onProgress?.(describePullProgress(progress));
+      },
       report: (action, outcome) => {
         this.actionResults.push({ kind: action.kind, ok: outcome.ok });
         ctx.log.info(
@@ -638,6 +699,12 @@ class Pass {
         desired.commit,
       );
     }
+  }
+
+  /** The project's login for `ref`'s registry, its password read now (file or secret store). */
+  private registryAuth(ref: string): ReturnType<typeof registryAuthFor> {
+    const { project } = this.ctx;
+    return registryAuthFor(ref, project.registries, projectSecretReader(project.secrets, project.name));
   }
 
   private async relist(): Promise<void> {
@@ -704,6 +771,7 @@ class Pass {
       containers: this.actual.containers,
       actionResults: [...this.actionResults],
       ...(this.imageUpdates.length > 0 ? { imageUpdates: [...this.imageUpdates] } : {}),
+      ...(this.imageCommits.length > 0 ? { imageCommits: [...this.imageCommits] } : {}),
     };
   }
 }

@@ -123,8 +123,11 @@ export interface ServiceSpec {
    * (src/reconciler/image-pins.ts), never by the stack; absent for images built on the engine.
    */
   imageDigest?: string;
-  /** `x-spin: { imageUpdates: digest }`: follow the tag's digest without a commit. */
-  imageUpdates?: 'digest';
+  /**
+   * `x-spin: { imageUpdates: digest }`: follow the tag's digest without a commit;
+   * `{ semver: '~1.4' }`: follow the highest tag in the range by committing it to the repository.
+   */
+  imageUpdates?: ImageUpdateMode;
   /** Number of containers `<project>_<service>_1..replicas`. Not part of the config hash. */
   replicas: number;
   command?: string[];
@@ -175,3 +178,6 @@ export interface ServiceSpec {
   logging?: { driver: string; options: Record<string, string> };
   updateConfig: UpdateConfigSpec;
 }
+
+/** How a service follows its image (x-spin imageUpdates, or the project's setting). */
+export type ImageUpdateMode = 'digest' | { semver: string };

@@ -22,7 +22,11 @@ export interface LastError {
     /** An image could not be resolved or pulled (src/model/image.ts tells the kinds apart). */
     | ImagePullReason
     /** A followed tag moved to a digest whose rollout failed: the old digest runs again. */
-    | 'ImageUpdateFailed';
+    | 'ImageUpdateFailed'
+    /** Newer tags in a semver range, but the project requires signed commits and Spin signs none. */
+    | 'ImageUpdateUnsigned'
+    /** Newer tags in a semver range, but the commit could not be written or pushed. */
+    | 'ImageUpdateRefused';
   message: string;
   commit?: string;
   diagnostics?: Diagnostic[];
@@ -64,6 +68,11 @@ export interface ProjectStatus {
    * runs (no digest for an image built on the engine, with a note saying so).
    */
   images?: Record<string, ImagePin>;
+  /**
+   * What the pass running now is doing (`pulling reg/web:1: 2/3 layers, 4.1/6.0 MB`); only in the
+   * daemon's live answers (API, `spin sync`), never persisted.
+   */
+  progress?: string;
   /** Consecutive failed attempts at applying one commit (engine errors), for backoff and the bound. */
   retry?: { commit: string; attempts: number };
 }

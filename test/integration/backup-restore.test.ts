@@ -14,7 +14,8 @@ import type { BackupManifest } from '../../src/cli/backup/manifest.js';
  * Backup and restore end to end: a project with a secret deploys under the real daemon (real git
  * server, real dockerd); `spin backup` runs while the daemon writes; the daemon stops; the backup
  * is restored into a FRESH stateDir and a daemon started there carries on with the same history
- * rows and a secret store it can still decrypt (a new commit using the secret deploys).
+ * rows, the same API tokens and a secret store it can still decrypt (a new commit using the secret
+ * deploys).
  */
 const VALUE = `backup-secret-${randomBytes(8).toString('hex')}`;
 
@@ -35,9 +36,22 @@ let restored: RunningDaemon | undefined;
 let backupDir: string;
 let freshConfig: string;
 let freshState: string;
+let tokenId: string;
+let token: string;
 
 const history = async (apiUrl: string): Promise<PassRecord[]> => {
-  const r = await runSpin(['history', f.project, '--server', apiUrl, '--limit', '100', '--json']);
+  // Once a token is issued the API wants one: the restored daemon accepting it shows it came back.
+  const r = await runSpin([
+    'history',
+    f.project,
+    '--server',
+    apiUrl,
+    '--limit',
+    '100',
+    '--json',
+    '--token',
+    token,
+  ]);
   expect(r.code, r.stderr).toBe(0);
   return (JSON.parse(r.stdout) as { passes: PassRecord[] }).passes;
 };
@@ -70,6 +84,22 @@ describe('spin backup and spin restore', () => {
     );
     expect(await secretInContainer()).toBe(VALUE);
 
+    const created = await runSpin([
+      'token',
+      'create',
+      '--config',
+      f.configFile,
+      '--project',
+      f.project,
+      '--role',
+      'operate',
+      '--name',
+      'ci',
+      '--json',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    ({ id: tokenId, token } = JSON.parse(created.stdout) as { id: string; token: string });
+
     const result = await runSpin(['backup', backupDir, '--config', f.configFile, '--json']);
     expect(result.code, result.stderr).toBe(0);
     const manifest = JSON.parse(result.stdout) as BackupManifest;
@@ -77,7 +107,12 @@ describe('spin backup and spin restore', () => {
     expect(manifest.schemaVersion).toBeGreaterThanOrEqual(2);
     expect(manifest.key).toEqual({ kind: 'stateDir' });
     expect(manifest.files.map((x) => x.path)).toEqual(
-      expect.arrayContaining(['spin.db', 'secrets/master.key', `secrets/${f.project}.json`]),
+      expect.arrayContaining([
+        'spin.db',
+        'secrets/master.key',
+        `secrets/${f.project}.json`,
+        'access/tokens.json',
+      ]),
     );
     expect((await stat(backupDir)).mode & 0o777).toBe(0o700);
     for (const file of [...manifest.files.map((x) => x.path), 'manifest.json']) {
@@ -110,7 +145,14 @@ describe('spin backup and spin restore', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already holds state .*--force/);
 
+    // The per-project API tokens came back too (hashes only: the token itself was never stored).
     await writeConfig(freshConfig, { ...f.config, stateDir: freshState });
+    const tokens = await runSpin(['token', 'ls', '--config', freshConfig, '--json']);
+    expect(tokens.code, tokens.stderr).toBe(0);
+    expect((JSON.parse(tokens.stdout) as { id: string; name?: string }[]).map((t) => [t.id, t.name])).toEqual(
+      [[tokenId, 'ci']],
+    );
+
     restored = await startDaemon(freshConfig);
     const after = await history(restored.apiUrl);
     const backedUp = before.filter((p) => after.some((q) => q.id === p.id));

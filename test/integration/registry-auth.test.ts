@@ -20,6 +20,7 @@ let f: ProjectFixture;
 let repository: string;
 let passwordFile: string;
 let first: string;
+let second: string;
 let runningIds: string[];
 
 const stack = (image: string) => `
@@ -61,7 +62,7 @@ beforeAll(async () => {
     ],
   });
   first = await registry.push(WEB_IMAGE, repository, '1');
-  await registry.push(WEB_IMAGE_V2, repository, '2');
+  second = await registry.push(WEB_IMAGE_V2, repository, '2');
   await f.push({ 'compose.yaml': stack(`${registry.host}/${repository}:1`) }, 'first');
   await f.startDaemon();
 }, 120_000);
@@ -114,6 +115,36 @@ describe('a private registry', () => {
     );
     expect(s.lastError?.message).toContain(nowhere);
     await expectUntouched();
+  });
+
+  it('takes the password from the project’s secret store (passwordSecret), read at each use', async () => {
+    // The file now holds a wrong password: only the store's value can deploy tag 2.
+    await writeFile(passwordFile, 'not-the-password\n');
+    const set = await runSpin(['secret', 'set', f.project, 'registry-password', '--config', f.configFile], {
+      input: PASSWORD,
+    });
+    expect(set.code, set.stderr).toBe(0);
+    await f.writeConfig({
+      ...f.config,
+      projects: [
+        {
+          ...f.config.projects[0],
+          registries: { [registry.host]: { username: 'spin-ci', passwordSecret: 'registry-password' } },
+        },
+      ],
+    });
+    const sha = await f.push(
+      { 'compose.yaml': stack(`${registry.host}/${repository}:2`) },
+      'tag 2, store login',
+    );
+    const s = await f.waitStatus(
+      (s) => s.appliedCommit === sha && s.health === 'Healthy' && s.images?.web?.digest === second,
+      'deployed with the store’s password',
+      120_000,
+    );
+    expect(s.lastError).toBeUndefined();
+    const list = await web();
+    expect(list.every((c) => c.labels['spin.image-digest'] === second)).toBe(true);
   });
 
   it('never writes the password: logs, status, history, labels and inspect of its objects', async () => {

@@ -184,6 +184,31 @@ projects:
     );
     expect(result.ok).toBe(false);
     const rules = result.ok ? [] : result.diagnostics.map((d) => `${d.line}:${d.rule}`);
-    expect(rules).toContain('3:config.required');
+    expect(rules).toContain('3:config.additionalProperties');
+  });
+
+  it('takes a passwordSecret instead of a file, and refuses a login with neither or both, located', () => {
+    const config = ok(`
+registries:
+  reg.example.org: { username: centre, passwordSecret: reg-pw }
+projects:
+  - name: a
+    repo: x
+`);
+    expect(config.projects[0]?.registries).toEqual({
+      'reg.example.org': { username: 'centre', passwordSecret: 'reg-pw' },
+    });
+    const result = parseConfig(
+      'spin.yaml',
+      'registries:\n  r.example.org: { username: u }\nprojects:\n  - name: a\n    repo: x\n    registries:\n      s.example.org: { username: u, passwordFile: f, passwordSecret: s }\n',
+    );
+    expect(result.ok).toBe(false);
+    const rules = result.ok ? [] : result.diagnostics.map((d) => `${d.line}:${d.rule}:${d.message}`);
+    expect(rules).toEqual([
+      expect.stringMatching(
+        /^2:config.registries:registries.r.example.org needs exactly one of passwordFile/,
+      ),
+      expect.stringMatching(/^7:config.registries:projects.0.registries.s.example.org needs exactly one/),
+    ]);
   });
 });

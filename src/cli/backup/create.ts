@@ -1,5 +1,6 @@
 import { lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { tokenStoreFile } from '../../access/token-store.js';
 import { storeDir, MASTER_KEY_FILE } from '../../secrets/store.js';
 import { backupHistoryDb } from '../../store/backup.js';
 import { historyDbPath } from '../../store/history-store.js';
@@ -11,6 +12,7 @@ import {
   MANIFEST_FORMAT,
   sha256,
   spinVersion,
+  TOKENS_FILE,
   type BackupFile,
   type BackupManifest,
   type KeySource,
@@ -30,7 +32,7 @@ const JSON_FOLDERS = ['status', 'statuses'] as const;
 /**
  * Writes a backup of a stateDir's precious parts into `dir` (which must not exist): the history
  * database through SQLite's online backup (safe while the daemon runs), the secret store's files
- * and its key, the status files, then `manifest.json`. Everything is assembled in a sibling
+ * and its key, the per-project API tokens, the status files, then `manifest.json`. Everything is assembled in a sibling
  * folder and renamed into place at the end, so `dir` is either a whole backup or absent.
  * Secret store files are replaced by rename when they change, so each copy is one whole version.
  */
@@ -69,6 +71,14 @@ export async function createBackup(
       for (const name of await listFiles(from))
         await add(`${folder}/${name}`, await readFile(path.join(from, name)));
     }
+
+    // The per-project API tokens (hashes only, src/access/token-records.ts): replaced by rename
+    // when they change, so the copy is one whole version.
+    const tokens = await readFile(tokenStoreFile(sources.stateDir)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    if (tokens) await add(TOKENS_FILE, tokens);
 
     let key: KeySource;
     if (sources.keyFile !== undefined) {

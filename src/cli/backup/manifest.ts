@@ -42,9 +42,11 @@ export interface BackupManifest {
  * (`..`, absolute paths, other folders) is refused, so a doctored manifest cannot write elsewhere.
  */
 export const BACKUP_PATH =
-  /^(?:spin\.db|keys\/store\.key|secrets\/master\.key|(?:secrets|status|statuses)\/[a-z0-9][a-z0-9-]*\.json)$/;
+  /^(?:spin\.db|keys\/store\.key|secrets\/master\.key|access\/tokens\.json|(?:secrets|status|statuses)\/[a-z0-9][a-z0-9-]*\.json)$/;
 
 export const HISTORY_FILE = 'spin.db';
+/** The per-project API tokens (`spin token create`), as `<stateDir>/access/tokens.json` holds them. */
+export const TOKENS_FILE = 'access/tokens.json';
 export const EXTERNAL_KEY_FILE = 'keys/store.key';
 
 export function sha256(data: Uint8Array): string {

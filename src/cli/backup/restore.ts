@@ -16,7 +16,7 @@ import {
 export class RestoreRefused extends Error {}
 
 /** What a restore replaces in the target stateDir (with --force); caches are left alone. */
-const REPLACED = ['spin.db', 'spin.db-wal', 'spin.db-shm', 'secrets', 'status', 'statuses'];
+const REPLACED = ['spin.db', 'spin.db-wal', 'spin.db-shm', 'secrets', 'access', 'status', 'statuses'];
 
 export interface RestoreResult {
   manifest: BackupManifest;

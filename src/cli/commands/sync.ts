@@ -15,7 +15,7 @@ export function registerSync(program: Command): void {
       .option('--json', 'print JSON'),
   ).action(
     withExit(async (name: string, options: ServerOptions & { json?: boolean }) => {
-      const stopProgress = options.json ? () => {} : progress(`syncing ${name}`);
+      const stopProgress = options.json ? () => {} : progress(`syncing ${name}`, passProgress(options, name));
       let body: { status: ProjectStatus; actions: number };
       try {
         body = (await apiRequest(
@@ -38,18 +38,49 @@ export function registerSync(program: Command): void {
   );
 }
 
-/** Elapsed time on stderr while a long request runs (a live line on a terminal, one line otherwise). */
-function progress(label: string): () => void {
+/** How often the project's live status is asked for what the pass is doing (a pull's progress). */
+const PROGRESS_POLL_MS = 500;
+
+/** The project's live `progress` (src/daemon/read-view.ts), or undefined; errors count as none. */
+function passProgress(options: ServerOptions, name: string): () => Promise<string | undefined> {
+  return async () => {
+    try {
+      const body = (await apiRequest(options, 'GET', `/api/v1/projects/${encodeURIComponent(name)}`)) as {
+        status?: ProjectStatus;
+      };
+      return body.status?.progress;
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+/**
+ * Elapsed time and what the pass is doing (a pull's progress) on stderr while the sync request
+ * runs: a live line on a terminal; otherwise one line at the start and one per new progress.
+ */
+function progress(label: string, current: () => Promise<string | undefined>): () => void {
   const started = Date.now();
-  if (!process.stderr.isTTY) {
-    process.stderr.write(`${label}...\n`);
-    return () => {};
-  }
+  const tty = process.stderr.isTTY;
+  if (!tty) process.stderr.write(`${label}...\n`);
+  let last: string | undefined;
+  let shown: string | undefined;
+  let asking = false;
   const timer = setInterval(() => {
-    process.stderr.write(`\r${label}... ${Math.round((Date.now() - started) / 1000)}s`);
-  }, 500);
+    if (asking) return;
+    asking = true;
+    void current()
+      .then((now) => {
+        if (now !== undefined) last = now;
+        const elapsed = `${Math.round((Date.now() - started) / 1000)}s`;
+        if (tty) process.stderr.write(`\r\x1b[K${label}... ${elapsed}${last ? ` (${last})` : ''}`);
+        else if (now !== undefined && now !== shown) process.stderr.write(`${(shown = now)}\n`);
+      })
+      .finally(() => (asking = false));
+  }, PROGRESS_POLL_MS);
   return () => {
     clearInterval(timer);
-    process.stderr.write(`\r${label}... done in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+    if (tty)
+      process.stderr.write(`\r\x1b[K${label}... done in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
   };
 }

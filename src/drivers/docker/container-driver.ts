@@ -3,7 +3,7 @@ import type { NetworkSpec, ServiceSpec, VolumeSpec } from '../../stack/model.js'
 import type { ActualState } from '../../model/actual-state.js';
 import type { JoinKey } from '../../stack/joins.js';
 import type { EngineEvent, LogChunk, LogRequest } from '../driver.js';
-import type { ImagePin, RegistryAuth } from '../../model/image.js';
+import type { ImagePin, PullProgress, RegistryAuth } from '../../model/image.js';
 
 /** What a container is created from: the spec plus the labels Spin adds to it. */
 export interface ContainerRequest {
@@ -46,7 +46,7 @@ export interface ContainerDriver {
   /** See `Driver.resolveImage`. */
   resolveImage?(ref: string, options?: { auth?: RegistryAuth; fresh?: boolean }): Promise<ImagePin>;
   /** Pulls `ref` (plain or `repo@digest`) unless the engine has it. Throws ImagePullError. */
-  ensureImage(ref: string, auth?: RegistryAuth): Promise<void>;
+  ensureImage(ref: string, auth?: RegistryAuth, onProgress?: (progress: PullProgress) => void): Promise<void>;
   /** Each create call is gated on its exact body first (AdmissionError: nothing is sent). */
   createNetwork(project: string, network: NetworkSpec, admission: AdmissionContext): Promise<void>;
   removeNetwork(id: string): Promise<void>;

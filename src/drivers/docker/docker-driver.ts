@@ -22,9 +22,10 @@ import { parseDurationMs } from '../../util/units.js';
 import { toActualContainer, toActualNetwork, toActualVolume, toRuntimeSettings } from './actual.js';
 import { driftOf, parseEvent } from './engine-events.js';
 import { LogFrameDemuxer } from './log-frames.js';
-import type { ImagePin, RegistryAuth } from '../../model/image.js';
+import type { ImagePin, PullProgress, RegistryAuth } from '../../model/image.js';
 import { pinnedImage, referenceDigest, repoDigestOf } from '../../util/image-ref.js';
 import { toImagePullError } from './pull-error.js';
+import { PullTracker, type PullEvent } from './pull-progress.js';
 
 const MANAGED_FILTER = { label: [`${LABEL.managed}=true`] };
 
@@ -138,22 +139,35 @@ export class DockerDriver implements ContainerDriver {
     }
   }
 
-  async ensureImage(ref: string, auth?: RegistryAuth): Promise<void> {
+  async ensureImage(
+    ref: string,
+    auth?: RegistryAuth,
+    onProgress?: (progress: PullProgress) => void,
+  ): Promise<void> {
     if (await this.inspectImage(ref)) return;
     this.count('images.pull');
+    const tracker = new PullTracker(ref);
     try {
       const stream = await this.docker.pull(ref, auth ? { authconfig: auth } : {});
       await new Promise<void>((resolve, reject) =>
-        this.docker.modem.followProgress(stream, (e: Error | null, output?: { error?: string }[]) => {
-          // A failure after the stream began arrives as an `error` line, not a status code.
-          const failed = e ?? output?.find((line) => line.error)?.error;
-          if (failed) reject(failed instanceof Error ? failed : new Error(failed));
-          else resolve();
-        }),
+        this.docker.modem.followProgress(
+          stream,
+          (e: Error | null, output?: { error?: string }[]) => {
+            // A failure after the stream began arrives as an `error` line, not a status code.
+            const failed = e ?? output?.find((line) => line.error)?.error;
+            if (failed) reject(failed instanceof Error ? failed : new Error(failed));
+            else resolve();
+          },
+          (event: PullEvent) => {
+            const report = onProgress && tracker.update(event);
+            if (report) onProgress(report);
+          },
+        ),
       );
     } catch (err) {
       throw toImagePullError(ref, 'pulled', err);
     }
+    onProgress?.(tracker.finish());
     await this.inspectImage(ref);
   }
 

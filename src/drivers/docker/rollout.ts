@@ -37,7 +37,9 @@ type InfraAction = Exclude<Action, ContainerAction>;
 /** One service's step: its removals in plan order, then its rollout. */
 export async function runServiceGroup(service: string, group: Action[], ctx: ApplyContext): Promise<void> {
   const ensureImage = (image: string) =>
-    ctx.once(`image ${image}`, async () => ctx.driver.ensureImage(image, await ctx.registryAuth?.(image)));
+    ctx.once(`image ${image}`, async () =>
+      ctx.driver.ensureImage(image, await ctx.registryAuth?.(image), ctx.onPullProgress),
+    );
   const rollout: ContainerAction[] = [];
   for (const action of group) {
     if (isContainerActionOf(action, service)) rollout.push(action);

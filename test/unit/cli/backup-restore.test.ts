@@ -42,6 +42,23 @@ describe('spin backup / restore building blocks', () => {
     expect((await new SecretStore(fresh, key).get('demo', 'db'))?.toString()).toBe('value');
   });
 
+  it('backs up and restores the per-project API tokens (access/tokens.json)', async () => {
+    await seed();
+    mkdirSync(path.join(state, 'access'), { recursive: true });
+    const tokens = '{"version":1,"tokens":[]}\n';
+    writeFileSync(path.join(state, 'access', 'tokens.json'), tokens);
+    writeFileSync(path.join(state, 'access', 'tokens.json.lock'), '');
+    const manifest = await backup(path.join(dir, 'b'));
+    expect(manifest.files.map((f) => f.path)).toContain('access/tokens.json');
+    expect(manifest.files.map((f) => f.path)).not.toContain('access/tokens.json.lock');
+    const fresh = path.join(dir, 'fresh');
+    const result = await restoreBackup(path.join(dir, 'b'), fresh);
+    expect(result.restored).toContain('access/tokens.json');
+    expect(readFileSync(path.join(fresh, 'access', 'tokens.json'), 'utf8')).toBe(tokens);
+    // A target that already has tokens is state: refused unless forced.
+    await expect(restoreBackup(path.join(dir, 'b'), fresh)).rejects.toThrow(/access/);
+  });
+
   it('refuses a damaged backup, a manifest naming paths outside the allow list, and a newer schema', async () => {
     await seed();
     const b = path.join(dir, 'b');

@@ -30,4 +30,29 @@ describe('registryAuthFor', () => {
     expect((err as ImagePullError).reason).toBe('ImageUnauthorized');
     expect((err as ImagePullError).message).toContain('/nonexistent/pw');
   });
+
+  it('reads a passwordSecret from the project’s store at each use, and says how to set a missing one', async () => {
+    const values = new Map<string, string>([['reg-pw', 'from-store\n']]);
+    const read = async (name: string) => {
+      const value = values.get(name);
+      return value === undefined ? undefined : Buffer.from(value);
+    };
+    const registries = { 'r.example.org': { username: 'u', passwordSecret: 'reg-pw' } };
+    expect((await registryAuthFor('r.example.org/x:1', registries, read))?.password).toBe('from-store');
+    values.set('reg-pw', 'rotated');
+    expect((await registryAuthFor('r.example.org/x:1', registries, read))?.password).toBe('rotated');
+    values.delete('reg-pw');
+    const err = await registryAuthFor('r.example.org/x:1', registries, read).catch((e: unknown) => e);
+    expect((err as ImagePullError).reason).toBe('ImageUnauthorized');
+    expect((err as ImagePullError).message).toContain('spin secret set PROJECT reg-pw');
+  });
+
+  it('says ImageUnauthorized, without the value, when the store cannot be read', async () => {
+    const registries = { 'r.example.org': { username: 'u', passwordSecret: 'reg-pw' } };
+    const err = await registryAuthFor('r.example.org/x:1', registries, async () => {
+      throw new Error("secret 'reg-pw' of project a cannot be decrypted");
+    }).catch((e: unknown) => e);
+    expect((err as ImagePullError).reason).toBe('ImageUnauthorized');
+    expect((err as ImagePullError).message).toMatch(/reg-pw.*cannot be read.*cannot be decrypted/);
+  });
 });

@@ -21,6 +21,15 @@ describe('x-spin on a service', () => {
     expect(run('').web?.imageUpdates).toBeUndefined();
   });
 
+  it('reads imageUpdates: { semver: RANGE }, and refuses a range it cannot read, located', () => {
+    expect(run('    x-spin: { imageUpdates: { semver: "~1.4" } }\n').web?.imageUpdates).toEqual({
+      semver: '~1.4',
+    });
+    expect(run('    x-spin: { imageUpdates: { semver: "newest" } }\n').problems).toEqual([
+      expect.stringMatching(/^compose\.yaml:4:\d+: stack\.x-spin: 'newest' is not a semver range/),
+    ]);
+  });
+
   it('refuses an unknown mode or key, located', () => {
     expect(run('    x-spin: { imageUpdates: semver }\n').problems).toEqual([
       expect.stringMatching(/^compose\.yaml:4:\d+: stack\.x-spin: x-spin\.imageUpdates must be digest/),
