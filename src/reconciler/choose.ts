@@ -8,7 +8,15 @@ import { MAX_APPLY_ATTEMPTS } from './retry.js';
 export type PassMemory = Partial<
   Pick<
     ProjectStatus,
-    'pinned' | 'failedCommit' | 'lastHealthyCommit' | 'appliedCommit' | 'sync' | 'lastError' | 'retry'
+    | 'pinned'
+    | 'failedCommit'
+    | 'lastHealthyCommit'
+    | 'appliedCommit'
+    | 'sync'
+    | 'lastError'
+    | 'retry'
+    | 'lastResult'
+    | 'health'
   >
 >;
 
@@ -92,9 +100,19 @@ export function chooseAfterFailure(
 
 /**
  * Pure: how many of a pass's actions repair drift, i.e. the engine moved away from the commit
- * that was already applied and in sync (or whose repair failed before).
+ * that was already applied and in sync (or whose repair failed before). None while the commit's
+ * own rollout is still on its way: `continuesRollout` (the plan picks up a unit an earlier pass
+ * started), or the last pass applied it and it was still progressing.
  */
-export function driftRepairCount(head: string, actions: number, previous: PassMemory | undefined): number {
+export function driftRepairCount(
+  head: string,
+  actions: number,
+  previous: PassMemory | undefined,
+  continuesRollout = false,
+): number {
+  const rollingOut =
+    continuesRollout || (previous?.lastResult === 'applied' && previous.health === 'Progressing');
+  if (rollingOut) return 0;
   const repairing = previous?.sync === 'Synced' || previous?.lastError?.reason === 'RepairFailed';
   return previous?.appliedCommit === head && repairing ? actions : 0;
 }

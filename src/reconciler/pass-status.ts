@@ -20,10 +20,17 @@ export type PassMark =
   /** The head did not pass the gate (trust, schema, policy, secrets). */
   | { kind: 'refused'; head: string; error: LastError }
   /**
-   * The head runs (applied now, or already). `recheckAfterMs`: a step is still progressing and
-   * asked to be looked at again then. `error`: an image update failed and was undone.
+   * The head runs (applied now, or already). `recheck`: a step is still progressing and asked to
+   * be looked at again then. `error`: an image update failed and was undone.
    */
-  | { kind: 'synced'; head: string; plan: Action[]; recheckAfterMs?: number; error?: LastError }
+  | {
+      kind: 'synced';
+      head: string;
+      plan: Action[];
+      /** A step still on its way: look again then, and why (the health shown meanwhile). */
+      recheck?: { afterMs: number; reason: string };
+      error?: LastError;
+    }
   /** The operator's pinned commit runs, or failed to apply. */
   | { kind: 'pinned'; head: string; pinned: PinnedCommit; plan: Action[]; applyError?: LastError }
   /** The pinned commit no longer passes the gate: the pin is dropped. */
@@ -118,9 +125,13 @@ export function passStatus(mark: PassMark, facts: PassFacts): PassSummary {
         pollIntervalMs,
       );
     case 'synced': {
-      const healthy = health.health === 'Healthy';
+      // While a rollout is on its way the commit is not healthy yet, whatever runs meanwhile (the
+      // old replicas of later batches): it becomes the last healthy one only when it is done.
+      const rolling = mark.recheck !== undefined && health.health === 'Healthy';
+      const healthy = health.health === 'Healthy' && !rolling;
       return summary(
         {
+          ...(rolling ? { health: 'Progressing' as const, healthReason: mark.recheck?.reason ?? '' } : {}),
           sync: 'Synced',
           desiredCommit: mark.head,
           appliedCommit: mark.head,
@@ -131,7 +142,7 @@ export function passStatus(mark: PassMark, facts: PassFacts): PassSummary {
         },
         Math.min(
           healthy || health.health === 'Degraded' ? pollIntervalMs : RECHECK_PROGRESSING_MS,
-          mark.recheckAfterMs ?? Infinity,
+          mark.recheck?.afterMs ?? Infinity,
         ),
         mark.error !== undefined && mark.plan.length > 0,
       );

@@ -78,6 +78,11 @@ export interface PassOutcome {
   passId?: string;
   /** Followed tags that moved in this pass, rolled out or rolled back (history records both digests). */
   imageUpdates?: ImageUpdateRecord[];
+  /**
+   * Set when a step of this pass was still on its way (a new replica not ready yet): the pass did
+   * not wait for it and asks to be run again after `retryAfterMs`. `spin sync` waits on.
+   */
+  progressing?: { retryAfterMs: number; reason: string };
 }
 
 /**
@@ -105,6 +110,8 @@ class Pass {
   /** What each service of the commit that runs is pinned to, for the status. */
   private pins: Record<string, ImagePin> | undefined;
   private readonly imageUpdates: ImageUpdateRecord[] = [];
+  /** The soonest a step of this pass asked to be looked at again (it did not wait for it). */
+  private progressing: { retryAfterMs: number; reason: string } | undefined;
 
   constructor(
     private readonly ctx: ProjectContext,
@@ -294,14 +301,16 @@ class Pass {
     const { actions } = plan;
     if (actions.length === 0) return this.converged(head, desired, []);
 
-    const drift = driftRepairCount(head, actions.length, previous);
+    // A plan that picks up a rollout an earlier pass started continues it: no drift, no new deploy.
+    const continues = actions.some((a) => a.kind === 'await');
+    const drift = driftRepairCount(head, actions.length, previous, continues);
     if (drift > 0) {
       ctx.log.warn(
         { project: ctx.project.name, commit: head, repairs: actions.map(describeAction) },
         'drift repaired',
       );
     }
-    ctx.onDeployStart?.(head, actions);
+    if (!actions.every((a) => a.kind === 'await')) ctx.onDeployStart?.(head, actions);
     let applied: ApplyOutcome;
     const moved = pinning?.moved ?? [];
     try {
@@ -317,7 +326,7 @@ class Pass {
       );
       this.imageUpdates.push({ ...m, ok: true });
     }
-    const outcome = await this.converged(head, desired, actions, applied.progressing?.retryAfterMs);
+    const outcome = await this.converged(head, desired, actions, applied.progressing);
     outcome.driftRepairs = drift;
     return outcome;
   }
@@ -373,19 +382,20 @@ class Pass {
     ]);
   }
 
-  /** `recheckAfterMs`: some step is still progressing and asked to be looked at again then. */
+  /** `progressing`: some step is still on its way and asked to be looked at again then. */
   private async converged(
     head: string,
     desired: DesiredState,
     actions: Action[],
-    recheckAfterMs?: number,
+    progressing?: { retryAfterMs: number; reason: string },
   ): Promise<PassOutcome> {
+    const recheck = progressing && { afterMs: progressing.retryAfterMs, reason: progressing.reason };
     if (actions.length > 0) await this.relist();
     const health = this.healthOf(desired.model);
     const healthy = health.health === 'Healthy';
     await this.collectCheckouts([head, healthy ? head : this.previous?.lastHealthyCommit]);
     return this.finish(
-      { kind: 'synced', head, plan: actions, recheckAfterMs, error: this.heldBackUpdate(desired) },
+      { kind: 'synced', head, plan: actions, recheck, error: this.heldBackUpdate(desired) },
       health,
       actions,
     );
@@ -528,7 +538,7 @@ class Pass {
         stackDir: ctx.project.path,
       },
     );
-    return applyPlan(plan.steps, {
+    const outcome = await applyPlan(plan.steps, {
       driver: ctx.driver,
       desired,
       resolveBindSource,
@@ -547,6 +557,11 @@ class Pass {
         );
       },
     });
+    const { progressing } = outcome;
+    if (progressing && (!this.progressing || progressing.retryAfterMs < this.progressing.retryAfterMs)) {
+      this.progressing = progressing;
+    }
+    return outcome;
   }
 
   /** Applies and relists; returns the error as a status value instead of throwing. */
@@ -611,6 +626,9 @@ class Pass {
     });
     const images = this.pins ?? this.previous?.images;
     if (images && Object.keys(images).length > 0) status.images = images;
+    // A rollback or a pinned commit still on its way is looked at again as soon as it asked.
+    const { progressing } = this;
+    const requeue = progressing ? Math.min(requeueAfterMs, progressing.retryAfterMs) : requeueAfterMs;
     const idle = isIdlePass(status, actions.length, this.previous);
     this.ctx.log[idle ? 'debug' : 'info'](
       {
@@ -624,10 +642,12 @@ class Pass {
       },
       'reconcile pass',
     );
+    if (progressing) this.ctx.log.info({ project: status.project, ...progressing }, 'pass ended progressing');
     return {
       status,
       actions,
-      requeueAfterMs,
+      requeueAfterMs: requeue,
+      ...(progressing ? { progressing } : {}),
       driftRepairs: 0,
       rolledBack,
       containers: this.actual.containers,
