@@ -8,15 +8,7 @@ import { MAX_APPLY_ATTEMPTS } from './retry.js';
 export type PassMemory = Partial<
   Pick<
     ProjectStatus,
-    | 'pinned'
-    | 'failedCommit'
-    | 'lastHealthyCommit'
-    | 'appliedCommit'
-    | 'sync'
-    | 'lastError'
-    | 'retry'
-    | 'lastResult'
-    | 'health'
+    'pinned' | 'failedCommit' | 'lastHealthyCommit' | 'appliedCommit' | 'sync' | 'lastError' | 'retry'
   >
 >;
 
@@ -100,9 +92,8 @@ export function chooseAfterFailure(
 
 /**
  * Pure: how many of a pass's actions repair drift, i.e. the engine moved away from the commit
- * that was already applied and in sync (or whose repair failed before). None while the commit's
- * own rollout is still on its way: `continuesRollout` (the plan picks up a unit an earlier pass
- * started), or the last pass applied it and it was still progressing.
+ * that was already applied and in sync (or whose repair failed before). None when the plan
+ * continues a rollout an earlier pass started (`continuesRollout`: a unit still proving itself).
  */
 export function driftRepairCount(
   head: string,
@@ -110,9 +101,7 @@ export function driftRepairCount(
   previous: PassMemory | undefined,
   continuesRollout = false,
 ): number {
-  const rollingOut =
-    continuesRollout || (previous?.lastResult === 'applied' && previous.health === 'Progressing');
-  if (rollingOut) return 0;
+  if (continuesRollout) return 0;
   const repairing = previous?.sync === 'Synced' || previous?.lastError?.reason === 'RepairFailed';
   return previous?.appliedCommit === head && repairing ? actions : 0;
 }

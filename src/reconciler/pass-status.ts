@@ -125,13 +125,26 @@ export function passStatus(mark: PassMark, facts: PassFacts): PassSummary {
         pollIntervalMs,
       );
     case 'synced': {
-      // While a rollout is on its way the commit is not healthy yet, whatever runs meanwhile (the
-      // old replicas of later batches): it becomes the last healthy one only when it is done.
-      const rolling = mark.recheck !== undefined && health.health === 'Healthy';
-      const healthy = health.health === 'Healthy' && !rolling;
+      // A rollout still on its way (a step answered progressing): the head is not applied yet,
+      // whatever runs meanwhile (old replicas of later batches): OutOfSync and Progressing until
+      // a pass finds it done, as the status read while one long pass rolled it out.
+      if (mark.recheck) {
+        const settling = health.health === 'Healthy';
+        return summary(
+          {
+            ...(settling ? { health: 'Progressing' as const, healthReason: mark.recheck.reason } : {}),
+            sync: 'OutOfSync',
+            desiredCommit: mark.head,
+            lastResult: mark.error ? 'failed' : 'applied',
+            lastError: mark.error,
+            lastPlan: planOf(mark.plan),
+          },
+          Math.min(RECHECK_PROGRESSING_MS, mark.recheck.afterMs),
+        );
+      }
+      const healthy = health.health === 'Healthy';
       return summary(
         {
-          ...(rolling ? { health: 'Progressing' as const, healthReason: mark.recheck?.reason ?? '' } : {}),
           sync: 'Synced',
           desiredCommit: mark.head,
           appliedCommit: mark.head,
@@ -140,10 +153,7 @@ export function passStatus(mark: PassMark, facts: PassFacts): PassSummary {
           lastError: mark.error,
           lastPlan: planOf(mark.plan),
         },
-        Math.min(
-          healthy || health.health === 'Degraded' ? pollIntervalMs : RECHECK_PROGRESSING_MS,
-          mark.recheck?.afterMs ?? Infinity,
-        ),
+        healthy || health.health === 'Degraded' ? pollIntervalMs : RECHECK_PROGRESSING_MS,
         mark.error !== undefined && mark.plan.length > 0,
       );
     }
