@@ -16,7 +16,7 @@ import { DEPENDENCY_RECHECK_MS, dependencyState } from './dependencies.js';
 import { describeAction, type Action } from '../plan-action.js';
 import { temporaryName } from '../../stack/names.js';
 import type { ContainerDriver, ContainerRequest } from './container-driver.js';
-import { probeReady, readinessTimeoutMs, recheckAfterMs, sleep } from './readiness.js';
+import { BRIEF_WAIT_MS, probeReady, readinessTimeoutMs, recheckAfterMs, sleep } from './readiness.js';
 
 /** The step's context and the container verbs it runs with. */
 export interface ApplyContext extends StepContext {
@@ -54,6 +54,8 @@ interface Launched {
   replaces?: string;
   readyBy: number;
   startedAt: number;
+  /** How long `settle` looks before answering progressing (BRIEF_WAIT_MS unless set). */
+  waitMs?: number;
 }
 
 /** One service's step: its removals in plan order, then its rollout. */
@@ -174,7 +176,7 @@ async function settle(
   const { driver } = ctx;
   const verdicts = await Promise.all(
     batch.map((l) =>
-      probeReady(driver, l.id, l.name, spec, l.readyBy).then(
+      probeReady(driver, l.id, l.name, spec, l.readyBy, l.waitMs ?? BRIEF_WAIT_MS).then(
         (verdict) => ({ verdict }),
         (err: unknown) => ({ err }),
       ),
@@ -241,8 +243,20 @@ async function launch(
   const readyBy = startedAt + readinessTimeoutMs(spec);
   try {
     if (action.kind === 'start') {
+      // A container started again in place (stopped by hand, an engine restart) is still waited
+      // for within the step: once it runs, the engine's list cannot tell it from one that has
+      // proven itself, so a later pass could not judge it (see docs/architecture.md).
       await driver.startContainer(action.containerId);
-      return { action, id: action.containerId, name: action.name, temporary: false, readyBy, startedAt };
+      const waitMs = readyBy - startedAt;
+      return {
+        action,
+        id: action.containerId,
+        name: action.name,
+        temporary: false,
+        readyBy,
+        startedAt,
+        waitMs,
+      };
     }
     // A join the planner could not pair with this project's own container never reaches the
     // engine (the policy refuses it first; this holds even for a model that skipped the policy).
