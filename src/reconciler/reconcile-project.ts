@@ -314,7 +314,9 @@ class Pass {
     let applied: ApplyOutcome;
     const moved = pinning?.moved ?? [];
     try {
-      applied = await this.applyOrThrow(desired, plan);
+      // An image update is judged (and undone) by the pass that found the moved digest: a later
+      // pass pins what runs, so it could not tell an update in flight from a stray.
+      applied = await this.applyOrThrow(desired, plan, moved.length > 0);
     } catch (err) {
       if (pinning && moved.length > 0) return this.imageUpdateFailed(head, err, actions, pinning);
       return this.applyFailed(head, err, actions, desired);
@@ -526,7 +528,11 @@ class Pass {
     return planSteps(this.ctx.driver, desired, this.actual, { pruneAllowed });
   }
 
-  private async applyOrThrow(desired: DesiredState, plan: Plan): Promise<ApplyOutcome> {
+  private async applyOrThrow(
+    desired: DesiredState,
+    plan: Plan,
+    awaitReadiness = false,
+  ): Promise<ApplyOutcome> {
     const { ctx } = this;
     if (ctx.checkouts) ctx.checkouts.collectedFor = undefined;
     const resolveBindSource = await materialiseBindSources(
@@ -540,6 +546,7 @@ class Pass {
     );
     const outcome = await applyPlan(plan.steps, {
       driver: ctx.driver,
+      awaitReadiness,
       desired,
       resolveBindSource,
       admission: ctx.driver.admissionContext(desired.model, ctx.project.policy, [

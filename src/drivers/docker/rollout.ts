@@ -263,7 +263,8 @@ async function launch(
     if (action.refused) throw new Error(`refused: ${action.refused}`);
     // The image first: if it cannot be had, the old container keeps running.
     await ensureImage(pinnedImage(spec.image, spec.imageDigest));
-    const base = { action, name: action.name, temporary: true, readyBy, startedAt };
+    const waitMs = ctx.awaitReadiness ? readyBy - startedAt : BRIEF_WAIT_MS;
+    const base = { action, name: action.name, temporary: true, readyBy, startedAt, waitMs };
     if (action.kind === 'create') {
       return { ...base, id: await createAndStart(temporaryName(action.name), action.replica, spec, ctx) };
     }
