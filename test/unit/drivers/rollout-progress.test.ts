@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { ContainerProbe, ContainerRequest } from '../../../src/drivers/docker/container-driver.js';
-import type { ActualContainer, ActualState } from '../../../src/model/actual-state.js';
+import type { ActualContainer } from '../../../src/model/actual-state.js';
 import { BUILTIN_DEFAULT_POLICY } from '../../../src/policy/index.js';
 import { applyPlan, type ApplyOutcome } from '../../../src/reconciler/apply.js';
 import { planSteps } from '../../../src/reconciler/plan.js';
 import { RolloutError } from '../../../src/drivers/rollout-error.js';
 import type { ServiceSpec } from '../../../src/stack/model.js';
 import { container, desiredOf, model, service } from '../reconciler/fixtures.js';
-import { MemoryDriver, engineOn } from '../reconciler/memory-driver.js';
+import { engineOn } from '../reconciler/memory-driver.js';
+import { StartingEngine } from '../reconciler/starting-engine.js';
 
 /**
  * Docker's rollout across passes: a step acts, looks briefly, and answers `progressing`; the next
@@ -15,62 +15,6 @@ import { MemoryDriver, engineOn } from '../reconciler/memory-driver.js';
  * rollout up where it stood. Containers here report whatever health the test gives them.
  */
 const P = 'p';
-
-class Engine extends MemoryDriver {
-  containers: ActualContainer[] = [];
-  /** Health reported per container name (a `-next` has its own); default `starting`. */
-  readonly health = new Map<string, ContainerProbe['health']>();
-  constructor() {
-    super(1);
-  }
-  private byId(id: string) {
-    return this.containers.find((c) => c.id === id || c.name === id);
-  }
-  override async createContainer(request: ContainerRequest): Promise<string> {
-    const id = await super.createContainer(request);
-    this.containers.push({
-      ...container(P, request.spec, request.replica),
-      id,
-      name: request.name,
-      configHash: request.configHash,
-      state: 'created',
-      createdAt: Math.floor(Date.now() / 1000),
-    });
-    return id;
-  }
-  override async startContainer(id: string): Promise<void> {
-    await super.startContainer(id);
-    const c = this.byId(id);
-    if (c) c.state = 'running';
-  }
-  override async stopContainer(id: string): Promise<void> {
-    await super.stopContainer(id);
-    const c = this.byId(id);
-    if (c) c.state = 'exited';
-  }
-  override async removeContainer(id: string): Promise<void> {
-    await super.removeContainer(id);
-    this.containers = this.containers.filter((c) => c.id !== id);
-  }
-  override async renameContainer(id: string, name: string): Promise<void> {
-    await super.renameContainer(id, name);
-    const c = this.byId(id);
-    if (c) c.name = name;
-  }
-  override async inspectContainer(id: string): Promise<ContainerProbe> {
-    const c = this.byId(id);
-    if (!c) throw new Error(`no such container: ${id}`);
-    const health = this.health.get(c.name) ?? 'starting';
-    return { state: c.state, health: c.state === 'running' ? health : 'none', exitCode: 0 };
-  }
-  override async listActual(): Promise<ActualState> {
-    return {
-      containers: this.containers.map((c) => ({ ...c })),
-      networks: [{ id: 'n', name: `${P}_default`, project: P, key: 'default' }],
-      volumes: [],
-    };
-  }
-}
 
 const healthcheck = { test: ['CMD', 'true'], intervalMs: 1000, timeoutMs: 1000, retries: 1 };
 const v1 = service('web', { image: 'spin-test/web:1', healthcheck });
@@ -83,7 +27,7 @@ const v2 = (overrides: Partial<ServiceSpec> = {}) =>
   });
 
 /** One pass's plan and apply, from what the engine lists now. */
-async function pass(engine: Engine, services: ServiceSpec[]): Promise<ApplyOutcome> {
+async function pass(engine: StartingEngine, services: ServiceSpec[]): Promise<ApplyOutcome> {
   const desired = desiredOf(model(P, services));
   const driver = engineOn(engine);
   const plan = planSteps(driver, desired, await engine.listActual(), { pruneAllowed: false });
@@ -96,11 +40,11 @@ async function pass(engine: Engine, services: ServiceSpec[]): Promise<ApplyOutco
   });
 }
 
-const names = (engine: Engine) => engine.containers.map((c) => `${c.name} ${c.state}`).sort();
+const names = (engine: StartingEngine) => engine.containers.map((c) => `${c.name} ${c.state}`).sort();
 
 describe('a Docker rollout across passes', () => {
   it('start-first: the pass ends progressing with the new replica beside the old; the next one swaps them once ready', async () => {
-    const engine = new Engine();
+    const engine = new StartingEngine(P);
     engine.containers.push(container(P, v1, 1, { id: 'old1', createdAt: 1 }));
     const first = await pass(engine, [v2()]);
     expect(first.progressing?.reason).toBe('p_web_1 is starting');
@@ -122,7 +66,7 @@ describe('a Docker rollout across passes', () => {
   });
 
   it('start-first: a new replica past its deadline (counted from its creation) is removed and fails the rollout; the old one runs on', async () => {
-    const engine = new Engine();
+    const engine = new StartingEngine(P);
     engine.containers.push(container(P, v1, 1, { id: 'old1', createdAt: 1 }));
     await pass(engine, [v2()]);
     const flying = engine.containers.find((c) => c.name === 'p_web_1-next') as ActualContainer;
@@ -135,7 +79,7 @@ describe('a Docker rollout across passes', () => {
   });
 
   it('stop-first: an unhealthy new replica fails the rollout with the same error, and keeps the replica name as before', async () => {
-    const engine = new Engine();
+    const engine = new StartingEngine(P);
     engine.containers.push(container(P, v1, 1, { id: 'old1', createdAt: 1 }));
     const spec = v2({ updateConfig: { ...v1.updateConfig, order: 'stop-first' } });
     expect((await pass(engine, [spec])).progressing).toBeDefined();
@@ -149,7 +93,7 @@ describe('a Docker rollout across passes', () => {
   });
 
   it('batches: the next replica is started only once the previous batch is ready', async () => {
-    const engine = new Engine();
+    const engine = new StartingEngine(P);
     const old2 = { ...v1, replicas: 2 };
     engine.containers.push(container(P, old2, 1, { id: 'old1' }), container(P, old2, 2, { id: 'old2' }));
     const spec = v2({ replicas: 2 });
@@ -168,7 +112,7 @@ describe('a Docker rollout across passes', () => {
   });
 
   it('depends_on service_healthy: the dependent is not created while its dependency starts, then is', async () => {
-    const engine = new Engine();
+    const engine = new StartingEngine(P);
     const db = service('db', { healthcheck });
     const api = service('api', {
       dependsOn: { db: { condition: 'service_healthy', required: true, restart: false } },
@@ -186,7 +130,7 @@ describe('a Docker rollout across passes', () => {
   });
 
   it('depends_on service_healthy: a dependency that turned unhealthy fails the step with the same words as before', async () => {
-    const engine = new Engine();
+    const engine = new StartingEngine(P);
     const db = service('db', { healthcheck });
     const api = service('api', {
       dependsOn: { db: { condition: 'service_healthy', required: true, restart: false } },
