@@ -58,7 +58,8 @@ async function observe(prefix: string): Promise<{ events: ObservedEvent[]; close
         Actor?: { Attributes?: { name?: string } };
       };
       buffer = buffer.slice(newline + 1);
-      const name = raw.Actor?.Attributes?.name ?? '';
+      // A replacement starts under its temporary name (`-next`) and takes the replica's once ready.
+      const name = (raw.Actor?.Attributes?.name ?? '').replace(/-next$/, '');
       if (name.startsWith(prefix)) events.push({ action: raw.Action, name, at: raw.timeNano / 1e6, seenAt });
     }
   });

@@ -21,6 +21,13 @@ import { PersistedStatuses } from './status-persistence.js';
 import type { WakeReason } from './work-queue.js';
 import { schedule, type ScheduledTask } from 'node-cron';
 import { imageMemory } from '../reconciler/image-pins.js';
+import { withTimeout } from '../util/promises.js';
+
+/**
+ * How long `spin sync` waits on for a rollout that its pass left progressing: past the longest
+ * readiness window (10 minutes) and a dependency's wait (2 minutes).
+ */
+const SYNC_WAIT_MS = 15 * 60_000;
 
 export { alignedDelay, nextWake, pollDue } from './poll-schedule.js';
 
@@ -133,12 +140,28 @@ export class Daemon {
     return Object.fromEntries(answers);
   }
 
-  /** Reconcile now; resolves when that pass has finished. */
-  syncNow(name: string): Promise<PassOutcome> {
-    if (!this.registry.has(name)) return Promise.reject(new Error(`unknown project '${name}'`));
+  /**
+   * Reconcile now; resolves when that pass has finished and, when it ended progressing (a rollout
+   * on its way: passes do not wait for readiness), when the passes after it, woken as they
+   * asked, have converged (at most SYNC_WAIT_MS, past every readiness deadline).
+   */
+  async syncNow(name: string): Promise<PassOutcome> {
+    if (!this.registry.has(name)) throw new Error(`unknown project '${name}'`);
     const done = this.queue.wait(name);
     this.markDue(name, 'poll');
-    return done;
+    let outcome = await done;
+    const until = Date.now() + SYNC_WAIT_MS;
+    const actions = [...outcome.actions];
+    while (outcome.progressing && !this.queue.stopped && this.registry.get(name)?.suspended === false) {
+      const left = until - Date.now();
+      if (left <= 0) break;
+      const next = await withTimeout(this.queue.wait(name), left);
+      if (!next) break;
+      outcome = next;
+      actions.push(...outcome.actions);
+    }
+    // What the caller is told was applied: every pass's actions, the rollout's as one.
+    return { ...outcome, actions };
   }
 
   /** Projects waiting for a pass and projects whose pass runs now (metrics). */

@@ -39,6 +39,11 @@ export interface StepContext {
   registryAuth?(ref: string): Promise<RegistryAuth | undefined>;
   /** Told how a pull goes (throttled: per finished layer, or every few seconds). */
   onPullProgress?(progress: PullProgress): void;
+  /**
+   * Wait for every new unit's readiness within the step instead of answering `progressing`: for
+   * an image update, which the pass that found the moved digest judges and undoes itself.
+   */
+  awaitReadiness?: boolean;
   /** Runs `work` once per apply for `key` (e.g. pulling an image several steps need). */
   once(key: string, work: () => Promise<void>): Promise<void>;
   /** Told after each engine action with its outcome; for logs and metrics. */

@@ -16,6 +16,23 @@ export type Action =
   | ({ kind: 'create'; service: string; replica: number; name: string } & Joins)
   | ({ kind: 'recreate'; service: string; replica: number; name: string; containerId: string } & Joins)
   | { kind: 'start'; service: string; replica: number; name: string; containerId: string }
+  /**
+   * A new unit an earlier pass started that is still proving itself (Docker: a `-next`
+   * container of the desired hash): looked at again; once ready it takes `name` (and the unit
+   * `replaces`, if any, goes); once failed, or not ready by `readyBy` (ms since the epoch), the
+   * rollout fails. Counted in no plan summary: the change was counted when it was started.
+   */
+  | {
+      kind: 'await';
+      service: string;
+      replica: number;
+      name: string;
+      containerId: string;
+      replaces?: string;
+      readyBy: number;
+      /** Created but never started (a crash in between): started first. */
+      unstarted?: boolean;
+    }
   /** A correct container under an older Spin's name: renamed in place, no restart. */
   | { kind: 'rename'; service: string; replica: number; name: string; from: string; containerId: string }
   | {
@@ -48,6 +65,7 @@ export function summarisePlan(actions: Action[]): PlanSummary {
     else if (a.kind === 'start') s.started++;
     else if (a.kind === 'remove') s.removed++;
     else if (a.kind === 'rename') s.renamed = (s.renamed ?? 0) + 1;
+    else if (a.kind === 'await') continue;
     else if (a.kind === 'create-network' || a.kind === 'remove-network') s.networks++;
     else s.volumes++;
   }
@@ -73,6 +91,8 @@ export function describeAction(action: Action): string {
       return `recreate container ${action.name} (configuration changed)${refusal(action)}`;
     case 'start':
       return `start container ${action.name}`;
+    case 'await':
+      return `wait for the new container of ${action.name} to become ready`;
     case 'remove':
       return `remove container ${action.name} (${action.reason.replace(/-/g, ' ')})`;
     case 'rename':

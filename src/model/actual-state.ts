@@ -22,6 +22,7 @@ export interface ActualContainer {
   /** The stack's reference (label `spin.image`) and the digest it runs (`spin.image-digest`). */
   imageRef?: string;
   imageDigest?: string;
+  /** When the engine created it, in seconds since the epoch (Docker's `Created`). */
   createdAt: number;
   labels: Record<string, string>;
   /**

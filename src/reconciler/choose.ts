@@ -92,9 +92,16 @@ export function chooseAfterFailure(
 
 /**
  * Pure: how many of a pass's actions repair drift, i.e. the engine moved away from the commit
- * that was already applied and in sync (or whose repair failed before).
+ * that was already applied and in sync (or whose repair failed before). None when the plan
+ * continues a rollout an earlier pass started (`continuesRollout`: a unit still proving itself).
  */
-export function driftRepairCount(head: string, actions: number, previous: PassMemory | undefined): number {
+export function driftRepairCount(
+  head: string,
+  actions: number,
+  previous: PassMemory | undefined,
+  continuesRollout = false,
+): number {
+  if (continuesRollout) return 0;
   const repairing = previous?.sync === 'Synced' || previous?.lastError?.reason === 'RepairFailed';
   return previous?.appliedCommit === head && repairing ? actions : 0;
 }

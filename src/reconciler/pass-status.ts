@@ -20,10 +20,17 @@ export type PassMark =
   /** The head did not pass the gate (trust, schema, policy, secrets). */
   | { kind: 'refused'; head: string; error: LastError }
   /**
-   * The head runs (applied now, or already). `recheckAfterMs`: a step is still progressing and
-   * asked to be looked at again then. `error`: an image update failed and was undone.
+   * The head runs (applied now, or already). `recheck`: a step is still progressing and asked to
+   * be looked at again then. `error`: an image update failed and was undone.
    */
-  | { kind: 'synced'; head: string; plan: Action[]; recheckAfterMs?: number; error?: LastError }
+  | {
+      kind: 'synced';
+      head: string;
+      plan: Action[];
+      /** A step still on its way: look again then, and why (the health shown meanwhile). */
+      recheck?: { afterMs: number; reason: string };
+      error?: LastError;
+    }
   /** The operator's pinned commit runs, or failed to apply. */
   | { kind: 'pinned'; head: string; pinned: PinnedCommit; plan: Action[]; applyError?: LastError }
   /** The pinned commit no longer passes the gate: the pin is dropped. */
@@ -118,6 +125,23 @@ export function passStatus(mark: PassMark, facts: PassFacts): PassSummary {
         pollIntervalMs,
       );
     case 'synced': {
+      // A rollout still on its way (a step answered progressing): the head is not applied yet,
+      // whatever runs meanwhile (old replicas of later batches): OutOfSync and Progressing until
+      // a pass finds it done, as the status read while one long pass rolled it out.
+      if (mark.recheck) {
+        const settling = health.health === 'Healthy';
+        return summary(
+          {
+            ...(settling ? { health: 'Progressing' as const, healthReason: mark.recheck.reason } : {}),
+            sync: 'OutOfSync',
+            desiredCommit: mark.head,
+            lastResult: mark.error ? 'failed' : 'applied',
+            lastError: mark.error,
+            lastPlan: planOf(mark.plan),
+          },
+          Math.min(RECHECK_PROGRESSING_MS, mark.recheck.afterMs),
+        );
+      }
       const healthy = health.health === 'Healthy';
       return summary(
         {
@@ -129,10 +153,7 @@ export function passStatus(mark: PassMark, facts: PassFacts): PassSummary {
           lastError: mark.error,
           lastPlan: planOf(mark.plan),
         },
-        Math.min(
-          healthy || health.health === 'Degraded' ? pollIntervalMs : RECHECK_PROGRESSING_MS,
-          mark.recheckAfterMs ?? Infinity,
-        ),
+        healthy || health.health === 'Degraded' ? pollIntervalMs : RECHECK_PROGRESSING_MS,
         mark.error !== undefined && mark.plan.length > 0,
       );
     }

@@ -96,6 +96,11 @@ export interface PassOutcome {
   repeated?: boolean;
   /** Commits this pass wrote to the deploy branch for newer tags in a semver range. */
   imageCommits?: ImageCommitRecord[];
+  /**
+   * Set when a step of this pass was still on its way (a new replica not ready yet): the pass did
+   * not wait for it and asks to be run again after `retryAfterMs`. `spin sync` waits on.
+   */
+  progressing?: { retryAfterMs: number; reason: string };
 }
 
 /** One semver image-update commit, for logs and history. */
@@ -130,6 +135,8 @@ class Pass {
   private pins: Record<string, ImagePin> | undefined;
   private readonly imageUpdates: ImageUpdateRecord[] = [];
   private readonly imageCommits: ImageCommitRecord[] = [];
+  /** The soonest a step of this pass asked to be looked at again (it did not wait for it). */
+  private progressing: { retryAfterMs: number; reason: string } | undefined;
 
   constructor(
     private readonly ctx: ProjectContext,
@@ -359,18 +366,22 @@ class Pass {
     const { actions } = plan;
     if (actions.length === 0) return this.converged(head, desired, []);
 
-    const drift = driftRepairCount(head, actions.length, previous);
+    // A plan that picks up a rollout an earlier pass started continues it: no drift, no new deploy.
+    const continues = actions.some((a) => a.kind === 'await');
+    const drift = driftRepairCount(head, actions.length, previous, continues);
     if (drift > 0) {
       ctx.log.warn(
         { project: ctx.project.name, commit: head, repairs: actions.map(describeAction) },
         'drift repaired',
       );
     }
-    ctx.onDeployStart?.(head, actions);
+    if (!actions.every((a) => a.kind === 'await')) ctx.onDeployStart?.(head, actions);
     let applied: ApplyOutcome;
     const moved = pinning?.moved ?? [];
     try {
-      applied = await this.applyOrThrow(desired, plan);
+      // An image update is judged (and undone) by the pass that found the moved digest: a later
+      // pass pins what runs, so it could not tell an update in flight from a stray.
+      applied = await this.applyOrThrow(desired, plan, moved.length > 0);
     } catch (err) {
       if (pinning && moved.length > 0) return this.imageUpdateFailed(head, err, actions, pinning);
       return this.applyFailed(head, err, actions, desired);
@@ -382,7 +393,7 @@ class Pass {
       );
       this.imageUpdates.push({ ...m, ok: true });
     }
-    const outcome = await this.converged(head, desired, actions, applied.progressing?.retryAfterMs);
+    const outcome = await this.converged(head, desired, actions, applied.progressing);
     outcome.driftRepairs = drift;
     return outcome;
   }
@@ -438,30 +449,27 @@ class Pass {
     ]);
   }
 
-  /** `recheckAfterMs`: some step is still progressing and asked to be looked at again then. */
+  /** `progressing`: some step is still on its way and asked to be looked at again then. */
   private async converged(
     head: string,
     desired: DesiredState,
     actions: Action[],
-    recheckAfterMs?: number,
+    progressing?: { retryAfterMs: number; reason: string },
   ): Promise<PassOutcome> {
+    const recheck = progressing && { afterMs: progressing.retryAfterMs, reason: progressing.reason };
     if (actions.length > 0) await this.relist();
     const health = this.healthOf(desired.model);
     const healthy = health.health === 'Healthy';
     await this.collectCheckouts([head, healthy ? head : this.previous?.lastHealthyCommit]);
     const error = this.heldBackUpdate(desired) ?? this.semverProblem(desired.commit);
-    const outcome = this.finish(
-      { kind: 'synced', head, plan: actions, recheckAfterMs, error },
-      health,
-      actions,
-    );
+    const outcome = this.finish({ kind: 'synced', head, plan: actions, recheck, error }, health, actions);
     // Only a pass with nothing to do, nothing pending and nothing read outside git and the engine
     // list may be repeated (idle-memo.ts); any other pass drops the memo (run() did).
     const memoisable = isMemoisable({
       actions: actions.length,
       healthy,
       error: error !== undefined,
-      recheckAfterMs,
+      recheckAfterMs: progressing?.retryAfterMs,
       model: desired.model,
     });
     if (memoisable && this.ctx.idle) {
@@ -641,7 +649,11 @@ class Pass {
     return planSteps(this.ctx.driver, desired, this.actual, { pruneAllowed });
   }
 
-  private async applyOrThrow(desired: DesiredState, plan: Plan): Promise<ApplyOutcome> {
+  private async applyOrThrow(
+    desired: DesiredState,
+    plan: Plan,
+    awaitReadiness = false,
+  ): Promise<ApplyOutcome> {
     const { ctx } = this;
     if (ctx.checkouts) ctx.checkouts.collectedFor = undefined;
     const resolveBindSource = await materialiseBindSources(
@@ -653,8 +665,9 @@ class Pass {
         stackDir: ctx.project.path,
       },
     );
-    return applyPlan(plan.steps, {
+    const outcome = await applyPlan(plan.steps, {
       driver: ctx.driver,
+      awaitReadiness,
       desired,
       resolveBindSource,
       admission: ctx.driver.admissionContext(desired.model, ctx.project.policy, [
@@ -679,6 +692,11 @@ class Pass {
         );
       },
     });
+    const { progressing } = outcome;
+    if (progressing && (!this.progressing || progressing.retryAfterMs < this.progressing.retryAfterMs)) {
+      this.progressing = progressing;
+    }
+    return outcome;
   }
 
   /** Applies and relists; returns the error as a status value instead of throwing. */
@@ -749,6 +767,9 @@ class Pass {
     });
     const images = this.pins ?? this.previous?.images;
     if (images && Object.keys(images).length > 0) status.images = images;
+    // A rollback or a pinned commit still on its way is looked at again as soon as it asked.
+    const { progressing } = this;
+    const requeue = progressing ? Math.min(requeueAfterMs, progressing.retryAfterMs) : requeueAfterMs;
     const idle = isIdlePass(status, actions.length, this.previous);
     this.ctx.log[idle ? 'debug' : 'info'](
       {
@@ -762,10 +783,12 @@ class Pass {
       },
       'reconcile pass',
     );
+    if (progressing) this.ctx.log.info({ project: status.project, ...progressing }, 'pass ended progressing');
     return {
       status,
       actions,
-      requeueAfterMs,
+      requeueAfterMs: requeue,
+      ...(progressing ? { progressing } : {}),
       driftRepairs: 0,
       rolledBack,
       containers: this.actual.containers,

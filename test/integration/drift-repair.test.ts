@@ -74,7 +74,9 @@ async function watchEvents(prefix: string) {
       if (!(raw.Actor?.Attributes?.name ?? '').startsWith(prefix)) continue;
       events.push({
         action: raw.Action,
-        name: raw.Actor?.Attributes?.name ?? '',
+        // A replacement starts under its temporary name and takes the replica's once ready: the
+        // same container, so its `start` counts for the replica.
+        name: (raw.Actor?.Attributes?.name ?? '').replace(/-next$/, ''),
         id: raw.Actor?.ID ?? raw.id ?? '',
         at: raw.timeNano / 1e6,
         seenAt: Date.now(),

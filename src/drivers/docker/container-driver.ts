@@ -87,4 +87,9 @@ export interface ContainerProbe {
   exitCode: number;
   /** Last health-check output, for the reason shown when a rollout fails. */
   healthLog?: string;
+  /**
+   * When it was last started (its creation, if never), ms since the epoch: how long a service
+   * has waited for it is counted from here, so the count survives a daemon restart.
+   */
+  startedAt?: number;
 }

@@ -55,14 +55,15 @@ export class ContainerEngine implements Driver {
   actionsOf: Driver['actionsOf'] = dockerActionsOf;
 
   /**
-   * Runs the step's actions to the end, readiness included (a rollout waits for its replicas), and
-   * says how it went: an engine error is retryable, a replica that did not become ready is not.
+   * Runs the step's actions and says how it went: done; progressing while a new replica (or a
+   * dependency) is not ready yet, without waiting for it (the next pass picks the rollout up from
+   * the engine); failed: an engine error is retryable, a replica that did not become ready is not.
    */
   async applyStep(step: Step, actions: Action[], ctx: StepContext): Promise<StepResult> {
     const apply: ApplyContext = { ...ctx, driver: this.containers };
     try {
       if (step.kind === 'service' && step.op !== 'delete') {
-        await runServiceGroup(step.key.slice('service/'.length), actions, apply);
+        return await runServiceGroup(step.key.slice('service/'.length), actions, apply);
       } else {
         for (const action of actions) await run(action, apply, () => executeInfra(action as never, apply));
       }

@@ -351,6 +351,7 @@ export class DockerDriver implements ContainerDriver {
       health: (health?.Status as ContainerProbe['health'] | undefined) ?? 'none',
       exitCode: info.State.ExitCode,
       healthLog: lastLog?.Output?.trim().slice(0, 200),
+      startedAt: startedAt(info.State.StartedAt, info.Created),
     };
   }
 
@@ -478,4 +479,13 @@ function withJoinedContainers(
     if (id && join?.ok) containers.set(id, join.target.service);
   }
   return { ...admission, containers };
+}
+
+/** Pure: the last start time of an inspected container; its creation when it never started. */
+export function startedAt(started: string | undefined, created: string | undefined): number | undefined {
+  const at = Date.parse(started ?? '');
+  // The engine says "0001-01-01T00:00:00Z" for a container that never started.
+  if (Number.isFinite(at) && at > 0) return at;
+  const made = Date.parse(created ?? '');
+  return Number.isFinite(made) ? made : undefined;
 }

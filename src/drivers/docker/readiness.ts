@@ -3,7 +3,18 @@ import type { ServiceSpec } from '../../stack/model.js';
 
 const POLL_MS = 250;
 
-export type Readiness = { ok: true } | { ok: false; reason: string };
+/**
+ * How long a step looks at a container it just started (or one started by an earlier pass)
+ * before it answers `progressing`: long enough that a container without a healthcheck, or with a
+ * quick one, finishes in the same pass; short enough that a pass never holds the others back.
+ */
+export const BRIEF_WAIT_MS = 1_500;
+
+/** The longest a pass asks to be looked at again while a container is proving itself. */
+const MAX_RECHECK_MS = 5_000;
+
+/** `pending`: neither ready nor failed yet; look again later (before `readyBy`). */
+export type Readiness = { ok: true } | { ok: false; reason: string } | { pending: true; reason: string };
 
 /**
  * How long a new container may take to prove itself: the update's `monitor` window, stretched
@@ -24,33 +35,55 @@ export function hasHealthcheck(spec: ServiceSpec): boolean {
 }
 
 /**
- * Waits until a freshly started container is ready: healthy when the service has a healthcheck
- * (an image's own HEALTHCHECK also counts when the engine reports one), otherwise still running.
- * Fails early on `unhealthy` or an exit.
+ * Pure: when to look again at a container still proving itself: its healthcheck's interval (the
+ * soonest its verdict can change), at most MAX_RECHECK_MS, and never after its deadline (so a
+ * container that never gets ready fails promptly).
  */
-export async function waitReady(
+export function recheckAfterMs(spec: ServiceSpec, readyBy: number, now: number): number {
+  const interval = hasHealthcheck(spec) ? (spec.healthcheck?.intervalMs ?? 30_000) : 1_000;
+  const untilDeadline = Math.max(0, readyBy - now) + POLL_MS;
+  return Math.max(POLL_MS, Math.min(interval, MAX_RECHECK_MS, untilDeadline));
+}
+
+/** Pure: one look at a container. Ready: healthy, or running when no healthcheck reports. */
+export function judgeProbe(probe: ContainerProbe, name: string): Readiness {
+  if (probe.state === 'exited' || probe.state === 'dead') {
+    return { ok: false, reason: `${name} exited with code ${probe.exitCode}` };
+  }
+  if (probe.health === 'unhealthy') {
+    return { ok: false, reason: `${name} is unhealthy${probe.healthLog ? `: ${probe.healthLog}` : ''}` };
+  }
+  if (probe.state === 'running' && (probe.health === 'healthy' || probe.health === 'none'))
+    return { ok: true };
+  return { pending: true, reason: `${name} is ${probe.health === 'starting' ? 'starting' : probe.state}` };
+}
+
+/**
+ * Looks at a started container for at most `waitMs`: ready (healthy when the service has a
+ * healthcheck, an image's own HEALTHCHECK also counts when the engine reports one; otherwise
+ * running), failed (exited, unhealthy, or still not ready at `readyBy`, ms since the epoch), or
+ * still pending. Never waits past `readyBy`.
+ */
+export async function probeReady(
   driver: ContainerDriver,
   id: string,
   name: string,
   spec: ServiceSpec,
-  timeoutMs = readinessTimeoutMs(spec),
+  readyBy: number,
+  waitMs = BRIEF_WAIT_MS,
 ): Promise<Readiness> {
-  const deadline = Date.now() + timeoutMs;
-  let probe: ContainerProbe;
+  const until = Math.min(Date.now() + waitMs, readyBy);
   for (;;) {
-    probe = await driver.inspectContainer(id);
-    if (probe.state === 'exited' || probe.state === 'dead') {
-      return { ok: false, reason: `${name} exited with code ${probe.exitCode}` };
+    const verdict = judgeProbe(await driver.inspectContainer(id), name);
+    if (!('pending' in verdict)) return verdict;
+    const now = Date.now();
+    if (now >= readyBy) {
+      const seconds = Math.round(readinessTimeoutMs(spec) / 1000);
+      return { ok: false, reason: `${name} did not become healthy within ${seconds}s` };
     }
-    if (probe.health === 'unhealthy') {
-      return { ok: false, reason: `${name} is unhealthy${probe.healthLog ? `: ${probe.healthLog}` : ''}` };
-    }
-    if (probe.state === 'running' && (probe.health === 'healthy' || probe.health === 'none'))
-      return { ok: true };
-    if (Date.now() >= deadline) break;
-    await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
+    if (now >= until) return verdict;
+    await sleep(Math.min(POLL_MS, Math.max(0, until - now)));
   }
-  return { ok: false, reason: `${name} did not become healthy within ${Math.round(timeoutMs / 1000)}s` };
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

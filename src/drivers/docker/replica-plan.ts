@@ -5,7 +5,8 @@
  */
 import type { ServiceSpec } from '../../stack/model.js';
 import type { ActualContainer, RuntimeSettings } from '../../model/actual-state.js';
-import { containerName, legacyContainerName } from '../../stack/names.js';
+import { containerName, legacyContainerName, temporaryName } from '../../stack/names.js';
+import { readinessTimeoutMs } from './readiness.js';
 import type { JoinResolution } from '../../stack/joins.js';
 import type { Action, Joins, RemoveReason } from '../plan-action.js';
 
@@ -35,18 +36,23 @@ export function planService(
   joins: Joins,
 ): Action[] {
   const actions: Action[] = [];
-  // Containers pair with replicas by their labels, never by name. A container under another name
-  // than its labels imply is left over from an interrupted start-first update (`<name>-next`):
-  // the update is redone from scratch, so it goes first. The name an older Spin gave a replica is
-  // not a stray: that container is kept and renamed (see below).
+  // Containers pair with replicas by their labels, never by name. A new replica is started under
+  // a temporary name (`<name>-next`) and takes its name only once ready, so a temporary container
+  // of the desired hash is a rollout in flight (an earlier pass started it): it is looked at
+  // again, not removed. Any other container under another name than its labels imply is a stray
+  // (an interrupted update of another hash): it goes first. The name an older Spin gave a replica
+  // is not a stray: that container is kept and renamed (see below).
+  const inFlight = rolloutsInFlight(project, spec, hash, containers);
+  const flying = new Set(inFlight.values());
   const strays = containers.filter(
     (c) =>
       c.replica >= 1 &&
+      !flying.has(c) &&
       c.name !== containerName(project, spec.name, c.replica) &&
       c.name !== legacyContainerName(project, spec.name, c.replica),
   );
   for (const c of strays) actions.push(removal(c, 'temporary'));
-  const canonical = containers.filter((c) => !strays.includes(c));
+  const canonical = containers.filter((c) => !strays.includes(c) && !flying.has(c));
   const byReplica = groupBy(canonical, (c) => c.replica);
   const extras = canonical.filter((c) => c.replica < 1 || c.replica > spec.replicas);
   for (const c of byReplicaDescending(extras))
@@ -57,7 +63,19 @@ export function planService(
     const candidates = byReplica.get(replica) ?? [];
     const keeper = pickKeeper(candidates, hash);
     for (const c of candidates) if (c !== keeper) actions.push(removal(c, 'duplicate'));
-    if (!keeper) {
+    const next = inFlight.get(replica);
+    if (next) {
+      actions.push({
+        kind: 'await',
+        service: spec.name,
+        replica,
+        name,
+        containerId: next.id,
+        ...(keeper ? { replaces: keeper.id } : {}),
+        readyBy: readyBy(next, spec),
+        ...(next.state === 'created' ? { unstarted: true } : {}),
+      });
+    } else if (!keeper) {
       actions.push({ kind: 'create', service: spec.name, replica, name, ...joins });
     } else if (
       keeper.configHash !== hash ||
@@ -84,6 +102,50 @@ export function planService(
     }
   }
   return actions;
+}
+
+/**
+ * Pure: per replica, the temporary container of the desired hash an earlier pass started and that
+ * has not taken its replica's name yet (the newest, when a crash left several). None for a
+ * replica whose named container already has the desired hash and works: that one has proven
+ * itself, the temporary is a stray. Recognised from the engine alone (labels, name, state).
+ */
+export function rolloutsInFlight(
+  project: string,
+  spec: ServiceSpec,
+  hash: string,
+  containers: readonly ActualContainer[],
+): Map<number, ActualContainer> {
+  const found = new Map<number, ActualContainer>();
+  for (let replica = 1; replica <= spec.replicas; replica++) {
+    const name = containerName(project, spec.name, replica);
+    const proven = containers.some(
+      (c) =>
+        c.replica === replica &&
+        (c.name === name || c.name === legacyContainerName(project, spec.name, replica)) &&
+        c.configHash === hash &&
+        c.state !== 'dead' &&
+        c.state !== 'removing',
+    );
+    if (proven) continue;
+    const next = containers
+      .filter(
+        (c) =>
+          c.replica === replica &&
+          c.name === temporaryName(name) &&
+          c.configHash === hash &&
+          c.state !== 'dead' &&
+          c.state !== 'removing',
+      )
+      .sort((a, b) => b.createdAt - a.createdAt)[0];
+    if (next) found.set(replica, next);
+  }
+  return found;
+}
+
+/** When a new container must be ready by (ms since the epoch): its creation plus its readiness window. */
+export function readyBy(c: ActualContainer, spec: ServiceSpec): number {
+  return c.createdAt * 1000 + readinessTimeoutMs(spec);
 }
 
 /**

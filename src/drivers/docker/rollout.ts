@@ -1,18 +1,22 @@
 /**
  * Docker's rollout of one service step: its removals, then its replicas created, replaced
  * (start-first or stop-first, in batches of `update_config.parallelism`) or started, each gated on
- * readiness; and the network and volume steps. Moved unchanged from the reconciler (issue 14).
+ * readiness; and the network and volume steps. A step never blocks on readiness: it acts, looks
+ * briefly (BRIEF_WAIT_MS), and otherwise answers `progressing`. Everything the next pass needs
+ * is on the engine: a new replica runs under its temporary name (`-next`) with the desired hash
+ * until it is ready, then takes its name (replica-plan.ts recognises it as an `await`); its
+ * deadline is its creation time plus the readiness window.
  */
 import { RolloutError } from '../rollout-error.js';
 import type { StepContext } from '../driver.js';
 import type { ServiceSpec } from '../../stack/model.js';
 import { errorMessage } from '../../util/errors.js';
 import { pinnedImage } from '../../util/image-ref.js';
-import { waitForDependencies } from './dependencies.js';
+import { DEPENDENCY_RECHECK_MS, dependencyState } from './dependencies.js';
 import { describeAction, type Action } from '../plan-action.js';
 import { temporaryName } from '../../stack/names.js';
 import type { ContainerDriver, ContainerRequest } from './container-driver.js';
-import { sleep, waitReady } from './readiness.js';
+import { BRIEF_WAIT_MS, probeReady, readinessTimeoutMs, recheckAfterMs, sleep } from './readiness.js';
 
 /** The step's context and the container verbs it runs with. */
 export interface ApplyContext extends StepContext {
@@ -30,12 +34,36 @@ export class ApplyError extends Error {
   }
 }
 
-type ContainerAction = Extract<Action, { kind: 'create' | 'recreate' | 'start' }>;
+/** How a service's rollout left this pass: done, or still on its way (look again later). */
+export type GroupResult = { done: true } | { progressing: true; retryAfterMs: number; reason: string };
+
+const DONE: GroupResult = { done: true };
+
+type ContainerAction = Extract<Action, { kind: 'create' | 'recreate' | 'start' | 'await' }>;
 
 type InfraAction = Exclude<Action, ContainerAction>;
 
+/** A container a rollout started, being proven: what happens once it is ready. */
+interface Launched {
+  action: ContainerAction;
+  id: string;
+  /** The replica's name: a temporary container takes it once ready. */
+  name: string;
+  temporary: boolean;
+  /** The old container that goes once this one is ready (start-first). */
+  replaces?: string;
+  readyBy: number;
+  startedAt: number;
+  /** How long `settle` looks before answering progressing (BRIEF_WAIT_MS unless set). */
+  waitMs?: number;
+}
+
 /** One service's step: its removals in plan order, then its rollout. */
-export async function runServiceGroup(service: string, group: Action[], ctx: ApplyContext): Promise<void> {
+export async function runServiceGroup(
+  service: string,
+  group: Action[],
+  ctx: ApplyContext,
+): Promise<GroupResult> {
   const ensureImage = (image: string) =>
     ctx.once(`image ${image}`, async () =>
       ctx.driver.ensureImage(image, await ctx.registryAuth?.(image), ctx.onPullProgress),
@@ -45,12 +73,16 @@ export async function runServiceGroup(service: string, group: Action[], ctx: App
     if (isContainerActionOf(action, service)) rollout.push(action);
     else await run(action, ctx, () => executeInfra(action as InfraAction, ctx));
   }
-  if (rollout.length > 0) await rollOutService(service, rollout, ctx, ensureImage);
+  if (rollout.length === 0) return DONE;
+  return rollOutService(service, rollout, ctx, ensureImage);
 }
 
 function isContainerActionOf(action: Action, service: string): action is ContainerAction {
   return (
-    (action.kind === 'create' || action.kind === 'recreate' || action.kind === 'start') &&
+    (action.kind === 'create' ||
+      action.kind === 'recreate' ||
+      action.kind === 'start' ||
+      action.kind === 'await') &&
     action.service === service
   );
 }
@@ -60,17 +92,45 @@ async function rollOutService(
   group: ContainerAction[],
   ctx: ApplyContext,
   ensureImage: (image: string) => Promise<void>,
-): Promise<void> {
+): Promise<GroupResult> {
   const spec = ctx.desired.model.services[service] as ServiceSpec;
   const update = spec.updateConfig;
-  try {
-    await waitForDependencies(ctx.driver, ctx.desired.model, service);
-  } catch (err) {
-    throw new ApplyError(group[0] as Action, err);
+  // The batch an earlier pass started comes first: the next batch starts only once it is ready.
+  const inFlight = group.filter((a): a is Extract<ContainerAction, { kind: 'await' }> => a.kind === 'await');
+  const fresh = group.filter((a) => a.kind !== 'await');
+  if (inFlight.length > 0) {
+    const launched: Launched[] = [];
+    for (const action of inFlight) {
+      try {
+        if (action.unstarted) await ctx.driver.startContainer(action.containerId);
+      } catch (err) {
+        report(ctx, action, Date.now(), err);
+        throw new ApplyError(action, err);
+      }
+      launched.push({
+        action,
+        id: action.containerId,
+        name: action.name,
+        temporary: true,
+        ...(action.replaces ? { replaces: action.replaces } : {}),
+        readyBy: action.readyBy,
+        startedAt: Date.now(),
+      });
+    }
+    const waiting = await settle(launched, spec, ctx);
+    if (waiting) return waiting;
   }
+  if (fresh.length === 0) return DONE;
+  let deps;
+  try {
+    deps = await dependencyState(ctx.driver, ctx.desired.model, service);
+  } catch (err) {
+    throw new ApplyError(fresh[0] as Action, err);
+  }
+  if (!deps.met) return { progressing: true, retryAfterMs: DEPENDENCY_RECHECK_MS, reason: deps.reason };
   // The last gate on every body this rollout will send, before anything is stopped: a refusal
   // leaves the service's running containers as they are.
-  for (const action of group) {
+  for (const action of fresh) {
     if (action.kind === 'start') continue;
     try {
       ctx.driver.admitContainer(containerRequest(action.name, action.replica, spec, ctx));
@@ -80,74 +140,155 @@ async function rollOutService(
   }
   // Fixed host ports cannot be bound twice, so start-first would fail on them: stop first instead.
   const startFirst = update.order === 'start-first' && !spec.ports.some((p) => p.published !== undefined);
-  const batchSize = Math.max(1, update.parallelism || group.length);
-  for (let i = 0; i < group.length; i += batchSize) {
-    if (i > 0 && update.delayMs > 0) await sleep(update.delayMs);
-    const batch = group.slice(i, i + batchSize);
-    const failures = (
-      await Promise.all(
-        batch.map((action) =>
-          run(action, ctx, () => rollOutReplica(action, spec, ctx, ensureImage, startFirst)).then(
-            () => undefined,
-            (err: unknown) => err,
-          ),
+  const batchSize = Math.max(1, update.parallelism || fresh.length);
+  for (let i = 0; i < fresh.length; i += batchSize) {
+    if ((i > 0 || inFlight.length > 0) && update.delayMs > 0) await sleep(update.delayMs);
+    const batch = fresh.slice(i, i + batchSize);
+    const outcomes = await Promise.all(
+      batch.map((action) =>
+        launch(action, spec, ctx, ensureImage, startFirst).then(
+          (launched) => ({ launched }),
+          (err: unknown) => ({ err }),
         ),
-      )
-    ).filter((err) => err !== undefined);
-    const engineFailure = failures.find((err) => !(err instanceof RolloutError));
-    if (engineFailure) throw engineFailure;
-    const rollout = failures[0] as RolloutError | undefined;
-    if (rollout && update.failureAction !== 'continue') throw rollout;
+      ),
+    );
+    const engineFailure = outcomes.find((o): o is { err: unknown } => 'err' in o);
+    if (engineFailure) throw engineFailure.err;
+    const waiting = await settle(
+      outcomes.map((o) => (o as { launched: Launched }).launched),
+      spec,
+      ctx,
+    );
+    if (waiting) return waiting;
   }
+  return DONE;
 }
 
-/** One replica: create, replace (stop-first or start-first) or start, then gate on readiness. */
-async function rollOutReplica(
-  action: ContainerAction,
+/**
+ * Looks briefly at a batch being proven: a ready container takes its place (the one it replaces
+ * is stopped and removed, then it takes its name); a failed one is removed and fails the rollout
+ * (unless `failure_action: continue`); undefined when the whole batch is settled, else when to
+ * look again.
+ */
+async function settle(
+  batch: Launched[],
+  spec: ServiceSpec,
+  ctx: ApplyContext,
+): Promise<GroupResult | undefined> {
+  const { driver } = ctx;
+  const verdicts = await Promise.all(
+    batch.map((l) =>
+      probeReady(driver, l.id, l.name, spec, l.readyBy, l.waitMs ?? BRIEF_WAIT_MS).then(
+        (verdict) => ({ verdict }),
+        (err: unknown) => ({ err }),
+      ),
+    ),
+  );
+  const failures: unknown[] = [];
+  let soonest: { retryAfterMs: number; reason: string } | undefined;
+  for (const [i, l] of batch.entries()) {
+    const outcome = verdicts[i] as { verdict: Awaited<ReturnType<typeof probeReady>> } | { err: unknown };
+    try {
+      if ('err' in outcome) throw new ApplyError(l.action, outcome.err);
+      const { verdict } = outcome;
+      if ('pending' in verdict) {
+        const retryAfterMs = recheckAfterMs(spec, l.readyBy, Date.now());
+        if (!soonest || retryAfterMs < soonest.retryAfterMs)
+          soonest = { retryAfterMs, reason: verdict.reason };
+        // What this pass did is done; the wait is reported by the pass that settles it (`await`).
+        if (l.action.kind !== 'await') report(ctx, l.action, l.startedAt);
+        continue;
+      }
+      if (!verdict.ok) {
+        // Start-first: the new one goes, the old one runs on. Otherwise the replica has nothing
+        // else: the failed container takes its name, as it stood before passes stopped waiting
+        // (a repair then starts it again; a rollback replaces it).
+        if (l.replaces) await driver.removeContainer(l.id);
+        else if (l.temporary) await driver.renameContainer(l.id, l.name);
+        throw new RolloutError(spec.name, verdict.reason, spec.updateConfig.failureAction);
+      }
+      if (l.replaces) {
+        // The old one is stopped with the service's stop_grace_period as it is now, as compose does.
+        await driver.stopContainer(l.replaces, spec.stopGracePeriodSeconds);
+        await driver.removeContainer(l.replaces);
+      }
+      if (l.temporary) await driver.renameContainer(l.id, l.name);
+      report(ctx, l.action, l.startedAt);
+    } catch (err) {
+      report(ctx, l.action, l.startedAt, err);
+      failures.push(
+        err instanceof RolloutError || err instanceof ApplyError ? err : new ApplyError(l.action, err),
+      );
+    }
+  }
+  const engineFailure = failures.find((err) => !(err instanceof RolloutError));
+  if (engineFailure) throw engineFailure;
+  const rollout = failures[0] as RolloutError | undefined;
+  if (rollout && spec.updateConfig.failureAction !== 'continue') throw rollout;
+  return soonest ? { progressing: true, ...soonest } : undefined;
+}
+
+/**
+ * Starts one replica's change: a new container under the temporary name (beside the old one when
+ * start-first; after stopping and removing it when stop-first), or a stopped container started.
+ * Readiness is `settle`'s.
+ */
+async function launch(
+  action: Exclude<ContainerAction, { kind: 'await' }>,
   spec: ServiceSpec,
   ctx: ApplyContext,
   ensureImage: (image: string) => Promise<void>,
   startFirst: boolean,
-): Promise<void> {
+): Promise<Launched> {
   const { driver } = ctx;
-  if (action.kind === 'start') {
-    await driver.startContainer(action.containerId);
-    return gate(action.containerId, action.name, spec, ctx);
-  }
-  // A join the planner could not pair with this project's own container never reaches the engine
-  // (the policy refuses it first; this holds even for a model that skipped the policy).
-  if (action.refused) throw new ApplyError(action, new Error(`refused: ${action.refused}`));
-  // The image first: if it cannot be had, the old container keeps running.
-  await ensureImage(pinnedImage(spec.image, spec.imageDigest));
-  if (action.kind === 'create') {
-    const id = await createAndStart(action.name, action.replica, spec, ctx);
-    return gate(id, action.name, spec, ctx);
-  }
-  if (startFirst) {
-    // The new container runs beside the old one under a temporary name and must prove itself
-    // before the old one goes; a crash in between leaves a stray the next plan removes. The old
-    // one is stopped with the service's stop_grace_period as it is now, as compose does.
-    const temporary = temporaryName(action.name);
-    const id = await createAndStart(temporary, action.replica, spec, ctx);
-    const ready = await waitReady(driver, id, action.name, spec);
-    if (!ready.ok) {
-      await driver.removeContainer(id);
-      throw new RolloutError(spec.name, ready.reason, spec.updateConfig.failureAction);
+  const startedAt = Date.now();
+  const readyBy = startedAt + readinessTimeoutMs(spec);
+  try {
+    if (action.kind === 'start') {
+      // A container started again in place (stopped by hand, an engine restart) is still waited
+      // for within the step: once it runs, the engine's list cannot tell it from one that has
+      // proven itself, so a later pass could not judge it (see docs/architecture.md).
+      await driver.startContainer(action.containerId);
+      const waitMs = readyBy - startedAt;
+      return {
+        action,
+        id: action.containerId,
+        name: action.name,
+        temporary: false,
+        readyBy,
+        startedAt,
+        waitMs,
+      };
+    }
+    // A join the planner could not pair with this project's own container never reaches the
+    // engine (the policy refuses it first; this holds even for a model that skipped the policy).
+    if (action.refused) throw new Error(`refused: ${action.refused}`);
+    // The image first: if it cannot be had, the old container keeps running.
+    await ensureImage(pinnedImage(spec.image, spec.imageDigest));
+    const waitMs = ctx.awaitReadiness ? readyBy - startedAt : BRIEF_WAIT_MS;
+    const base = { action, name: action.name, temporary: true, readyBy, startedAt, waitMs };
+    if (action.kind === 'create') {
+      return { ...base, id: await createAndStart(temporaryName(action.name), action.replica, spec, ctx) };
+    }
+    if (startFirst) {
+      // The new container runs beside the old one and must prove itself before the old one goes.
+      const id = await createAndStart(temporaryName(action.name), action.replica, spec, ctx);
+      return { ...base, id, replaces: action.containerId };
     }
     await driver.stopContainer(action.containerId, spec.stopGracePeriodSeconds);
     await driver.removeContainer(action.containerId);
-    await driver.renameContainer(id, action.name);
-    return;
+    return { ...base, id: await createAndStart(temporaryName(action.name), action.replica, spec, ctx) };
+  } catch (err) {
+    report(ctx, action, startedAt, err);
+    throw err instanceof ApplyError ? err : new ApplyError(action, err);
   }
-  await driver.stopContainer(action.containerId, spec.stopGracePeriodSeconds);
-  await driver.removeContainer(action.containerId);
-  const id = await createAndStart(action.name, action.replica, spec, ctx);
-  return gate(id, action.name, spec, ctx);
 }
 
-async function gate(id: string, name: string, spec: ServiceSpec, ctx: ApplyContext): Promise<void> {
-  const ready = await waitReady(ctx.driver, id, name, spec);
-  if (!ready.ok) throw new RolloutError(spec.name, ready.reason, spec.updateConfig.failureAction);
+/** Tells the pass how an action ended (logs, metrics): once per action, when it is settled. */
+function report(ctx: ApplyContext, action: Action, startedAt: number, err?: unknown): void {
+  const durationMs = Date.now() - startedAt;
+  if (err === undefined) ctx.report(action, { ok: true, durationMs });
+  else ctx.report(action, { ok: false, durationMs, error: errorMessage(err) });
 }
 
 async function createAndStart(

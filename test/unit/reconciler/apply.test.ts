@@ -45,8 +45,10 @@ describe('applyPlan', () => {
     );
     const at = (call: string) => driver.calls.indexOf(call);
     expect(at('create-network default')).toBe(0);
-    expect(at('start p_db_1')).toBeLessThan(at('create p_api_1'));
-    expect(at('start p_api_1')).toBeLessThan(at('create p_web_1'));
+    // A new replica runs under its temporary name until it is ready, then takes its name.
+    expect(at('rename p_db_1-next p_db_1')).toBeGreaterThan(at('start p_db_1-next'));
+    expect(at('rename p_db_1-next p_db_1')).toBeLessThan(at('create p_api_1-next'));
+    expect(at('rename p_api_1-next p_api_1')).toBeLessThan(at('create p_web_1-next'));
   });
 
   it('refuses a replacement the last gate refuses before stopping the container it replaces', async () => {
@@ -64,7 +66,7 @@ describe('applyPlan', () => {
     expect(driver.calls).toEqual([]);
   });
 
-  it('stop-first replaces a replica in place: stop, remove, create, start', async () => {
+  it('stop-first replaces a replica in place: stop, remove, create, start, and takes the name once ready', async () => {
     const driver = new MemoryDriver();
     const old = service('web');
     const actual: ActualState = {
@@ -77,8 +79,9 @@ describe('applyPlan', () => {
       'image spin-test/web:2',
       'stop old1',
       'remove old1',
-      'create p_web_1',
-      'start p_web_1',
+      'create p_web_1-next',
+      'start p_web_1-next',
+      'rename p_web_1-next p_web_1',
     ]);
   });
 
@@ -141,7 +144,7 @@ describe('applyPlan', () => {
     const joining = new MemoryDriver();
     await apply(model(P, [service('a', { networkMode: 'service:z' }), service('z')]), noActual, joining);
     const at = (call: string) => joining.calls.indexOf(call);
-    expect(at('start p_z_1')).toBeGreaterThanOrEqual(0);
-    expect(at('start p_z_1')).toBeLessThan(at('create p_a_1'));
+    expect(at('rename p_z_1-next p_z_1')).toBeGreaterThanOrEqual(0);
+    expect(at('rename p_z_1-next p_z_1')).toBeLessThan(at('create p_a_1-next'));
   });
 });

@@ -54,6 +54,26 @@ describe('passStatus', () => {
     });
   });
 
+  it('a rollout still on its way is not applied yet: OutOfSync, Progressing even while the old replicas are healthy, looked at again as asked', () => {
+    const recheck = { afterMs: 700, reason: 'p_web_1 is starting' };
+    const s = passStatus({ kind: 'synced', head: HEAD, plan: [create], recheck }, facts(healthy));
+    expect(s.requeueAfterMs).toBe(700);
+    expect(s.status).toMatchObject({
+      sync: 'OutOfSync',
+      health: 'Progressing',
+      healthReason: 'p_web_1 is starting',
+      desiredCommit: HEAD,
+      appliedCommit: OLD,
+      lastHealthyCommit: OLD,
+      lastResult: 'applied',
+    });
+    // Asked to look again later than the usual recheck of a starting project: the recheck wins.
+    const late = { afterMs: 60_000, reason: 'p_web_1 is starting' };
+    expect(
+      passStatus({ kind: 'synced', head: HEAD, plan: [create], recheck: late }, facts()).requeueAfterMs,
+    ).toBe(RECHECK_PROGRESSING_MS);
+  });
+
   it('an unreadable head keeps what was desired and failed, and reports the source', () => {
     const s = passStatus({ kind: 'unreachable', reason: 'SourceUnavailable', message: 'git down' }, facts());
     expect(s.requeueAfterMs).toBe(POLL);

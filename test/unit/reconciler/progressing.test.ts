@@ -56,8 +56,11 @@ describe('a pass on an engine whose steps answer progressing', () => {
     // db was created and is starting; web, which depends on it, was left for a later pass.
     expect(driver.calls).toEqual(['create deployment:db']);
     expect(first.requeueAfterMs).toBe(50);
-    expect(first.status).toMatchObject({ sync: 'Synced', appliedCommit: COMMIT, lastResult: 'applied' });
+    // Not applied yet while a step is on its way: `appliedCommit` names a commit that is rolled out.
+    expect(first.status).toMatchObject({ sync: 'OutOfSync', desiredCommit: COMMIT, lastResult: 'applied' });
+    expect(first.status.appliedCommit).toBeUndefined();
     expect(first.status.lastHealthyCommit).toBeUndefined();
+    expect(first.progressing?.retryAfterMs).toBe(50);
     expect(first.status.services?.db?.health).toBe('Progressing');
 
     let previous: ProjectStatus = first.status;
@@ -65,7 +68,12 @@ describe('a pass on an engine whose steps answer progressing', () => {
       const outcome = await reconcileProject(ctx, await driver.listActual(), previous);
       previous = outcome.status;
     }
-    expect(previous).toMatchObject({ health: 'Healthy', lastHealthyCommit: COMMIT });
+    expect(previous).toMatchObject({
+      health: 'Healthy',
+      sync: 'Synced',
+      appliedCommit: COMMIT,
+      lastHealthyCommit: COMMIT,
+    });
     // web was created once, and only after db ran.
     expect(driver.calls).toEqual(['create deployment:db', 'create deployment:web']);
     expect([...driver.units.values()].map((u) => [u.service, u.state])).toEqual([
