@@ -227,7 +227,7 @@ export function parseConfig(
         maxEventsPerProject: raw.history?.maxEventsPerProject ?? 1000,
       },
       git,
-      docker: { host: raw.docker?.host },
+      docker: { host: raw.docker?.host, ...(raw.docker?.kind ? { kind: raw.docker.kind } : {}) },
       projects,
       policies,
       secrets,
@@ -386,7 +386,7 @@ interface RawConfig {
     maxPackObjects?: number;
     caFile?: string;
   };
-  docker?: { host?: string };
+  docker?: { host?: string; kind?: 'docker' | 'swarm' };
   projects?: Array<{
     name: string;
     repo: string;

@@ -122,7 +122,8 @@ export interface SpinConfig {
   history: { maxPassesPerProject: number; maxEventsPerProject: number };
   /** Limits on what a fetch from a project's repository may hold (src/git/pack-guard.ts). */
   git: GitLimits;
-  docker: { host?: string };
+  /** `kind: swarm`: `host` is a Swarm manager and the Swarm driver runs the stacks (issue 15). */
+  docker: { host?: string; kind?: 'docker' | 'swarm' };
   projects: ProjectConfig[];
   policies: Record<string, unknown>;
   secrets: SecretsSettings;
