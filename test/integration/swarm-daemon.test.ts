@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Docker from 'dockerode';
 import { waitFor } from '../helpers/docker.js';
@@ -61,6 +62,9 @@ beforeAll(async () => {
 }, 360_000);
 
 afterAll(async () => {
+  // SPIN_SWARM_DEBUG=file keeps the daemon's log for a failed run.
+  if (process.env.SPIN_SWARM_DEBUG && f?.daemon)
+    await writeFile(process.env.SPIN_SWARM_DEBUG, f.daemon.output());
   await f?.cleanup();
   await lab?.down();
 }, 180_000);

@@ -12,7 +12,7 @@ import type { DesiredResource, DesiredState, LiveResource, Step } from '../resou
 import { serviceCondition } from './health.js';
 import { labelsOf, type SwarmServiceState } from './live.js';
 import { serviceName, SPEC_HASH } from './names.js';
-import { swarmNetworkSpec, swarmServiceSpec } from './service-spec.js';
+import { comparable, swarmNetworkSpec, swarmServiceSpec } from './service-spec.js';
 
 export interface DesiredSwarmService {
   project: string;
@@ -106,7 +106,7 @@ export function swarmDrift(
   if (desired.kind !== SERVICE) return [];
   const state = live.body as SwarmServiceState;
   const want = (desired.body as DesiredSwarmService).spec;
-  if (!specMatches(want, state.spec)) return ['service spec changed outside Spin'];
+  if (!specMatches(comparable(want), state.spec)) return ['service spec changed outside Spin'];
   const condition = serviceCondition(state, nowMs);
   if (condition.kind === 'converged') return [];
   // Another spec failed (Swarm rolled it back to this one): what is desired is what runs.

@@ -30,12 +30,29 @@ export function swarmServiceSpec(input: SwarmServiceInput): Docker.ServiceSpec {
   return { ...spec, Labels: { ...spec.Labels, [SPEC_HASH]: hash } };
 }
 
-/** sha256 of the canonical spec, without its hash label. */
+/** sha256 of the canonical spec, without its hash label and without the commit (`comparable`). */
 export function swarmSpecHash(spec: Docker.ServiceSpec): string {
-  const { [SPEC_HASH]: _own, ...labels } = spec.Labels ?? {};
+  const { [SPEC_HASH]: _own, ...labels } = comparable(spec).Labels ?? {};
   return createHash('sha256')
-    .update(canonicalJson({ v: 'spin-swarm-v1', spec: { ...spec, Labels: labels } }))
+    .update(canonicalJson({ v: 'spin-swarm-v1', spec: { ...comparable(spec), Labels: labels } }))
     .digest('hex');
+}
+
+/**
+ * The spec without the commit labels: a commit that does not change a service must not update
+ * it (as on Docker, a service keeps the commit label of the commit that last changed it).
+ */
+export function comparable(spec: Docker.ServiceSpec): Docker.ServiceSpec {
+  const { [LABEL.commit]: _commit, ...labels } = spec.Labels ?? {};
+  const task = spec.TaskTemplate as Docker.ContainerTaskSpec | undefined;
+  const container = task?.ContainerSpec;
+  if (!container) return { ...spec, Labels: labels };
+  const { [LABEL.commit]: _c, ...containerLabels } = container.Labels ?? {};
+  return {
+    ...spec,
+    Labels: labels,
+    TaskTemplate: { ...task, ContainerSpec: { ...container, Labels: containerLabels } },
+  };
 }
 
 function specWithoutHash({ project, spec, commit, configHash }: SwarmServiceInput): Docker.ServiceSpec {
@@ -83,8 +100,8 @@ function specWithoutHash({ project, spec, commit, configHash }: SwarmServiceInpu
         Protocol: p.protocol,
         TargetPort: p.target,
         PublishedPort: p.published,
-        // A host IP binds one node's interface: only `mode: host` can honour it.
-        PublishMode: p.hostIp !== undefined && p.hostIp !== '' ? 'host' : 'ingress',
+        // Through the routing mesh on every node (a host IP is refused: unsupported-fields.ts).
+        PublishMode: 'ingress',
       })),
     },
   };

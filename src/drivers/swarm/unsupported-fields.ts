@@ -39,6 +39,19 @@ export function swarmUnsupported(model: StackModel): AdmissionFinding[] {
       });
     }
   }
+  for (const spec of Object.values(model.services)) {
+    spec.ports.forEach((p, i) => {
+      // Swarm publishes on every interface of every node (routing mesh): a host IP cannot hold.
+      if (p.hostIp === undefined || p.hostIp === '') return;
+      found.push({
+        rule: 'engine.unsupported',
+        message: `a published port on host IP ${p.hostIp} is not supported by the swarm engine (it publishes on every node's interfaces); remove the IP, and the policy must allow hostIps: ["*"]`,
+        subject: { kind: 'service', name: spec.name },
+        fields: [['ports', i]],
+        request: 'EndpointSpec.Ports',
+      });
+    });
+  }
   for (const v of Object.values(model.volumes)) if (!plainLocal(v)) found.push(volumeFinding(v));
   return found;
 }
