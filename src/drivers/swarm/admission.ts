@@ -52,7 +52,7 @@ const CONTAINER_KEYS: Record<string, string | null> = {
   TTY: 'Tty',
   OpenStdin: 'OpenStdin',
   StopSignal: 'StopSignal',
-  HealthCheck: 'Healthcheck',
+  Healthcheck: 'Healthcheck',
   // Translated into HostConfig below.
   Init: null,
   ReadOnly: null,

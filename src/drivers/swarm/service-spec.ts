@@ -132,13 +132,17 @@ function containerSpec(
     Mounts: spec.mounts.map((m) => mount(project, m)),
     StopSignal: spec.stopSignal,
     StopGracePeriod: spec.stopGracePeriodSeconds * NS_PER_S,
-    HealthCheck: hc && {
-      Test: hc.test,
-      Interval: ms(hc.intervalMs),
-      Timeout: ms(hc.timeoutMs),
-      Retries: hc.retries,
-      StartPeriod: ms(hc.startPeriodMs),
-    },
+    // The engine's JSON key is `Healthcheck` (dockerode's type says HealthCheck; the engine
+    // accepts either on input but answers `Healthcheck`, which drift compares against).
+    ...({
+      Healthcheck: hc && {
+        Test: hc.test,
+        Interval: ms(hc.intervalMs),
+        Timeout: ms(hc.timeoutMs),
+        Retries: hc.retries,
+        StartPeriod: ms(hc.startPeriodMs),
+      },
+    } as object),
     Hosts: spec.extraHosts.length ? spec.extraHosts.map(hostsEntry) : undefined,
     DNSConfig:
       spec.dns.length || spec.dnsSearch.length
