@@ -118,12 +118,15 @@ describe('the daemon on a Swarm', () => {
     expect(status.failedCommit?.reason).toMatch(/rolled back|rollback|paused|keep failing/i);
     expect(status.failedCommit?.reason).toMatch(/unhealthy|non-zero exit|task/);
     // Swarm rolled the web service back to the last healthy spec, and Spin holds it there.
+    // As on Docker: the project says Degraded (its head was rolled back) while every service runs
+    // the last healthy commit's spec.
     const healthy = await f.waitStatus(
-      (s) => s.health === 'Healthy' && s.appliedCommit === first,
+      (s) => s.appliedCommit === first && s.services.web?.health === 'Healthy',
       'the last healthy commit runs',
       180_000,
     );
     expect(healthy.failedCommit?.commit).toBe(bad);
+    expect(healthy.healthReason).toMatch(/rolled back/);
     const web = await waitFor(async () => (await services(lab.managerDocker, f.project))[0], {
       until: (s) => s?.Spec?.Labels?.['spin.commit'] === first,
       timeoutMs: 60_000,
