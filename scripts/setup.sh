@@ -31,6 +31,8 @@ fi
 missing=()
 # docker-registry and apache2-utils (htpasswd): the real registry the registry tests push to.
 packages=(docker.io busybox-static git ca-certificates openssl docker-registry apache2-utils)
+# iproute2 (ip netns, veth) and util-linux (nsenter): the two-node Swarm lab (scripts/swarm-lab.sh).
+packages+=(iproute2 util-linux)
 # debootstrap: the base of the Spin container image (scripts/build-image.sh).
 if [ "${SPIN_SETUP_IMAGE:-0}" = 1 ]; then packages+=(debootstrap); fi
 # The browser only for the tests (scripts/test.sh sets SPIN_SETUP_BROWSER=1), not for the demo.

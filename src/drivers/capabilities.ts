@@ -16,6 +16,8 @@ export interface EngineCapabilities {
   secretFiles: boolean;
   /** `network_mode`/`pid`/`ipc: service:X` */
   sharedNamespaces: boolean;
+  /** `deploy.placement` (node constraints and spread preferences); absent: not supported. */
+  placement?: boolean;
 }
 
 export interface UnsupportedFeature {
@@ -48,6 +50,7 @@ export function unsupportedFeatures(model: StackModel, caps: EngineCapabilities)
     spec.mounts.forEach((m, i) => {
       if (m.type === 'bind' && !caps.bindMounts) refuse([...at, 'volumes', i], 'a bind mount');
     });
+    if (spec.placement && !caps.placement) refuse([...at, 'deploy', 'placement'], 'deploy.placement');
     if (!caps.secretFiles) {
       (spec.secrets ?? []).forEach((_, i) => refuse([...at, 'secrets', i], 'a secret'));
       (spec.configs ?? []).forEach((_, i) => refuse([...at, 'configs', i], 'a config'));

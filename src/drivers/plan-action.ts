@@ -43,6 +43,11 @@ export type Action =
       containerId: string;
       reason: RemoveReason;
     }
+  /**
+   * No write: look at a unit the engine itself is still rolling out (or has rolled back), so the
+   * step can say progressing or failed (engines that roll out on their own, e.g. Swarm).
+   */
+  | { kind: 'watch'; service: string; name: string; reason: string }
   | { kind: 'remove-network'; network: string; id: string }
   | { kind: 'remove-volume'; volume: string };
 
@@ -66,6 +71,7 @@ export function summarisePlan(actions: Action[]): PlanSummary {
     else if (a.kind === 'remove') s.removed++;
     else if (a.kind === 'rename') s.renamed = (s.renamed ?? 0) + 1;
     else if (a.kind === 'await') continue;
+    else if (a.kind === 'watch') continue;
     else if (a.kind === 'create-network' || a.kind === 'remove-network') s.networks++;
     else s.volumes++;
   }
@@ -97,6 +103,8 @@ export function describeAction(action: Action): string {
       return `remove container ${action.name} (${action.reason.replace(/-/g, ' ')})`;
     case 'rename':
       return `rename container ${action.from} to ${action.name} (name scheme of an older Spin)`;
+    case 'watch':
+      return `watch service ${action.name} (${action.reason})`;
     case 'remove-network':
       return `remove network ${action.network}`;
     case 'remove-volume':

@@ -57,10 +57,26 @@ export interface ActualVolume {
   key: string;
 }
 
+/**
+ * One engine-scheduled unit of a service (a Swarm service, a Kubernetes Deployment): what an
+ * engine that runs replicas itself reports besides its containers. Only its driver reads `detail`.
+ */
+export interface ActualUnit {
+  id: string;
+  name: string;
+  project: string;
+  service: string;
+  commit: string;
+  configHash: string;
+  detail: unknown;
+}
+
 export interface ActualState {
   containers: ActualContainer[];
   networks: ActualNetwork[];
   volumes: ActualVolume[];
+  /** Engines that schedule replicas themselves (Swarm): one entry per service. Docker: absent. */
+  units?: ActualUnit[];
 }
 
 export function actualForProject(all: ActualState, project: string): ActualState {
@@ -68,5 +84,6 @@ export function actualForProject(all: ActualState, project: string): ActualState
     containers: all.containers.filter((c) => c.project === project),
     networks: all.networks.filter((n) => n.project === project),
     volumes: all.volumes.filter((v) => v.project === project),
+    ...(all.units ? { units: all.units.filter((u) => u.project === project) } : {}),
   };
 }

@@ -136,7 +136,13 @@ export const BUILTIN_DEFAULT_POLICY: Readonly<ResolvedPolicy> = freeze<ResolvedP
     maxRequestBytes: '256KiB',
     maxLabelBytes: '16KiB',
   },
-  isolation: { enabled: true, externalNetworks: [], externalVolumes: [], reservedLabelPrefixes: ['spin.'] },
+  isolation: {
+    enabled: true,
+    externalNetworks: [],
+    externalVolumes: [],
+    reservedLabelPrefixes: ['spin.'],
+    placement: [],
+  },
   logging: {
     enabled: true,
     drivers: ['json-file', 'local'],

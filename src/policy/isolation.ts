@@ -12,6 +12,7 @@ import {
   type RuleGroup,
   type ServiceEntry,
 } from './helpers.js';
+import { placementAllowed } from './placement.js';
 
 export const isolation: RuleGroup = {
   name: 'isolation',
@@ -25,6 +26,7 @@ export const isolation: RuleGroup = {
     'isolation.external-network': 'external networks outside the allow list, and `name:` on a network',
     'isolation.external-volume': 'external volumes outside the allow list, and `name:` on a volume',
     'isolation.reserved-label': 'labels under `spin.`',
+    'isolation.placement': 'Swarm placement on node labels outside `isolation.placement`',
   },
   check(ctx) {
     for (const s of ctx.services) checkService(ctx, s);
@@ -40,6 +42,7 @@ export const isolation: RuleGroup = {
 
 function checkService(ctx: RuleContext, s: ServiceEntry): void {
   const { raw, path } = s;
+  checkPlacement(ctx, s);
   if (has(raw, 'container_name')) {
     ctx.report(
       'isolation.container-name',
@@ -139,4 +142,32 @@ function checkExternal(
       `remove name: "${name}"; Spin names this ${kind} ${ctx.project}_${key} so that it cannot collide with another project`,
     );
   }
+}
+
+/** Placement targets the operator's nodes: only the node labels the policy grants this project. */
+function checkPlacement(ctx: RuleContext, s: ServiceEntry): void {
+  const placement = asRecord(asRecord(s.raw.deploy).placement);
+  const at = [...s.path, 'deploy', 'placement'];
+  const allowed = ctx.policy.isolation.placement;
+  const hint = allowed.length
+    ? `the policy allows ${allowed.join(', ')}`
+    : 'the policy allows none (an operator grants node labels in isolation.placement)';
+  asList(placement.constraints).forEach((item, i) => {
+    const expression = text(item) ?? '';
+    if (!placementAllowed(expression, allowed))
+      ctx.report(
+        'isolation.placement',
+        [...at, 'constraints', i],
+        `placement constraint "${expression}" is not allowed; ${hint}`,
+      );
+  });
+  asList(placement.preferences).forEach((item, i) => {
+    const spread = text(asRecord(item).spread) ?? '';
+    if (!placementAllowed(spread, allowed))
+      ctx.report(
+        'isolation.placement',
+        [...at, 'preferences', i, 'spread'],
+        `placement preference spread "${spread}" is not allowed; ${hint}`,
+      );
+  });
 }

@@ -49,4 +49,10 @@ export const RULES: readonly RuleInfo[] = [
     group: 'admission',
     refuses: 'any engine request field the last gate does not know (an allow list)',
   },
+  // The configured engine cannot do it (src/drivers/capabilities.ts, and the Swarm gate).
+  {
+    id: 'engine.unsupported',
+    group: 'engine',
+    refuses: 'what the configured engine cannot do (e.g. privileged services on Swarm)',
+  },
 ];

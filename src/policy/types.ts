@@ -185,6 +185,12 @@ export interface IsolationPolicy {
   externalVolumes: string[];
   /** Label key prefixes only Spin may set. */
   reservedLabelPrefixes: string[];
+  /**
+   * Swarm placement a stack may ask for (`deploy.placement.constraints` and `preferences`): each
+   * entry is a node label key (`node.labels.tier`: any value) or one exact constraint
+   * (`node.labels.tier==gateway`). Nothing by default: the engine places services where it likes.
+   */
+  placement: string[];
 }
 
 export interface VolumesPolicy {
@@ -274,6 +280,7 @@ export type RuleId =
   | 'logging.option'
   | 'logging.rotation'
   | 'admission.unknown-field'
+  | 'engine.unsupported'
   | 'isolation.container-name'
   | 'isolation.external-links'
   | 'isolation.volumes-from'
@@ -281,4 +288,5 @@ export type RuleId =
   | 'isolation.network-driver'
   | 'isolation.external-network'
   | 'isolation.external-volume'
-  | 'isolation.reserved-label';
+  | 'isolation.reserved-label'
+  | 'isolation.placement';

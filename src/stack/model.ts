@@ -177,6 +177,12 @@ export interface ServiceSpec {
   reservations: { memoryBytes?: number; nanoCpus?: number };
   logging?: { driver: string; options: Record<string, string> };
   updateConfig: UpdateConfigSpec;
+  /**
+   * `deploy.placement`, only when the stack sets it: Swarm constraints (`node.labels.tier ==
+   * gateway`) and spread preferences (`node.labels.zone`). A single engine refuses it
+   * (`engine.unsupported`); the policy holds it to `isolation.placement`.
+   */
+  placement?: { constraints: string[]; preferences: string[] };
 }
 
 /** How a service follows its image (x-spin imageUpdates, or the project's setting). */

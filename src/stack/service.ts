@@ -89,6 +89,14 @@ export function normaliseService(
     ...xSpin(raw['x-spin'], p('x-spin'), report),
   };
 
+  const placement = record(deploy.placement);
+  if (Object.keys(placement).length > 0) {
+    spec.placement = {
+      constraints: list(placement.constraints).map(String),
+      preferences: list(placement.preferences).map((p) => String(record(p).spread ?? '')),
+    };
+  }
+
   for (const key of ['command', 'entrypoint'] as const) {
     const words = commandWords(raw[key], p(key), report);
     if (words) spec[key] = words;

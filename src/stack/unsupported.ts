@@ -227,11 +227,6 @@ const ENTRIES: readonly Entry[] = [
     when: (value) => value !== 'replicated',
   },
   {
-    at: ['services', '*', 'deploy', 'placement'],
-    rule: 'unsupported.deploy.placement',
-    reason: 'Spin runs every service on its one engine; remove placement:',
-  },
-  {
     at: ['services', '*', 'deploy', 'endpoint_mode'],
     rule: 'unsupported.deploy.endpoint_mode',
     reason: 'services reach each other by service name on their networks; remove endpoint_mode:',

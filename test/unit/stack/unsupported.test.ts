@@ -25,7 +25,7 @@ describe('findUnsupported', () => {
       '    secrets: [token]', //                                    8
       '    deploy:', //                                             9
       '      mode: global', //                                      10
-      '      placement: { constraints: [node.role==manager] }', //  11
+      '      placement: { constraints: [node.role==manager] }', //  11 (the engine's and the policy's: not here)
       '  db:', //                                                   12
       '    image: postgres', //                                     13
       '    extends: { service: base }', //                          14
@@ -39,7 +39,6 @@ describe('findUnsupported', () => {
       'compose.yaml:6:12: unsupported.links: services.web.links is not supported: services on a shared network reach each other by service name; use networks: (with aliases: for more names)',
       "compose.yaml:7:15: unsupported.platform: services.web.platform is not supported: Spin runs images for the engine's own platform; use an image built for it (or multi-platform) and remove platform:",
       'compose.yaml:10:13: unsupported.deploy.mode: services.web.deploy.mode: global is not supported: Spin runs on a single engine; use deploy.replicas (one-off jobs run outside Spin)',
-      'compose.yaml:11:18: unsupported.deploy.placement: services.web.deploy.placement is not supported: Spin runs every service on its one engine; remove placement:',
       'compose.yaml:14:14: unsupported.extends: services.db.extends is not supported: write the service out in full; YAML anchors (&name, *name) and `<<:` merge keys can share settings',
       'compose.yaml:15:14: unsupported.develop: services.db.develop is not supported: it configures `docker compose watch` on a laptop; remove it, Spin deploys what is in git',
     ]);

@@ -149,10 +149,17 @@ export const FULL_EXAMPLE_CASES: StackCase[] = [
     ['deploy:', '  restart_policy:', '    delay: 5s'],
     'ignored.deploy.restart_policy',
   ),
-  refused(
+  // Modelled for Swarm; a single engine refuses it (engine.unsupported), the policy holds it.
+  field(
     'deploy.placement',
-    ['deploy:', '  placement:', '    constraints: [node=foo]'],
-    'unsupported.deploy.placement',
+    [
+      'deploy:',
+      '  placement:',
+      '    constraints: [node.labels.tier==gw]',
+      '    preferences: [{ spread: node.labels.zone }]',
+    ],
+    'placement',
+    { constraints: ['node.labels.tier==gw'], preferences: ['node.labels.zone'] },
   ),
   refused('deploy.endpoint_mode', ['deploy:', '  endpoint_mode: dnsrr'], 'unsupported.deploy.endpoint_mode'),
   refused(

@@ -1,0 +1,143 @@
+/**
+ * One step on a Swarm, returning at once: a create or update is handed to the engine (which rolls
+ * it out by its update_config) and answers `progressing`; later passes `watch` the service until
+ * its tasks run (`done`) or Swarm paused or rolled the update back (`failed`, not retryable, with
+ * the task errors). Every spec is judged by the last gate right before it is sent.
+ */
+import type Docker from 'dockerode';
+import { describeFinding } from '../../policy/admission/index.js';
+import type { StepContext } from '../driver.js';
+import type { Action } from '../plan-action.js';
+import type { Step, StepResult } from '../resources.js';
+import type { ActualNetwork } from '../../model/actual-state.js';
+import { admitSwarmNetwork, admitSwarmService } from './admission.js';
+import { serviceCondition } from './health.js';
+import type { SwarmServiceState } from './live.js';
+import type { DesiredSwarmNetwork, DesiredSwarmService } from './resources.js';
+
+/** How soon a pass looks again at a rollout Swarm is running. */
+export const WATCH_INTERVAL_MS = 2_000;
+
+export async function applySwarmStep(
+  docker: Docker,
+  step: Step,
+  actions: Action[],
+  ctx: StepContext,
+  now: () => number = Date.now,
+): Promise<StepResult> {
+  let last: StepResult = { done: true };
+  for (const action of actions) {
+    const started = now();
+    try {
+      last = await applyAction(docker, step, action, ctx, now);
+      ctx.report(action, {
+        ok: !('failed' in last),
+        durationMs: now() - started,
+        error: 'failed' in last ? last.reason : undefined,
+      });
+    } catch (err) {
+      const reason = `${step.key}: ${(err as Error).message}`;
+      ctx.report(action, { ok: false, durationMs: now() - started, error: reason });
+      return { failed: true, retryable: true, reason, cause: err };
+    }
+    if (!('done' in last)) return last;
+  }
+  return last;
+}
+
+async function applyAction(
+  docker: Docker,
+  step: Step,
+  action: Action,
+  ctx: StepContext,
+  now: () => number,
+): Promise<StepResult> {
+  switch (action.kind) {
+    case 'create-network': {
+      const { body } = step.desired?.body as DesiredSwarmNetwork;
+      const refused = admitSwarmNetwork(body, action.network.name, ctx.admission);
+      if (refused.length) return refusal(step, refused.map(describeFinding));
+      await docker.createNetwork(body as Docker.NetworkCreateOptions);
+      return { done: true };
+    }
+    case 'remove-network':
+      await ignoreMissing(docker.getNetwork((step.live?.body as ActualNetwork).id).remove());
+      return { done: true };
+    case 'remove':
+      await ignoreMissing(docker.getService(action.containerId).remove());
+      return { done: true };
+    case 'create':
+    case 'recreate': {
+      const desired = step.desired?.body as DesiredSwarmService;
+      const refused = admitSwarmService(desired.spec, desired.service, ctx.admission);
+      if (refused.length) return refusal(step, refused.map(describeFinding));
+      const image =
+        desired.spec.TaskTemplate && 'ContainerSpec' in desired.spec.TaskTemplate
+          ? desired.spec.TaskTemplate.ContainerSpec?.Image
+          : undefined;
+      // `--with-registry-auth`: the nodes pull with the project's login, sent as X-Registry-Auth.
+      const auth = image && ctx.registryAuth ? await ctx.registryAuth(image) : undefined;
+      if (action.kind === 'create') {
+        await docker.createService({ ...desired.spec, ...(auth ? { authconfig: auth } : {}) });
+      } else {
+        const live = step.live?.body as SwarmServiceState;
+        const spec = keepForceUpdate(desired.spec, live.spec);
+        // dockerode sends `authconfig` as X-Registry-Auth and `_query` alone as the query string
+        // (otherwise the whole spec, environment included, would go into the URL too).
+        const options = { ...spec, _query: { version: live.version }, ...(auth ? { authconfig: auth } : {}) };
+        await docker.getService(live.id).update(options);
+      }
+      return {
+        progressing: true,
+        retryAfterMs: WATCH_INTERVAL_MS,
+        reason: `${action.name}: handed to Swarm, tasks starting`,
+      };
+    }
+    case 'watch': {
+      const live = step.live?.body as SwarmServiceState;
+      const c = serviceCondition(live, now());
+      if (c.kind === 'converged') return { done: true };
+      if (c.kind === 'progressing')
+        return { progressing: true, retryAfterMs: WATCH_INTERVAL_MS, reason: `${action.name}: ${c.reason}` };
+      if (c.failedHash !== step.desired?.hash)
+        return { progressing: true, retryAfterMs: WATCH_INTERVAL_MS, reason: `${action.name}: ${c.reason}` };
+      const failureAction = (live.spec.UpdateConfig?.FailureAction ?? 'rollback') as
+        'pause' | 'continue' | 'rollback';
+      return {
+        failed: true,
+        retryable: false,
+        reason: `rollout of ${action.service} failed: ${c.reason}`,
+        rollout: { unit: action.service, reason: c.reason, failureAction },
+      };
+    }
+    default:
+      return {
+        failed: true,
+        retryable: false,
+        reason: `${step.key}: the Swarm driver cannot ${action.kind}`,
+      };
+  }
+}
+
+/** `ForceUpdate` is a counter `docker service update --force` bumps: kept, never reset or bumped. */
+function keepForceUpdate(want: Docker.ServiceSpec, live: Docker.ServiceSpec): Docker.ServiceSpec {
+  const force = live.TaskTemplate?.ForceUpdate;
+  if (force === undefined || !want.TaskTemplate) return want;
+  return { ...want, TaskTemplate: { ...want.TaskTemplate, ForceUpdate: force } };
+}
+
+function refusal(step: Step, reasons: string[]): StepResult {
+  return {
+    failed: true,
+    retryable: false,
+    reason: `${step.key}: refused by the last gate: ${reasons.join('; ')}`,
+  };
+}
+
+async function ignoreMissing(work: Promise<unknown>): Promise<void> {
+  try {
+    await work;
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+  }
+}

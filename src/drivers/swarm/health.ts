@@ -1,0 +1,104 @@
+/**
+ * Pure: how a Swarm service is doing, from its UpdateStatus and its tasks (Swarm's own verdicts,
+ * the way gitops-engine judges a Deployment from its conditions). A rolled-back or paused update
+ * is a failure, whatever the task count says: `docker stack deploy` returns 0 after Swarm rolled
+ * a bad update back; Spin must not call that deployed.
+ */
+import type { HealthVerdict } from '../../model/health.js';
+import { LABEL } from '../../stack/names.js';
+import { labelsOf, type SwarmServiceState, type SwarmTask } from './live.js';
+import { SPEC_HASH } from './names.js';
+
+/** How long tasks may wait for a node the scheduler cannot find before the step fails. */
+export const NO_NODE_DEADLINE_MS = 20_000;
+/** Failed tasks of the current spec, with none running, after which a new service has failed. */
+export const FAILED_TASKS_LIMIT = 3;
+
+export type ServiceCondition =
+  | { kind: 'converged' }
+  | { kind: 'progressing'; reason: string }
+  | { kind: 'failed'; reason: string; /** the spec hash that failed */ failedHash: string };
+
+const FAILED_UPDATE = new Set(['paused', 'rollback_started', 'rollback_paused', 'rollback_completed']);
+
+export function serviceCondition(s: SwarmServiceState, nowMs: number): ServiceCondition {
+  const hash = labelsOf(s.spec)[SPEC_HASH] ?? '';
+  const update = s.updateStatus;
+  if (update && FAILED_UPDATE.has(update.state)) {
+    // During and after a rollback the engine swapped the specs: the failed one is the previous.
+    const failedHash = update.state === 'paused' ? hash : (labelsOf(s.previousSpec)[SPEC_HASH] ?? '');
+    return {
+      kind: 'failed',
+      failedHash,
+      reason: `update ${update.state.replace('_', ' ')}: ${update.message}${taskErrors(s)}`,
+    };
+  }
+  const configHash = labelsOf(s.spec)[LABEL.configHash] ?? '';
+  const current = s.tasks.filter((t) => t.configHash === configHash);
+  const desired = replicasOf(s);
+  const running = current.filter((t) => t.desiredState === 'running' && t.state === 'running').length;
+  const stuck = current.find((t) => t.desiredState === 'running' && t.state === 'pending' && t.err !== '');
+  if (stuck && nowMs - Math.max(stuck.createdAt, s.updatedAt) > NO_NODE_DEADLINE_MS)
+    return {
+      kind: 'failed',
+      failedHash: hash,
+      reason: `task ${s.name}.${stuck.slot} cannot be scheduled: ${stuck.err}`,
+    };
+  const failed = current.filter((t) => t.state === 'failed' || t.state === 'rejected');
+  if (running === 0 && desired > 0 && failed.length >= FAILED_TASKS_LIMIT)
+    return { kind: 'failed', failedHash: hash, reason: `tasks of ${s.name} keep failing${taskErrors(s)}` };
+  if (update?.state === 'updating')
+    return {
+      kind: 'progressing',
+      reason: `update in progress (${running}/${desired} running)${update.message ? `: ${update.message}` : ''}`,
+    };
+  if (running < desired)
+    return {
+      kind: 'progressing',
+      reason: `${running}/${desired} tasks running${stuck ? `: ${stuck.err}` : ''}`,
+    };
+  return { kind: 'converged' };
+}
+
+/** The service's health for the project status: failures Degraded, a shortfall Progressing. */
+export function serviceHealth(s: SwarmServiceState | undefined, name: string, nowMs: number): HealthVerdict {
+  if (!s) return { health: 'Missing', reason: `${name} is not deployed` };
+  const c = serviceCondition(s, nowMs);
+  if (c.kind === 'failed') {
+    // Rolled back and running the previous spec in full: the service itself is fine again.
+    if (s.updateStatus?.state === 'rollback_completed' && runningCount(s) >= replicasOf(s))
+      return { health: 'Healthy', reason: `${name} runs its previous spec (Swarm rolled the update back)` };
+    return { health: 'Degraded', reason: `${name}: ${c.reason}` };
+  }
+  if (c.kind === 'progressing') {
+    // Fewer tasks than asked, and no update running: a node went away and Swarm reschedules.
+    const degraded =
+      s.updateStatus?.state !== 'updating' && runningCount(s) < replicasOf(s) && runningCount(s) > 0;
+    return { health: degraded ? 'Degraded' : 'Progressing', reason: `${name}: ${c.reason}` };
+  }
+  return { health: 'Healthy', reason: '' };
+}
+
+export function replicasOf(s: SwarmServiceState): number {
+  return s.spec.Mode?.Replicated?.Replicas ?? 1;
+}
+
+function runningCount(s: SwarmServiceState): number {
+  return s.tasks.filter((t) => t.desiredState === 'running' && t.state === 'running').length;
+}
+
+/** The latest distinct task errors (the engine's words, never a secret: Spin sends none). */
+export function taskErrors(s: SwarmServiceState): string {
+  const errors = [
+    ...new Set(
+      latestFirst(s.tasks)
+        .map((t) => t.err)
+        .filter((e) => e !== ''),
+    ),
+  ].slice(0, 3);
+  return errors.length ? ` (task errors: ${errors.join('; ')})` : '';
+}
+
+function latestFirst(tasks: SwarmTask[]): SwarmTask[] {
+  return [...tasks].sort((a, b) => b.updatedAt - a.updatedAt);
+}

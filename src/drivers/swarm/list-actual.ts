@@ -1,0 +1,151 @@
+/**
+ * One round's look at a Swarm: one service list, one task list, one network list, whatever the
+ * number of projects. Tasks become the round's containers (what the API, metrics and `spin logs`
+ * show), services its units (what the planner pairs with the desired ones).
+ */
+import type Docker from 'dockerode';
+import type {
+  ActualContainer,
+  ActualNetwork,
+  ActualState,
+  ActualUnit,
+  ContainerState,
+} from '../../model/actual-state.js';
+import { LABEL } from '../../stack/names.js';
+import type { SwarmServiceState, SwarmTask } from './live.js';
+
+const MANAGED = `${LABEL.managed}=true`;
+
+export async function listSwarm(
+  docker: Docker,
+  options: { containersOnly?: boolean } = {},
+): Promise<ActualState> {
+  const [services, tasks, networks] = await Promise.all([
+    docker.listServices({ filters: { label: [MANAGED] } }),
+    docker.listTasks({}) as Promise<RawTask[]>,
+    // Always listed (one cheap call): live specs name networks by id, and drift compares names.
+    docker.listNetworks({ filters: { label: [MANAGED] } }),
+  ]);
+  const networkNames = new Map(networks.map((n) => [n.Id, n.Name]));
+  const byService = new Map<string, SwarmTask[]>();
+  const containers: ActualContainer[] = [];
+  const ours = new Map(services.map((s) => [s.ID, s]));
+  for (const raw of tasks) {
+    const service = ours.get(raw.ServiceID ?? '');
+    if (!service) continue;
+    const task = taskOf(raw);
+    (byService.get(service.ID) ?? byService.set(service.ID, []).get(service.ID))?.push(task);
+    if (task.desiredState === 'running') containers.push(containerOf(service, task, raw));
+  }
+  const units: ActualUnit[] = [];
+  for (const s of services) {
+    const labels = s.Spec?.Labels ?? {};
+    const project = labels[LABEL.project];
+    const name = labels[LABEL.service];
+    if (!project || !name) continue;
+    const detail: SwarmServiceState = {
+      id: s.ID,
+      name: s.Spec?.Name ?? '',
+      version: s.Version?.Index ?? 0,
+      spec: withNetworkNames(s.Spec ?? {}, networkNames),
+      ...(s.PreviousSpec ? { previousSpec: withNetworkNames(s.PreviousSpec, networkNames) } : {}),
+      ...(s.UpdateStatus?.State
+        ? { updateStatus: { state: s.UpdateStatus.State, message: s.UpdateStatus.Message ?? '' } }
+        : {}),
+      updatedAt: Date.parse(s.UpdatedAt ?? '') || 0,
+      tasks: byService.get(s.ID) ?? [],
+    };
+    units.push({
+      id: s.ID,
+      name: detail.name,
+      project,
+      service: name,
+      commit: labels[LABEL.commit] ?? '',
+      configHash: labels[LABEL.configHash] ?? '',
+      detail,
+    });
+  }
+  const actualNetworks: ActualNetwork[] = [];
+  for (const n of networks) {
+    const labels = n.Labels ?? {};
+    const project = labels[LABEL.project];
+    const key = labels[LABEL.network];
+    if (project && key) actualNetworks.push({ id: n.Id, name: n.Name, project, key });
+  }
+  return { containers, networks: options.containersOnly ? [] : actualNetworks, volumes: [], units };
+}
+
+/** Swarm answers with network ids where the spec sent names: back to names, for comparing. */
+function withNetworkNames(spec: Docker.ServiceSpec, names: ReadonlyMap<string, string>): Docker.ServiceSpec {
+  const task = spec.TaskTemplate;
+  if (!task?.Networks) return spec;
+  const networks = task.Networks.map((n) => ({ ...n, Target: names.get(n.Target ?? '') ?? n.Target }));
+  return { ...spec, TaskTemplate: { ...task, Networks: networks } };
+}
+
+interface RawTask {
+  ID: string;
+  ServiceID?: string;
+  NodeID?: string;
+  Slot?: number;
+  CreatedAt?: string;
+  UpdatedAt?: string;
+  DesiredState?: string;
+  Status?: {
+    State?: string;
+    Err?: string;
+    Message?: string;
+    ContainerStatus?: { ContainerID?: string; ExitCode?: number };
+  };
+  Spec?: { ContainerSpec?: { Image?: string; Labels?: Record<string, string> } };
+}
+
+function taskOf(raw: RawTask): SwarmTask {
+  const labels = raw.Spec?.ContainerSpec?.Labels ?? {};
+  return {
+    id: raw.ID,
+    slot: raw.Slot ?? 0,
+    nodeId: raw.NodeID ?? '',
+    state: raw.Status?.State ?? '',
+    desiredState: raw.DesiredState ?? '',
+    err: raw.Status?.Err ?? '',
+    message: raw.Status?.Message ?? '',
+    containerId: raw.Status?.ContainerStatus?.ContainerID ?? '',
+    configHash: labels[LABEL.configHash] ?? '',
+    commit: labels[LABEL.commit] ?? '',
+    createdAt: Date.parse(raw.CreatedAt ?? '') || 0,
+    updatedAt: Date.parse(raw.UpdatedAt ?? '') || 0,
+  };
+}
+
+const TASK_STATES: Record<string, ContainerState> = {
+  running: 'running',
+  complete: 'exited',
+  failed: 'exited',
+  rejected: 'dead',
+  shutdown: 'exited',
+  orphaned: 'dead',
+  remove: 'removing',
+};
+
+/** A task as the round's container: id is the task's (logs are read per task). */
+function containerOf(service: Docker.Service, task: SwarmTask, raw: RawTask): ActualContainer {
+  const labels = raw.Spec?.ContainerSpec?.Labels ?? {};
+  return {
+    id: task.id,
+    name: `${service.Spec?.Name ?? ''}.${task.slot}`,
+    project: labels[LABEL.project] ?? '',
+    service: labels[LABEL.service] ?? '',
+    replica: task.slot,
+    commit: task.commit,
+    configHash: task.configHash,
+    state: TASK_STATES[task.state] ?? 'created',
+    health: 'none',
+    exitCode: raw.Status?.ContainerStatus?.ExitCode,
+    image: raw.Spec?.ContainerSpec?.Image ?? '',
+    imageRef: labels[LABEL.image],
+    imageDigest: labels[LABEL.imageDigest],
+    createdAt: task.createdAt,
+    labels,
+  };
+}
