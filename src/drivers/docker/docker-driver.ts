@@ -4,6 +4,7 @@ import type { ActualContainer, ActualState } from '../../model/actual-state.js';
 import { LABEL, containerName, volumeName } from '../../stack/names.js';
 import { JOIN_KEYS, joinValue, parseJoin, type JoinKey } from '../../stack/joins.js';
 import type { EngineEvent, LogChunk, LogRequest } from '../driver.js';
+import { watchEventLines } from '../event-lines.js';
 import type { ContainerDriver, ContainerProbe, ContainerRequest } from './container-driver.js';
 import {
   admitContainer,
@@ -356,50 +357,21 @@ export class DockerDriver implements ContainerDriver {
   }
 
   watchEvents(onEvent: (event: EngineEvent) => void): () => void {
-    let closed = false;
-    let stream: NodeJS.ReadableStream | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const connect = () => {
-      if (closed) return;
-      this.count('events');
-      this.docker
-        .getEvents({ filters: { type: ['container'], label: [`${LABEL.managed}=true`] } })
-        .then((s) => {
-          stream = s;
-          let buffer = '';
-          s.on('data', (chunk: Buffer) => {
-            buffer += chunk.toString();
-            let newline: number;
-            while ((newline = buffer.indexOf('\n')) >= 0) {
-              const line = buffer.slice(0, newline);
-              buffer = buffer.slice(newline + 1);
-              const event = parseEvent(line);
-              if (!event) continue;
-              if (event.action === 'update' && event.id) this.suspects.add(event.id);
-              const drift = driftOf(event);
-              if (drift) onEvent(drift);
-            }
-          });
-          // The stream ends when the engine restarts: reconnect, and let the caller resync.
-          s.on('end', retry);
-          s.on('error', retry);
-          onEvent({ kind: 'reconnected' });
-        })
-        .catch(retry);
-    };
-    const retry = () => {
-      stream = undefined;
-      if (closed) return;
-      clearTimeout(timer);
-      timer = setTimeout(connect, EVENT_RECONNECT_MS);
-      timer.unref();
-    };
-    connect();
-    return () => {
-      closed = true;
-      clearTimeout(timer);
-      (stream as { destroy?: () => void } | undefined)?.destroy?.();
-    };
+    return watchEventLines({
+      open: () => {
+        this.count('events');
+        return this.docker.getEvents({ filters: { type: ['container'], label: [`${LABEL.managed}=true`] } });
+      },
+      onLine: (line) => {
+        const event = parseEvent(line);
+        if (!event) return;
+        if (event.action === 'update' && event.id) this.suspects.add(event.id);
+        const drift = driftOf(event);
+        if (drift) onEvent(drift);
+      },
+      onConnected: () => onEvent({ kind: 'reconnected' }),
+      reconnectMs: EVENT_RECONNECT_MS,
+    });
   }
 
   async *logs(request: LogRequest): AsyncIterable<LogChunk> {

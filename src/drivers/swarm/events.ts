@@ -5,6 +5,7 @@
  */
 import type Docker from 'dockerode';
 import type { EngineEvent } from '../driver.js';
+import { watchEventLines } from '../event-lines.js';
 
 const RECONNECT_MS = 2_000;
 
@@ -31,42 +32,13 @@ export function swarmEventOf(line: string): EngineEvent | undefined {
 }
 
 export function watchSwarmEvents(docker: Docker, onEvent: (event: EngineEvent) => void): () => void {
-  let closed = false;
-  let stream: NodeJS.ReadableStream | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const connect = () => {
-    if (closed) return;
-    docker
-      .getEvents({ filters: { type: ['service', 'node'] } })
-      .then((s) => {
-        stream = s;
-        let buffer = '';
-        s.on('data', (chunk: Buffer) => {
-          buffer += chunk.toString();
-          let newline: number;
-          while ((newline = buffer.indexOf('\n')) >= 0) {
-            const event = swarmEventOf(buffer.slice(0, newline));
-            buffer = buffer.slice(newline + 1);
-            if (event) onEvent(event);
-          }
-        });
-        s.on('end', retry);
-        s.on('error', retry);
-        onEvent({ kind: 'reconnected' });
-      })
-      .catch(retry);
-  };
-  const retry = () => {
-    stream = undefined;
-    if (closed) return;
-    clearTimeout(timer);
-    timer = setTimeout(connect, RECONNECT_MS);
-    timer.unref();
-  };
-  connect();
-  return () => {
-    closed = true;
-    clearTimeout(timer);
-    (stream as { destroy?: () => void } | undefined)?.destroy?.();
-  };
+  return watchEventLines({
+    open: () => docker.getEvents({ filters: { type: ['service', 'node'] } }),
+    onLine: (line) => {
+      const event = swarmEventOf(line);
+      if (event) onEvent(event);
+    },
+    onConnected: () => onEvent({ kind: 'reconnected' }),
+    reconnectMs: RECONNECT_MS,
+  });
 }
