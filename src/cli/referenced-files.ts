@@ -93,9 +93,10 @@ export async function readReferencedFiles(
     const next: RepoAccess = { ...access };
     if (access.caFile) next.ca = await read(access.caFile, `${name}.git.caFile`);
     const auth = access.auth;
-    if (auth?.kind === 'basic') {
+    // A credential named by secret is read from the project's store at each use (repo-auth.ts).
+    if (auth?.kind === 'basic' && auth.passwordFile !== undefined) {
       next.auth = { ...auth, password: await secret(auth.passwordFile, `${name}.git.passwordFile`) };
-    } else if (auth?.kind === 'bearer') {
+    } else if (auth?.kind === 'bearer' && auth.tokenFile !== undefined) {
       next.auth = { ...auth, token: await secret(auth.tokenFile, `${name}.git.tokenFile`) };
     }
     return next;

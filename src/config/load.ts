@@ -148,7 +148,7 @@ export function parseConfig(
       );
       return;
     }
-    const access = repoAccess(p.git, baseDir, git.caFile);
+    const access = repoAccess(p.git, baseDir, git.caFile, { project: p.name, settings: secrets });
     if (access.error) {
       const pos = doc.locate(['projects', index, 'git', access.error.key]);
       const key = `projects.${index}.git.${access.error.key}`;

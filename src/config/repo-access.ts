@@ -1,11 +1,13 @@
 import path from 'node:path';
-import type { RepoAccess } from './types.js';
+import type { RepoAccess, RepoSecretStore } from './types.js';
 
 /** A project's `git:` as written in the config. */
 export interface RawRepoAccess {
   username?: string;
   passwordFile?: string;
+  passwordSecret?: string;
   tokenFile?: string;
+  tokenSecret?: string;
   caFile?: string;
 }
 
@@ -40,40 +42,59 @@ export function hasInlineCredentials(url: string): boolean {
 
 /**
  * The project's `git:` with absolute paths and the daemon-wide CA folded in; an error message
- * when the credential keys do not make one credential. Undefined when nothing applies.
+ * when the credential keys do not make one credential. Undefined when nothing applies. `store`:
+ * the project's secret store, for a credential named by secret (passwordSecret, tokenSecret).
  */
 export function repoAccess(
   raw: RawRepoAccess | undefined,
   baseDir: string,
   defaultCaFile: string | undefined,
+  store?: RepoSecretStore,
 ): { access?: RepoAccess; error?: { key: string; message: string } } {
   const caFile = raw?.caFile !== undefined ? path.resolve(baseDir, raw.caFile) : defaultCaFile;
   const access: RepoAccess = caFile ? { caFile } : {};
-  if (raw?.tokenFile !== undefined) {
-    if (raw.passwordFile !== undefined || raw.username !== undefined) {
-      return {
-        error: {
-          key: 'tokenFile',
-          message:
-            'git.tokenFile (a bearer token) and git.username/passwordFile (basic) exclude each other; keep one',
-        },
-      };
+  const fail = (key: string, message: string) => ({ error: { key, message } });
+  const bearer = raw?.tokenFile !== undefined || raw?.tokenSecret !== undefined;
+  const basic =
+    raw?.passwordFile !== undefined || raw?.passwordSecret !== undefined || raw?.username !== undefined;
+  if (bearer) {
+    if (basic) {
+      return fail(
+        raw?.tokenFile !== undefined ? 'tokenFile' : 'tokenSecret',
+        'git.tokenFile/tokenSecret (a bearer token) and git.username/passwordFile/passwordSecret (basic) exclude each other; keep one',
+      );
     }
-    access.auth = { kind: 'bearer', tokenFile: path.resolve(baseDir, raw.tokenFile) };
-  } else if (raw?.passwordFile !== undefined || raw?.username !== undefined) {
-    if (raw.passwordFile === undefined || raw.username === undefined) {
-      return {
-        error: {
-          key: raw.username === undefined ? 'passwordFile' : 'username',
-          message: 'HTTP basic needs both git.username and git.passwordFile',
-        },
-      };
-    }
-    access.auth = {
-      kind: 'basic',
-      username: raw.username,
-      passwordFile: path.resolve(baseDir, raw.passwordFile),
-    };
+    if (raw?.tokenFile !== undefined && raw.tokenSecret !== undefined)
+      return fail('tokenSecret', 'git.tokenFile and git.tokenSecret name the same token twice; keep one');
+    access.auth =
+      raw?.tokenFile !== undefined
+        ? { kind: 'bearer', tokenFile: path.resolve(baseDir, raw.tokenFile) }
+        : { kind: 'bearer', tokenSecret: raw?.tokenSecret, ...(store ? { store } : {}) };
+  } else if (basic) {
+    if (raw?.username === undefined)
+      return fail(
+        raw?.passwordFile !== undefined ? 'passwordFile' : 'passwordSecret',
+        'HTTP basic needs git.username',
+      );
+    if (raw.passwordFile === undefined && raw.passwordSecret === undefined)
+      return fail(
+        'username',
+        'HTTP basic needs both git.username and git.passwordFile (or git.passwordSecret)',
+      );
+    if (raw.passwordFile !== undefined && raw.passwordSecret !== undefined)
+      return fail(
+        'passwordSecret',
+        'git.passwordFile and git.passwordSecret name the same password twice; keep one',
+      );
+    access.auth =
+      raw.passwordFile !== undefined
+        ? { kind: 'basic', username: raw.username, passwordFile: path.resolve(baseDir, raw.passwordFile) }
+        : {
+            kind: 'basic',
+            username: raw.username,
+            passwordSecret: raw.passwordSecret,
+            ...(store ? { store } : {}),
+          };
   }
   return access.auth || access.caFile ? { access } : {};
 }

@@ -7,13 +7,27 @@ import type { RegistryCredentials } from './registries.js';
 export type RepoLocation = { kind: 'http'; url: string } | { kind: 'local'; path: string };
 
 /**
- * Credentials for a private repository, from files named in the config (never the URL). The
- * secret itself is read at load and on every reload (src/cli/referenced-files.ts) and is a
- * SecretText, so no log line, status or error that serialises the config can carry it.
+ * Credentials for a private repository, from a file named in the config or a secret in the
+ * project's own secret store (never the URL). A file's secret is read at load (and again when the
+ * file changes, src/git/repo-auth.ts) and is a SecretText, so no log line, status or error that
+ * serialises the config can carry it. Exactly one of the file and the secret is set.
  */
 export type RepoAuth =
-  | { kind: 'basic'; username: string; passwordFile: string; password?: SecretText }
-  | { kind: 'bearer'; tokenFile: string; token?: SecretText };
+  | {
+      kind: 'basic';
+      username: string;
+      passwordFile?: string;
+      passwordSecret?: string;
+      password?: SecretText;
+      store?: RepoSecretStore;
+    }
+  | { kind: 'bearer'; tokenFile?: string; tokenSecret?: string; token?: SecretText; store?: RepoSecretStore };
+
+/** Where a credential named by secret is read: the project's store, with the daemon's settings. */
+export interface RepoSecretStore {
+  project: string;
+  settings: SecretsSettings;
+}
 
 /** How the daemon reaches a project's HTTPS repository (project `git:`, docs in the README). */
 export interface RepoAccess {

@@ -11,7 +11,7 @@ import { writeCommitObject, type CommitChange } from './commit-writer.js';
 import { fetchRefAdvertisement, RefAdvertisementError } from './ref-advertisement.js';
 import { SourceError } from './errors.js';
 import { RepoCredentials, repoTransport, type RepoTransport } from './repo-auth.js';
-import type { RepoAccess } from '../config/types.js';
+import type { RepoAccess, RepoAuth } from '../config/types.js';
 import { redactSecrets } from '../util/secret-text.js';
 import type { AdvertisementMemo, GitSource } from './source.js';
 
@@ -165,7 +165,9 @@ export class HttpGitSource implements GitSource {
     const auth = access?.auth;
     const sent = !auth
       ? "no credentials were sent; set the project's git.tokenFile (or git.username and git.passwordFile)"
-      : `the credentials from ${auth.kind === 'basic' ? auth.passwordFile : auth.tokenFile} were refused; check the file and the account's access`;
+      : this.credentials.problem
+        ? `no credentials were sent: ${this.credentials.problem}`
+        : `the credentials from ${credentialOrigin(auth)} were refused; check it and the account's access`;
     return `git remote ${redactUrl(url)} refused access (${this.errorText(err)}): ${sent}`;
   }
 
@@ -242,4 +244,11 @@ const OUTGOING_REF = 'refs/spin/outgoing';
 /** Credentials in a repository URL must never reach logs or statuses. */
 export function redactUrl(url: string): string {
   return url.replace(/\/\/[^/@]*@/, '//***@');
+}
+
+/** Where a credential came from, for messages: its file, or the secret it is kept in. */
+function credentialOrigin(auth: RepoAuth): string {
+  const file = auth.kind === 'basic' ? auth.passwordFile : auth.tokenFile;
+  const secret = auth.kind === 'basic' ? auth.passwordSecret : auth.tokenSecret;
+  return file ?? `secret '${secret ?? ''}' of project ${auth.store?.project ?? ''}`;
 }

@@ -5,6 +5,8 @@
  *   what to set; with a token file (bearer) or a user name and password file (basic) it deploys.
  * - A wrong token is reported as refused, naming the file, never the token.
  * - Credentials inline in the URL keep working, with a warning, redacted.
+ * - A token kept in the project's secret store (git.tokenSecret): missing, the status says which
+ *   `spin secret set` to run; set, it deploys without a config change.
  * - No credential ever shows in `spin status --json`, the API's project JSON or the daemon's
  *   log output.
  */
@@ -51,6 +53,7 @@ const projects = {
   bearer: uniqueProject('privb'),
   basic: uniqueProject('privp'),
   inline: uniqueProject('privi'),
+  stored: uniqueProject('privs'),
 };
 const copies: Record<string, WorkingCopy> = {};
 const bares: Record<string, string> = {};
@@ -225,5 +228,40 @@ describe('private repositories', () => {
     expect(printed).not.toContain(PASSWORD);
     expect(printed).not.toContain(TOKEN);
     expect(printed).not.toContain(Buffer.from(`deploy:${PASSWORD}`).toString('base64'));
+  });
+
+  it('a token from the secret store: refused naming the command to run until it is set, then deployed', async () => {
+    const stored = await pushStack(projects.stored, 'stored-1');
+    await writeConfig(
+      configFile,
+      config([
+        {
+          name: projects.bearer,
+          repo: bearerServer.repoUrl(projects.bearer),
+          git: { tokenFile: tokenFile() },
+        },
+        {
+          name: projects.stored,
+          repo: bearerServer.repoUrl(projects.stored),
+          git: { tokenSecret: 'git_token' },
+        },
+      ]),
+    );
+    const missing = await waitStatus(
+      projects.stored,
+      (s) => s.lastError?.reason === 'SourceUnavailable',
+      'refused while the secret is not set',
+    );
+    expect(missing.lastError?.message).toContain(`spin secret set ${projects.stored} git_token`);
+    const set = await runSpin(['secret', 'set', projects.stored, 'git_token', '--config', configFile], {
+      input: TOKEN,
+    });
+    expect(set.code, set.stderr).toBe(0);
+    await waitStatus(
+      projects.stored,
+      (s) => s.appliedCommit === stored && s.sync === 'Synced',
+      'deployed with the stored token',
+    );
+    expect(await everythingPrinted()).not.toContain(TOKEN);
   });
 });

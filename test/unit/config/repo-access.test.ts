@@ -81,7 +81,7 @@ projects:
       expect.stringMatching(/^4:\d+: config\.git: HTTP basic needs both git\.username and git\.passwordFile/),
     ]);
     expect(diagnostics(project(https, '    git: { tokenFile: t, passwordFile: p, username: u }\n'))).toEqual([
-      expect.stringMatching(/^4:\d+: config\.git: git\.tokenFile .* exclude each other/),
+      expect.stringMatching(/^4:\d+: config\.git: git\.tokenFile\/tokenSecret .* exclude each other/),
     ]);
     expect(diagnostics(project('../repos/a', '    git: { tokenFile: t }\n'))).toEqual([
       expect.stringMatching(/^4:\d+: config\.git: .*applies only to http\(s\) repositories/),
