@@ -22,7 +22,7 @@ import { errorMessage } from '../../util/errors.js';
 import { parseDurationMs } from '../../util/units.js';
 import { toActualContainer, toActualNetwork, toActualVolume, toRuntimeSettings } from './actual.js';
 import { driftOf, parseEvent } from './engine-events.js';
-import { LogFrameDemuxer } from './log-frames.js';
+import { readEngineLogs } from './log-frames.js';
 import type { ImagePin, PullProgress, RegistryAuth } from '../../model/image.js';
 import { pinnedImage, referenceDigest, repoDigestOf } from '../../util/image-ref.js';
 import { toImagePullError } from './pull-error.js';
@@ -383,41 +383,15 @@ export class DockerDriver implements ContainerDriver {
       throw new Error(`container ${request.containerId.slice(0, 12)} is not one of ${request.project}'s`);
     }
     this.count('containers.logs');
-    // Dialled directly: dockerode's logs() buffers the whole answer unless it follows, and a
-    // container that printed for weeks would be read into memory at once.
-    const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) => {
-      this.docker.modem.dial(
-        {
-          path: `/containers/${encodeURIComponent(info.Id)}/logs?`,
-          method: 'GET',
-          isStream: true,
-          abortSignal: request.signal,
-          statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
-          options: {
-            stdout: true,
-            stderr: true,
-            follow: request.follow,
-            timestamps: request.timestamps,
-            tail: request.tail === undefined ? 'all' : String(request.tail),
-            ...(request.sinceMs === undefined ? {} : { since: (request.sinceMs / 1000).toFixed(3) }),
-          },
-        },
-        (err: unknown, data: unknown) =>
-          err ? reject(err as Error) : resolve(data as NodeJS.ReadableStream),
-      );
-    });
-    const demux = info.Config.Tty ? undefined : new LogFrameDemuxer();
-    try {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        if (!demux) yield { stream: 'stdout', data: chunk };
-        else yield* demux.push(chunk);
-      }
-    } catch (err) {
-      if (!request.signal.aborted) throw err;
-    } finally {
-      // Whoever stops reading (a client gone, a replaced container) closes the engine's stream.
-      (stream as { destroy?: () => void }).destroy?.();
-    }
+    yield* readEngineLogs(
+      this.docker.modem,
+      {
+        path: `/containers/${encodeURIComponent(info.Id)}/logs`,
+        statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
+        tty: info.Config.Tty === true,
+      },
+      request,
+    );
   }
 }
 
