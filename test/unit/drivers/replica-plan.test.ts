@@ -53,6 +53,17 @@ describe('rollouts in flight', () => {
     expect(action).not.toHaveProperty('replaces');
   });
 
+  it("only the replica's own -next is awaited: one whose name or replica label does not match is not taken for it", () => {
+    // Attack: a container of the right hash under another name (or another replica's label) must
+    // not stand in for replica 1's rollout, or an unproven container could take the name.
+    const running = container(P, old, 1, { id: 'old1' });
+    const otherName = container(P, next, 1, { id: 'x1', name: 'p_web_1-next-x' });
+    const otherReplica = container(P, next, 2, { id: 'x2', name: 'p_web_1-next' });
+    const awaited = plan(next, [running, otherName, otherReplica]).filter((a) => a.kind === 'await');
+    expect(awaited.map((a) => ('containerId' in a ? a.containerId : ''))).not.toContain('x1');
+    expect(awaited.filter((a) => 'replica' in a && a.replica === 1)).toEqual([]);
+  });
+
   it('a -next of another hash is a stray from an interrupted update: removed first, the replica replaced again', () => {
     const running = container(P, old, 1, { id: 'old1' });
     const stale = container(P, old, 1, { id: 'stale', name: 'p_web_1-next' });
