@@ -65,9 +65,14 @@ describe('container names', () => {
     expect(after.Id).toBe(before.Id);
     expect(after.State.Running).toBe(true);
     expect(after.State.StartedAt).toBe(before.State.StartedAt);
-    expect(
-      f.daemon?.logs.some((l) => String(l.action).startsWith(`rename container ${legacy} to ${current}`)),
-    ).toBe(true);
+    // The action's log line is written once the engine call returns: the rename can be seen a
+    // moment before it (seen in CI), so wait for the line rather than read it once.
+    const renamed = await waitFor(
+      () =>
+        f.daemon?.logs.some((l) => String(l.action).startsWith(`rename container ${legacy} to ${current}`)),
+      { timeoutMs: 30_000, description: 'the rename logged as an action' },
+    );
+    expect(renamed).toBe(true);
     expect((await listProjectContainers(f.project)).map((c) => c.id)).toEqual([before.Id]);
   });
 });
