@@ -3,6 +3,8 @@ import { DEFAULT_RUNTIME_DIR } from '../config/load.js';
 import { projectRuntimeDir } from '../secrets/runtime.js';
 import type { ProjectConfig } from '../config/types.js';
 import type { Driver } from '../drivers/driver.js';
+import { DEFAULT_ENGINE } from '../config/engines.js';
+import { describeEngineError } from '../drivers/engine-error.js';
 import { SourceError, type GitSource } from '../git/index.js';
 import { formatDiagnostic } from '../stack/diagnostics.js';
 import { parseDurationMs } from '../util/units.js';
@@ -197,7 +199,7 @@ class Pass {
     } catch (err) {
       if (!isEngineUnavailable(err)) throw err;
       return this.finish(
-        { kind: 'engine-unavailable', head, message: errorMessage(err) },
+        { kind: 'engine-unavailable', head, message: this.engineUnavailable(err) },
         await this.lastGoodHealth(),
       );
     }
@@ -559,7 +561,11 @@ class Pass {
     const pull = imagePullErrorOf(err);
     if (choice.next === 'engine-unavailable') {
       await this.relist().catch(() => {});
-      return this.finish({ kind: 'engine-unavailable', head, message }, this.healthOf(undefined), actions);
+      return this.finish(
+        { kind: 'engine-unavailable', head, message: this.engineUnavailable(err) },
+        this.healthOf(undefined),
+        actions,
+      );
     }
     if (choice.next === 'repair-failed') {
       // The commit is not at fault the way a new rollout is, and there is nothing older to roll
@@ -711,12 +717,18 @@ class Pass {
       return undefined;
     } catch (err) {
       await this.relist().catch(() => {});
-      return lastError(
-        isEngineUnavailable(err) ? 'EngineUnavailable' : 'ApplyFailed',
-        errorMessage(err),
-        desired.commit,
-      );
+      return isEngineUnavailable(err)
+        ? lastError('EngineUnavailable', this.engineUnavailable(err), desired.commit)
+        : lastError('ApplyFailed', errorMessage(err), desired.commit);
     }
+  }
+
+  /**
+   * `<engine>: <reason>`, as the round says it when the engine's list fails: an engine that stops
+   * answering in the middle of a pass is reported the same way (`EngineUnavailable: lab: ...`).
+   */
+  private engineUnavailable(err: unknown): string {
+    return `${this.ctx.project.engine ?? DEFAULT_ENGINE}: ${describeEngineError(err)}`;
   }
 
   /** The project's login for `ref`'s registry, its password read now (file or secret store). */

@@ -195,6 +195,8 @@ describe.each(ENGINES)('a whole pass on an in-memory engine (%s)', (_shape, make
       lastResult: 'error',
       lastError: { reason: 'EngineUnavailable' },
     });
+    // Named as the round names an engine whose list fails: `<engine>: <reason>`.
+    expect(outcome.status.lastError?.message).toMatch(/^default: docker engine unreachable: /);
     expect(outcome.status.failedCommit).toBeUndefined();
     expect(outcome.requeueAfterMs).toBe(5_000);
   });
