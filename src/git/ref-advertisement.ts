@@ -118,7 +118,29 @@ export async function fetchRefAdvertisement(
   }
 }
 
+// A kept-alive socket the server closed while idle is only found out by writing to it: the
+// request fails at once with a reset. Such a failure says nothing about the server, and a GET may
+// be sent again, so it is retried once on a fresh socket (as Node's docs advise, `reusedSocket`)
+// instead of failing the project's poll until the next interval.
+const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
 function get(
+  url: URL,
+  authorization: string | undefined,
+  options: RefAdvertisementOptions,
+): Promise<IncomingMessage> {
+  return getOnce(url, authorization, options).catch((err: unknown) => {
+    if (!(err instanceof StaleSocketError)) throw err;
+    return getOnce(url, authorization, options).catch((again: unknown) => {
+      throw again instanceof StaleSocketError ? again.cause : again;
+    });
+  });
+}
+
+/** A reset on a reused keep-alive socket (`cause` is Node's error). */
+class StaleSocketError extends Error {}
+
+function getOnce(
   url: URL,
   authorization: string | undefined,
   { timeoutMs = DEFAULT_TIMEOUT_MS, ca }: RefAdvertisementOptions,
@@ -144,7 +166,10 @@ function get(
       resolve,
     );
     req.on('timeout', () => req.destroy(new RefAdvertisementError(`no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const stale = req.reusedSocket && err.code !== undefined && STALE_SOCKET_CODES.has(err.code);
+      reject(stale ? new StaleSocketError(err.message, { cause: err }) : err);
+    });
     req.end();
   });
 }
