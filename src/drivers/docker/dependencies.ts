@@ -90,8 +90,24 @@ export function conditionState(
       }
       break;
   }
-  if (probe.startedAt !== undefined && now - probe.startedAt >= DEPENDENCY_TIMEOUT_MS) {
-    throw new Error(`${service} gave up waiting for ${name} (${dep.condition}); it is ${last}`);
+  const since = waitOrigin(probe);
+  if (since !== undefined && now - since >= DEPENDENCY_TIMEOUT_MS) {
+    const restarts = probe.restartCount ? `, restarted ${probe.restartCount} times by the engine` : '';
+    const waited = Math.round(DEPENDENCY_TIMEOUT_MS / 1000);
+    throw new Error(
+      `${service} gave up waiting for ${name} (${dep.condition}) after ${waited}s; it is ${last}${restarts}`,
+    );
   }
   return `${service} waits for ${name} (${dep.condition}); it is ${last}`;
+}
+
+/**
+ * Pure: since when a dependency has had its chance (ms since the epoch): its last start by hand
+ * or by Spin. The engine's own restarts (restart policy) move its start time but not that chance:
+ * a dependency that keeps crashing would otherwise be waited for forever, so once the engine has
+ * restarted it the wait counts from its creation. Read from the engine, so it survives a restart.
+ */
+export function waitOrigin(probe: ContainerProbe): number | undefined {
+  if (probe.restartCount && probe.restartCount > 0) return probe.createdAt ?? probe.startedAt;
+  return probe.startedAt;
 }

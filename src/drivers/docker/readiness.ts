@@ -59,6 +59,35 @@ export function judgeProbe(probe: ContainerProbe, name: string): Readiness {
 }
 
 /**
+ * Pure: when a container started again in place must be ready by (ms since the epoch): its last
+ * start, as the engine recorded it, plus its readiness window. Read from the engine, so a pass
+ * after a daemon restart keeps the same deadline.
+ */
+export function startedReadyBy(probe: ContainerProbe, spec: ServiceSpec, now: number): number {
+  return (probe.startedAt ?? now) + readinessTimeoutMs(spec);
+}
+
+/** Exit codes of a stop (SIGKILL, SIGTERM): a stop by hand or by the engine, not a crash. */
+const STOP_CODES = new Set([0, 137, 143]);
+
+/**
+ * Pure: why a stopped container's last run counts as a failed start, or undefined. A start in
+ * place is judged by a later pass (the step only looks briefly), so a container with a
+ * healthcheck that crashed before any check passed, within its readiness window, failed its
+ * readiness even though nobody was watching: the pass that finds it stopped says so (and starts
+ * it again, as a repair always did). A run without a healthcheck was ready once it ran; a long
+ * run, or one stopped rather than crashed, is not a failed start.
+ */
+export function failedStart(probe: ContainerProbe, spec: ServiceSpec, name: string): string | undefined {
+  if (probe.state !== 'exited' || probe.health === 'none' || probe.passedSinceStart) return undefined;
+  if (probe.startedAt === undefined || probe.finishedAt === undefined) return undefined;
+  if (probe.finishedAt - probe.startedAt >= readinessTimeoutMs(spec)) return undefined;
+  if (STOP_CODES.has(probe.exitCode)) return undefined;
+  const seconds = Math.max(0, Math.round((probe.finishedAt - probe.startedAt) / 1000));
+  return `${name} exited with code ${probe.exitCode} ${seconds}s after it was started, before it became healthy`;
+}
+
+/**
  * Looks at a started container for at most `waitMs`: ready (healthy when the service has a
  * healthcheck, an image's own HEALTHCHECK also counts when the engine reports one; otherwise
  * running), failed (exited, unhealthy, or still not ready at `readyBy`, ms since the epoch), or
