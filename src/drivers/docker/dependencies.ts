@@ -1,7 +1,7 @@
 import type { ContainerDriver, ContainerProbe } from './container-driver.js';
 import type { DependsOnSpec, StackModel } from '../../stack/model.js';
 import { containerName } from '../../stack/names.js';
-import { BRIEF_WAIT_MS, sleep } from './readiness.js';
+import { BRIEF_WAIT_MS, sleep, waitOrigin } from './readiness.js';
 
 /** How long a dependency may take to meet its condition, counted from when it was last started. */
 export const DEPENDENCY_TIMEOUT_MS = 120_000;
@@ -99,15 +99,4 @@ export function conditionState(
     );
   }
   return `${service} waits for ${name} (${dep.condition}); it is ${last}`;
-}
-
-/**
- * Pure: since when a dependency has had its chance (ms since the epoch): its last start by hand
- * or by Spin. The engine's own restarts (restart policy) move its start time but not that chance:
- * a dependency that keeps crashing would otherwise be waited for forever, so once the engine has
- * restarted it the wait counts from its creation. Read from the engine, so it survives a restart.
- */
-export function waitOrigin(probe: ContainerProbe): number | undefined {
-  if (probe.restartCount && probe.restartCount > 0) return probe.createdAt ?? probe.startedAt;
-  return probe.startedAt;
 }

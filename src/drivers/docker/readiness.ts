@@ -60,11 +60,24 @@ export function judgeProbe(probe: ContainerProbe, name: string): Readiness {
 
 /**
  * Pure: when a container started again in place must be ready by (ms since the epoch): its last
- * start, as the engine recorded it, plus its readiness window. Read from the engine, so a pass
+ * start, as the engine recorded it (its creation once the engine restarted it by itself, see
+ * `waitOrigin`), plus its readiness window. Read from the engine, so a pass
  * after a daemon restart keeps the same deadline.
  */
 export function startedReadyBy(probe: ContainerProbe, spec: ServiceSpec, now: number): number {
-  return (probe.startedAt ?? now) + readinessTimeoutMs(spec);
+  return (waitOrigin(probe) ?? now) + readinessTimeoutMs(spec);
+}
+
+/**
+ * Pure: since when a container has had its chance to get ready (ms since the epoch): its last start
+ * by hand or by Spin. The engine's own restarts (restart policy) move its start time but not that
+ * chance: one that keeps crashing would otherwise be waited for forever (as a dependency, or
+ * started again in place), so once the engine has restarted it the wait counts from its creation.
+ * Read from the engine, so it survives a daemon restart.
+ */
+export function waitOrigin(probe: ContainerProbe): number | undefined {
+  if (probe.restartCount && probe.restartCount > 0) return probe.createdAt ?? probe.startedAt;
+  return probe.startedAt;
 }
 
 /** Exit codes of a stop (SIGKILL, SIGTERM): a stop by hand or by the engine, not a crash. */

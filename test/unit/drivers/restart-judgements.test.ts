@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { conditionState, waitOrigin } from '../../../src/drivers/docker/dependencies.js';
+import { conditionState } from '../../../src/drivers/docker/dependencies.js';
 import { probeTimes } from '../../../src/drivers/docker/docker-driver.js';
-import { failedStart, readinessTimeoutMs, startedReadyBy } from '../../../src/drivers/docker/readiness.js';
+import {
+  failedStart,
+  readinessTimeoutMs,
+  startedReadyBy,
+  waitOrigin,
+} from '../../../src/drivers/docker/readiness.js';
 import { planService } from '../../../src/drivers/docker/replica-plan.js';
 import type { ContainerProbe } from '../../../src/drivers/docker/container-driver.js';
 import { serviceConfigHash } from '../../../src/reconciler/hash.js';
@@ -44,6 +49,9 @@ describe('a container started again in place', () => {
   it('its deadline is its last start as the engine recorded it plus the readiness window', () => {
     const probe: ContainerProbe = { state: 'running', health: 'starting', exitCode: 0, startedAt: 5_000 };
     expect(startedReadyBy(probe, web, 99_999)).toBe(5_000 + readinessTimeoutMs(web));
+    // Restarted by the engine since (a crash loop moves StartedAt every time): from its creation.
+    const looping = { ...probe, restartCount: 4, createdAt: 1_000 };
+    expect(startedReadyBy(looping, web, 99_999)).toBe(1_000 + readinessTimeoutMs(web));
   });
 
   const crashed: ContainerProbe = {
