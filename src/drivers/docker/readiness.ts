@@ -80,22 +80,19 @@ export function waitOrigin(probe: ContainerProbe): number | undefined {
   return probe.startedAt;
 }
 
-/** Exit codes of a stop (SIGKILL, SIGTERM): a stop by hand or by the engine, not a crash. */
-const STOP_CODES = new Set([0, 137, 143]);
-
 /**
  * Pure: why a stopped container's last run counts as a failed start, or undefined. A start in
  * place is judged by a later pass (the step only looks briefly), so a container with a
- * healthcheck that crashed before any check passed, within its readiness window, failed its
+ * healthcheck that stopped before any check passed, within its readiness window, failed its
  * readiness even though nobody was watching: the pass that finds it stopped says so (and starts
- * it again, as a repair always did). A run without a healthcheck was ready once it ran; a long
- * run, or one stopped rather than crashed, is not a failed start.
+ * it again, as a repair always did). Whatever stopped it (a crash, a stop by hand), as when the
+ * step waited for it. A run without a healthcheck was ready once it ran; a run that passed a check,
+ * or outlasted its window, is not a failed start.
  */
 export function failedStart(probe: ContainerProbe, spec: ServiceSpec, name: string): string | undefined {
   if (probe.state !== 'exited' || probe.health === 'none' || probe.passedSinceStart) return undefined;
   if (probe.startedAt === undefined || probe.finishedAt === undefined) return undefined;
   if (probe.finishedAt - probe.startedAt >= readinessTimeoutMs(spec)) return undefined;
-  if (STOP_CODES.has(probe.exitCode)) return undefined;
   const seconds = Math.max(0, Math.round((probe.finishedAt - probe.startedAt) / 1000));
   return `${name} exited with code ${probe.exitCode} ${seconds}s after it was started, before it became healthy`;
 }
