@@ -262,9 +262,9 @@ async function launch(
     if (action.kind === 'start') {
       // A container started again in place (stopped by hand, an engine restart) is looked at
       // briefly like a new one: while its healthcheck is `starting` the engine's list says so,
-      // and the next pass judges it in place (an `await`). One that crashed before it became
-      // healthy since an earlier pass started it is that start's failure, said now (and it is
-      // started again, as a repair always did).
+      // and the next pass judges it in place (an `await`). One that stopped (crashed, or was
+      // stopped) before any health check passed since its last start is that start's failure,
+      // said now (and it is started again, as a repair always did).
       const failed = failedStart(await driver.inspectContainer(action.containerId), spec, action.name);
       await driver.startContainer(action.containerId);
       if (failed && spec.updateConfig.failureAction !== 'continue')
