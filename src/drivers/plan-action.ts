@@ -32,6 +32,13 @@ export type Action =
       readyBy: number;
       /** Created but never started (a crash in between): started first. */
       unstarted?: boolean;
+      /**
+       * The unit runs under its own name, started again in place (stopped by hand, an engine
+       * restart) and not proven yet (Docker: health `starting`): judged where it is, nothing
+       * renamed or replaced; its deadline is its last start plus the readiness window, which the
+       * step reads from the engine (`readyBy` is then only the earliest it can be).
+       */
+      inPlace?: boolean;
     }
   /** A correct container under an older Spin's name: renamed in place, no restart. */
   | { kind: 'rename'; service: string; replica: number; name: string; from: string; containerId: string }
@@ -98,7 +105,9 @@ export function describeAction(action: Action): string {
     case 'start':
       return `start container ${action.name}`;
     case 'await':
-      return `wait for the new container of ${action.name} to become ready`;
+      return action.inPlace
+        ? `wait for container ${action.name} (started again) to become ready`
+        : `wait for the new container of ${action.name} to become ready`;
     case 'remove':
       return `remove container ${action.name} (${action.reason.replace(/-/g, ' ')})`;
     case 'rename':

@@ -165,4 +165,33 @@ describe('a rollout that is slow to become ready', () => {
       [`${f.project}_app_1`, next.id, three],
     ]);
   });
+
+  it('a replica stopped by hand is started again in place without holding its pass: Progressing while its healthcheck starts, then Healthy', async () => {
+    const [running] = await containersOf(f.project);
+    expect(running?.name).toBe(`${f.project}_app_1`);
+    const id = running?.id as string;
+    // Not ready once it runs again: the test gives readiness, as above.
+    expect((await execIn(id, ['rm', '-f', '/tmp/ready'])).exitCode).toBe(0);
+    const before = progressingLogs(f.project).length;
+    await docker().getContainer(id).stop({ t: 1 });
+
+    // The daemon starts it again (the stop is drift) and its pass ends progressing while the
+    // healthcheck says starting; later passes judge it where it is, without starting it again.
+    await waitFor(() => progressingLogs(f.project).length, {
+      until: (n) => n > before + 1,
+      timeoutMs: 90_000,
+      description: 'passes of the project ending progressing while the restarted replica starts',
+    });
+    const during = await f.waitStatus((s) => s.health === 'Progressing', 'status Progressing', 60_000);
+    expect(during.health).toBe('Progressing');
+    const starting = await containersOf(f.project);
+    expect(starting.map((c) => [c.name, c.id, c.state])).toEqual([[`${f.project}_app_1`, id, 'running']]);
+    const inspected = await docker().getContainer(id).inspect();
+    expect(inspected.State.Health?.Status).toBe('starting');
+
+    await makeReady(id);
+    await f.waitStatus((s) => s.health === 'Healthy' && s.sync === 'Synced', 'healthy again', 60_000);
+    const after = await containersOf(f.project);
+    expect(after.map((c) => [c.name, c.id, c.state])).toEqual([[`${f.project}_app_1`, id, 'running']]);
+  });
 });

@@ -92,4 +92,15 @@ export interface ContainerProbe {
    * has waited for it is counted from here, so the count survives a daemon restart.
    */
   startedAt?: number;
+  /** When it was created, ms since the epoch. */
+  createdAt?: number;
+  /** When its last run ended, ms since the epoch; absent while it runs or if it never ran. */
+  finishedAt?: number;
+  /**
+   * How often the engine restarted it by its restart policy since it was last started by hand
+   * (or by Spin): the engine sets it back to 0 on every explicit start.
+   */
+  restartCount?: number;
+  /** Whether a health check passed since its last start (from the engine's health log). */
+  passedSinceStart?: boolean;
 }

@@ -1,7 +1,7 @@
 import type { ContainerDriver, ContainerProbe } from './container-driver.js';
 import type { DependsOnSpec, StackModel } from '../../stack/model.js';
 import { containerName } from '../../stack/names.js';
-import { BRIEF_WAIT_MS, sleep } from './readiness.js';
+import { BRIEF_WAIT_MS, sleep, waitOrigin } from './readiness.js';
 
 /** How long a dependency may take to meet its condition, counted from when it was last started. */
 export const DEPENDENCY_TIMEOUT_MS = 120_000;
@@ -90,8 +90,13 @@ export function conditionState(
       }
       break;
   }
-  if (probe.startedAt !== undefined && now - probe.startedAt >= DEPENDENCY_TIMEOUT_MS) {
-    throw new Error(`${service} gave up waiting for ${name} (${dep.condition}); it is ${last}`);
+  const since = waitOrigin(probe);
+  if (since !== undefined && now - since >= DEPENDENCY_TIMEOUT_MS) {
+    const restarts = probe.restartCount ? `, restarted ${probe.restartCount} times by the engine` : '';
+    const waited = Math.round(DEPENDENCY_TIMEOUT_MS / 1000);
+    throw new Error(
+      `${service} gave up waiting for ${name} (${dep.condition}) after ${waited}s; it is ${last}${restarts}`,
+    );
   }
   return `${service} waits for ${name} (${dep.condition}); it is ${last}`;
 }

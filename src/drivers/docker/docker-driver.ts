@@ -353,6 +353,7 @@ export class DockerDriver implements ContainerDriver {
       exitCode: info.State.ExitCode,
       healthLog: lastLog?.Output?.trim().slice(0, 200),
       startedAt: startedAt(info.State.StartedAt, info.Created),
+      ...probeTimes(info),
     };
   }
 
@@ -434,4 +435,30 @@ export function startedAt(started: string | undefined, created: string | undefin
   if (Number.isFinite(at) && at > 0) return at;
   const made = Date.parse(created ?? '');
   return Number.isFinite(made) ? made : undefined;
+}
+
+/** Pure: the parts of an inspect that let a later pass judge a container's last start. */
+export function probeTimes(info: {
+  Created?: string;
+  RestartCount?: number;
+  State: {
+    StartedAt?: string;
+    FinishedAt?: string;
+    Health?: { Log?: { Start?: string; ExitCode?: number }[] } | null;
+  };
+}): Pick<ContainerProbe, 'createdAt' | 'finishedAt' | 'restartCount' | 'passedSinceStart'> {
+  const created = Date.parse(info.Created ?? '');
+  const finished = Date.parse(info.State.FinishedAt ?? '');
+  const started = Date.parse(info.State.StartedAt ?? '');
+  const log = info.State.Health?.Log ?? [];
+  const passedSinceStart =
+    Number.isFinite(started) &&
+    log.some((entry) => entry.ExitCode === 0 && Date.parse(entry.Start ?? '') >= started);
+  return {
+    ...(Number.isFinite(created) ? { createdAt: created } : {}),
+    // The engine says "0001-01-01T00:00:00Z" for a run that has not ended (or never began).
+    ...(Number.isFinite(finished) && finished > 0 ? { finishedAt: finished } : {}),
+    restartCount: info.RestartCount ?? 0,
+    passedSinceStart,
+  };
 }

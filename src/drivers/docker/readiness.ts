@@ -59,6 +59,45 @@ export function judgeProbe(probe: ContainerProbe, name: string): Readiness {
 }
 
 /**
+ * Pure: when a container started again in place must be ready by (ms since the epoch): its last
+ * start, as the engine recorded it (its creation once the engine restarted it by itself, see
+ * `waitOrigin`), plus its readiness window. Read from the engine, so a pass
+ * after a daemon restart keeps the same deadline.
+ */
+export function startedReadyBy(probe: ContainerProbe, spec: ServiceSpec, now: number): number {
+  return (waitOrigin(probe) ?? now) + readinessTimeoutMs(spec);
+}
+
+/**
+ * Pure: since when a container has had its chance to get ready (ms since the epoch): its last start
+ * by hand or by Spin. The engine's own restarts (restart policy) move its start time but not that
+ * chance: one that keeps crashing would otherwise be waited for forever (as a dependency, or
+ * started again in place), so once the engine has restarted it the wait counts from its creation.
+ * Read from the engine, so it survives a daemon restart.
+ */
+export function waitOrigin(probe: ContainerProbe): number | undefined {
+  if (probe.restartCount && probe.restartCount > 0) return probe.createdAt ?? probe.startedAt;
+  return probe.startedAt;
+}
+
+/**
+ * Pure: why a stopped container's last run counts as a failed start, or undefined. A start in
+ * place is judged by a later pass (the step only looks briefly), so a container with a
+ * healthcheck that stopped before any check passed, within its readiness window, failed its
+ * readiness even though nobody was watching: the pass that finds it stopped says so (and starts
+ * it again, as a repair always did). Whatever stopped it (a crash, a stop by hand), as when the
+ * step waited for it. A run without a healthcheck was ready once it ran; a run that passed a check,
+ * or outlasted its window, is not a failed start.
+ */
+export function failedStart(probe: ContainerProbe, spec: ServiceSpec, name: string): string | undefined {
+  if (probe.state !== 'exited' || probe.health === 'none' || probe.passedSinceStart) return undefined;
+  if (probe.startedAt === undefined || probe.finishedAt === undefined) return undefined;
+  if (probe.finishedAt - probe.startedAt >= readinessTimeoutMs(spec)) return undefined;
+  const seconds = Math.max(0, Math.round((probe.finishedAt - probe.startedAt) / 1000));
+  return `${name} exited with code ${probe.exitCode} ${seconds}s after it was started, before it became healthy`;
+}
+
+/**
  * Looks at a started container for at most `waitMs`: ready (healthy when the service has a
  * healthcheck, an image's own HEALTHCHECK also counts when the engine reports one; otherwise
  * running), failed (exited, unhealthy, or still not ready at `readyBy`, ms since the epoch), or

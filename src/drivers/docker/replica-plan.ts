@@ -98,6 +98,18 @@ export function planService(
       }
       if (needsStart(keeper, spec, job)) {
         actions.push({ kind: 'start', service: spec.name, replica, name, containerId: keeper.id });
+      } else if (keeper.state === 'running' && keeper.health === 'starting') {
+        // Started again in place (by an earlier pass, by hand, by the engine) and not proven yet:
+        // the step that started it only looked briefly, so this pass judges it where it is.
+        actions.push({
+          kind: 'await',
+          service: spec.name,
+          replica,
+          name,
+          containerId: keeper.id,
+          readyBy: readyBy(keeper, spec),
+          inPlace: true,
+        });
       }
     }
   }

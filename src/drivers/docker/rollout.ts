@@ -16,7 +16,15 @@ import { DEPENDENCY_RECHECK_MS, dependencyState } from './dependencies.js';
 import { describeAction, type Action } from '../plan-action.js';
 import { temporaryName } from '../../stack/names.js';
 import type { ContainerDriver, ContainerRequest } from './container-driver.js';
-import { BRIEF_WAIT_MS, probeReady, readinessTimeoutMs, recheckAfterMs, sleep } from './readiness.js';
+import {
+  BRIEF_WAIT_MS,
+  failedStart,
+  probeReady,
+  readinessTimeoutMs,
+  recheckAfterMs,
+  sleep,
+  startedReadyBy,
+} from './readiness.js';
 
 /** The step's context and the container verbs it runs with. */
 export interface ApplyContext extends StepContext {
@@ -101,20 +109,27 @@ async function rollOutService(
   if (inFlight.length > 0) {
     const launched: Launched[] = [];
     for (const action of inFlight) {
+      let readyBy = action.readyBy;
       try {
         if (action.unstarted) await ctx.driver.startContainer(action.containerId);
+        // Started again in place: its deadline counts from its last start, which only an
+        // inspect tells (the list shows its creation).
+        if (action.inPlace)
+          readyBy = startedReadyBy(await ctx.driver.inspectContainer(action.containerId), spec, Date.now());
       } catch (err) {
         report(ctx, action, Date.now(), err);
         throw new ApplyError(action, err);
       }
+      const now = Date.now();
       launched.push({
         action,
         id: action.containerId,
         name: action.name,
-        temporary: true,
+        temporary: !action.inPlace,
         ...(action.replaces ? { replaces: action.replaces } : {}),
-        readyBy: action.readyBy,
-        startedAt: Date.now(),
+        readyBy,
+        startedAt: now,
+        ...(ctx.awaitReadiness ? { waitMs: Math.max(0, readyBy - now) } : {}),
       });
     }
     const waiting = await settle(launched, spec, ctx);
@@ -245,11 +260,15 @@ async function launch(
   const readyBy = startedAt + readinessTimeoutMs(spec);
   try {
     if (action.kind === 'start') {
-      // A container started again in place (stopped by hand, an engine restart) is still waited
-      // for within the step: once it runs, the engine's list cannot tell it from one that has
-      // proven itself, so a later pass could not judge it (see docs/architecture.md).
+      // A container started again in place (stopped by hand, an engine restart) is looked at
+      // briefly like a new one: while its healthcheck is `starting` the engine's list says so,
+      // and the next pass judges it in place (an `await`). One that stopped (crashed, or was
+      // stopped) before any health check passed since its last start is that start's failure,
+      // said now (and it is started again, as a repair always did).
+      const failed = failedStart(await driver.inspectContainer(action.containerId), spec, action.name);
       await driver.startContainer(action.containerId);
-      const waitMs = readyBy - startedAt;
+      if (failed && spec.updateConfig.failureAction !== 'continue')
+        throw new RolloutError(spec.name, failed, spec.updateConfig.failureAction);
       return {
         action,
         id: action.containerId,
@@ -257,7 +276,7 @@ async function launch(
         temporary: false,
         readyBy,
         startedAt,
-        waitMs,
+        waitMs: ctx.awaitReadiness ? readyBy - startedAt : BRIEF_WAIT_MS,
       };
     }
     // A join the planner could not pair with this project's own container never reaches the
@@ -280,7 +299,7 @@ async function launch(
     return { ...base, id: await createAndStart(temporaryName(action.name), action.replica, spec, ctx) };
   } catch (err) {
     report(ctx, action, startedAt, err);
-    throw err instanceof ApplyError ? err : new ApplyError(action, err);
+    throw err instanceof ApplyError || err instanceof RolloutError ? err : new ApplyError(action, err);
   }
 }
 

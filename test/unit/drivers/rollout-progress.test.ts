@@ -141,4 +141,89 @@ describe('a Docker rollout across passes', () => {
       'api waits for p_db_1 to be healthy, but it is running (unhealthy)',
     );
   });
+
+  it('start in place: a stopped replica is started and the pass ends progressing; the next passes judge it where it is until healthy', async () => {
+    const engine = new StartingEngine(P);
+    engine.listsHealth = true;
+    const spec = v2();
+    engine.containers.push(container(P, spec, 1, { id: 'web1', state: 'exited' }));
+    const first = await pass(engine, [spec]);
+    expect(first.progressing?.reason).toBe('p_web_1 is starting');
+    // Still starting: judged in place, not started again, nothing created or renamed.
+    expect((await pass(engine, [spec])).progressing?.reason).toBe('p_web_1 is starting');
+    expect(engine.calls).toEqual(['start web1']);
+    engine.health.set('p_web_1', 'healthy');
+    expect((await pass(engine, [spec])).progressing).toBeUndefined();
+    expect((await pass(engine, [spec])).progressing).toBeUndefined();
+    expect(engine.calls).toEqual(['start web1']);
+    expect(names(engine)).toEqual(['p_web_1 running']);
+  });
+
+  it('start in place: one that turns unhealthy fails the rollout from the pass that finds it so, and keeps running', async () => {
+    const engine = new StartingEngine(P);
+    engine.listsHealth = true;
+    const spec = v2();
+    engine.containers.push(container(P, spec, 1, { id: 'web1', state: 'exited' }));
+    expect((await pass(engine, [spec])).progressing).toBeDefined();
+    engine.health.set('p_web_1', 'unhealthy');
+    engine.listsHealth = false; // the list still said starting when the pass planned
+    engine.containers[0] = { ...(engine.containers[0] as ActualContainer), health: 'starting' };
+    const failure = await pass(engine, [spec]).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(RolloutError);
+    expect((failure as RolloutError).reason).toBe('p_web_1 is unhealthy');
+    expect(engine.calls).toEqual(['start web1']);
+    expect(names(engine)).toEqual(['p_web_1 running']);
+  });
+
+  it("start in place: the deadline counts from the engine's start time, so a daemon down meanwhile still fails it", async () => {
+    const engine = new StartingEngine(P);
+    engine.listsHealth = true;
+    const spec = v2();
+    engine.containers.push(container(P, spec, 1, { id: 'web1', state: 'exited' }));
+    expect((await pass(engine, [spec])).progressing).toBeDefined();
+    engine.startedAt.set('web1', Date.now() - 3_600_000);
+    await expect(pass(engine, [spec])).rejects.toThrow(
+      /rollout of web failed: p_web_1 did not become healthy within \d+s/,
+    );
+  });
+
+  it('start in place: a replica that crashed before it became healthy fails that start when a pass finds it stopped, and is started again', async () => {
+    const engine = new StartingEngine(P);
+    const spec = v2();
+    engine.containers.push(container(P, spec, 1, { id: 'web1', state: 'exited' }));
+    const now = Date.now();
+    engine.probes.set('p_web_1', {
+      state: 'exited',
+      health: 'unhealthy',
+      exitCode: 3,
+      startedAt: now - 5_000,
+      finishedAt: now - 2_000,
+      passedSinceStart: false,
+    });
+    const failure = await pass(engine, [spec]).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(RolloutError);
+    expect((failure as RolloutError).reason).toBe(
+      'p_web_1 exited with code 3 3s after it was started, before it became healthy',
+    );
+    expect(engine.calls).toEqual(['start web1']);
+  });
+
+  it('depends_on: a dependency the engine keeps restarting is given up on (counted from its creation), saying who waits on whom', async () => {
+    const engine = new StartingEngine(P);
+    const db = service('db', { healthcheck });
+    const api = service('api', {
+      dependsOn: { db: { condition: 'service_healthy', required: true, restart: false } },
+    });
+    engine.containers.push(container(P, db, 1, { id: 'db1', state: 'restarting' }));
+    // Each restart moves its start time; only its creation and restart count tell how long.
+    engine.probes.set('p_db_1', {
+      restartCount: 7,
+      createdAt: Date.now() - 600_000,
+      startedAt: Date.now() - 1_000,
+    });
+    await expect(pass(engine, [db, api])).rejects.toThrow(
+      'api gave up waiting for p_db_1 (service_healthy) after 120s; it is restarting, restarted 7 times by the engine',
+    );
+    expect(engine.calls.some((c) => c.includes('p_api_1'))).toBe(false);
+  });
 });

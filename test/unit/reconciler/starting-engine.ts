@@ -12,6 +12,15 @@ export class StartingEngine extends MemoryDriver {
   containers: ActualContainer[] = [];
   /** Health reported per container name (a `-next` has its own); default `starting`. */
   readonly health = new Map<string, ContainerProbe['health']>();
+  /** When each container (by id) was last started, as the engine's inspect reports it. */
+  readonly startedAt = new Map<string, number>();
+  /** More of an inspect, per container name (a stopped one's last run, say). */
+  readonly probes = new Map<string, Partial<ContainerProbe>>();
+  /**
+   * Whether the list shows each running container's health as the engine's list does
+   * (`Up 3 seconds (health: starting)`); off, it shows the health the container was put in with.
+   */
+  listsHealth = false;
   constructor(private readonly project: string) {
     super(1);
   }
@@ -34,6 +43,7 @@ export class StartingEngine extends MemoryDriver {
     await super.startContainer(id);
     const c = this.byId(id);
     if (c) c.state = 'running';
+    if (c) this.startedAt.set(c.id, Date.now());
   }
   override async stopContainer(id: string): Promise<void> {
     await super.stopContainer(id);
@@ -53,11 +63,22 @@ export class StartingEngine extends MemoryDriver {
     const c = this.byId(id);
     if (!c) throw new Error(`no such container: ${id}`);
     const health = this.health.get(c.name) ?? 'starting';
-    return { state: c.state, health: c.state === 'running' ? health : 'none', exitCode: 0 };
+    const startedAt = this.startedAt.get(c.id);
+    return {
+      state: c.state,
+      health: c.state === 'running' ? health : 'none',
+      exitCode: 0,
+      ...(startedAt !== undefined ? { startedAt } : {}),
+      ...this.probes.get(c.name),
+    };
   }
   override async listActual(): Promise<ActualState> {
+    const listed = (c: ActualContainer): ActualContainer =>
+      this.listsHealth && c.state === 'running'
+        ? { ...c, health: this.health.get(c.name) ?? 'starting' }
+        : { ...c };
     return {
-      containers: this.containers.map((c) => ({ ...c })),
+      containers: this.containers.map(listed),
       networks: [{ id: 'n', name: `${this.project}_default`, project: this.project, key: 'default' }],
       volumes: [],
     };
