@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { withExit } from '../action.js';
-import { apiRequest, serverOptions, type ServerOptions } from '../api-client.js';
+import { apiRequest, serverOptions, type ServerOptions, projectRef } from '../api-client.js';
 import { CliError, EXIT, printJson } from '../output.js';
 
 interface PromoteOptions extends ServerOptions {
@@ -40,7 +40,7 @@ export function registerPromote(program: Command): void {
     withExit(async (project: string, commit: string | undefined, options: PromoteOptions) => {
       let body: Promoted;
       try {
-        body = (await apiRequest(options, 'POST', `/api/v1/projects/${encodeURIComponent(project)}/promote`, {
+        body = (await apiRequest(options, 'POST', `/api/v1/projects/${projectRef(project)}/promote`, {
           from: options.from,
           to: options.to,
           ...(commit ? { commit } : {}),
