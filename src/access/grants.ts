@@ -46,6 +46,21 @@ export function highestRole(principal: Principal): Role | undefined {
   return best;
 }
 
+/**
+ * Pure: the principal with each grant on a project extended to that project's environments
+ * (`owners`: an environment's internal name -> its project; src/config/environments.ts), so a
+ * token scoped to `gateway` reaches `gateway/dev` and `gateway/prod` and nothing else.
+ */
+export function withEnvironments(principal: Principal, owners: ReadonlyMap<string, string>): Principal {
+  if (owners.size === 0) return principal;
+  const grants = principal.grants.map((grant) => {
+    if (grant.projects.includes(ALL_PROJECTS)) return grant;
+    const units = [...owners].filter(([, owner]) => grant.projects.includes(owner)).map(([unit]) => unit);
+    return units.length === 0 ? grant : { ...grant, projects: [...grant.projects, ...units] };
+  });
+  return { ...principal, grants };
+}
+
 export function sees(principal: Principal, project: string): boolean {
   return roleOn(principal, project) !== undefined;
 }

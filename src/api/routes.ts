@@ -22,6 +22,7 @@ import { DEFAULT_WEBHOOK_LIMITS, webhookEndpoint, type WebhookLimits } from './w
 import type { ActualContainer } from '../model/actual-state.js';
 import { summarisePlan } from '../reconciler/plan.js';
 import { buildTimeline } from '../daemon/timeline.js';
+import { promote } from '../daemon/promote.js';
 import { buildInfo } from '../util/version.js';
 
 export interface ApiDeps {
@@ -373,6 +374,32 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
         });
         metrics.countRollback(name);
         return json(200, { commit: target, status: outcome.status, actions: outcome.actions.length });
+      },
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^/api/v1/projects/${NAME}/promote$`),
+      access: onProject('operate'),
+      handle: async (_req, [name], _url, body) => {
+        const { from, to, commit } = body;
+        if (typeof from !== 'string' || typeof to !== 'string') {
+          return errorReply(400, 'from and to must name two environments of the project');
+        }
+        if (commit !== undefined && typeof commit !== 'string') {
+          return errorReply(400, 'commit must be a string (a sha or a prefix of at least 7 characters)');
+        }
+        const outcome = await promote(
+          {
+            project: (n) => daemon.project(n),
+            projectNames: () => daemon.projectNames(),
+            trigger: (n) => daemon.trigger(n),
+            store,
+            log: options.log,
+          },
+          { project: name ?? '', from, to, commit: commit || undefined },
+        );
+        if (!outcome.ok) return json(outcome.status, { error: outcome.error, reason: outcome.reason });
+        return json(200, outcome);
       },
     },
     ...secretRoutes(daemon),

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { Logger } from '../util/logger.js';
 import { errorMessage } from '../util/errors.js';
 import { decide } from '../access/decide.js';
+import { withEnvironments } from '../access/grants.js';
 import { renderForbidden, DASHBOARD_HEADERS } from '../dashboard/index.js';
 import {
   authenticate,
@@ -39,6 +40,8 @@ export interface ApiServerOptions {
   webhookLimits?: WebhookLimits;
   /** api.tokenOverlap, applied to webhook secret files too. */
   secretOverlapMs?: number;
+  /** Environments' internal names -> their project: a grant on a project covers them. */
+  environmentOwners?: () => ReadonlyMap<string, string>;
 }
 
 /** Write bodies are a commit at most (routes that take more say so); 64 KiB is far more. */
@@ -59,6 +62,10 @@ export async function startApiServer(deps: ApiDeps, options: ApiServerOptions): 
     webhookLimits: options.webhookLimits,
     secretOverlapMs: options.secretOverlapMs,
   });
+  const admitOptions: ApiServerOptions = {
+    ...options,
+    environmentOwners: options.environmentOwners ?? (() => deps.daemon.environmentOwners()),
+  };
   // Set once the real port is known (the configured one may be 0); no request comes before.
   let names: HostAllowList = { exact: new Set(), anyPort: new Set() };
 
@@ -87,7 +94,7 @@ export async function startApiServer(deps: ApiDeps, options: ApiServerOptions): 
     }
     const respond = async () => {
       const params = (route.pattern.exec(url.pathname) ?? []).slice(1);
-      const admitted = await admit(route, params, req, options);
+      const admitted = await admit(route, params, req, admitOptions);
       if ('reply' in admitted) {
         if (admitted.reply.status === 403 && (req.method !== 'GET' || admitted.who)) {
           const error = (admitted.reply.body as { error?: string }).error;
@@ -162,8 +169,9 @@ async function admit(
     scoped: options.scoped,
   });
   if (!who.ok) return { reply: errorReply(who.status, who.error, who.headers) };
+  const principal = withEnvironments(who.principal, options.environmentOwners?.() ?? new Map());
   const need = needOf(route.access, params);
-  const verdict = decide(who.principal, need);
+  const verdict = decide(principal, need);
   if (!verdict.ok) {
     const reply =
       route.browser && need.scope === 'project'
@@ -176,7 +184,7 @@ async function admit(
         : errorReply(403, verdict.error, { ...INSUFFICIENT_SCOPE });
     return { reply, who: who.principal.label };
   }
-  const caller = callerOf(who.principal);
+  const caller = callerOf(principal);
   if (!write) return { body: {}, caller };
 
   const type = checkJsonContentType(req.headers);

@@ -1,4 +1,5 @@
 import { CliError, EXIT } from './output.js';
+import { environmentUnitName } from '../config/environments.js';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:7070';
 
@@ -83,4 +84,13 @@ export function serverOptions<
   return command
     .option('--server <url>', 'daemon API address', DEFAULT_SERVER)
     .option('--token <token>', 'API bearer token (default: $SPIN_TOKEN)');
+}
+
+/**
+ * A project as the API path names it: `gateway/dev` (how `spin status` shows an environment) is
+ * the internal `gateway--dev` (src/config/environments.ts); anything else as it is, encoded.
+ */
+export function projectRef(name: string): string {
+  const env = /^([a-z0-9][a-z0-9-]*)\/([a-z0-9][a-z0-9-]*)$/.exec(name);
+  return encodeURIComponent(env ? environmentUnitName(env[1] as string, env[2] as string) : name);
 }

@@ -9,6 +9,7 @@ import { registerPlan } from './commands/plan.js';
 import { registerSecret } from './commands/secret.js';
 import { registerStatus } from './commands/status.js';
 import { registerSync } from './commands/sync.js';
+import { registerPromote } from './commands/promote.js';
 import { registerToken } from './commands/token.js';
 import { registerRemote } from './commands/remote.js';
 import { registerValidate } from './commands/validate.js';
@@ -31,6 +32,7 @@ export async function main(argv: string[]): Promise<number> {
     registerPlan,
     registerStatus,
     registerSync,
+    registerPromote,
     registerRemote,
     registerLogs,
     registerEvents,

@@ -95,7 +95,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   // After the store opened (so the stateDir exists and is ours): `spin restore` checks it.
   await writePidFile(config.stateDir);
   const metrics = createMetrics({ build: buildInfo() });
-  for (const p of config.projects) metrics.addProject(p.name);
+  for (const p of config.projects) metrics.addProject(p.name, p.environment);
   const baseUrl = config.api.publicUrl ?? `http://${config.api.listen}`;
   const publisher = new CommitStatusPublisher({ stateDir: config.stateDir, log, metrics, baseUrl });
   const daemon = new Daemon(config, drivers, log, {
@@ -153,7 +153,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     }
     for (const warning of next.config.warnings ?? []) log.warn(warning);
     const changes = await daemon.reload(ownedProjects(next.config, shardOf(next.config, options.shard)));
-    for (const name of changes.added) metrics.addProject(name);
+    for (const name of changes.added)
+      metrics.addProject(name, next.config.projects.find((p) => p.name === name)?.environment);
     for (const name of changes.removed) metrics.removeProject(name);
   });
 

@@ -13,6 +13,7 @@ import { closestName } from '../util/did-you-mean.js';
 import { parseRange } from '../util/semver.js';
 import { ambiguousRegistryLogin, mergeRegistries, type RawRegistries } from './registries.js';
 import { parseEngines, projectEngine, type RawEngines } from './engines.js';
+import { expandEnvironments, type RawEnvironment } from './environments.js';
 import type { ProjectsFileText } from './projects-dir.js';
 import { grantProblem } from '../access/grants.js';
 import type { Role } from '../access/roles.js';
@@ -125,7 +126,8 @@ export function parseConfig(
       return;
     }
     const engine = projectEngine(p.engine, engineSet.engines, engineSet.defaultEngine);
-    if ('error' in engine) {
+    // With environments, each environment's own engine decides (checked in the expansion).
+    if ('error' in engine && !p.environments) {
       const pos = at(p.engine === undefined ? 'name' : 'engine');
       diagnostics.push(
         diag(source.file, pos.line, pos.column, 'config.engine', engine.error, `projects.${index}.engine`),
@@ -173,9 +175,13 @@ export function parseConfig(
         `${file}:${pos.line}:${pos.column}: config.repo-credentials: project '${p.name}' has credentials inline in its repository URL; they work (and are redacted) but sit in the config: move them to git.passwordFile or git.tokenFile`,
       );
     }
-    projects.push({
+    const resolvedTrust = (trust: NonNullable<RawProject['trust']>) => ({
+      keys: trust.keys ?? [],
+      keyFiles: (trust.keyFiles ?? []).map((f) => path.resolve(baseDir, f)),
+    });
+    const base: ProjectConfig = {
       name: p.name,
-      engine: engine.engine,
+      ...('engine' in engine ? { engine: engine.engine } : {}),
       repo,
       ...(repo.kind === 'http' && access.access ? { git: access.access } : {}),
       branch: p.branch ?? 'main',
@@ -194,15 +200,37 @@ export function parseConfig(
         ? { ...secrets, ageIdentityFile: path.resolve(baseDir, p.secrets.ageIdentityFile) }
         : secrets,
       status: p.status as ProjectConfig['status'],
-      trust: p.trust
-        ? {
-            keys: p.trust.keys ?? [],
-            keyFiles: (p.trust.keyFiles ?? []).map((f) => path.resolve(baseDir, f)),
-          }
-        : undefined,
+      trust: p.trust ? resolvedTrust(p.trust) : undefined,
       previews: { branches: p.previews?.branches ?? true, refs: p.previews?.refs ?? [] },
       definedIn: path.resolve(source.file),
+    };
+    const expansion = expandEnvironments(base, p.environments, {
+      engine: (name) => projectEngine(name ?? p.engine, engineSet.engines, engineSet.defaultEngine),
+      policy: (name) => resolvePolicy(name, policies),
+      trust: resolvedTrust,
     });
+    if (!expansion.ok) {
+      const located = source.locate([index, 'environments', expansion.env, expansion.key]);
+      const key = `projects.${index}.environments.${expansion.env}.${expansion.key}`;
+      const message = `environment '${expansion.env}': ${expansion.error}`;
+      diagnostics.push(
+        diag(source.file, located.line, located.column, `config.${expansion.key}`, message, key),
+      );
+      return;
+    }
+    for (const unit of expansion.units) {
+      if (unit.environment) {
+        const unitWhere = {
+          file: source.file,
+          ...source.locate([index, 'environments', unit.environment.name]),
+        };
+        const taken = seen.get(unit.name);
+        if (taken)
+          diagnostics.push(duplicateProject(unit.name, taken, unitWhere, `projects.${index}.environments`));
+        else seen.set(unit.name, unitWhere);
+      }
+      projects.push(unit);
+    }
   });
   const tokens = (raw.api?.tokens ?? []).map((t, index): TokenFileGrant => {
     const grant = {
@@ -473,6 +501,7 @@ interface RawConfig {
     trust?: { keys?: string[]; keyFiles?: string[] };
     secrets?: { ageIdentityFile?: string };
     previews?: { branches?: boolean; refs?: string[] };
+    environments?: Record<string, RawEnvironment>;
   }>;
   policies?: Record<string, unknown>;
   secrets?: { keyFile?: string; keyEnv?: string; ageIdentityFile?: string; runtimeDir?: string };

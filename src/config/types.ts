@@ -40,6 +40,11 @@ export interface RepoAccess {
 
 export interface ProjectConfig {
   name: string;
+  /**
+   * Set on the units a project's `environments:` expand into (src/config/environments.ts): the
+   * configured project's name and the environment's. `name` is then `<project>--<env>`.
+   */
+  environment?: { project: string; name: string };
   /** The engine it runs on (a key of SpinConfig.engines); absent in older test fixtures: `default`. */
   engine?: string;
   repo: RepoLocation;

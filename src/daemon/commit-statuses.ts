@@ -1,3 +1,4 @@
+import { displayName } from '../config/environments.js';
 import path from 'node:path';
 import type { ProjectConfig } from '../config/types.js';
 import {
@@ -111,7 +112,7 @@ export class CommitStatusPublisher {
     this.report(
       project,
       commit,
-      deployContext(project.name),
+      deployContext(displayName(project)),
       { state: 'pending', description: pendingDescription(actions) },
       passId,
     );
@@ -120,11 +121,11 @@ export class CommitStatusPublisher {
   passFinished(project: ProjectConfig, status: ProjectStatus, passId?: string): void {
     const verdict = deployVerdict(status);
     if (verdict && status.desiredCommit)
-      this.report(project, status.desiredCommit, deployContext(project.name), verdict, passId);
+      this.report(project, status.desiredCommit, deployContext(displayName(project)), verdict, passId);
   }
 
   preview(project: ProjectConfig, commit: string, verdict: Verdict): void {
-    this.report(project, commit, validateContext(project.name), verdict);
+    this.report(project, commit, validateContext(displayName(project)), verdict);
   }
 
   /** Waits for queued deliveries (tests, shutdown). */

@@ -198,6 +198,16 @@ export class Daemon {
     return this.view.project(name);
   }
 
+  /** Environments' internal names -> their project (a token's grant on a project covers them). */
+  environmentOwners(): Map<string, string> {
+    const owners = new Map<string, string>();
+    for (const name of this.projectNames()) {
+      const environment = this.project(name)?.config.environment;
+      if (environment) owners.set(name, environment.project);
+    }
+    return owners;
+  }
+
   /** The actions of the last pass that had any. */
   lastActions(name: string): { at: string; actions: Action[] } | undefined {
     return this.view.lastActions(name);

@@ -263,6 +263,7 @@ export class PassRound {
     const { log } = this.deps;
     if (runtime.suspended) outcome.status.suspended = true;
     outcome.status.engine = engineOf(runtime.ctx.project);
+    if (runtime.ctx.project.environment) outcome.status.environment = runtime.ctx.project.environment;
     runtime.containers = outcome.containers;
     if (outcome.actions.length > 0) {
       runtime.lastActions = {

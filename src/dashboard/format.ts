@@ -23,3 +23,11 @@ export function formatDuration(ms: number): string {
   if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))} s`;
   return `${Math.floor(ms / 60_000)}m ${Math.round((ms % 60_000) / 1000)}s`;
 }
+
+/** What a person reads for a project: `<project>/<env>` for an environment (docs/environments.md). */
+export function shownName(status: {
+  project: string;
+  environment?: { project: string; name: string };
+}): string {
+  return status.environment ? `${status.environment.project}/${status.environment.name}` : status.project;
+}

@@ -1,6 +1,7 @@
 import type { ProjectStatus } from '../status/project-status.js';
 import { statusCells } from './cells.js';
 import { markup, type SafeHtml } from './escape.js';
+import { shownName } from './format.js';
 import { DEFAULT_REFRESH_MS, renderDocument } from './layout.js';
 import { FIELDS } from './selectors.js';
 import { normaliseBasePath, projectPageUrl, projectsApiUrl } from './urls.js';
@@ -45,7 +46,7 @@ ${rows.length > 0 ? rows : empty}</tbody>
 
 function projectRow(status: ProjectStatus, now: number, basePath: string): SafeHtml {
   const cells = statusCells(status, now);
-  const link = markup`<a href="${projectPageUrl(basePath, status.project)}">${status.project}</a>`;
+  const link = markup`<a href="${projectPageUrl(basePath, status.project)}">${shownName(status)}</a>`;
   const fields = FIELDS.map((field) => markup`<td data-field="${field}">${cells[field]}</td>`);
   return markup`<tr data-project="${status.project}"><th scope="row">${link}</th>${fields}</tr>\n`;
 }

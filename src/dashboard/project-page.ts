@@ -6,7 +6,7 @@ import type { EventRecord, PassRecord } from '../store/types.js';
 import { badge } from './badges.js';
 import { commitRef, statusCells, timeAgo } from './cells.js';
 import { markup, type SafeHtml } from './escape.js';
-import { formatDuration } from './format.js';
+import { formatDuration, shownName } from './format.js';
 import { DEFAULT_REFRESH_MS, renderDocument } from './layout.js';
 import { describeAction, describeSummary } from './plan-view.js';
 import { diffSection, logSection } from './log-view.js';
@@ -88,7 +88,7 @@ function overview(status: ProjectStatus, now: number): SafeHtml {
       : '';
   // Which engine it runs on, once a pass has said (several engines: docs/engines.md).
   const engine = status.engine ? markup`<dt>Engine</dt><dd>${status.engine}</dd>\n` : '';
-  return markup`<h1>${status.project}</h1>
+  return markup`<h1>${shownName(status)}</h1>
 <section aria-labelledby="overview-h" data-project="${status.project}">
 <h2 id="overview-h" class="vh">Overview</h2>
 <dl class="facts">

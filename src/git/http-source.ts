@@ -13,7 +13,7 @@ import { SourceError } from './errors.js';
 import { RepoCredentials, repoTransport, type RepoTransport } from './repo-auth.js';
 import type { RepoAccess, RepoAuth } from '../config/types.js';
 import { redactSecrets } from '../util/secret-text.js';
-import type { AdvertisementMemo, GitSource } from './source.js';
+import type { AdvertisementMemo, BranchMoveFacts, GitSource } from './source.js';
 
 export interface HttpGitSourceOptions {
   url: string;
@@ -121,9 +121,30 @@ export class HttpGitSource implements GitSource {
   }
 
   async commitToBranch(change: CommitChange): Promise<string> {
+    await this.ensureCache();
+    const oid = await writeCommitObject(this.options.cacheDir, change, this.cache);
+    await this.pushBranch(oid);
+    return oid;
+  }
+
+  async inspectMove(commit: string, sourceRef: string): Promise<BranchMoveFacts> {
+    const head = await this.resolveHead();
+    await this.ensureCommit(sourceRef, commit);
+    if (head === commit) return { head, headIsAncestor: true };
+    const headIsAncestor = await git.isDescendent({
+      fs,
+      gitdir: this.options.cacheDir,
+      oid: commit,
+      ancestor: head,
+      depth: -1,
+      cache: this.cache,
+    });
+    return { head, headIsAncestor };
+  }
+
+  async pushBranch(oid: string): Promise<void> {
     const { url, branch, cacheDir } = this.options;
     await this.ensureCache();
-    const oid = await writeCommitObject(cacheDir, change, this.cache);
     await git.writeRef({ fs, gitdir: cacheDir, ref: OUTGOING_REF, value: oid, force: true });
     const remoteRef = `refs/heads/${branch}`;
     let result: Awaited<ReturnType<typeof git.push>>;
@@ -146,7 +167,6 @@ export class HttpGitSource implements GitSource {
       );
     }
     this.known.add(oid);
-    return oid;
   }
 
   private async refreshTransport(): Promise<RepoTransport> {

@@ -27,5 +27,7 @@ export function withResolveHead(source: GitSource, resolveHead: GitSource['resol
     readerAt: (commit) => source.readerAt(commit),
     watch: (onChange) => source.watch(onChange),
     ...(source.commitToBranch ? { commitToBranch: source.commitToBranch.bind(source) } : {}),
+    ...(source.inspectMove ? { inspectMove: source.inspectMove.bind(source) } : {}),
+    ...(source.pushBranch ? { pushBranch: source.pushBranch.bind(source) } : {}),
   };
 }

@@ -37,6 +37,22 @@ export interface GitSource {
    * readable at once. Absent where Spin does not write (a repository on disk, read in place).
    */
   commitToBranch?(change: CommitChange): Promise<string>;
+  /**
+   * Where the deploy branch is on the remote now, and whether moving it to `commit` (fetched
+   * from `sourceRef` when the cache lacks it) is a fast-forward. For `spin promote`.
+   */
+  inspectMove?(commit: string, sourceRef: string): Promise<BranchMoveFacts>;
+  /**
+   * Moves the deploy branch on the remote to `commit`, already readable here: a push that the
+   * server and isomorphic-git refuse unless it is a fast-forward of the branch as it is now.
+   */
+  pushBranch?(commit: string): Promise<void>;
+}
+
+/** What the git source found for a branch move (see GitSource.inspectMove). */
+export interface BranchMoveFacts {
+  head: string;
+  headIsAncestor: boolean;
 }
 
 /** One round's ref advertisements by repository URL (see GitSource.resolveHead). */

@@ -59,7 +59,7 @@ export interface Metrics {
   /** The underlying registry, for tests or to add a collector; prefer the methods. */
   readonly registry: Registry;
   /** Zero-initialises a project's counters so rate() and alerts work from its first pass. */
-  addProject(project: string): void;
+  addProject(project: string, environment?: { project: string; name: string }): void;
   /** Drops a removed project's series (config reload); its counters restart if it comes back. */
   removeProject(project: string): void;
   observePass(project: string, result: PassResult, durationMs: number): void;
@@ -190,6 +190,16 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: ['provider', 'result'] as const,
     ...reg,
   });
+  // Environments (docs/environments.md) as a Prometheus info metric: join it on `project` to
+  // group any per-project series by environment, e.g.
+  // `spin_project_status * on(project) group_left(environment) spin_project_environment_info`.
+  const environments = new Gauge({
+    name: 'spin_project_environment_info',
+    help: 'Always 1, for each environment of a project: project is its internal name (<project>--<env>), environment the environment, parent_project the configured project.',
+    labelNames: ['project', 'environment', 'parent_project'] as const,
+    ...reg,
+  });
+  const environmentOf = new Map<string, { project: string; name: string }>();
   const rollbacks = new Counter({
     name: 'spin_rollbacks_total',
     help: 'Rollbacks to an earlier good commit.',
@@ -277,7 +287,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 
   return {
     registry,
-    addProject(project) {
+    addProject(project, environment) {
+      if (environment) {
+        environmentOf.set(project, environment);
+        environments.set({ project, environment: environment.name, parent_project: environment.project }, 1);
+      }
       for (const result of PASS_RESULTS) passes.inc({ project, result }, 0);
       driftRepairs.inc({ project }, 0);
       gitPollErrors.inc({ project }, 0);
@@ -293,6 +307,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         metric.remove({ project });
       actionKeys.delete(project);
       current.delete(project);
+      const environment = environmentOf.get(project);
+      if (environment) {
+        environments.remove({ project, environment: environment.name, parent_project: environment.project });
+        environmentOf.delete(project);
+      }
     },
     observePass(project, result, durationMs) {
       passDuration.observe({ project }, durationMs / SECONDS);

@@ -37,7 +37,10 @@ export interface LastError {
 export interface ProjectStatus {
   /** The engine the project runs on (config `engine:`), as of its last pass. */
   engine?: string;
+  /** Internal name (`<project>--<env>` for an environment, src/config/environments.ts). */
   project: string;
+  /** Set for an environment's unit: shown as `<project>/<env>`. */
+  environment?: { project: string; name: string };
   sync: SyncState;
   health: Health;
   healthReason: string;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { DiffPreview } from '../../reconciler/diff-preview.js';
 import { describeChange, describeServiceDiff, serviceHeadline } from '../../reconciler/spec-diff.js';
 import { withExit } from '../action.js';
-import { apiRequest, serverOptions, type ServerOptions } from '../api-client.js';
+import { apiRequest, serverOptions, type ServerOptions, projectRef } from '../api-client.js';
 import { EXIT, printJson, shortSha } from '../output.js';
 import { printDiagnostics } from './validate.js';
 
@@ -24,7 +24,7 @@ export function registerDiff(program: Command): void {
       const diff = (await apiRequest(
         options,
         'GET',
-        `/api/v1/projects/${encodeURIComponent(name)}/diff`,
+        `/api/v1/projects/${projectRef(name)}/diff`,
       )) as DiffPreview;
       if (options.json) printJson(diff);
       else console.log(renderDiff(diff));

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { TimelineEntry } from '../../daemon/timeline.js';
 import { withExit } from '../action.js';
-import { apiRequest, serverOptions, type ServerOptions } from '../api-client.js';
+import { apiRequest, serverOptions, type ServerOptions, projectRef } from '../api-client.js';
 import { EXIT, printJson, table } from '../output.js';
 
 /** `spin events`: the reconcile history and the engine's events of a project, one timeline. */
@@ -20,7 +20,7 @@ export function registerEvents(program: Command): void {
       const body = (await apiRequest(
         options,
         'GET',
-        `/api/v1/projects/${encodeURIComponent(name)}/events?limit=${Number(options.limit) || 100}`,
+        `/api/v1/projects/${projectRef(name)}/events?limit=${Number(options.limit) || 100}`,
       )) as { events: TimelineEntry[] };
       if (options.json) printJson(body);
       else {

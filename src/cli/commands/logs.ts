@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { withExit } from '../action.js';
-import { apiStream, serverOptions, type ServerOptions } from '../api-client.js';
+import { apiStream, serverOptions, type ServerOptions, projectRef } from '../api-client.js';
 import { CliError, EXIT } from '../output.js';
 
 interface LogsOptions extends ServerOptions {
@@ -36,10 +36,8 @@ export function registerLogs(program: Command): void {
   ).action(
     withExit(async (name: string, service: string | undefined, options: LogsOptions) => {
       const params = logParams(service, options);
-      await apiStream(
-        options,
-        `/api/v1/projects/${encodeURIComponent(name)}/logs?${params.toString()}`,
-        (text) => process.stdout.write(text),
+      await apiStream(options, `/api/v1/projects/${projectRef(name)}/logs?${params.toString()}`, (text) =>
+        process.stdout.write(text),
       );
       return EXIT.ok;
     }),

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ProjectStatus } from '../../status/project-status.js';
 import { withExit } from '../action.js';
-import { apiRequest, serverOptions, type ServerOptions } from '../api-client.js';
+import { apiRequest, serverOptions, type ServerOptions, projectRef } from '../api-client.js';
 import { age, EXIT, printJson, shortSha, table } from '../output.js';
 import { renderStatusTable } from './status.js';
 
@@ -19,7 +19,7 @@ interface PassRow {
   passId?: string;
 }
 
-const path = (name: string, verb = '') => `/api/v1/projects/${encodeURIComponent(name)}${verb}`;
+const path = (name: string, verb = '') => `/api/v1/projects/${projectRef(name)}${verb}`;
 
 /** Operator commands over the daemon's API: history, suspend, resume, rollback. */
 export function registerRemote(program: Command): void {

@@ -12,7 +12,7 @@ import {
   storeDir,
 } from '../../secrets/store.js';
 import { withExit } from '../action.js';
-import { apiRequest, DEFAULT_SERVER } from '../api-client.js';
+import { apiRequest, DEFAULT_SERVER, projectRef } from '../api-client.js';
 import { requireConfig } from '../load-config.js';
 import { CliError, EXIT, printJson, table } from '../output.js';
 
@@ -93,11 +93,7 @@ export function registerSecret(program: Command): void {
         const entries =
           'server' in where
             ? (
-                (await apiRequest(
-                  where,
-                  'GET',
-                  `/api/v1/projects/${encodeURIComponent(project)}/secrets`,
-                )) as {
+                (await apiRequest(where, 'GET', `/api/v1/projects/${projectRef(project)}/secrets`)) as {
                   secrets: SecretEntry[];
                 }
               ).secrets
@@ -197,7 +193,7 @@ function target(options: SecretOptions): { config: string } | { server: string; 
 }
 
 const secretPath = (project: string, name: string) =>
-  `/api/v1/projects/${encodeURIComponent(project)}/secrets/${encodeURIComponent(name)}`;
+  `/api/v1/projects/${projectRef(project)}/secrets/${encodeURIComponent(name)}`;
 
 async function projectConfig(file: string, project: string): Promise<SpinConfig> {
   const config = await requireConfig(file);

@@ -45,7 +45,7 @@ async function fromServer(server = DEFAULT_SERVER, token?: string): Promise<Proj
 
 export function renderStatusTable(statuses: ProjectStatus[]): string {
   const rows = statuses.map((s) => [
-    s.project,
+    s.environment ? `${s.environment.project}/${s.environment.name}` : s.project,
     s.suspended ? `${s.sync} (suspended)` : s.sync,
     s.health,
     shortSha(s.desiredCommit),

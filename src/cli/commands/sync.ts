@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ProjectStatus } from '../../status/project-status.js';
 import { withExit } from '../action.js';
-import { apiRequest, serverOptions, type ServerOptions } from '../api-client.js';
+import { apiRequest, serverOptions, type ServerOptions, projectRef } from '../api-client.js';
 import { EXIT, printJson } from '../output.js';
 import { renderStatusTable } from './status.js';
 
@@ -21,7 +21,7 @@ export function registerSync(program: Command): void {
         body = (await apiRequest(
           options,
           'POST',
-          `/api/v1/projects/${encodeURIComponent(name)}/sync`,
+          `/api/v1/projects/${projectRef(name)}/sync`,
         )) as typeof body;
       } finally {
         stopProgress();
@@ -45,7 +45,7 @@ const PROGRESS_POLL_MS = 500;
 function passProgress(options: ServerOptions, name: string): () => Promise<string | undefined> {
   return async () => {
     try {
-      const body = (await apiRequest(options, 'GET', `/api/v1/projects/${encodeURIComponent(name)}`)) as {
+      const body = (await apiRequest(options, 'GET', `/api/v1/projects/${projectRef(name)}`)) as {
         status?: ProjectStatus;
       };
       return body.status?.progress;

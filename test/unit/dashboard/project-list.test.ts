@@ -123,4 +123,10 @@ describe('renderProjectList', () => {
     expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/]+=*'/);
     expect(csp).not.toMatch(/unsafe-inline/);
   });
+
+  it('shows an environment as <project>/<env>, linked by its internal name', () => {
+    const status = { ...syncedStatus(), project: 'gw--prod', environment: { project: 'gw', name: 'prod' } };
+    const html = row(renderProjectList([status], { now: NOW }), 'gw--prod');
+    expect(html).toMatch(/<a href="[^"]*gw--prod">gw\/prod<\/a>/);
+  });
 });

@@ -26,6 +26,7 @@ describe('metrics registry', () => {
       spin_project_status: 'gauge',
       spin_project_last_success_timestamp_seconds: 'gauge',
       spin_project_suspended: 'gauge',
+      spin_project_environment_info: 'gauge',
       spin_build_info: 'gauge',
       spin_webhook_requests_total: 'counter',
       spin_engine_up: 'gauge',
@@ -203,6 +204,19 @@ describe('metrics registry', () => {
       [...f.values()].flatMap((family) => family.samples.flatMap((s) => s.labels.project ?? [])),
     );
     expect(projects).toEqual(new Set(['beta']));
+  });
+
+  it('names each environment in an info series that joins on project, removed with it', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    metrics.addProject('gw--dev', { project: 'gw', name: 'dev' });
+    metrics.addProject('plain');
+    let f = await scrape(metrics);
+    const labels = { project: 'gw--dev', environment: 'dev', parent_project: 'gw' };
+    expect(sampleValue(f, 'spin_project_environment_info', labels)).toBe(1);
+    expect(f.get('spin_project_environment_info')?.samples).toHaveLength(1);
+    metrics.removeProject('gw--dev');
+    f = await scrape(metrics);
+    expect(sampleValue(f, 'spin_project_environment_info', labels)).toBeUndefined();
   });
 
   it('escapes label values a scraper would otherwise misread', async () => {

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import {
+  checkBranchMove,
+  choosePromotion,
+  type PromotionRequest,
+} from '../../../src/reconciler/promotion.js';
+
+const A = 'a'.repeat(40);
+const B = 'b'.repeat(40);
+const C = 'c'.repeat(40);
+const D = 'd'.repeat(40);
+
+const request = (over: Partial<PromotionRequest> = {}): PromotionRequest => ({
+  from: 'gw/dev',
+  to: 'gw/prod',
+  fromBranch: 'main',
+  toBranch: 'production',
+  good: [B, A],
+  passes: [
+    {
+      commit: C,
+      result: 'failed',
+      health: 'Degraded',
+      error: { reason: 'RolloutFailed', message: 'web exited 1' },
+    },
+    { commit: B, result: 'applied', health: 'Healthy' },
+    { commit: D, result: 'applied', health: 'Progressing' },
+    { commit: A, result: 'applied', health: 'Healthy' },
+  ],
+  ...over,
+});
+
+describe('choosePromotion', () => {
+  it('defaults to the newest commit deployed healthy in the source environment', () => {
+    expect(choosePromotion(request())).toEqual({ ok: true, commit: B });
+  });
+
+  it('takes a commit asked for by sha or prefix when it was deployed healthy', () => {
+    expect(choosePromotion(request({ commit: A }))).toEqual({ ok: true, commit: A });
+    expect(choosePromotion(request({ commit: 'AAAAAAA' }))).toEqual({ ok: true, commit: A });
+  });
+
+  it('refuses a commit that failed in the source environment, saying why it failed', () => {
+    const choice = choosePromotion(request({ commit: C.slice(0, 10) }));
+    expect(choice).toMatchObject({ ok: false, reason: 'failed-in-source' });
+    expect(!choice.ok && choice.message).toMatch(
+      /commit cccccccccccc failed in gw\/dev \(RolloutFailed: web exited 1\)/,
+    );
+  });
+
+  it('refuses a commit that never became healthy, and one never seen, naming the healthy ones', () => {
+    for (const commit of [D, 'e'.repeat(40)]) {
+      const choice = choosePromotion(request({ commit }));
+      expect(choice).toMatchObject({ ok: false, reason: 'never-healthy' });
+      expect(!choice.ok && choice.message).toContain(`healthy: ${B.slice(0, 12)}, ${A.slice(0, 12)}`);
+    }
+  });
+
+  it('refuses when nothing was healthy yet, when both environments share a branch, and a non-sha', () => {
+    expect(choosePromotion(request({ good: [] }))).toMatchObject({ ok: false, reason: 'no-healthy-commit' });
+    const shared = choosePromotion(request({ toBranch: 'main' }));
+    expect(shared).toMatchObject({ ok: false, reason: 'same-branch' });
+    expect(!shared.ok && shared.message).toContain("both deploy branch 'main'");
+    expect(choosePromotion(request({ commit: 'main' }))).toMatchObject({ ok: false, reason: 'bad-commit' });
+    expect(choosePromotion(request({ commit: 'abc' }))).toMatchObject({ ok: false, reason: 'bad-commit' });
+  });
+
+  it('refuses a prefix that names two healthy commits', () => {
+    const twins = ['abcdef0' + '1'.repeat(33), 'abcdef0' + '2'.repeat(33)];
+    expect(choosePromotion(request({ good: twins, commit: 'abcdef0' }))).toMatchObject({
+      ok: false,
+      reason: 'bad-commit',
+    });
+  });
+});
+
+describe('checkBranchMove', () => {
+  it('allows only a fast-forward of the target branch', () => {
+    expect(checkBranchMove('gw/prod', 'production', { commit: B, head: A, headIsAncestor: true })).toEqual({
+      ok: true,
+      commit: B,
+    });
+    const behind = checkBranchMove('gw/prod', 'production', { commit: A, head: B, headIsAncestor: false });
+    expect(behind).toMatchObject({ ok: false, reason: 'not-fast-forward' });
+    expect(!behind.ok && behind.message).toContain('is not a fast-forward');
+    expect(
+      checkBranchMove('gw/prod', 'production', { commit: A, head: A, headIsAncestor: true }),
+    ).toMatchObject({
+      ok: false,
+      reason: 'already-there',
+    });
+  });
+});
