@@ -10,7 +10,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
+import { watchProblems } from '../helpers/page-problems.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DASHBOARD_HEADERS,
@@ -71,23 +72,6 @@ async function startFixtureServer(initial: ProjectStatus[]): Promise<FixtureServ
     statuses,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
-}
-
-/** Everything the page reports as a problem: console errors, uncaught exceptions, failed requests. */
-function watchProblems(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' || msg.type() === 'warning')
-      problems.push(`console ${msg.type()}: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('requestfailed', (req) =>
-    problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`),
-  );
-  page.on('response', (res) => {
-    if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
-  });
-  return problems;
 }
 
 describe('dashboard in a headless browser', () => {
