@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { stretch } from './docker.js';
 
 /** The real CLI, as users run it: `bin/spin` over the built dist/ (npm test builds first). */
 export const SPIN_BIN = path.resolve(import.meta.dirname, '../../bin/spin');
@@ -106,7 +107,12 @@ export async function startDaemon(
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : -1))),
   );
   const apiUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`daemon did not start: ${stderr}`)), 20_000);
+    // Start-up is a few hundred ms on a quiet machine; CI beside dockerd on 2 cores (load
+    // averages of 20-35 seen) took more than 20 s, so the deadline is stretched like every wait.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`daemon did not start: ${stderr}`));
+    }, stretch(40_000));
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     child.stdout?.on('data', (d: Buffer) => {
       stdout += d.toString();
