@@ -14,6 +14,7 @@ import { admitSwarmNetwork, admitSwarmService } from './admission.js';
 import { serviceCondition } from './health.js';
 import type { SwarmServiceState } from './live.js';
 import type { DesiredSwarmNetwork, DesiredSwarmService } from './resources.js';
+import { createFileObject, removeFileObject, withObjectIds } from './object-calls.js';
 
 /** How soon a pass looks again at a rollout Swarm is running. */
 export const WATCH_INTERVAL_MS = 2_000;
@@ -66,6 +67,12 @@ async function applyAction(
     case 'remove':
       await ignoreMissing(docker.getService(action.containerId).remove());
       return { done: true };
+    case 'create-object':
+      await createFileObject(docker, step, ctx);
+      return { done: true };
+    case 'remove-object':
+      await removeFileObject(docker, action.object, action.id);
+      return { done: true };
     case 'create':
     case 'recreate': {
       const desired = step.desired?.body as DesiredSwarmService;
@@ -77,11 +84,13 @@ async function applyAction(
           : undefined;
       // `--with-registry-auth`: the nodes pull with the project's login, sent as X-Registry-Auth.
       const auth = image && ctx.registryAuth ? await ctx.registryAuth(image) : undefined;
+      // Swarm wants each secret's and config's id besides its name: looked up right before sending.
+      const sent = await withObjectIds(docker, desired.spec);
       if (action.kind === 'create') {
-        await docker.createService({ ...desired.spec, ...(auth ? { authconfig: auth } : {}) });
+        await docker.createService({ ...sent, ...(auth ? { authconfig: auth } : {}) });
       } else {
         const live = step.live?.body as SwarmServiceState;
-        const spec = keepForceUpdate(desired.spec, live.spec);
+        const spec = keepForceUpdate(sent, live.spec);
         // dockerode sends `authconfig` as X-Registry-Auth and `_query` alone as the query string
         // (otherwise the whole spec, environment included, would go into the URL too).
         const options = { ...spec, _query: { version: live.version }, ...(auth ? { authconfig: auth } : {}) };
