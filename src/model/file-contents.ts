@@ -2,7 +2,7 @@
  * The contents of a commit's secrets and configs, for an engine that stores them itself (Swarm
  * secret and config objects) instead of reading files Spin writes on the host. A value is held
  * in a private field: it is never serialised (`JSON.stringify` and `util.inspect` show only the
- * digests), so a desired state that reaches a log, a status or a plan carries no value.
+ * keys), so a desired state that reaches a log, a status or a plan carries no value.
  */
 import { inspect } from 'node:util';
 
@@ -42,8 +42,9 @@ export class FileContents {
     return this.#values.get(id(kind, key));
   }
 
-  toJSON(): Record<string, string> {
-    return Object.fromEntries(this.#digests);
+  /** Which secrets and configs it holds, by `kind/key`: neither values nor digests. */
+  toJSON(): string[] {
+    return [...this.#digests.keys()].sort();
   }
 
   [inspect.custom](): string {
