@@ -2,12 +2,13 @@ import type { Driver } from '../drivers/driver.js';
 import type { ActualState } from '../model/actual-state.js';
 
 /**
- * One engine list per round: containers always, networks and volumes only when stale. Those
+ * One engine list per round: containers always, networks and volumes (and Swarm's secrets and
+ * configs) only when stale. Those
  * change only by Spin's own passes or by an operator (whose container events, or the resync, mark
  * them stale), so a steady round lists containers alone.
  */
 export class EngineSnapshot {
-  private objects?: Pick<ActualState, 'networks' | 'volumes'>;
+  private objects?: Pick<ActualState, 'networks' | 'volumes' | 'fileObjects'>;
   private stale = true;
 
   constructor(private readonly driver: Driver) {}
@@ -23,7 +24,7 @@ export class EngineSnapshot {
     try {
       if (cached) return { ...(await this.driver.listActual({ containersOnly: true })), ...cached };
       const actual = await this.driver.listActual();
-      this.objects = { networks: actual.networks, volumes: actual.volumes };
+      this.objects = { networks: actual.networks, volumes: actual.volumes, fileObjects: actual.fileObjects };
       return actual;
     } catch (err) {
       this.stale = true;

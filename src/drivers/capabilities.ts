@@ -14,6 +14,8 @@ export interface EngineCapabilities {
   bindMounts: boolean;
   /** Secrets and configs delivered as files on the host, bound into the containers. */
   secretFiles: boolean;
+  /** Secrets and configs stored by the engine itself (Swarm secret and config objects). */
+  secretObjects?: boolean;
   /** `network_mode`/`pid`/`ipc: service:X` */
   sharedNamespaces: boolean;
   /** `deploy.placement` (node constraints and spread preferences); absent: not supported. */
@@ -51,7 +53,7 @@ export function unsupportedFeatures(model: StackModel, caps: EngineCapabilities)
       if (m.type === 'bind' && !caps.bindMounts) refuse([...at, 'volumes', i], 'a bind mount');
     });
     if (spec.placement && !caps.placement) refuse([...at, 'deploy', 'placement'], 'deploy.placement');
-    if (!caps.secretFiles) {
+    if (!caps.secretFiles && !caps.secretObjects) {
       (spec.secrets ?? []).forEach((_, i) => refuse([...at, 'secrets', i], 'a secret'));
       (spec.configs ?? []).forEach((_, i) => refuse([...at, 'configs', i], 'a config'));
     }

@@ -56,7 +56,10 @@ export type Action =
    */
   | { kind: 'watch'; service: string; name: string; reason: string }
   | { kind: 'remove-network'; network: string; id: string }
-  | { kind: 'remove-volume'; volume: string };
+  | { kind: 'remove-volume'; volume: string }
+  /** An engine-stored secret or config revision (Swarm): never its value, only its name. */
+  | { kind: 'create-object'; object: 'secret' | 'config'; key: string; name: string }
+  | { kind: 'remove-object'; object: 'secret' | 'config'; key: string; name: string; id: string };
 
 /**
  * A container that shares another's namespaces (`network_mode`/`pid`/`ipc: service:X`): the
@@ -79,6 +82,8 @@ export function summarisePlan(actions: Action[]): PlanSummary {
     else if (a.kind === 'rename') s.renamed = (s.renamed ?? 0) + 1;
     else if (a.kind === 'await') continue;
     else if (a.kind === 'watch') continue;
+    // A new secret or config revision is counted by the service update that references it.
+    else if (a.kind === 'create-object' || a.kind === 'remove-object') continue;
     else if (a.kind === 'create-network' || a.kind === 'remove-network') s.networks++;
     else s.volumes++;
   }
@@ -118,6 +123,10 @@ export function describeAction(action: Action): string {
       return `remove network ${action.network}`;
     case 'remove-volume':
       return `remove volume ${action.volume}`;
+    case 'create-object':
+      return `create ${action.object} ${action.name}`;
+    case 'remove-object':
+      return `remove ${action.object} ${action.name} (an old revision of ${action.key})`;
   }
 }
 

@@ -4,6 +4,7 @@
  * a resource is a key, a content hash, ordering edges, a prune rule and a body only its driver
  * reads (gitops-engine's keyed pairing; controller-runtime's `Result{RequeueAfter}`).
  */
+import type { FileContents } from '../model/file-contents.js';
 import type { HealthVerdict } from '../model/health.js';
 import type { StackModel } from '../stack/model.js';
 
@@ -12,6 +13,11 @@ export interface DesiredState {
   model: StackModel;
   commit: string;
   hashes: Record<string, string>;
+  /**
+   * The secrets' and configs' contents, for an engine that stores them itself (Swarm); absent
+   * for Docker (files under the runtime folder) and before delivery (commit-time admission).
+   */
+  contents?: FileContents;
 }
 
 /**

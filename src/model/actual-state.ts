@@ -58,6 +58,24 @@ export interface ActualVolume {
 }
 
 /**
+ * One stored revision of a stack's secret or config on an engine that keeps them itself (Swarm
+ * secret and config objects): never its value, only where it is and when it was made.
+ */
+export interface ActualFileObject {
+  kind: 'secret' | 'config';
+  id: string;
+  /** The engine's name, `<project>_<key>_<digest prefix>`. */
+  name: string;
+  project: string;
+  /** The stack's key for it (label spin.secret or spin.config). */
+  key: string;
+  /** The digest prefix its name ends with (label spin.content-hash). */
+  hash: string;
+  /** When the engine created it, ms since the epoch. */
+  createdAt: number;
+}
+
+/**
  * One engine-scheduled unit of a service (a Swarm service, a Kubernetes Deployment): what an
  * engine that runs replicas itself reports besides its containers. Only its driver reads `detail`.
  */
@@ -77,6 +95,8 @@ export interface ActualState {
   volumes: ActualVolume[];
   /** Engines that schedule replicas themselves (Swarm): one entry per service. Docker: absent. */
   units?: ActualUnit[];
+  /** Engines that store secrets and configs themselves (Swarm): every revision. Docker: absent. */
+  fileObjects?: ActualFileObject[];
 }
 
 export function actualForProject(all: ActualState, project: string): ActualState {
@@ -85,5 +105,6 @@ export function actualForProject(all: ActualState, project: string): ActualState
     networks: all.networks.filter((n) => n.project === project),
     volumes: all.volumes.filter((v) => v.project === project),
     ...(all.units ? { units: all.units.filter((u) => u.project === project) } : {}),
+    ...(all.fileObjects ? { fileObjects: all.fileObjects.filter((o) => o.project === project) } : {}),
   };
 }

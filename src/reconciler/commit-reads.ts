@@ -30,6 +30,8 @@ export interface CommitReadsInput {
 export function commitReads(input: CommitReadsInput): GateReads {
   const { project, source, trustCache, desiredCache, engine } = input;
   const secrets = input.secrets;
+  // Swarm stores secrets and configs itself: their contents go to the driver, not to files.
+  const objects = engine.capabilities.secretObjects === true;
   return {
     trust: (commit) => commitTrust(project, source.gitdir, commit, trustCache),
     load: (commit) => loadCached(desiredCache, commit, () => loadCommit(project, source, engine, commit)),
@@ -41,8 +43,9 @@ export function commitReads(input: CommitReadsInput): GateReads {
               { project, source, stateDir: secrets.stateDir, log: secrets.log },
               commit,
               admitted,
+              { objects },
             )
-        : (commit, admitted) => previewSecrets(project, source, commit, admitted),
+        : (commit, admitted) => previewSecrets(project, source, commit, admitted, { objects }),
   };
 }
 

@@ -87,9 +87,14 @@ export async function gateCommit(
  */
 export function withSecretDigests(
   loaded: DesiredState,
-  delivered: { model: DesiredState['model']; digests: ReadonlyMap<string, string> },
+  delivered: {
+    model: DesiredState['model'];
+    digests: ReadonlyMap<string, string>;
+    contents?: DesiredState['contents'];
+  },
 ): DesiredState {
-  if (delivered.model === loaded.model && delivered.digests.size === 0) return loaded;
+  const contents = delivered.contents ? { contents: delivered.contents } : {};
+  if (delivered.model === loaded.model && delivered.digests.size === 0) return { ...loaded, ...contents };
   const hashes: Record<string, string> = { ...loaded.hashes };
   for (const spec of Object.values(loaded.model.services)) {
     if (!usesSecrets(spec)) continue;
@@ -99,7 +104,7 @@ export function withSecretDigests(
       materialExtras(loaded.model, spec, delivered.digests),
     );
   }
-  return { ...loaded, model: delivered.model, hashes };
+  return { ...loaded, model: delivered.model, hashes, ...contents };
 }
 
 /** The refusal of an unsigned or foreign commit, located at the commit itself. */

@@ -9,6 +9,7 @@ import { repositoryPath } from '../stack/repo-files.js';
 import { sha256, usesSecretOrConfigFiles } from '../stack/secrets.js';
 import type { FileReader } from '../stack/source.js';
 import { silentLogger, type Logger } from '../util/logger.js';
+import { FileContents, type FileContent } from '../model/file-contents.js';
 import { AgeError, decryptAge, readIdentities, type AgeIdentities } from './age.js';
 import {
   clearRuntimeFiles,
@@ -46,7 +47,7 @@ export interface AdmittedModel {
  * the gate folds into the config hashes of the services that use it.
  */
 export type DeliveredSecrets =
-  | { ok: true; model: StackModel; digests: ReadonlyMap<string, string> }
+  | { ok: true; model: StackModel; digests: ReadonlyMap<string, string>; contents?: FileContents }
   | { ok: false; diagnostics: Diagnostic[] };
 
 /**
@@ -65,13 +66,14 @@ export async function deliverSecrets(
   ctx: DeliveryContext,
   commit: string,
   admitted: AdmittedModel,
-  options: { write?: boolean } = {},
+  options: DeliveryOptions = {},
 ): Promise<DeliveredSecrets> {
   const write = options.write ?? true;
   const { model } = admitted;
   const settings = ctx.project.secrets ?? defaultSettings(ctx.stateDir);
   const services = Object.values(model.services);
-  if (!usesSecretOrConfigFiles(model)) {
+  // An engine that stores them itself gets the contents; no file of this project stays on the host.
+  if (!usesSecretOrConfigFiles(model) || options.objects) {
     // Checked once per project and process: a stack without secrets or configs costs nothing per pass.
     if (
       write &&
@@ -81,6 +83,7 @@ export async function deliverSecrets(
       ctx.log.info({ project: model.project }, 'removed secret and config files the stack no longer uses');
     }
     if (write) cleared.add(model.project);
+    if (options.objects) return engineContents(ctx, commit, admitted, settings, write);
     return { ok: true, model, digests: new Map() };
   }
   cleared.delete(model.project);
@@ -147,6 +150,45 @@ export async function deliverSecrets(
   return { ok: true, model: { ...model, services: engineServices }, digests: values.digests };
 }
 
+/** How a delivery runs: `write` files (not for previews); `objects` for an engine that stores them. */
+export interface DeliveryOptions {
+  write?: boolean;
+  /**
+   * The engine keeps secrets and configs as objects of its own (Swarm): the contents and their
+   * digests are returned (`contents`), nothing is written on the host and the model keeps its
+   * `secrets:`/`configs:` mounts for the driver to reference the objects by.
+   */
+  objects?: boolean;
+}
+
+/** The `objects` delivery: every used secret and config read (or the same refusal), nothing written. */
+async function engineContents(
+  ctx: DeliveryContext,
+  commit: string,
+  admitted: AdmittedModel,
+  settings: SecretsSettings,
+  write: boolean,
+): Promise<DeliveredSecrets> {
+  const { model } = admitted;
+  if (!usesSecretOrConfigFiles(model)) return { ok: true, model, digests: new Map() };
+  const reader = ctx.source.readerAt(commit);
+  const problems: Diagnostic[] = [];
+  const problem = (path: PathSegment[], rule: string, message: string): void => {
+    const at = admitted.source?.locate(path) ?? { line: 0, column: 0 };
+    problems.push({ file: admitted.source?.file ?? '', ...at, rule, message, path: formatPath(path) });
+  };
+  const values = await readSecrets(ctx, settings, model, reader, ctx.project.path, problem, write);
+  const configs = await readConfigs(model, reader, ctx.project.path, problem);
+  if (problems.length > 0 || !values) return { ok: false, diagnostics: problems };
+  const entries: FileContent[] = [];
+  for (const [key, value] of values.values) {
+    const digest = values.digests.get(key);
+    if (digest !== undefined) entries.push({ kind: 'secret', key, digest, value });
+  }
+  for (const [key, value] of configs) entries.push({ kind: 'config', key, digest: sha256(value), value });
+  return { ok: true, model, digests: values.digests, contents: new FileContents(entries) };
+}
+
 /**
  * The same step for a preview (`spin plan`, the API's plan, branch previews): the digests and
  * mounts the daemon would use, so the plan is exact, but nothing is written (no runtime files,
@@ -157,10 +199,11 @@ export async function previewSecrets(
   source: DeliveryContext['source'],
   commit: string,
   admitted: AdmittedModel,
+  options: { objects?: boolean } = {},
 ): Promise<DeliveredSecrets> {
   if (!project.secrets) return { ok: true, model: admitted.model, digests: new Map() };
   const ctx = { project, source, stateDir: project.secrets.stateDir, log: silentLogger() };
-  return deliverSecrets(ctx, commit, admitted, { write: false });
+  return deliverSecrets(ctx, commit, admitted, { write: false, objects: options.objects });
 }
 
 function defaultSettings(stateDir: string): SecretsSettings {

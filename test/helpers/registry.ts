@@ -40,7 +40,15 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startRegistry(
-  options: { login?: { username: string; password: string } } = {},
+  options: {
+    login?: { username: string; password: string };
+    /**
+     * Network namespaces (`/var/run/netns/NAME`, e.g. a Swarm lab's nodes) where the same
+     * registry also answers on its loopback address: one process each, one shared storage, so
+     * `127.0.0.1:PORT/...` names the same images on the host and on every node.
+     */
+    netns?: string[];
+  } = {},
 ): Promise<TestRegistry> {
   const dir = await makeTempDir('registry');
   const port = await freePort();
@@ -67,6 +75,21 @@ ${auth}`,
   const child: ChildProcess = spawn(REGISTRY_BIN, ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const inNamespaces: ChildProcess[] = (options.netns ?? []).map((ns) =>
+    spawn('nsenter', [`--net=${ns}`, REGISTRY_BIN, 'serve', config], { stdio: 'ignore' }),
+  );
+  for (const ns of options.netns ?? []) {
+    await waitFor(
+      async () => {
+        const probe = `exec 3<>/dev/tcp/127.0.0.1/${port}`;
+        return run('nsenter', [`--net=${ns}`, 'bash', '-c', probe]).then(
+          () => true,
+          () => false,
+        );
+      },
+      { until: (up) => up, timeoutMs: 20_000, intervalMs: 200, description: `registry in ${ns}` },
+    );
+  }
   await waitFor(
     async () => {
       if (child.exitCode !== null) throw new Error(`docker-registry exited: ${stderr}`);
@@ -112,10 +135,10 @@ ${auth}`,
             .catch(() => {});
         }
       }
-      child.kill('SIGTERM');
-      await new Promise((resolve) =>
-        child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve),
-      );
+      for (const c of [child, ...inNamespaces]) {
+        c.kill('SIGTERM');
+        await new Promise((resolve) => (c.exitCode !== null ? resolve(undefined) : c.once('exit', resolve)));
+      }
       await removeTempDir(dir);
     },
   };

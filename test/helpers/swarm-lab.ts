@@ -18,6 +18,8 @@ export interface SwarmLab {
   /** Node id of the worker (labelled `spin-lab.tier=worker`; the manager `manager`). */
   workerNodeId: string;
   managerNodeId: string;
+  /** The nodes' network namespaces (`/var/run/netns/...`), manager first. */
+  netns: string[];
   down(): Promise<void>;
 }
 
@@ -59,6 +61,14 @@ export async function startSwarmLab(prefix: string): Promise<SwarmLab> {
     workerDocker,
     managerNodeId: await nodeId(managerDocker),
     workerNodeId: await nodeId(workerDocker),
+    netns: await labNamespaces(name),
     down,
   };
+}
+
+/** The namespace names scripts/swarm-lab.sh derives from NAME (`spinsw-<tag>-m|w`, tag from cksum). */
+async function labNamespaces(name: string): Promise<string[]> {
+  const { stdout } = await run('sh', ['-c', 'printf "%s" "$1" | cksum', 'sh', name]);
+  const tag = (Number(stdout.trim().split(/\s+/)[0]) % 16777216).toString(16).padStart(6, '0');
+  return ['m', 'w'].map((node) => `/var/run/netns/spinsw-${tag}-${node}`);
 }

@@ -24,8 +24,9 @@ import { toActualContainer, toActualNetwork, toActualVolume, toRuntimeSettings }
 import { driftOf, parseEvent } from './engine-events.js';
 import { readEngineLogs } from './log-frames.js';
 import type { ImagePin, PullProgress, RegistryAuth } from '../../model/image.js';
-import { pinnedImage, referenceDigest, repoDigestOf } from '../../util/image-ref.js';
+import { pinnedImage } from '../../util/image-ref.js';
 import { toImagePullError } from './pull-error.js';
+import { resolveImagePin, type ImageLookup } from './resolve-image.js';
 import { PullTracker, type PullEvent } from './pull-progress.js';
 
 const MANAGED_FILTER = { label: [`${LABEL.managed}=true`] };
@@ -115,29 +116,14 @@ export class DockerDriver implements ContainerDriver {
   }
 
   async resolveImage(ref: string, options: { auth?: RegistryAuth; fresh?: boolean } = {}): Promise<ImagePin> {
-    const named = referenceDigest(ref);
-    if (named) return { ref, digest: named };
-    const local = await this.inspectImage(ref);
-    const held = local ? repoDigestOf(ref, local.RepoDigests) : undefined;
-    // On the engine under this name but never pulled from this repository (built or tagged here;
-    // digests of other repositories it was pushed to do not count): nothing to pin.
-    if (local && !held) {
-      return { ref, note: 'built on the engine, not pulled from a registry: no digest to pin' };
-    }
-    if (held && !options.fresh) return { ref, digest: held };
-    this.count('images.distribution');
-    try {
-      const info = (await this.docker
-        .getImage(ref)
-        .distribution(options.auth ? { authconfig: options.auth } : {})) as {
-        Descriptor?: { digest?: string };
-      };
-      const digest = info.Descriptor?.digest;
-      if (!digest) throw new Error('the registry named no digest');
-      return { ref, digest };
-    } catch (err) {
-      throw toImagePullError(ref, 'resolved', err);
-    }
+    const lookup: ImageLookup = {
+      inspect: (r) => this.inspectImage(r),
+      distribution: (r, auth) => {
+        this.count('images.distribution');
+        return this.docker.getImage(r).distribution(auth ? { authconfig: auth } : {});
+      },
+    };
+    return resolveImagePin(lookup, ref, options);
   }
 
   async ensureImage(

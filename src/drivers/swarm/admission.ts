@@ -64,14 +64,15 @@ const CONTAINER_KEYS: Record<string, string | null> = {
   CapabilityAdd: null,
   CapabilityDrop: null,
   Ulimits: null,
+  // Judged here: files from this project's own secret and config objects.
+  Secrets: null,
+  Configs: null,
 };
 /** What a Swarm spec can carry that Spin never sends, named so a refusal says why. */
 const NEVER: Record<string, string> = {
   Privileges: 'Swarm privileges (credential specs, SELinux, seccomp, AppArmor) are not available',
   Isolation: 'container isolation modes are not available',
   Groups: 'supplementary groups are not available',
-  Secrets: 'secrets are not available on the Swarm engine yet',
-  Configs: 'configs are not available on the Swarm engine yet',
   Runtime: 'task runtimes (plugins, network attachments) are not available',
   PluginSpec: 'plugins are not available',
 };
@@ -130,6 +131,8 @@ function judgeSwarmService(spec: unknown, service: string, ctx: AdmissionContext
       'mode',
     ]);
   judgeNetworks(task.Networks, ctx, add);
+  judgeObjectFiles(container.Secrets, 'Secrets', 'Secret', ctx, add);
+  judgeObjectFiles(container.Configs, 'Configs', 'Config', ctx, add);
   judgePlacement(obj(task.Placement), ctx, add);
   judgeEndpoint(obj(s.EndpointSpec), add);
   // The service's own labels are the containers' (ContainerSpec.Labels) plus the spec hash.
@@ -184,6 +187,79 @@ function judgeNetworks(networks: unknown, ctx: AdmissionContext, add: Add): void
       add('isolation.network-mode', `TaskTemplate.Networks.${i}.Aliases`, 'Aliases is not a list of names', [
         'networks',
       ]);
+  });
+}
+
+/**
+ * Each secret or config file comes from one of this project's objects (`<project>_<key>_<hash>`,
+ * never another project's), at an absolute, normalised path, with plain permission bits.
+ */
+function judgeObjectFiles(
+  list: unknown,
+  field: 'Secrets' | 'Configs',
+  word: 'Secret' | 'Config',
+  ctx: AdmissionContext,
+  add: Add,
+): void {
+  if (list === undefined) return;
+  const at = `TaskTemplate.ContainerSpec.${field}`;
+  const stackField = field.toLowerCase();
+  if (!Array.isArray(list))
+    return add('isolation.container-name', at, `${field} is not a list`, [stackField]);
+  list.forEach((entry, i) => {
+    const e = obj(entry);
+    const where = `${at}.${i}`;
+    unknownKeys(e, ['File', `${word}ID`, `${word}Name`], `${where}.`, add);
+    const name = e[`${word}Name`];
+    const prefix = `${ctx.project}_`;
+    if (
+      typeof name !== 'string' ||
+      !name.startsWith(prefix) ||
+      !/^[A-Za-z0-9][A-Za-z0-9._-]*_[0-9a-f]+$/.test(name.slice(prefix.length))
+    )
+      add(
+        'isolation.container-name',
+        `${where}.${word}Name`,
+        `${word.toLowerCase()} ${JSON.stringify(name)} is not one of project ${ctx.project}'s`,
+        [stackField, i],
+      );
+    const id = e[`${word}ID`];
+    if (id !== undefined && (typeof id !== 'string' || !/^[a-z0-9]+$/.test(id)))
+      add('admission.unknown-field', `${where}.${word}ID`, `${word}ID is not an object id`, [stackField, i]);
+    const file = obj(e.File);
+    unknownKeys(file, ['Name', 'UID', 'GID', 'Mode'], `${where}.File.`, add);
+    const target = file.Name;
+    if (
+      typeof target !== 'string' ||
+      !target.startsWith('/') ||
+      target === '/' ||
+      target.split('/').some((part, k) => k > 0 && (part === '' || part === '.' || part === '..'))
+    )
+      add(
+        'admission.unknown-field',
+        `${where}.File.Name`,
+        `the target ${JSON.stringify(target)} is not an absolute, normalised file path`,
+        [stackField, i],
+      );
+    const mode = file.Mode;
+    if (
+      mode !== undefined &&
+      (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 0o777)
+    )
+      add(
+        'admission.unknown-field',
+        `${where}.File.Mode`,
+        'the mode allows permission bits only (0 to 0777)',
+        [stackField, i],
+      );
+    for (const owner of ['UID', 'GID'] as const) {
+      const value = file[owner];
+      if (value !== undefined && (typeof value !== 'string' || !/^[0-9]+$/.test(value)))
+        add('admission.unknown-field', `${where}.File.${owner}`, `${owner} is not a numeric id`, [
+          stackField,
+          i,
+        ]);
+    }
   });
 }
 

@@ -7,6 +7,7 @@
 import type Docker from 'dockerode';
 import { describeFinding } from '../../policy/admission/index.js';
 import type { StepContext } from '../driver.js';
+import type { RegistryAuth } from '../../model/image.js';
 import type { Action } from '../plan-action.js';
 import type { Step, StepResult } from '../resources.js';
 import type { ActualNetwork } from '../../model/actual-state.js';
@@ -14,6 +15,7 @@ import { admitSwarmNetwork, admitSwarmService } from './admission.js';
 import { serviceCondition } from './health.js';
 import type { SwarmServiceState } from './live.js';
 import type { DesiredSwarmNetwork, DesiredSwarmService } from './resources.js';
+import { createFileObject, removeFileObject, withObjectIds } from './object-calls.js';
 
 /** How soon a pass looks again at a rollout Swarm is running. */
 export const WATCH_INTERVAL_MS = 2_000;
@@ -66,6 +68,12 @@ async function applyAction(
     case 'remove':
       await ignoreMissing(docker.getService(action.containerId).remove());
       return { done: true };
+    case 'create-object':
+      await createFileObject(docker, step, ctx);
+      return { done: true };
+    case 'remove-object':
+      await removeFileObject(docker, action.object, action.id);
+      return { done: true };
     case 'create':
     case 'recreate': {
       const desired = step.desired?.body as DesiredSwarmService;
@@ -77,15 +85,19 @@ async function applyAction(
           : undefined;
       // `--with-registry-auth`: the nodes pull with the project's login, sent as X-Registry-Auth.
       const auth = image && ctx.registryAuth ? await ctx.registryAuth(image) : undefined;
+      // Swarm wants each secret's and config's id besides its name: looked up right before sending.
+      const sent = await withObjectIds(docker, desired.spec);
       if (action.kind === 'create') {
-        await docker.createService({ ...desired.spec, ...(auth ? { authconfig: auth } : {}) });
+        // Two arguments: with one, dockerode's promise form sends the whole spec as X-Registry-Auth.
+        await (docker.createService as unknown as CreateService).call(docker, auth, sent);
       } else {
         const live = step.live?.body as SwarmServiceState;
-        const spec = keepForceUpdate(desired.spec, live.spec);
-        // dockerode sends `authconfig` as X-Registry-Auth and `_query` alone as the query string
-        // (otherwise the whole spec, environment included, would go into the URL too).
-        const options = { ...spec, _query: { version: live.version }, ...(auth ? { authconfig: auth } : {}) };
-        await docker.getService(live.id).update(options);
+        const spec = keepForceUpdate(sent, live.spec);
+        // dockerode sends `auth` as X-Registry-Auth (never in the body) and `_query` alone as the
+        // query string (otherwise the whole spec, environment included, would go into the URL too).
+        const options = { ...spec, _query: { version: live.version } };
+        const service = docker.getService(live.id);
+        await (service.update as unknown as UpdateService).call(service, auth, options);
       }
       return {
         progressing: true,
@@ -118,6 +130,10 @@ async function applyAction(
       };
   }
 }
+
+/** dockerode's two-argument forms, which its types omit: the login first, then the spec. */
+type CreateService = (auth: RegistryAuth | undefined, spec: Docker.ServiceSpec) => Promise<unknown>;
+type UpdateService = (auth: RegistryAuth | undefined, options: object) => Promise<unknown>;
 
 /** `ForceUpdate` is a counter `docker service update --force` bumps: kept, never reset or bumped. */
 function keepForceUpdate(want: Docker.ServiceSpec, live: Docker.ServiceSpec): Docker.ServiceSpec {

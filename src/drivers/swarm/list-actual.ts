@@ -6,6 +6,7 @@
 import type Docker from 'dockerode';
 import type {
   ActualContainer,
+  ActualFileObject,
   ActualNetwork,
   ActualState,
   ActualUnit,
@@ -13,6 +14,7 @@ import type {
 } from '../../model/actual-state.js';
 import { LABEL } from '../../stack/names.js';
 import type { SwarmServiceState, SwarmTask } from './live.js';
+import { OBJECT_LABEL } from './names.js';
 
 const MANAGED = `${LABEL.managed}=true`;
 
@@ -20,11 +22,13 @@ export async function listSwarm(
   docker: Docker,
   options: { containersOnly?: boolean } = {},
 ): Promise<ActualState> {
-  const [services, tasks, networks] = await Promise.all([
+  const [services, tasks, networks, fileObjects] = await Promise.all([
     docker.listServices({ filters: { label: [MANAGED] } }),
     docker.listTasks({}) as Promise<RawTask[]>,
     // Always listed (one cheap call): live specs name networks by id, and drift compares names.
     docker.listNetworks({ filters: { label: [MANAGED] } }),
+    // Like networks on Docker: only when the caller keeps no earlier list (engine-snapshot.ts).
+    options.containersOnly ? Promise.resolve([]) : listFileObjects(docker),
   ]);
   const networkNames = new Map(networks.map((n) => [n.Id, n.Name]));
   const byService = new Map<string, SwarmTask[]>();
@@ -72,7 +76,50 @@ export async function listSwarm(
     const key = labels[LABEL.network];
     if (project && key) actualNetworks.push({ id: n.Id, name: n.Name, project, key });
   }
-  return { containers, networks: options.containersOnly ? [] : actualNetworks, volumes: [], units };
+  return {
+    containers,
+    networks: options.containersOnly ? [] : actualNetworks,
+    volumes: [],
+    units,
+    fileObjects,
+  };
+}
+
+interface RawObject {
+  ID: string;
+  CreatedAt?: string;
+  Spec?: { Name?: string; Labels?: Record<string, string> };
+}
+
+/** Every managed secret and config revision: names, labels and times only (Swarm never returns a secret's data). */
+async function listFileObjects(docker: Docker): Promise<ActualFileObject[]> {
+  const filters = { label: [MANAGED] };
+  const [secrets, configs] = (await Promise.all([
+    docker.listSecrets({ filters }),
+    docker.listConfigs({ filters }),
+  ])) as unknown as [RawObject[], RawObject[]];
+  const out: ActualFileObject[] = [];
+  for (const [kind, list] of [
+    ['secret', secrets],
+    ['config', configs],
+  ] as const) {
+    for (const raw of list) {
+      const labels = raw.Spec?.Labels ?? {};
+      const project = labels[LABEL.project];
+      const key = labels[OBJECT_LABEL[kind]];
+      if (!project || !key) continue;
+      out.push({
+        kind,
+        id: raw.ID,
+        name: raw.Spec?.Name ?? '',
+        project,
+        key,
+        hash: labels[OBJECT_LABEL.hash] ?? '',
+        createdAt: Date.parse(raw.CreatedAt ?? '') || 0,
+      });
+    }
+  }
+  return out;
 }
 
 /** Swarm answers with network ids where the spec sent names: back to names, for comparing. */

@@ -18,3 +18,24 @@ export const serviceName = (project: string, service: string): string => `${proj
 export function projectLabels(project: string): Record<string, string> {
   return { [LABEL.managed]: 'true', [LABEL.project]: project, [STACK_NAMESPACE]: project };
 }
+
+/** On a secret or config object: the stack's key it is a revision of, and its digest prefix. */
+export const OBJECT_LABEL = {
+  secret: 'spin.secret',
+  config: 'spin.config',
+  hash: 'spin.content-hash',
+} as const;
+
+/**
+ * Hex digits of the content digest a secret or config object's name ends with: 48 bits, so two
+ * revisions of one key never share a name; guessing a value from it needs the daemon's key for
+ * a secret (see model/file-contents.ts).
+ */
+export const OBJECT_HASH_LENGTH = 12;
+
+/** `<project>_<key>_<digest prefix>`: Swarm never changes an object in place, so a new value is a new name. */
+export const objectName = (project: string, key: string, digest: string): string =>
+  `${project}_${key}_${digest.slice(0, OBJECT_HASH_LENGTH)}`;
+
+/** Swarm's limit on a secret's or config's name (swarmkit's validateConfigOrSecretAnnotations). */
+export const MAX_OBJECT_NAME = 64;

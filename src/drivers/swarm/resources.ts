@@ -13,6 +13,13 @@ import { serviceCondition } from './health.js';
 import { labelsOf, type SwarmServiceState } from './live.js';
 import { serviceName, SPEC_HASH } from './names.js';
 import { comparable, swarmNetworkSpec, swarmServiceSpec } from './service-spec.js';
+import type { ActualFileObject } from '../../model/actual-state.js';
+import {
+  desiredFileObjects,
+  referencedObjects,
+  revisionRemovable,
+  type DesiredFileObject,
+} from './file-objects.js';
 
 export interface DesiredSwarmService {
   project: string;
@@ -28,6 +35,9 @@ export interface DesiredSwarmNetwork {
 const NETWORK = 'network';
 const SERVICE = 'service';
 const serviceKey = (name: string) => `${SERVICE}/${name}`;
+const OBJECT_KINDS: readonly string[] = ['secret', 'config'];
+/** One revision of a secret or config: its key names the content, so a new value is a new resource. */
+const objectKey = (o: { kind: string; key: string; hash: string }) => `${o.kind}/${o.key}@${o.hash}`;
 
 export function renderSwarm(desired: DesiredState): DesiredResource[] {
   const { model } = desired;
@@ -48,6 +58,18 @@ export function renderSwarm(desired: DesiredState): DesiredResource[] {
       body,
     });
   }
+  // Created before the services that reference them (wave 0); their removal waits (wave 2).
+  for (const object of desiredFileObjects(model, desired.contents)) {
+    resources.push({
+      kind: object.kind,
+      key: objectKey(object),
+      hash: object.hash,
+      dependsOn: [],
+      wave: 0,
+      prune: 'always',
+      body: object,
+    });
+  }
   for (const name of Object.keys(model.services).sort()) {
     const spec = model.services[name] as ServiceSpec;
     const rendered = swarmServiceSpec({
@@ -55,6 +77,7 @@ export function renderSwarm(desired: DesiredState): DesiredResource[] {
       spec,
       commit: desired.commit,
       configHash: desired.hashes[name] ?? '',
+      contents: desired.contents,
     });
     const body: DesiredSwarmService = { project: model.project, service: name, spec: rendered };
     resources.push({
@@ -76,6 +99,10 @@ export function observeSwarm(actual: ActualState, project: string): LiveResource
   for (const n of actual.networks) {
     if (n.project === project)
       live.push({ kind: NETWORK, key: `${NETWORK}/${n.key}`, hash: '', wave: 2, prune: 'always', body: n });
+  }
+  for (const o of actual.fileObjects ?? []) {
+    if (o.project === project)
+      live.push({ kind: o.kind, key: objectKey(o), hash: o.hash, wave: 2, prune: 'always', body: o });
   }
   for (const unit of actual.units ?? []) {
     if (unit.project !== project) continue;
@@ -138,7 +165,8 @@ export function specMatches(want: unknown, have: unknown): boolean {
   return want === have || (want === false && have === undefined) || (want === 0 && have === undefined);
 }
 
-export function swarmActionsOf(step: Step): Action[] {
+export function swarmActionsOf(step: Step, all: readonly LiveResource[] = []): Action[] {
+  if (OBJECT_KINDS.includes(step.kind)) return objectActions(step, all);
   if (step.kind === NETWORK) {
     if (step.op === 'create')
       return [{ kind: 'create-network', network: (step.desired?.body as DesiredSwarmNetwork).network }];
@@ -163,4 +191,25 @@ export function swarmActionsOf(step: Step): Action[] {
   )
     return [{ kind: 'watch', service, name, reason: step.why }];
   return [{ kind: 'recreate', service, replica: 0, name, containerId: live.id }];
+}
+
+/** A missing revision is created; one nothing desires is removed once retention lets it go. */
+function objectActions(step: Step, all: readonly LiveResource[]): Action[] {
+  if (step.op === 'create') {
+    const o = step.desired?.body as DesiredFileObject;
+    return [{ kind: 'create-object', object: o.kind, key: o.key, name: o.name }];
+  }
+  if (step.op !== 'delete') return [];
+  const o = step.live?.body as ActualFileObject;
+  const revisions = all.filter((r) => OBJECT_KINDS.includes(r.kind)).map((r) => r.body as ActualFileObject);
+  const referenced = new Set(
+    all
+      .filter((r) => r.kind === SERVICE)
+      .flatMap((r) => {
+        const state = r.body as SwarmServiceState;
+        return [...referencedObjects(state.spec), ...referencedObjects(state.previousSpec)];
+      }),
+  );
+  if (!revisionRemovable(o, revisions, referenced)) return [];
+  return [{ kind: 'remove-object', object: o.kind, key: o.key, name: o.name, id: o.id }];
 }

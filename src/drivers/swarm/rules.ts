@@ -13,8 +13,8 @@ import { renderSwarm, type DesiredSwarmNetwork, type DesiredSwarmService } from 
  * What a Swarm can do with a stack, honestly. No start order beyond creation order (Swarm starts
  * every service at once: `service_healthy`/`service_completed_successfully` cannot be waited
  * for); no binds (a host path is each node's own, and the repository's files are on the daemon's
- * host only); no shared namespaces (`service:X` is another task on any node); secrets and configs
- * not yet (Swarm objects, see docs/engines.md). Privileged, host namespaces and devices cannot be
+ * host only); no shared namespaces (`service:X` is another task on any node). Secrets and configs
+ * become Swarm secret and config objects (file-objects.ts), not files on the daemon's host. Privileged, host namespaces and devices cannot be
  * expressed in a service spec at all: the last gate refuses the container fields that would ask
  * for them (admission.ts), so a stack cannot have them silently dropped.
  */
@@ -25,6 +25,7 @@ export const SWARM_CAPABILITIES: EngineCapabilities = {
   hostPorts: true,
   bindMounts: false,
   secretFiles: false,
+  secretObjects: true,
   sharedNamespaces: false,
   placement: true,
 };

@@ -10,6 +10,8 @@ import type { MountSpec, ServiceSpec, UpdateConfigSpec } from '../../stack/model
 import { LABEL, networkName, volumeName } from '../../stack/names.js';
 import { canonicalJson } from '../../util/canonical-json.js';
 import { pinnedImage } from '../../util/image-ref.js';
+import type { FileContents } from '../../model/file-contents.js';
+import { objectReferences } from './file-objects.js';
 import { projectLabels, serviceName, SPEC_HASH } from './names.js';
 
 const NS_PER_MS = 1_000_000;
@@ -21,6 +23,8 @@ export interface SwarmServiceInput {
   commit: string;
   /** The service's config hash (the containers' `spin.config-hash`). */
   configHash: string;
+  /** The secrets' and configs' digests, which name the objects the service references. */
+  contents?: FileContents;
 }
 
 /** The spec with its own hash in `spin.swarm-spec-hash`. */
@@ -55,7 +59,13 @@ export function comparable(spec: Docker.ServiceSpec): Docker.ServiceSpec {
   };
 }
 
-function specWithoutHash({ project, spec, commit, configHash }: SwarmServiceInput): Docker.ServiceSpec {
+function specWithoutHash({
+  project,
+  spec,
+  commit,
+  configHash,
+  contents,
+}: SwarmServiceInput): Docker.ServiceSpec {
   const labels = {
     ...projectLabels(project),
     [LABEL.service]: spec.name,
@@ -68,7 +78,10 @@ function specWithoutHash({ project, spec, commit, configHash }: SwarmServiceInpu
     Name: serviceName(project, spec.name),
     Labels: labels,
     TaskTemplate: {
-      ContainerSpec: containerSpec(project, spec, labels),
+      ContainerSpec: {
+        ...containerSpec(project, spec, labels),
+        ...objectReferences(project, spec, contents),
+      },
       Resources: {
         Limits: dropEmpty({
           MemoryBytes: spec.limits.memoryBytes,

@@ -13,6 +13,8 @@ import { listSwarm } from './list-actual.js';
 import { swarmTaskLogs } from './logs.js';
 import { observeSwarm, renderSwarm, swarmActionsOf, swarmDrift } from './resources.js';
 import { swarmRules } from './rules.js';
+import type { ImagePin, RegistryAuth } from '../../model/image.js';
+import { engineImageLookup, resolveImagePin } from '../docker/resolve-image.js';
 
 export interface SwarmDriverOptions {
   /** The clock health and deadlines read (tests move it). */
@@ -42,6 +44,13 @@ export class SwarmDriver implements Driver {
   listActual(options?: { containersOnly?: boolean }): Promise<ActualState> {
     return listSwarm(this.docker, options);
   }
+  /**
+   * Asked of the manager (its distribution endpoint reaches the registry with the project's
+   * login): every service then runs `image@digest`, so every node pulls the same bits.
+   */
+  resolveImage(ref: string, options: { auth?: RegistryAuth; fresh?: boolean } = {}): Promise<ImagePin> {
+    return resolveImagePin(engineImageLookup(this.docker), ref, options);
+  }
   async ping(): Promise<void> {
     await this.docker.ping();
   }
@@ -52,7 +61,7 @@ export class SwarmDriver implements Driver {
     return observeSwarm(actual, project);
   }
   drift: Driver['drift'] = (desired, live, all) => swarmDrift(desired, live, all, this.now());
-  actionsOf: Driver['actionsOf'] = (step) => swarmActionsOf(step);
+  actionsOf: Driver['actionsOf'] = (step, all) => swarmActionsOf(step, all);
   applyStep(step: Step, actions: Action[], ctx: StepContext): Promise<StepResult> {
     return applySwarmStep(this.docker, step, actions, ctx, this.now);
   }

@@ -5,6 +5,7 @@
  */
 import type { AdmissionFinding } from '../../policy/admission/index.js';
 import type { ServiceSpec, StackModel, VolumeSpec } from '../../stack/model.js';
+import { objectNameProblem } from './file-objects.js';
 
 const FIELDS: { field: string; what: string; present: (s: ServiceSpec) => boolean }[] = [
   { field: 'privileged', what: 'privileged', present: (s) => s.privileged === true },
@@ -51,6 +52,21 @@ export function swarmUnsupported(model: StackModel): AdmissionFinding[] {
         request: 'EndpointSpec.Ports',
       });
     });
+  }
+  for (const spec of Object.values(model.services)) {
+    for (const field of ['secrets', 'configs'] as const) {
+      (spec[field] ?? []).forEach((m, i) => {
+        const problem = objectNameProblem(model.project, m.source);
+        if (problem === undefined) return;
+        found.push({
+          rule: 'engine.unsupported',
+          message: `${field.slice(0, -1)} ${m.source}: ${problem}`,
+          subject: { kind: 'service', name: spec.name },
+          fields: [[field, i]],
+          request: `TaskTemplate.ContainerSpec.${field === 'secrets' ? 'Secrets' : 'Configs'}`,
+        });
+      });
+    }
   }
   for (const v of Object.values(model.volumes)) if (!plainLocal(v)) found.push(volumeFinding(v));
   return found;

@@ -134,6 +134,27 @@ describe('the Swarm gate over stacks', () => {
     );
     expect(found.join('\n')).toMatch(/engine\.unsupported: only plain local volumes/);
   });
+
+  it('accepts secrets and configs (Swarm objects), held to the same stack rules as on Docker', async () => {
+    const files = `secrets:\n  token: {}\nconfigs:\n  app: { content: "x=1" }\n`;
+    expect(
+      await gate(
+        `${service('    secrets: [token]\n    configs: [{ source: app, target: /etc/app.conf }]\n')}${files}`,
+      ),
+    ).toEqual([]);
+    // The stack rules are the engine-neutral ones: an undeclared secret is refused, located.
+    expect((await gate(service('    secrets: [nope]\n'))).join('\n')).toMatch(
+      /^compose\.yaml:\d+:\d+: stack\.undeclared-secret: .*not declared/m,
+    );
+  });
+
+  it('refuses, located, a secret whose Swarm name would be too long', async () => {
+    const key = 'k'.repeat(60);
+    const found = await gate(`${service(`    secrets: [${key}]\n`)}secrets:\n  ${key}: {}\n`);
+    expect(found.join('\n')).toMatch(
+      /^compose\.yaml:5:\d+: engine\.unsupported: secret k+: the Swarm object name .* over Swarm's 64/m,
+    );
+  });
 });
 
 /** A spec as the renderer makes it, for hand-made bypass attempts. */
@@ -200,7 +221,7 @@ describe('the last gate over the exact Swarm service spec', () => {
     expect(admit(spec).join('\n')).toMatch(/privilege\.cap-add/);
   });
 
-  it('refuses Privileges, Isolation, Groups, Secrets and unknown keys', () => {
+  it("refuses Privileges, Isolation, Groups, another project's secret and unknown keys", () => {
     const spec = rendered();
     Object.assign(spec.TaskTemplate.ContainerSpec, {
       Privileges: { SELinuxContext: { Disable: true } },
@@ -214,8 +235,52 @@ describe('the last gate over the exact Swarm service spec', () => {
         'engine.unsupported TaskTemplate.ContainerSpec.Privileges',
         'engine.unsupported TaskTemplate.ContainerSpec.Isolation',
         'engine.unsupported TaskTemplate.ContainerSpec.Groups',
-        'engine.unsupported TaskTemplate.ContainerSpec.Secrets',
+        'isolation.container-name TaskTemplate.ContainerSpec.Secrets.0.SecretName',
         'admission.unknown-field TaskTemplate.ContainerSpec.Devices',
+      ]),
+    );
+  });
+
+  it("admits the project's own secrets and configs at absolute targets", () => {
+    const spec = rendered();
+    Object.assign(spec.TaskTemplate.ContainerSpec, {
+      Secrets: [
+        {
+          File: { Name: '/run/secrets/token', UID: '0', GID: '0', Mode: 0o400 },
+          SecretName: 'sw_token_0123456789ab',
+        },
+      ],
+      Configs: [
+        {
+          File: { Name: '/etc/app.conf', UID: '0', GID: '0', Mode: 0o444 },
+          ConfigName: 'sw_app_0a1b2c3d4e5f',
+        },
+      ],
+    });
+    expect(admit(spec)).toEqual([]);
+  });
+
+  it("refuses another project's object, a relative or climbing target, setuid bits and extra keys", () => {
+    const spec = rendered();
+    Object.assign(spec.TaskTemplate.ContainerSpec, {
+      Secrets: [
+        { File: { Name: '/run/secrets/a', Mode: 0o400 }, SecretName: 'other_token_0123456789ab' },
+        { File: { Name: 'relative', Mode: 0o400 }, SecretName: 'sw_token_0123456789ab' },
+        { File: { Name: '/run/../etc/x', Mode: 0o4755 }, SecretName: 'sw_token_0123456789ab' },
+        { File: { Name: '/x', Driver: 'vault' }, SecretName: 'sw_token_0123456789ab', Runtime: {} },
+      ],
+      Configs: [{ File: { Name: '/etc/c', UID: 'root' }, ConfigName: 'swx_app_0a1b2c3d4e5f' }],
+    });
+    expect(admit(spec)).toEqual(
+      expect.arrayContaining([
+        'isolation.container-name TaskTemplate.ContainerSpec.Secrets.0.SecretName',
+        'admission.unknown-field TaskTemplate.ContainerSpec.Secrets.1.File.Name',
+        'admission.unknown-field TaskTemplate.ContainerSpec.Secrets.2.File.Name',
+        'admission.unknown-field TaskTemplate.ContainerSpec.Secrets.2.File.Mode',
+        'admission.unknown-field TaskTemplate.ContainerSpec.Secrets.3.File.Driver',
+        'engine.unsupported TaskTemplate.ContainerSpec.Secrets.3.Runtime',
+        'isolation.container-name TaskTemplate.ContainerSpec.Configs.0.ConfigName',
+        'admission.unknown-field TaskTemplate.ContainerSpec.Configs.0.File.UID',
       ]),
     );
   });

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -140,6 +140,30 @@ afterEach(async () => {
 });
 
 describe('deliverSecrets', () => {
+  it('for an engine that stores them (Swarm): the contents and keyed digests, no file, the model as is', async () => {
+    await (await store()).set('gw', 'db', Buffer.from(PLANTED));
+    const gated = await ok(await gate());
+    const result = await ok(
+      await gateCommit('c1', {
+        load: async () => gated,
+        secrets: (commit, admitted) => deliverSecrets(ctx(), commit, admitted, { objects: true }),
+      }),
+    );
+    await expect(stat(path.join(runtimeDir, 'gw'))).rejects.toThrow();
+    expect(result.desired.model).toBe(gated.desired.model);
+    const contents = result.desired.contents;
+    expect(Buffer.from(contents?.value('secret', 'db') ?? []).toString()).toBe(PLANTED);
+    expect(Buffer.from(contents?.value('secret', 'tls') ?? []).toString()).toBe('tls-key-material');
+    expect(Buffer.from(contents?.value('config', 'motd') ?? []).toString()).toBe('hello');
+    // A secret's digest is the store's HMAC under the daemon's key, not a hash of the value alone.
+    const digest = contents?.digest('secret', 'db') ?? '';
+    expect(digest).toBe((await store()).digest('gw', 'db', Buffer.from(PLANTED)));
+    expect(digest).not.toBe(createHash('sha256').update(PLANTED).digest('hex'));
+    expect(JSON.stringify(result)).not.toContain(PLANTED);
+    expect(JSON.stringify(result)).not.toContain('tls-key-material');
+    expect(result.desired.hashes.api).not.toBe(gated.desired.hashes.api);
+  });
+
   it('refuses the whole stack while a secret has no value, creating nothing', async () => {
     const result = await deliver();
     expect(result.ok).toBe(false);
