@@ -6,6 +6,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -106,9 +107,14 @@ ${auth}`,
     login: options.login,
     async push(local, repository, tag) {
       const repo = `${host}/${repository}`;
-      await docker().getImage(local).tag({ repo, tag });
+      // Pushed under a staging tag, then the registry is told that `tag` names the same manifest:
+      // the engine never holds `repo:tag` itself. (Tagging `repo:tag` on the shared engine for the
+      // push let a running daemon see, for a moment, a local image of that name without a digest
+      // and run it as one built on the engine; seen in a rehearsal.)
+      const staging = `push-${randomBytes(4).toString('hex')}`;
+      await docker().getImage(local).tag({ repo, tag: staging });
       const stream = await docker()
-        .getImage(`${repo}:${tag}`)
+        .getImage(`${repo}:${staging}`)
         // The engine wants the header even for an anonymous push.
         .push({ authconfig: authconfig ?? { serveraddress: host } });
       const lines = await new Promise<{ error?: string; aux?: { Digest?: string } }[]>((resolve, reject) =>
@@ -116,11 +122,12 @@ ${auth}`,
           err ? reject(err) : resolve(out),
         ),
       );
-      await docker().getImage(`${repo}:${tag}`).remove({ noprune: true });
+      await docker().getImage(`${repo}:${staging}`).remove({ noprune: true });
       const failed = lines.find((l) => l.error);
       if (failed) throw new Error(`push of ${repo}:${tag} failed: ${failed.error}`);
       const digest = lines.find((l) => l.aux?.Digest)?.aux?.Digest;
       if (!digest) throw new Error(`push of ${repo}:${tag} named no digest`);
+      await retagManifest(host, repository, digest, tag, options.login);
       return digest;
     },
     async stop() {
@@ -142,4 +149,38 @@ ${auth}`,
       await removeTempDir(dir);
     },
   };
+}
+
+const MANIFEST_TYPES = [
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.oci.image.index.v1+json',
+];
+
+/** Makes `tag` name the manifest `digest` in the registry (the Registry API's manifest PUT). */
+async function retagManifest(
+  host: string,
+  repository: string,
+  digest: string,
+  tag: string,
+  login?: { username: string; password: string },
+): Promise<void> {
+  const headers: Record<string, string> = { accept: MANIFEST_TYPES.join(', ') };
+  if (login) {
+    headers.authorization = `Basic ${Buffer.from(`${login.username}:${login.password}`).toString('base64')}`;
+  }
+  const base = `http://${host}/v2/${repository}/manifests`;
+  const got = await fetch(`${base}/${digest}`, { headers });
+  if (!got.ok) throw new Error(`manifest ${digest} of ${repository}: HTTP ${got.status}`);
+  const type = got.headers.get('content-type') ?? 'application/vnd.docker.distribution.manifest.v2+json';
+  const body = Buffer.from(await got.arrayBuffer());
+  const put = await fetch(`${base}/${tag}`, {
+    method: 'PUT',
+    headers: { ...headers, 'content-type': type },
+    body,
+  });
+  if (!put.ok) throw new Error(`tagging ${repository}:${tag}: HTTP ${put.status} ${await put.text()}`);
+  const stored = put.headers.get('docker-content-digest');
+  if (stored !== digest) throw new Error(`tagging ${repository}:${tag} stored ${stored}, not ${digest}`);
 }
