@@ -27,5 +27,6 @@ export function withResolveHead(source: GitSource, resolveHead: GitSource['resol
     readerAt: (commit) => source.readerAt(commit),
     watch: (onChange) => source.watch(onChange),
     ...(source.commitToBranch ? { commitToBranch: source.commitToBranch.bind(source) } : {}),
+    ...(source.proposeOnBranch ? { proposeOnBranch: source.proposeOnBranch.bind(source) } : {}),
   };
 }
