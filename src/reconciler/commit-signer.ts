@@ -47,11 +47,7 @@ export async function loadCommitSigningKey(
     return await readSigningKey(armored, passphrase);
   } catch (err) {
     if (!(err instanceof SigningKeyError)) throw err;
-    const fix =
-      passphrase === undefined && err.message.includes('passphrase')
-        ? '; set commitSigning.passphraseFile or passphraseSecret'
-        : '';
-    throw new SigningKeyError(`commitSigning.keyFile ${signing.keyFile}: ${err.message}${fix}`);
+    throw new SigningKeyError(`commitSigning.keyFile ${signing.keyFile}: ${err.message}`);
   }
 }
 

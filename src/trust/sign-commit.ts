@@ -33,7 +33,9 @@ export async function readSigningKey(armored: string, passphrase?: string): Prom
   }
   if (!key.isDecrypted()) {
     if (passphrase === undefined)
-      throw new SigningKeyError('the key is protected by a passphrase, and none is configured');
+      throw new SigningKeyError(
+        'the key is protected by a passphrase, and none is configured: set commitSigning.passphraseFile or passphraseSecret',
+      );
     try {
       key = await openpgp.decryptKey({ privateKey: key, passphrase });
     } catch {
