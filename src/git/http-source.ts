@@ -145,31 +145,13 @@ export class HttpGitSource implements GitSource {
         const tree = await writeChangedTree(cacheDir, change, this.cache);
         if (tree === commit.tree) return { commit: tip, pushed: false };
       }
-      const merged = await git.isDescendent({
-        fs,
-        gitdir: cacheDir,
-        oid: change.parent,
-        ancestor: tip,
-        depth: 1000,
-        cache: this.cache,
-      });
-      if (!merged) {
-        // An older proposal of Spin's own (one commit by the writer) is replaced; anything
-        // someone else put on the branch is theirs, and stays.
+      if (!(await this.reaches(change.parent, tip))) {
+        // An older proposal of Spin's own (one commit by the writer, on a head the deploy branch
+        // went through) is replaced; anything someone else put on the branch is theirs, and
+        // stays. (A commit that only claims to be Spin's can be replaced: the branch is Spin's.)
+        const [base, ...more] = commit.parent;
         const parentMerged =
-          commit.parent.length === 1 &&
-          commit.parent[0] !== undefined &&
-          (commit.parent[0] === change.parent ||
-            (await git
-              .isDescendent({
-                fs,
-                gitdir: cacheDir,
-                oid: change.parent,
-                ancestor: commit.parent[0],
-                depth: 1000,
-                cache: this.cache,
-              })
-              .catch(() => false)));
+          base !== undefined && more.length === 0 && (await this.reaches(change.parent, base));
         if (!byWriter || !parentMerged) {
           throw new SourceError(
             'push-refused',
@@ -182,6 +164,17 @@ export class HttpGitSource implements GitSource {
     const oid = await writeCommitObject(cacheDir, change, this.cache);
     await this.pushCommit(oid, branch, replace);
     return { commit: oid, pushed: true };
+  }
+
+  /**
+   * True when `ancestor` is `oid` or in its history (looked for within 1000 commits; further back
+   * counts as not found).
+   */
+  private async reaches(oid: string, ancestor: string): Promise<boolean> {
+    if (oid === ancestor) return true;
+    return git
+      .isDescendent({ fs, gitdir: this.options.cacheDir, oid, ancestor, depth: 1000, cache: this.cache })
+      .catch(() => false);
   }
 
   /** Pushes `oid` to `branch`; `force` only to replace Spin's own earlier proposal. */

@@ -116,12 +116,12 @@ export async function semverImageCommit(input: SemverInput): Promise<SemverOutco
     );
   }
   const { source } = input;
-  if (reviewBranch ? !source.proposeOnBranch : !source.commitToBranch) {
-    return problem(
+  const onDisk = () =>
+    problem(
       'ImageUpdateRefused',
       `newer tags in range (${what}), but Spin does not write to a repository on disk; serve it over http(s) or commit the new tags yourself`,
     );
-  }
+  if (reviewBranch ? !source.proposeOnBranch : !source.commitToBranch) return onDisk();
   const stack = await readStackFile(input.source, input.head, project.path);
   if (!stack)
     return problem('ImageUpdateRefused', `newer tags in range (${what}), but the stack file was not found`);
@@ -157,7 +157,7 @@ export async function semverImageCommit(input: SemverInput): Promise<SemverOutco
       }
       return { kind: 'proposed', branch: reviewBranch, ...proposed, proposals };
     }
-    if (!source.commitToBranch) throw new Error('unreachable: checked above');
+    if (!source.commitToBranch) return onDisk();
     const commit = await source.commitToBranch(change);
     log.info({ project: project.name, commit, signed: !!signer, updates }, 'image update committed');
     return { kind: 'committed', commit, proposals };
