@@ -88,6 +88,12 @@ export function parseConfig(
     diagnostics.push(registryLoginDiag(file, pos, `registries.${ambiguousCentre}`));
   }
   const centreSigning = signingSettings(raw.commitSigning, baseDir);
+  if (centreSigning && twoPassphrases(centreSigning)) {
+    const pos = doc.locate(['commitSigning']);
+    diagnostics.push(
+      diag(file, pos.line, pos.column, 'config.commitSigning', TWO_PASSPHRASES, 'commitSigning'),
+    );
+  }
   const warnings: string[] = [];
   const engineSet = parseEngines(raw, file, baseDir, (p) => doc.locate(p.map(String)));
   diagnostics.push(...engineSet.diagnostics);
@@ -170,17 +176,22 @@ export function parseConfig(
       );
       return;
     }
-    const signing = signingSettings(p.commitSigning, baseDir) ?? centreSigning;
-    const signingProblem = signing?.passphraseFile && signing.passphraseSecret;
-    if (signingProblem) {
-      const pos = p.commitSigning ? source.locate([index, 'commitSigning']) : doc.locate(['commitSigning']);
-      const message =
-        'commitSigning: passphraseFile and passphraseSecret name the same passphrase twice; keep one';
+    const ownSigning = signingSettings(p.commitSigning, baseDir);
+    if (ownSigning && twoPassphrases(ownSigning)) {
+      const pos = source.locate([index, 'commitSigning']);
       diagnostics.push(
-        diag(source.file, pos.line, pos.column, 'config.commitSigning', message, 'commitSigning'),
+        diag(
+          source.file,
+          pos.line,
+          pos.column,
+          'config.commitSigning',
+          TWO_PASSPHRASES,
+          `projects.${index}.commitSigning`,
+        ),
       );
       return;
     }
+    const signing = ownSigning ?? centreSigning;
     const access = repoAccess(p.git, baseDir, git.caFile, { project: p.name, settings: secrets });
     if (access.error) {
       const pos = doc.locate(['projects', index, 'git', access.error.key]);
@@ -475,6 +486,14 @@ function signingSettings(raw: RawCommitSigning | undefined, baseDir: string): Co
       : {}),
     ...(raw.passphraseSecret !== undefined ? { passphraseSecret: raw.passphraseSecret } : {}),
   };
+}
+
+const TWO_PASSPHRASES =
+  'commitSigning: passphraseFile and passphraseSecret name the same passphrase twice; keep one';
+
+/** One key has one passphrase: from a file or from the store, not both. */
+function twoPassphrases(signing: CommitSigning): boolean {
+  return signing.passphraseFile !== undefined && signing.passphraseSecret !== undefined;
 }
 
 /**

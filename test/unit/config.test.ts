@@ -255,5 +255,8 @@ projects:
       ),
     ).toEqual([expect.stringMatching(/^4:config\.commitSigning: .*name the same passphrase twice/)]);
     expect(refused('commitSigning: { passphraseFile: p }\nprojects: []\n')[0]).toContain('keyFile');
+    expect(
+      refused('commitSigning: { keyFile: k, passphraseFile: p, passphraseSecret: s }\nprojects: []\n'),
+    ).toEqual([expect.stringMatching(/^1:config\.commitSigning: .*same passphrase twice/)]);
   });
 });
