@@ -86,7 +86,7 @@ const logCount = (msg: string) =>
 const waitLogs = (msg: string, atLeast: number, description: string) =>
   waitFor(async () => logCount(msg), {
     until: (n) => n >= atLeast,
-    timeoutMs: 60_000,
+    timeoutMs: 120_000,
     intervalMs: 500,
     description,
   });
@@ -131,7 +131,7 @@ describe('signed semver image updates', () => {
     const s = await f.waitStatus(
       (s) => s.lastError?.reason === 'ImageUpdateUnsigned',
       'ImageUpdateUnsigned',
-      60_000,
+      120_000,
     );
     expect(s.lastError?.message).toContain('web 1.4.0 -> 1.4.3');
     expect(s.lastError?.message).toContain('set commitSigning.keyFile');
@@ -141,7 +141,7 @@ describe('signed semver image updates', () => {
     expect(logCount('image update not committed')).toBe(1);
     expect((await f.status())?.lastError?.reason).toBe('ImageUpdateUnsigned');
     expect(await remote()).toMatchObject({ 'refs/heads/main': first });
-  });
+  }, 300_000);
 
   it('with commitSigning: a signed commit that git verifies and the gate deploys', async () => {
     const d143 = await registry.push(WEB_IMAGE_V2, repository, '1.4.3');
@@ -152,7 +152,7 @@ describe('signed semver image updates', () => {
     const s = await f.waitStatus(
       (s) => s.appliedCommit !== first && s.health === 'Healthy' && s.images?.web?.digest === d143,
       'moved to 1.4.3, signed',
-      120_000,
+      180_000,
     );
     expect(s.lastError).toBeUndefined();
     signedBySpin = s.appliedCommit ?? '';
@@ -169,7 +169,7 @@ describe('signed semver image updates', () => {
     }
     // The key never reaches the status.
     expect(JSON.stringify(await f.status())).not.toContain('PRIVATE KEY');
-  });
+  }, 300_000);
 
   it('review mode: the commit goes to the review branch and the deploy branch stays', async () => {
     await f.writeConfig({
@@ -179,7 +179,7 @@ describe('signed semver image updates', () => {
     await registry.push(WEB_IMAGE, repository, '1.4.5');
     const refs = await waitFor(remote, {
       until: (r) => r[`refs/heads/${REVIEW}`] !== undefined,
-      timeoutMs: 90_000,
+      timeoutMs: 180_000,
       intervalMs: 1000,
       description: `${REVIEW} pushed`,
     });
@@ -214,5 +214,5 @@ describe('signed semver image updates', () => {
         (e) => e.kind === 'image-commit' && e.message.startsWith(`proposed on ${REVIEW}`),
       ),
     ).toBe(true);
-  });
+  }, 420_000);
 });
