@@ -172,9 +172,18 @@ describe('signed semver image updates', () => {
   }, 300_000);
 
   it('review mode: the commit goes to the review branch and the deploy branch stays', async () => {
+    const reloads = () => (f.daemon?.logs ?? []).filter((l) => l.msg === 'config reloaded').length;
+    const before = reloads();
     await f.writeConfig({
       ...f.config,
       projects: [{ ...f.config.projects[0], commitSigning: { keyFile }, imageUpdates: { branch: REVIEW } }],
+    });
+    // The new tag only once the daemon runs with review mode, or it would commit to main.
+    await waitFor(async () => reloads(), {
+      until: (n) => n > before,
+      timeoutMs: 120_000,
+      intervalMs: 500,
+      description: 'config reloaded with imageUpdates.branch',
     });
     await registry.push(WEB_IMAGE, repository, '1.4.5');
     const refs = await waitFor(remote, {
