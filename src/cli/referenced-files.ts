@@ -3,8 +3,9 @@ import type { Diagnostic } from '../stack/diagnostics.js';
 import { readIdentities } from '../secrets/age.js';
 import { loadStoreKey } from '../secrets/store.js';
 import { parseTrustKeys } from '../trust/index.js';
+import { readSigningKey } from '../trust/sign-commit.js';
 import { errorMessage } from '../util/errors.js';
-import type { RepoAccess, SpinConfig } from '../config/types.js';
+import type { CommitSigning, RepoAccess, SpinConfig } from '../config/types.js';
 import { SecretText } from '../util/secret-text.js';
 
 /**
@@ -120,6 +121,44 @@ export async function readReferencedFiles(
       }),
     ),
   );
+  // Spin's commit signing keys: a key that cannot be read or unlocked stops the start, so the
+  // first image update does not find out. A passphrase kept in a project's store is read at use.
+  const signings = new Map<string, { signing: CommitSigning; what: string }>();
+  if (config.commitSigning)
+    signings.set(JSON.stringify(config.commitSigning), {
+      signing: config.commitSigning,
+      what: 'commitSigning',
+    });
+  for (const p of config.projects) {
+    const key = JSON.stringify(p.commitSigning);
+    if (p.commitSigning && !signings.has(key))
+      signings.set(key, { signing: p.commitSigning, what: `${p.name}.commitSigning` });
+  }
+  for (const { signing, what } of signings.values()) {
+    const armored = await read(signing.keyFile, `${what}.keyFile`);
+    if (armored === undefined) continue;
+    const passphrase =
+      signing.passphraseFile !== undefined
+        ? await read(signing.passphraseFile, `${what}.passphraseFile`)
+        : undefined;
+    if (signing.passphraseFile !== undefined && passphrase === undefined) continue;
+    const error = await readSigningKey(armored, passphrase).then(
+      () => undefined,
+      (err: unknown) => errorMessage(err),
+    );
+    // A protected key whose passphrase is in a project's store cannot be unlocked here.
+    const later = signing.passphraseSecret !== undefined && error?.includes('protected by a passphrase');
+    if (error && !later) {
+      diagnostics.push({
+        file: config.file,
+        line: 0,
+        column: 0,
+        rule: 'config.commitSigning',
+        message: `${what}.keyFile ${signing.keyFile}: ${error}`,
+        path: '',
+      });
+    }
+  }
   // Secret keys are checked here too, so a typo in a path stops the start (or is refused on a
   // reload) instead of refusing every commit that uses an encrypted file later.
   const ageFiles = new Map<string, string>();

@@ -18,6 +18,7 @@ import type { ProjectsFileText } from './projects-dir.js';
 import { grantProblem } from '../access/grants.js';
 import type { Role } from '../access/roles.js';
 import type {
+  CommitSigning,
   GitLimits,
   ProjectConfig,
   RepoLocation,
@@ -87,6 +88,13 @@ export function parseConfig(
     const pos = doc.locate(['registries', ambiguousCentre]);
     diagnostics.push(registryLoginDiag(file, pos, `registries.${ambiguousCentre}`));
   }
+  const centreSigning = signingSettings(raw.commitSigning, baseDir);
+  if (centreSigning && twoPassphrases(centreSigning)) {
+    const pos = doc.locate(['commitSigning']);
+    diagnostics.push(
+      diag(file, pos.line, pos.column, 'config.commitSigning', TWO_PASSPHRASES, 'commitSigning'),
+    );
+  }
   const warnings: string[] = [];
   const engineSet = parseEngines(raw, file, baseDir, (p) => doc.locate(p.map(String)));
   diagnostics.push(...engineSet.diagnostics);
@@ -142,7 +150,11 @@ export function parseConfig(
       return;
     }
     const registries = mergeRegistries(centreRegistries, p.registries, baseDir);
-    if (typeof p.imageUpdates === 'object' && !parseRange(p.imageUpdates.semver)) {
+    if (
+      typeof p.imageUpdates === 'object' &&
+      p.imageUpdates.semver !== undefined &&
+      !parseRange(p.imageUpdates.semver)
+    ) {
       const pos = source.locate([index, 'imageUpdates', 'semver']);
       const message = `'${p.imageUpdates.semver}' is not a semver range Spin reads: use ~1.4, ^1.4, 1.x, >=1.4 <2 or 1.4.2`;
       diagnostics.push(
@@ -150,6 +162,38 @@ export function parseConfig(
       );
       return;
     }
+    const reviewBranch = typeof p.imageUpdates === 'object' ? p.imageUpdates.branch : undefined;
+    const branchProblem = reviewBranch !== undefined && reviewBranchProblem(reviewBranch, p.branch ?? 'main');
+    if (branchProblem) {
+      const pos = source.locate([index, 'imageUpdates', 'branch']);
+      diagnostics.push(
+        diag(
+          source.file,
+          pos.line,
+          pos.column,
+          'config.imageUpdates',
+          branchProblem,
+          `projects.${index}.imageUpdates`,
+        ),
+      );
+      return;
+    }
+    const ownSigning = signingSettings(p.commitSigning, baseDir);
+    if (ownSigning && twoPassphrases(ownSigning)) {
+      const pos = source.locate([index, 'commitSigning']);
+      diagnostics.push(
+        diag(
+          source.file,
+          pos.line,
+          pos.column,
+          'config.commitSigning',
+          TWO_PASSPHRASES,
+          `projects.${index}.commitSigning`,
+        ),
+      );
+      return;
+    }
+    const signing = ownSigning ?? centreSigning;
     const access = repoAccess(p.git, baseDir, git.caFile, { project: p.name, settings: secrets });
     if (access.error) {
       const pos = doc.locate(['projects', index, 'git', access.error.key]);
@@ -195,6 +239,7 @@ export function parseConfig(
       suspended: p.suspended ?? false,
       ...(Object.keys(registries).length > 0 ? { registries } : {}),
       ...(p.imageUpdates ? { imageUpdates: p.imageUpdates } : {}),
+      ...(signing ? { commitSigning: signing } : {}),
       // A project's own age identity isolates its encrypted files from the other projects.
       secrets: p.secrets?.ageIdentityFile
         ? { ...secrets, ageIdentityFile: path.resolve(baseDir, p.secrets.ageIdentityFile) }
@@ -294,6 +339,7 @@ export function parseConfig(
       resyncSchedule: raw.resyncSchedule ?? '* * * * *',
       imageUpdateSchedule: raw.imageUpdateSchedule ?? DEFAULT_IMAGE_UPDATE_SCHEDULE,
       registries: centreRegistries,
+      ...(centreSigning ? { commitSigning: centreSigning } : {}),
       api: {
         listen: raw.api?.listen ?? '127.0.0.1:7070',
         publicUrl: raw.api?.publicUrl,
@@ -451,6 +497,48 @@ function diag(
   return { file, line, column, rule, message, path: p };
 }
 
+/** `commitSigning:` as written. */
+interface RawCommitSigning {
+  keyFile: string;
+  passphraseFile?: string;
+  passphraseSecret?: string;
+}
+
+/** Pure: `commitSigning` with its files made absolute against the file that wrote it. */
+function signingSettings(raw: RawCommitSigning | undefined, baseDir: string): CommitSigning | undefined {
+  if (!raw) return undefined;
+  return {
+    keyFile: path.resolve(baseDir, raw.keyFile),
+    ...(raw.passphraseFile !== undefined
+      ? { passphraseFile: path.resolve(baseDir, raw.passphraseFile) }
+      : {}),
+    ...(raw.passphraseSecret !== undefined ? { passphraseSecret: raw.passphraseSecret } : {}),
+  };
+}
+
+const TWO_PASSPHRASES =
+  'commitSigning: passphraseFile and passphraseSecret name the same passphrase twice; keep one';
+
+/** One key has one passphrase: from a file or from the store, not both. */
+function twoPassphrases(signing: CommitSigning): boolean {
+  return signing.passphraseFile !== undefined && signing.passphraseSecret !== undefined;
+}
+
+/**
+ * Pure: why `branch` cannot be the review branch of a project deploying `deployBranch` (git's
+ * ref-name rules, in short), or undefined.
+ */
+export function reviewBranchProblem(branch: string, deployBranch: string): string | undefined {
+  if (branch === deployBranch)
+    return `imageUpdates.branch '${branch}' is the deploy branch; name another (e.g. spin/image-updates) or leave it out to commit to ${deployBranch}`;
+  const bad =
+    [...branch].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f) ||
+    /[\s~^:?*[\\]/.test(branch) ||
+    /(^|\/)\.|\.\.|\/\/|@\{|\.lock(\/|$)|^\/|\/$|\.$|^-/.test(branch) ||
+    branch === '@';
+  return bad ? `imageUpdates.branch '${branch}' is not a valid git branch name` : undefined;
+}
+
 interface RawConfig {
   stateDir?: string;
   pollInterval?: string | number;
@@ -460,6 +548,7 @@ interface RawConfig {
   resyncSchedule?: string;
   imageUpdateSchedule?: string;
   registries?: RawRegistries;
+  commitSigning?: RawCommitSigning;
   api?: {
     listen?: string;
     publicUrl?: string;
@@ -488,7 +577,8 @@ interface RawConfig {
     repo: string;
     git?: RawRepoAccess;
     registries?: RawRegistries;
-    imageUpdates?: 'digest' | 'off' | { semver: string };
+    imageUpdates?: 'digest' | 'off' | { semver?: string; branch?: string };
+    commitSigning?: RawCommitSigning;
     branch?: string;
     path?: string;
     env?: Record<string, string | number | boolean>;

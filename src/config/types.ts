@@ -54,7 +54,12 @@ export interface ProjectConfig {
    * `digest`: every service follows its tag without a commit; `{ semver }`: every service follows
    * the highest tag in the range by a commit to the repository (else only x-spin imageUpdates ones).
    */
-  imageUpdates?: 'digest' | 'off' | { semver: string };
+  imageUpdates?: 'digest' | 'off' | ImageUpdateSettings;
+  /**
+   * The OpenPGP key Spin signs its own commits with (the project's own, else the top-level one);
+   * required to write image updates for a project with `trust`.
+   */
+  commitSigning?: CommitSigning;
   /** Credentials and CA for an http(s) repository; absent when it needs neither. */
   git?: RepoAccess;
   branch: string;
@@ -78,6 +83,27 @@ export interface ProjectConfig {
   secrets?: SecretsSettings;
   /** The file (absolute) that defines the project: the main config or one in its projects.d. */
   definedIn?: string;
+}
+
+/**
+ * A project's `imageUpdates` object: `semver` makes every service follow the range (a service's
+ * own x-spin wins); `branch` sends image-update commits to that branch for review instead of the
+ * deploy branch.
+ */
+export interface ImageUpdateSettings {
+  semver?: string;
+  branch?: string;
+}
+
+/**
+ * `commitSigning:` (top level or a project's): an armored OpenPGP private key in a file, and its
+ * passphrase from a file or the committing project's secret store (at most one of the two).
+ * Paths absolute. Read at each use, so a rotated key needs no restart; never logged.
+ */
+export interface CommitSigning {
+  keyFile: string;
+  passphraseFile?: string;
+  passphraseSecret?: string;
 }
 
 /** One `api.tokens` entry: whoever holds the token in `file` has `role` on `projects`. */
@@ -129,6 +155,8 @@ export interface SpinConfig {
   imageUpdateSchedule: string;
   /** Centre-wide registry logins by host (each project's `registries` already includes them). */
   registries: RegistryCredentials;
+  /** The top-level `commitSigning` (each project's `commitSigning` already falls back to it). */
+  commitSigning?: CommitSigning;
   api: {
     listen: string;
     publicUrl?: string;

@@ -50,7 +50,8 @@ export function observePasses(
       }
       for (const written of outcome.imageCommits ?? []) {
         const what = written.updates.map((u) => `${u.service}: ${u.from} -> ${u.to} (${u.range})`).join(', ');
-        store.recordEvent(name, 'image-commit', `committed ${written.commit.slice(0, 12)}: ${what}`, written);
+        const verb = written.branch ? `proposed on ${written.branch}` : 'committed';
+        store.recordEvent(name, 'image-commit', `${verb} ${written.commit.slice(0, 12)}: ${what}`, written);
       }
       const images = imagesLine(status.images);
       if (images && lastImages.get(name) !== images) {

@@ -7,13 +7,13 @@ import { PackRefusedError } from './pack-guard.js';
 import type { FetchLimits } from './upload-pack-guard.js';
 import type { FileReader } from '../stack/source.js';
 import { CommitReader } from './commit-reader.js';
-import { writeCommitObject, type CommitChange } from './commit-writer.js';
+import { writeChangedTree, writeCommitObject, type CommitChange } from './commit-writer.js';
 import { fetchRefAdvertisement, RefAdvertisementError } from './ref-advertisement.js';
 import { SourceError } from './errors.js';
 import { RepoCredentials, repoTransport, type RepoTransport } from './repo-auth.js';
 import type { RepoAccess, RepoAuth } from '../config/types.js';
 import { redactSecrets } from '../util/secret-text.js';
-import type { AdvertisementMemo, BranchMoveFacts, GitSource } from './source.js';
+import type { AdvertisementMemo, BranchMoveFacts, BranchProposal, GitSource } from './source.js';
 
 export interface HttpGitSourceOptions {
   url: string;
@@ -143,15 +143,76 @@ export class HttpGitSource implements GitSource {
   }
 
   async pushBranch(oid: string): Promise<void> {
-    const { url, branch, cacheDir } = this.options;
+    // isomorphic-git refuses a push that is not a fast-forward of the remote's branch, and the
+    // server checks the old value it was sent: a branch that moved meanwhile is left alone.
     await this.ensureCache();
+    await this.pushCommit(oid, this.options.branch, false);
+  }
+
+  async proposeOnBranch(change: CommitChange, branch: string): Promise<BranchProposal> {
+    const { cacheDir } = this.options;
+    await this.ensureCache();
+    const ref = `refs/heads/${branch}`;
+    const tip = this.refs.find((r) => r.ref === ref)?.oid;
+    let replace = false;
+    if (tip && tip !== change.parent) {
+      await this.ensureCommit(ref, tip);
+      const { commit } = await git.readCommit({ fs, gitdir: cacheDir, oid: tip, cache: this.cache });
+      const byWriter =
+        commit.author.email === change.author.email && commit.author.name === change.author.name;
+      // The same proposal on the same head is there already: a new timestamp is no reason to push.
+      if (byWriter && commit.parent.length === 1 && commit.parent[0] === change.parent) {
+        const tree = await writeChangedTree(cacheDir, change, this.cache);
+        if (tree === commit.tree) return { commit: tip, pushed: false };
+      }
+      if (!(await this.reaches(change.parent, tip))) {
+        // An older proposal of Spin's own (one commit by the writer, on a head the deploy branch
+        // went through) is replaced; anything someone else put on the branch is theirs, and
+        // stays. (A commit that only claims to be Spin's can be replaced: the branch is Spin's.)
+        const [base, ...more] = commit.parent;
+        const parentMerged =
+          base !== undefined && more.length === 0 && (await this.reaches(change.parent, base));
+        if (!byWriter || !parentMerged) {
+          throw new SourceError(
+            'push-refused',
+            `branch ${branch} of ${redactUrl(this.options.url)} holds commits that are not Spin's proposal (tip ${tip.slice(0, 12)}); merge or delete it and Spin proposes again`,
+          );
+        }
+        replace = true;
+      }
+    }
+    const oid = await writeCommitObject(cacheDir, change, this.cache);
+    await this.pushCommit(oid, branch, replace);
+    return { commit: oid, pushed: true };
+  }
+
+  /**
+   * True when `ancestor` is `oid` or in its history (looked for within 1000 commits; further back
+   * counts as not found).
+   */
+  private async reaches(oid: string, ancestor: string): Promise<boolean> {
+    if (oid === ancestor) return true;
+    return git
+      .isDescendent({ fs, gitdir: this.options.cacheDir, oid, ancestor, depth: 1000, cache: this.cache })
+      .catch(() => false);
+  }
+
+  /** Pushes `oid` to `branch`; `force` only to replace Spin's own earlier proposal. */
+  private async pushCommit(oid: string, branch: string, force: boolean): Promise<void> {
+    const { url, cacheDir } = this.options;
     await git.writeRef({ fs, gitdir: cacheDir, ref: OUTGOING_REF, value: oid, force: true });
     const remoteRef = `refs/heads/${branch}`;
     let result: Awaited<ReturnType<typeof git.push>>;
     try {
-      // isomorphic-git refuses a push that is not a fast-forward of the remote's branch, and the
-      // server checks the old value it was sent: a branch that moved meanwhile is left alone.
-      result = await git.push({ fs, http: this.http, gitdir: cacheDir, url, ref: OUTGOING_REF, remoteRef });
+      result = await git.push({
+        fs,
+        http: this.http,
+        gitdir: cacheDir,
+        url,
+        ref: OUTGOING_REF,
+        remoteRef,
+        force,
+      });
     } catch (err) {
       throw new SourceError(
         'push-refused',

@@ -4,7 +4,7 @@ import { HttpGitSource } from './http-source.js';
 import { LocalGitSource } from './local-source.js';
 import type { GitSource } from './source.js';
 
-export type { AdvertisementMemo, BranchMoveFacts, GitSource } from './source.js';
+export type { AdvertisementMemo, BranchMoveFacts, BranchProposal, GitSource } from './source.js';
 export { SourceError } from './errors.js';
 export type { CommitChange } from './commit-writer.js';
 export { PackRefusedError } from './pack-guard.js';

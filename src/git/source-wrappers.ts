@@ -29,5 +29,6 @@ export function withResolveHead(source: GitSource, resolveHead: GitSource['resol
     ...(source.commitToBranch ? { commitToBranch: source.commitToBranch.bind(source) } : {}),
     ...(source.inspectMove ? { inspectMove: source.inspectMove.bind(source) } : {}),
     ...(source.pushBranch ? { pushBranch: source.pushBranch.bind(source) } : {}),
+    ...(source.proposeOnBranch ? { proposeOnBranch: source.proposeOnBranch.bind(source) } : {}),
   };
 }

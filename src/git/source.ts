@@ -47,12 +47,26 @@ export interface GitSource {
    * server and isomorphic-git refuse unless it is a fast-forward of the branch as it is now.
    */
   pushBranch?(commit: string): Promise<void>;
+  /**
+   * Review mode: writes the commit on top of `change.parent` (the deploy branch head) and pushes
+   * it to `branch` instead, so merging it is a fast-forward of the deploy branch. The branch is
+   * created, moved forward, or, when it holds an older proposal of the same writer (one commit by
+   * `change.author`), replaced; commits of anyone else there make it throw (push-refused). When
+   * the branch already proposes the same change on the same head, nothing is pushed.
+   */
+  proposeOnBranch?(change: CommitChange, branch: string): Promise<BranchProposal>;
 }
 
 /** What the git source found for a branch move (see GitSource.inspectMove). */
 export interface BranchMoveFacts {
   head: string;
   headIsAncestor: boolean;
+}
+
+/** The review branch's commit after `proposeOnBranch`, and whether this call pushed it. */
+export interface BranchProposal {
+  commit: string;
+  pushed: boolean;
 }
 
 /** One round's ref advertisements by repository URL (see GitSource.resolveHead). */

@@ -43,6 +43,7 @@ import { registryAuthFor } from '../config/registry-auth.js';
 import { projectSecretReader } from '../secrets/project-secret.js';
 import { listTags } from '../drivers/registry/tag-list.js';
 import { semverImageCommit } from './semver-commit.js';
+import { loadCommitSigningKey } from './commit-signer.js';
 import {
   pinImages,
   withDigests,
@@ -96,7 +97,7 @@ export interface PassOutcome {
   imageUpdates?: ImageUpdateRecord[];
   /** The pass repeated the last idle pass's answer without gating or planning (idle-memo.ts). */
   repeated?: boolean;
-  /** Commits this pass wrote to the deploy branch for newer tags in a semver range. */
+  /** Commits this pass wrote for newer tags in a semver range (deploy branch, or review branch). */
   imageCommits?: ImageCommitRecord[];
   /**
    * Set when a step of this pass was still on its way (a new replica not ready yet): the pass did
@@ -108,6 +109,8 @@ export interface PassOutcome {
 /** One semver image-update commit, for logs and history. */
 export interface ImageCommitRecord {
   commit: string;
+  /** Review mode: the branch it was proposed on (the deploy branch did not move). */
+  branch?: string;
   updates: { service: string; from: string; to: string; range: string }[];
 }
 
@@ -267,12 +270,17 @@ class Pass {
       source: ctx.source,
       listTags: async ({ registry, repository }) =>
         listTags(registry, repository, { auth: await this.registryAuth(`${registry}/${repository}`) }),
+      loadSigningKey: (signing) => loadCommitSigningKey(signing, ctx.project.name, ctx.project.secrets),
+      previousProblem: ctx.images?.semverProblem,
       log: ctx.log,
     });
     if (ctx.images) ctx.images.semverProblem = outcome.kind === 'problem' ? outcome.problem : undefined;
-    if (outcome.kind !== 'committed') return undefined;
+    if (outcome.kind === 'none' || outcome.kind === 'problem') return undefined;
+    // A proposal already on the review branch is not news; one pushed now is.
+    if (outcome.kind === 'proposed' && !outcome.pushed) return undefined;
     this.imageCommits.push({
       commit: outcome.commit,
+      ...(outcome.kind === 'proposed' ? { branch: outcome.branch } : {}),
       updates: outcome.proposals.map((p) => ({
         service: p.service,
         from: p.ref,
@@ -280,7 +288,8 @@ class Pass {
         range: p.range,
       })),
     });
-    return outcome.commit;
+    // Review mode leaves the deploy branch where it is: this pass goes on with the head it gated.
+    return outcome.kind === 'committed' ? outcome.commit : undefined;
   }
 
   /**

@@ -29,7 +29,7 @@ export function semverFollows(model: StackModel, projectMode: ProjectConfig['ima
   const follows: SemverFollow[] = [];
   for (const [service, spec] of Object.entries(model.services)) {
     const mode = spec.imageUpdates ?? projectMode;
-    if (typeof mode !== 'object') continue;
+    if (typeof mode !== 'object' || mode.semver === undefined) continue;
     const { registry, repository, tag, digest } = parseImageRef(spec.image);
     if (!tag || digest) continue;
     follows.push({ service, ref: spec.image, registry, repository, tag, range: mode.semver });

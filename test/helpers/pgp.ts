@@ -10,9 +10,15 @@ export interface TestKey {
   fingerprint: string;
 }
 
-export async function makeKey(name: string): Promise<TestKey> {
+/**
+ * `gpg: true` makes an EdDSA key in the older encoding (algorithm 22) that gpg 2.2 reads; the
+ * default, RFC 9580's Ed25519 (algorithm 27), is one gpg before 2.5 cannot verify.
+ */
+export async function makeKey(name: string, options: { gpg?: boolean } = {}): Promise<TestKey> {
   const { privateKey, publicKey } = await openpgp.generateKey({
-    type: 'curve25519',
+    ...(options.gpg
+      ? { type: 'ecc' as const, curve: 'ed25519Legacy' as const }
+      : { type: 'curve25519' as const }),
     userIDs: [{ name, email: `${name.toLowerCase()}@example.org` }],
     format: 'armored',
   });

@@ -2,8 +2,8 @@
  * The semver image-update mode with a real registry (htpasswd login), the real git smart-HTTP
  * server and the real daemon: tags 1.4.0, 1.4.3 and 2.0.0 are in the registry; a service that
  * follows `~1.4` gets one commit from Spin (author Spin, only its image line changed) that moves
- * it to 1.4.3 and deploys through the gate; 2.0.0 never becomes a commit. (ImageUpdateUnsigned:
- * test/unit/reconciler/semver-commit.test.ts.)
+ * it to 1.4.3 and deploys through the gate; 2.0.0 never becomes a commit. (Signed commits,
+ * ImageUpdateUnsigned and review mode: registry-semver-signed.test.ts.)
  */
 import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';

@@ -212,3 +212,51 @@ projects:
     ]);
   });
 });
+
+describe('commit signing and review mode (imageUpdates.branch)', () => {
+  it('takes a top-level signing key, overridden by a project’s own, paths made absolute', () => {
+    const config = ok(`
+commitSigning: { keyFile: keys/spin.asc, passphraseFile: keys/spin.pass }
+projects:
+  - name: a
+    repo: x
+    imageUpdates: { semver: "~1.4", branch: spin/image-updates }
+  - name: b
+    repo: y
+    imageUpdates: { branch: review/images }
+    commitSigning: { keyFile: /srv/b.asc, passphraseSecret: signing-pass }
+`);
+    const [a, b] = config.projects;
+    expect(config.commitSigning).toEqual({
+      keyFile: '/etc/spin/keys/spin.asc',
+      passphraseFile: '/etc/spin/keys/spin.pass',
+    });
+    expect(a?.commitSigning).toEqual(config.commitSigning);
+    expect(a?.imageUpdates).toEqual({ semver: '~1.4', branch: 'spin/image-updates' });
+    expect(b?.commitSigning).toEqual({ keyFile: '/srv/b.asc', passphraseSecret: 'signing-pass' });
+    expect(b?.imageUpdates).toEqual({ branch: 'review/images' });
+  });
+
+  it('refuses the deploy branch or a bad name as the review branch, and two passphrases, located', () => {
+    const refused = (text: string) => {
+      const result = parseConfig('/etc/spin/spin.yaml', text);
+      return result.ok ? [] : result.diagnostics.map((d) => `${d.line}:${d.rule}: ${d.message}`);
+    };
+    expect(refused('projects:\n  - name: a\n    repo: x\n    imageUpdates: { branch: main }\n')).toEqual([
+      expect.stringMatching(/^4:config\.imageUpdates: imageUpdates\.branch 'main' is the deploy branch/),
+    ]);
+    for (const bad of ['spin..x', 'a b', '-x', 'x.lock', 'x/', '.hidden'])
+      expect(
+        refused(`projects:\n  - name: a\n    repo: x\n    imageUpdates: { branch: "${bad}" }\n`),
+      ).toEqual([expect.stringContaining('is not a valid git branch name')]);
+    expect(
+      refused(
+        'projects:\n  - name: a\n    repo: x\n    commitSigning: { keyFile: k, passphraseFile: p, passphraseSecret: s }\n',
+      ),
+    ).toEqual([expect.stringMatching(/^4:config\.commitSigning: .*name the same passphrase twice/)]);
+    expect(refused('commitSigning: { passphraseFile: p }\nprojects: []\n')[0]).toContain('keyFile');
+    expect(
+      refused('commitSigning: { keyFile: k, passphraseFile: p, passphraseSecret: s }\nprojects: []\n'),
+    ).toEqual([expect.stringMatching(/^1:config\.commitSigning: .*same passphrase twice/)]);
+  });
+});
