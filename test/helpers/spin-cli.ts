@@ -106,7 +106,8 @@ export async function startDaemon(
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : -1))),
   );
   const apiUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`daemon did not start: ${stderr}`)), 20_000);
+    // Generous: a restart on a loaded CI machine (two swarm labs and the suite) was seen past 20 s.
+    const timer = setTimeout(() => reject(new Error(`daemon did not start: ${stderr}`)), 60_000);
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     child.stdout?.on('data', (d: Buffer) => {
       stdout += d.toString();

@@ -18,6 +18,8 @@ export interface SwarmLab {
   /** Node id of the worker (labelled `spin-lab.tier=worker`; the manager `manager`). */
   workerNodeId: string;
   managerNodeId: string;
+  /** Stops the worker's dockerd, as a node going away (the manager notices by its heartbeat). */
+  stopWorker(): Promise<void>;
   down(): Promise<void>;
 }
 
@@ -59,6 +61,9 @@ export async function startSwarmLab(prefix: string): Promise<SwarmLab> {
     workerDocker,
     managerNodeId: await nodeId(managerDocker),
     workerNodeId: await nodeId(workerDocker),
+    stopWorker: async () => {
+      await run('bash', [SCRIPT, 'stop-worker', name], { timeout: 120_000 });
+    },
     down,
   };
 }
