@@ -3,6 +3,7 @@
 #   scripts/swarm-lab.sh up NAME     -> prints SWARM_MANAGER=unix://... and SWARM_WORKER=unix://...
 #   scripts/swarm-lab.sh down NAME   -> leaves the swarm, stops both dockerds, deletes what up made
 #   scripts/swarm-lab.sh env NAME    -> prints the two sockets (no change)
+#   scripts/swarm-lab.sh stop-worker NAME -> stops the worker's dockerd (a node going away; `up` restarts it)
 # Each node is its own dockerd (own --data-root, --exec-root, --pidfile, unix socket) in its own
 # network namespace, joined by one veth pair on a private /30 derived from NAME. The host's engine
 # is never touched beyond `docker save` of the test images (others' tests share it: never
@@ -15,8 +16,8 @@ set -euo pipefail
 
 ACTION="${1:-}"
 NAME="${2:-}"
-[[ "$ACTION" =~ ^(up|down|env)$ && "$NAME" =~ ^[a-z0-9][a-z0-9-]{0,30}$ ]] || {
-  echo "usage: $0 up|down|env NAME   (NAME: lower-case letters, digits, dashes)" >&2
+[[ "$ACTION" =~ ^(up|down|env|stop-worker)$ && "$NAME" =~ ^[a-z0-9][a-z0-9-]{0,30}$ ]] || {
+  echo "usage: $0 up|down|env|stop-worker NAME   (NAME: lower-case letters, digits, dashes)" >&2
   exit 2
 }
 
@@ -185,4 +186,5 @@ case "$ACTION" in
   up) up ;;
   down) down ;;
   env) print_env ;;
+  stop-worker) stop_dockerd w ;;
 esac

@@ -20,6 +20,8 @@ export interface SwarmLab {
   managerNodeId: string;
   /** The nodes' network namespaces (`/var/run/netns/...`), manager first. */
   netns: string[];
+  /** Stops the worker's dockerd, as a node going away (the manager notices by its heartbeat). */
+  stopWorker(): Promise<void>;
   down(): Promise<void>;
 }
 
@@ -62,6 +64,9 @@ export async function startSwarmLab(prefix: string): Promise<SwarmLab> {
     managerNodeId: await nodeId(managerDocker),
     workerNodeId: await nodeId(workerDocker),
     netns: await labNamespaces(name),
+    stopWorker: async () => {
+      await run('bash', [SCRIPT, 'stop-worker', name], { timeout: 120_000 });
+    },
     down,
   };
 }

@@ -184,10 +184,12 @@ export function swarmActionsOf(step: Step, all: readonly LiveResource[] = []): A
   if (!live) return [];
   if (step.op === 'delete')
     return [{ kind: 'remove', service, replica: 0, name, containerId: live.id, reason: 'service-removed' }];
-  // Same hash and spec: the step only reports how the engine's own rollout goes.
+  // Same hash and spec: the step only reports how the engine's own rollout goes. Compared without
+  // the commit labels, as drift is: a service an older commit last changed is not rewritten
+  // (and all its tasks restarted) because a node went away and its tasks are being rescheduled.
   if (
     step.live?.hash === step.desired?.hash &&
-    specMatches((step.desired?.body as DesiredSwarmService).spec, live.spec)
+    specMatches(comparable((step.desired?.body as DesiredSwarmService).spec), live.spec)
   )
     return [{ kind: 'watch', service, name, reason: step.why }];
   return [{ kind: 'recreate', service, replica: 0, name, containerId: live.id }];
