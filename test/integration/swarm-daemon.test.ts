@@ -1,10 +1,9 @@
-import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type Docker from 'dockerode';
 import { waitFor } from '../helpers/docker.js';
 import { BUSYBOX_IMAGE, WEB_IMAGE, WEB_IMAGE_V2 } from '../helpers/images.js';
 import { LIMITS, projectFixture, type ProjectFixture } from '../helpers/project-fixture.js';
 import { startSwarmLab, type SwarmLab } from '../helpers/swarm-lab.js';
+import { swarmConfig, stopSwarmFixture, projectServices } from '../helpers/swarm-fixture.js';
 
 /**
  * The daemon end to end on a real two-node Swarm (scripts/swarm-lab.sh): an engine of `kind: swarm`
@@ -44,30 +43,18 @@ services:
     cap_drop: [ALL]
 `;
 
-const services = async (d: Docker, project: string) =>
-  (await d.listServices({ filters: { label: [`spin.project=${project}`] } })).sort((a, b) =>
-    (a.Spec?.Name ?? '').localeCompare(b.Spec?.Name ?? ''),
-  );
+const services = projectServices;
 
 beforeAll(async () => {
   lab = await startSwarmLab('swd');
   f = await projectFixture('swarmd', {
     project: { policy: 'swarm' },
-    config: {
-      engines: { swarm: { kind: 'swarm', host: lab.manager } },
-      defaultEngine: 'swarm',
-      // Swarm services (Engine API 1.41) cannot carry no-new-privileges: docs/engines.md.
-      policies: { swarm: { privilege: { requireNoNewPrivileges: false } } },
-    },
+    config: swarmConfig(lab),
   });
 }, 360_000);
 
 afterAll(async () => {
-  // SPIN_SWARM_DEBUG=file keeps the daemon's log for a failed run.
-  if (process.env.SPIN_SWARM_DEBUG && f?.daemon)
-    await writeFile(process.env.SPIN_SWARM_DEBUG, f.daemon.output());
-  await f?.cleanup();
-  await lab?.down();
+  await stopSwarmFixture(f, lab);
 }, 180_000);
 
 describe('the daemon on a Swarm', () => {

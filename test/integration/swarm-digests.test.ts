@@ -6,6 +6,7 @@ import { WEB_IMAGE } from '../helpers/images.js';
 import { LIMITS, projectFixture, type ProjectFixture } from '../helpers/project-fixture.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { startSwarmLab, type SwarmLab } from '../helpers/swarm-lab.js';
+import { swarmConfig, stopSwarmFixture } from '../helpers/swarm-fixture.js';
 
 /**
  * Pinned digests and registry logins on a real two-node Swarm (issues 15 and 18): a private
@@ -43,16 +44,7 @@ beforeAll(async () => {
   registry = await startRegistry({ login: { username: 'spin-ci', password: PASSWORD }, netns: lab.netns });
   f = await projectFixture('swdig', {
     project: { policy: 'swarm' },
-    config: {
-      engines: { swarm: { kind: 'swarm', host: lab.manager } },
-      defaultEngine: 'swarm',
-      policies: {
-        swarm: {
-          privilege: { requireNoNewPrivileges: false },
-          isolation: { placement: ['node.labels.spin-lab.tier'] },
-        },
-      },
-    },
+    config: swarmConfig(lab, { isolation: { placement: ['node.labels.spin-lab.tier'] } }),
   });
   const passwordFile = path.join(f.tmp, 'registry.password');
   await writeFile(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
@@ -68,11 +60,7 @@ beforeAll(async () => {
 }, 420_000);
 
 afterAll(async () => {
-  if (process.env.SPIN_SWARM_DEBUG && f?.daemon)
-    await writeFile(process.env.SPIN_SWARM_DEBUG, f.daemon.output());
-  await f?.cleanup();
-  await registry?.stop();
-  await lab?.down();
+  await stopSwarmFixture(f, lab, async () => registry?.stop());
 }, 180_000);
 
 describe('pinned digests on a Swarm', () => {

@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Docker from 'dockerode';
 import { waitFor } from '../helpers/docker.js';
@@ -6,6 +5,7 @@ import { BUSYBOX_IMAGE } from '../helpers/images.js';
 import { LIMITS, projectFixture, type ProjectFixture } from '../helpers/project-fixture.js';
 import type { RunningDaemon } from '../helpers/spin-cli.js';
 import { startSwarmLab, type SwarmLab } from '../helpers/swarm-lab.js';
+import { swarmConfig, stopSwarmFixture } from '../helpers/swarm-fixture.js';
 
 /**
  * Two-node behaviour on a real Swarm (scripts/swarm-lab.sh labels the manager
@@ -45,27 +45,13 @@ beforeAll(async () => {
   lab = await startSwarmLab('swnode');
   f = await projectFixture('swnode', {
     project: { policy: 'swarm' },
-    config: {
-      engines: { swarm: { kind: 'swarm', host: lab.manager } },
-      defaultEngine: 'swarm',
-      policies: {
-        swarm: {
-          // Swarm services (Engine API 1.41) cannot carry no-new-privileges: docs/engines.md.
-          privilege: { requireNoNewPrivileges: false },
-          // The operator grants the lab's tier label, any value, and nothing else.
-          isolation: { placement: ['node.labels.spin-lab.tier'] },
-        },
-      },
-    },
+    // The operator grants the lab's tier label, any value, and nothing else.
+    config: swarmConfig(lab, { isolation: { placement: ['node.labels.spin-lab.tier'] } }),
   });
 }, 360_000);
 
 afterAll(async () => {
-  // SPIN_SWARM_DEBUG=file keeps the daemon's log for a failed run.
-  if (process.env.SPIN_SWARM_DEBUG && f?.daemon)
-    await writeFile(process.env.SPIN_SWARM_DEBUG, f.daemon.output());
-  await f?.cleanup();
-  await lab?.down();
+  await stopSwarmFixture(f, lab);
 }, 180_000);
 
 describe('Spin on a two-node Swarm', () => {

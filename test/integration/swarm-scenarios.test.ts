@@ -1,10 +1,10 @@
-import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Docker from 'dockerode';
 import { waitFor } from '../helpers/docker.js';
 import { BUSYBOX_IMAGE } from '../helpers/images.js';
 import { LIMITS, projectFixture, type ProjectFixture } from '../helpers/project-fixture.js';
 import { startSwarmLab, type SwarmLab } from '../helpers/swarm-lab.js';
+import { swarmConfig, stopSwarmFixture, projectServices } from '../helpers/swarm-fixture.js';
 
 /**
  * The scenario suite on a real two-node Swarm (scripts/swarm-lab.sh), through the real daemon:
@@ -42,10 +42,7 @@ const stack = (o: Options = {}) =>
     o.extra === false ? '' : sleeper('extra', 'one'),
   ].join('\n');
 
-const services = async (d: Docker, project: string) =>
-  (await d.listServices({ filters: { label: [`spin.project=${project}`] } })).sort((a, b) =>
-    (a.Spec?.Name ?? '').localeCompare(b.Spec?.Name ?? ''),
-  );
+const services = projectServices;
 /** Service name -> spec version: what moves whenever anyone writes the spec. */
 const versions = async (d: Docker, project: string) =>
   Object.fromEntries((await services(d, project)).map((s) => [s.Spec?.Name ?? '', s.Version?.Index]));
@@ -60,21 +57,12 @@ beforeAll(async () => {
   lab = await startSwarmLab('swscen');
   f = await projectFixture('swscen', {
     project: { policy: 'swarm' },
-    config: {
-      engines: { swarm: { kind: 'swarm', host: lab.manager } },
-      defaultEngine: 'swarm',
-      // Swarm services (Engine API 1.41) cannot carry no-new-privileges: docs/engines.md.
-      policies: { swarm: { privilege: { requireNoNewPrivileges: false } } },
-    },
+    config: swarmConfig(lab),
   });
 }, 360_000);
 
 afterAll(async () => {
-  // SPIN_SWARM_DEBUG=file keeps the daemon's log for a failed run.
-  if (process.env.SPIN_SWARM_DEBUG && f?.daemon)
-    await writeFile(process.env.SPIN_SWARM_DEBUG, f.daemon.output());
-  await f?.cleanup();
-  await lab?.down();
+  await stopSwarmFixture(f, lab);
 }, 180_000);
 
 describe('the scenario suite on a Swarm', () => {

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Docker from 'dockerode';
 import { waitFor } from '../helpers/docker.js';
@@ -8,6 +7,7 @@ import { BUSYBOX_IMAGE } from '../helpers/images.js';
 import { LIMITS, projectFixture, type ProjectFixture } from '../helpers/project-fixture.js';
 import { runSpin } from '../helpers/spin-cli.js';
 import { startSwarmLab, type SwarmLab } from '../helpers/swarm-lab.js';
+import { swarmConfig, stopSwarmFixture } from '../helpers/swarm-fixture.js';
 
 /**
  * Secrets and configs on a real two-node Swarm (issue 15): they become Swarm secret and config
@@ -87,24 +87,12 @@ beforeAll(async () => {
   lab = await startSwarmLab('swsec');
   f = await projectFixture('swsec', {
     project: { policy: 'swarm' },
-    config: {
-      engines: { swarm: { kind: 'swarm', host: lab.manager } },
-      defaultEngine: 'swarm',
-      policies: {
-        swarm: {
-          privilege: { requireNoNewPrivileges: false },
-          isolation: { placement: ['node.labels.spin-lab.tier'] },
-        },
-      },
-    },
+    config: swarmConfig(lab, { isolation: { placement: ['node.labels.spin-lab.tier'] } }),
   });
 }, 360_000);
 
 afterAll(async () => {
-  if (process.env.SPIN_SWARM_DEBUG && f?.daemon)
-    await writeFile(process.env.SPIN_SWARM_DEBUG, f.daemon.output());
-  await f?.cleanup();
-  await lab?.down();
+  await stopSwarmFixture(f, lab);
 }, 180_000);
 
 describe('secrets and configs on a Swarm', () => {
