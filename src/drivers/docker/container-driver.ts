@@ -103,4 +103,9 @@ export interface ContainerProbe {
   restartCount?: number;
   /** Whether a health check passed since its last start (from the engine's health log). */
   passedSinceStart?: boolean;
+  /**
+   * How long the container's own healthcheck (the image's HEALTHCHECK when the stack sets none)
+   * may take to reach a verdict, in ms (see `healthcheckWindowMs`); absent without one.
+   */
+  ownCheckWindowMs?: number;
 }

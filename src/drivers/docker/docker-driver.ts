@@ -14,6 +14,7 @@ import {
 } from '../../policy/admission/index.js';
 import { refuseUnlessAdmitted } from './admission-error.js';
 import { containerCreateOptions } from './container-spec.js';
+import { healthcheckWindowMs } from './readiness.js';
 import { imageHealthcheckWithinPolicy, type ImageHealthcheck } from './image-healthcheck.js';
 import { networkCreateOptions } from './network-spec.js';
 import { placeholderJoins } from './render-project.js';
@@ -340,6 +341,7 @@ export class DockerDriver implements ContainerDriver {
       healthLog: lastLog?.Output?.trim().slice(0, 200),
       startedAt: startedAt(info.State.StartedAt, info.Created),
       ...probeTimes(info),
+      ...ownCheckWindow(info.Config.Healthcheck),
     };
   }
 
@@ -446,5 +448,23 @@ export function probeTimes(info: {
     ...(Number.isFinite(finished) && finished > 0 ? { finishedAt: finished } : {}),
     restartCount: info.RestartCount ?? 0,
     passedSinceStart,
+  };
+}
+
+/** The container's own healthcheck window (inspect's durations are in ns), if it has a check. */
+export function ownCheckWindow(
+  hc:
+    | { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; Retries?: number }
+    | undefined,
+): Pick<ContainerProbe, 'ownCheckWindowMs'> {
+  if (!hc?.Test?.length || hc.Test[0] === 'NONE') return {};
+  const ms = (ns: number | undefined) => (ns ? ns / 1_000_000 : undefined);
+  return {
+    ownCheckWindowMs: healthcheckWindowMs({
+      intervalMs: ms(hc.Interval),
+      timeoutMs: ms(hc.Timeout),
+      startPeriodMs: ms(hc.StartPeriod),
+      retries: hc.Retries,
+    }),
   };
 }

@@ -10,6 +10,9 @@ const POLL_MS = 250;
  */
 export const BRIEF_WAIT_MS = 1_500;
 
+/** A step's wait that ends only with the container's verdict or its deadline (image updates). */
+export const UNTIL_VERDICT = Number.POSITIVE_INFINITY;
+
 /** The longest a pass asks to be looked at again while a container is proving itself. */
 const MAX_RECHECK_MS = 5_000;
 
@@ -24,9 +27,35 @@ export type Readiness = { ok: true } | { ok: false; reason: string } | { pending
 export function readinessTimeoutMs(spec: ServiceSpec): number {
   const hc = spec.healthcheck;
   if (!hasHealthcheck(spec) || !hc) return spec.updateConfig.monitorMs;
-  const interval = hc.intervalMs ?? 30_000;
-  const verdict = (hc.startPeriodMs ?? 0) + (interval + (hc.timeoutMs ?? 30_000)) * ((hc.retries ?? 3) + 1);
-  return Math.max(spec.updateConfig.monitorMs, Math.min(verdict, 10 * 60_000));
+  return Math.max(spec.updateConfig.monitorMs, healthcheckWindowMs(hc));
+}
+
+/**
+ * Pure: how long a healthcheck may take to reach a verdict (start period + (retries + 1) ×
+ * (interval + timeout), engine defaults for what is unset), at most 10 minutes.
+ */
+export function healthcheckWindowMs(hc: {
+  intervalMs?: number;
+  timeoutMs?: number;
+  startPeriodMs?: number;
+  retries?: number;
+}): number {
+  const interval = hc.intervalMs || 30_000;
+  const verdict = (hc.startPeriodMs ?? 0) + (interval + (hc.timeoutMs || 30_000)) * ((hc.retries || 3) + 1);
+  return Math.min(verdict, 10 * 60_000);
+}
+
+/**
+ * Pure: the deadline a started container is judged by. The stack's own healthcheck sets
+ * `readyBy`; but a service whose stack sets none can still run the image's HEALTHCHECK (the
+ * engine reports `starting` until its first verdict), and an image's `--interval=30s` is common:
+ * while that check has not spoken, its own window (from the container's last start) is waited
+ * for too, or a correct container would fail the service's short `monitor` window.
+ */
+export function effectiveReadyBy(probe: ContainerProbe, spec: ServiceSpec, readyBy: number): number {
+  if (hasHealthcheck(spec) || probe.health !== 'starting') return readyBy;
+  if (probe.ownCheckWindowMs === undefined || probe.startedAt === undefined) return readyBy;
+  return Math.max(readyBy, probe.startedAt + probe.ownCheckWindowMs);
 }
 
 export function hasHealthcheck(spec: ServiceSpec): boolean {
@@ -41,7 +70,9 @@ export function hasHealthcheck(spec: ServiceSpec): boolean {
  */
 export function recheckAfterMs(spec: ServiceSpec, readyBy: number, now: number): number {
   const interval = hasHealthcheck(spec) ? (spec.healthcheck?.intervalMs ?? 30_000) : 1_000;
-  const untilDeadline = Math.max(0, readyBy - now) + POLL_MS;
+  // Past `readyBy` a container is either failed at the next look or waits for its image's own
+  // check (`effectiveReadyBy`): then the check's interval, not a tight loop.
+  const untilDeadline = readyBy > now ? readyBy - now + POLL_MS : interval;
   return Math.max(POLL_MS, Math.min(interval, MAX_RECHECK_MS, untilDeadline));
 }
 
@@ -100,8 +131,9 @@ export function failedStart(probe: ContainerProbe, spec: ServiceSpec, name: stri
 /**
  * Looks at a started container for at most `waitMs`: ready (healthy when the service has a
  * healthcheck, an image's own HEALTHCHECK also counts when the engine reports one; otherwise
- * running), failed (exited, unhealthy, or still not ready at `readyBy`, ms since the epoch), or
- * still pending. Never waits past `readyBy`.
+ * running), failed (exited, unhealthy, or still not ready at `readyBy`, ms since the epoch, or
+ * by the image's own check's window, see `effectiveReadyBy`), or still pending. Never waits past
+ * that deadline; `waitMs` infinite (UNTIL_VERDICT) waits for the verdict.
  */
 export async function probeReady(
   driver: ContainerDriver,
@@ -111,17 +143,20 @@ export async function probeReady(
   readyBy: number,
   waitMs = BRIEF_WAIT_MS,
 ): Promise<Readiness> {
-  const until = Math.min(Date.now() + waitMs, readyBy);
+  const until = Date.now() + waitMs;
   for (;;) {
-    const verdict = judgeProbe(await driver.inspectContainer(id), name);
+    const probe = await driver.inspectContainer(id);
+    const verdict = judgeProbe(probe, name);
     if (!('pending' in verdict)) return verdict;
     const now = Date.now();
-    if (now >= readyBy) {
-      const seconds = Math.round(readinessTimeoutMs(spec) / 1000);
+    const deadline = effectiveReadyBy(probe, spec, readyBy);
+    if (now >= deadline) {
+      const windowMs = deadline === readyBy ? readinessTimeoutMs(spec) : (probe.ownCheckWindowMs ?? 0);
+      const seconds = Math.round(windowMs / 1000);
       return { ok: false, reason: `${name} did not become healthy within ${seconds}s` };
     }
     if (now >= until) return verdict;
-    await sleep(Math.min(POLL_MS, Math.max(0, until - now)));
+    await sleep(Math.min(POLL_MS, Math.max(0, Math.min(until, deadline) - now)));
   }
 }
 

@@ -24,6 +24,7 @@ import {
   recheckAfterMs,
   sleep,
   startedReadyBy,
+  UNTIL_VERDICT,
 } from './readiness.js';
 
 /** The step's context and the container verbs it runs with. */
@@ -129,7 +130,7 @@ async function rollOutService(
         ...(action.replaces ? { replaces: action.replaces } : {}),
         readyBy,
         startedAt: now,
-        ...(ctx.awaitReadiness ? { waitMs: Math.max(0, readyBy - now) } : {}),
+        ...(ctx.awaitReadiness ? { waitMs: UNTIL_VERDICT } : {}),
       });
     }
     const waiting = await settle(launched, spec, ctx);
@@ -276,7 +277,7 @@ async function launch(
         temporary: false,
         readyBy,
         startedAt,
-        waitMs: ctx.awaitReadiness ? readyBy - startedAt : BRIEF_WAIT_MS,
+        waitMs: ctx.awaitReadiness ? UNTIL_VERDICT : BRIEF_WAIT_MS,
       };
     }
     // A join the planner could not pair with this project's own container never reaches the
@@ -284,7 +285,7 @@ async function launch(
     if (action.refused) throw new Error(`refused: ${action.refused}`);
     // The image first: if it cannot be had, the old container keeps running.
     await ensureImage(pinnedImage(spec.image, spec.imageDigest));
-    const waitMs = ctx.awaitReadiness ? readyBy - startedAt : BRIEF_WAIT_MS;
+    const waitMs = ctx.awaitReadiness ? UNTIL_VERDICT : BRIEF_WAIT_MS;
     const base = { action, name: action.name, temporary: true, readyBy, startedAt, waitMs };
     if (action.kind === 'create') {
       return { ...base, id: await createAndStart(temporaryName(action.name), action.replica, spec, ctx) };
