@@ -125,17 +125,23 @@ async function applyAction(
   }
 }
 
-/** How a rollout Swarm runs is doing: done, still on its way, or failed (paused or rolled back). */
+/**
+ * How a rollout Swarm runs is doing: done, still on its way, or failed (paused or rolled back).
+ * `ours`: the step itself just sent this spec, and the engine resets UpdateStatus on every update,
+ * so any failure seen since is this spec's (after a rollback the engine does not always keep the
+ * failed spec as PreviousSpec, so its hash cannot be compared).
+ */
 function judgeRollout(
   live: SwarmServiceState,
   action: { service: string; name: string },
   step: Step,
   nowMs: number,
+  ours = false,
 ): StepResult {
   const c = serviceCondition(live, nowMs);
   if (c.kind === 'converged') return { done: true };
   // A failure of another spec (Swarm rolled it back to this one) is not this step's.
-  if (c.kind === 'progressing' || c.failedHash !== step.desired?.hash)
+  if (c.kind === 'progressing' || (!ours && c.failedHash !== step.desired?.hash))
     return { progressing: true, retryAfterMs: WATCH_INTERVAL_MS, reason: `${action.name}: ${c.reason}` };
   const failureAction = (live.spec.UpdateConfig?.FailureAction ?? 'rollback') as
     'pause' | 'continue' | 'rollback';
@@ -167,7 +173,7 @@ async function awaitRollout(
   const deadline = now() + AWAIT_ROLLOUT_MS;
   for (;;) {
     await sleep(WATCH_INTERVAL_MS);
-    const result = judgeRollout(await readSwarmService(docker, id), action, step, now());
+    const result = judgeRollout(await readSwarmService(docker, id), action, step, now(), true);
     if (!('progressing' in result)) return result;
     if (now() >= deadline) {
       const reason = `not done after ${AWAIT_ROLLOUT_MS / 1000}s (${result.reason})`;
