@@ -131,7 +131,7 @@ async function applyAction(
  * so any failure seen since is this spec's (after a rollback the engine does not always keep the
  * failed spec as PreviousSpec, so its hash cannot be compared).
  */
-function judgeRollout(
+export function judgeRollout(
   live: SwarmServiceState,
   action: { service: string; name: string },
   step: Step,
