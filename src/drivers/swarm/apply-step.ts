@@ -2,8 +2,11 @@
  * One step on a Swarm, returning at once: a create or update is handed to the engine (which rolls
  * it out by its update_config) and answers `progressing`; later passes `watch` the service until
  * its tasks run (`done`) or Swarm paused or rolled the update back (`failed`, not retryable, with
- * the task errors). Every spec is judged by the last gate right before it is sent.
+ * the task errors). Every spec is judged by the last gate right before it is sent. An image
+ * update (`awaitReadiness`) is the exception: its step watches the rollout through to its end, so
+ * the pass that found the moved digest judges it and, when it failed, updates the service back.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { describeFinding } from '../../policy/admission/index.js';
 import type { StepContext } from '../driver.js';
@@ -14,6 +17,7 @@ import type { ActualNetwork } from '../../model/actual-state.js';
 import { admitSwarmNetwork, admitSwarmService } from './admission.js';
 import { serviceCondition } from './health.js';
 import type { SwarmServiceState } from './live.js';
+import { readSwarmService } from './list-actual.js';
 import type { DesiredSwarmNetwork, DesiredSwarmService } from './resources.js';
 import { createFileObject, removeFileObject, withObjectIds } from './object-calls.js';
 
@@ -87,9 +91,11 @@ async function applyAction(
       const auth = image && ctx.registryAuth ? await ctx.registryAuth(image) : undefined;
       // Swarm wants each secret's and config's id besides its name: looked up right before sending.
       const sent = await withObjectIds(docker, desired.spec);
+      let id: string;
       if (action.kind === 'create') {
         // Two arguments: with one, dockerode's promise form sends the whole spec as X-Registry-Auth.
-        await (docker.createService as unknown as CreateService).call(docker, auth, sent);
+        const created = await (docker.createService as unknown as CreateService).call(docker, auth, sent);
+        id = (created as { ID?: string; id?: string }).ID ?? (created as { id?: string }).id ?? '';
       } else {
         const live = step.live?.body as SwarmServiceState;
         const spec = keepForceUpdate(sent, live.spec);
@@ -98,36 +104,86 @@ async function applyAction(
         const options = { ...spec, _query: { version: live.version } };
         const service = docker.getService(live.id);
         await (service.update as unknown as UpdateService).call(service, auth, options);
+        id = live.id;
       }
+      // An image update is judged by the pass that found the moved digest (it undoes a failure).
+      if (ctx.awaitReadiness && id) return awaitRollout(docker, id, action, step, now);
       return {
         progressing: true,
         retryAfterMs: WATCH_INTERVAL_MS,
         reason: `${action.name}: handed to Swarm, tasks starting`,
       };
     }
-    case 'watch': {
-      const live = step.live?.body as SwarmServiceState;
-      const c = serviceCondition(live, now());
-      if (c.kind === 'converged') return { done: true };
-      if (c.kind === 'progressing')
-        return { progressing: true, retryAfterMs: WATCH_INTERVAL_MS, reason: `${action.name}: ${c.reason}` };
-      if (c.failedHash !== step.desired?.hash)
-        return { progressing: true, retryAfterMs: WATCH_INTERVAL_MS, reason: `${action.name}: ${c.reason}` };
-      const failureAction = (live.spec.UpdateConfig?.FailureAction ?? 'rollback') as
-        'pause' | 'continue' | 'rollback';
-      return {
-        failed: true,
-        retryable: false,
-        reason: `rollout of ${action.service} failed: ${c.reason}`,
-        rollout: { unit: action.service, reason: c.reason, failureAction },
-      };
-    }
+    case 'watch':
+      return judgeRollout(step.live?.body as SwarmServiceState, action, step, now());
     default:
       return {
         failed: true,
         retryable: false,
         reason: `${step.key}: the Swarm driver cannot ${action.kind}`,
       };
+  }
+}
+
+/**
+ * How a rollout Swarm runs is doing: done, still on its way, or failed (paused or rolled back).
+ * `ours`: the step itself just sent this spec, and the engine resets UpdateStatus on every update,
+ * so any failure seen since is this spec's (after a rollback the engine does not always keep the
+ * failed spec as PreviousSpec, so its hash cannot be compared).
+ */
+export function judgeRollout(
+  live: SwarmServiceState,
+  action: { service: string; name: string },
+  step: Step,
+  nowMs: number,
+  ours = false,
+): StepResult {
+  const c = serviceCondition(live, nowMs);
+  if (c.kind === 'converged') return { done: true };
+  // A failure of another spec (Swarm rolled it back to this one) is not this step's.
+  if (c.kind === 'progressing' || (!ours && c.failedHash !== step.desired?.hash))
+    return { progressing: true, retryAfterMs: WATCH_INTERVAL_MS, reason: `${action.name}: ${c.reason}` };
+  const failureAction = (live.spec.UpdateConfig?.FailureAction ?? 'rollback') as
+    'pause' | 'continue' | 'rollback';
+  return {
+    failed: true,
+    retryable: false,
+    reason: `rollout of ${action.service} failed: ${c.reason}`,
+    rollout: { unit: action.service, reason: c.reason, failureAction },
+  };
+}
+
+/**
+ * Bound on waiting for Swarm's rollout within one pass, under the daemon's default pass timeout
+ * (5m): a rollout still not done then is called failed, and the pass updates the service back.
+ */
+export const AWAIT_ROLLOUT_MS = 180_000;
+
+/**
+ * Watches the service just handed to Swarm until its rollout converges or fails (by its
+ * update_config: Swarm's own rollback or pause), reading it afresh every WATCH_INTERVAL_MS.
+ */
+async function awaitRollout(
+  docker: Docker,
+  id: string,
+  action: { service: string; name: string },
+  step: Step,
+  now: () => number,
+): Promise<StepResult> {
+  const deadline = now() + AWAIT_ROLLOUT_MS;
+  for (;;) {
+    await sleep(WATCH_INTERVAL_MS);
+    const result = judgeRollout(await readSwarmService(docker, id), action, step, now(), true);
+    if (!('progressing' in result)) return result;
+    if (now() >= deadline) {
+      const reason = `not done after ${AWAIT_ROLLOUT_MS / 1000}s (${result.reason})`;
+      return {
+        failed: true,
+        retryable: false,
+        reason: `rollout of ${action.service} failed: ${reason}`,
+        rollout: { unit: action.service, reason, failureAction: 'rollback' },
+      };
+    }
   }
 }
 

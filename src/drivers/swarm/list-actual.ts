@@ -47,18 +47,7 @@ export async function listSwarm(
     const project = labels[LABEL.project];
     const name = labels[LABEL.service];
     if (!project || !name) continue;
-    const detail: SwarmServiceState = {
-      id: s.ID,
-      name: s.Spec?.Name ?? '',
-      version: s.Version?.Index ?? 0,
-      spec: withNetworkNames(s.Spec ?? {}, networkNames),
-      ...(s.PreviousSpec ? { previousSpec: withNetworkNames(s.PreviousSpec, networkNames) } : {}),
-      ...(s.UpdateStatus?.State
-        ? { updateStatus: { state: s.UpdateStatus.State, message: s.UpdateStatus.Message ?? '' } }
-        : {}),
-      updatedAt: Date.parse(s.UpdatedAt ?? '') || 0,
-      tasks: byService.get(s.ID) ?? [],
-    };
+    const detail = serviceState(s, byService.get(s.ID) ?? [], networkNames);
     units.push({
       id: s.ID,
       name: detail.name,
@@ -82,6 +71,37 @@ export async function listSwarm(
     volumes: [],
     units,
     fileObjects,
+  };
+}
+
+/**
+ * One service and its tasks read now, for a step that waits on its rollout within the pass
+ * (an image update: apply-step.ts). Networks keep their ids: only the rollout is judged.
+ */
+export async function readSwarmService(docker: Docker, id: string): Promise<SwarmServiceState> {
+  const [service, tasks] = await Promise.all([
+    docker.getService(id).inspect() as Promise<Docker.Service>,
+    docker.listTasks({ filters: { service: [id] } }) as Promise<RawTask[]>,
+  ]);
+  return serviceState(service, tasks.filter((t) => t.ServiceID === id).map(taskOf), new Map());
+}
+
+function serviceState(
+  s: Docker.Service,
+  tasks: SwarmTask[],
+  networkNames: ReadonlyMap<string, string>,
+): SwarmServiceState {
+  return {
+    id: s.ID,
+    name: s.Spec?.Name ?? '',
+    version: s.Version?.Index ?? 0,
+    spec: withNetworkNames(s.Spec ?? {}, networkNames),
+    ...(s.PreviousSpec ? { previousSpec: withNetworkNames(s.PreviousSpec, networkNames) } : {}),
+    ...(s.UpdateStatus?.State
+      ? { updateStatus: { state: s.UpdateStatus.State, message: s.UpdateStatus.Message ?? '' } }
+      : {}),
+    updatedAt: Date.parse(s.UpdatedAt ?? '') || 0,
+    tasks,
   };
 }
 
