@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Docker from 'dockerode';
 import { callApi } from '../helpers/api-client.js';
@@ -7,6 +6,7 @@ import { BUSYBOX_IMAGE, WEB_IMAGE, WEB_IMAGE_V2 } from '../helpers/images.js';
 import { LIMITS, projectFixture, type ProjectFixture } from '../helpers/project-fixture.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { startSwarmLab, type SwarmLab } from '../helpers/swarm-lab.js';
+import { swarmConfig, stopSwarmFixture } from '../helpers/swarm-fixture.js';
 
 /**
  * Image updates without a commit on a real two-node Swarm (issue 18): a service that follows its
@@ -90,15 +90,8 @@ beforeAll(async () => {
   f = await projectFixture('swupd', {
     project: { policy: 'swarm' },
     config: {
+      ...swarmConfig(lab, { isolation: { placement: ['node.labels.spin-lab.tier'] } }),
       imageUpdateSchedule: '*/2 * * * * *',
-      engines: { swarm: { kind: 'swarm', host: lab.manager } },
-      defaultEngine: 'swarm',
-      policies: {
-        swarm: {
-          privilege: { requireNoNewPrivileges: false },
-          isolation: { placement: ['node.labels.spin-lab.tier'] },
-        },
-      },
     },
   });
   const repository = `lab/${f.project}`;
@@ -108,11 +101,7 @@ beforeAll(async () => {
 }, 420_000);
 
 afterAll(async () => {
-  if (process.env.SPIN_SWARM_DEBUG && f?.daemon)
-    await writeFile(process.env.SPIN_SWARM_DEBUG, f.daemon.output());
-  await f?.cleanup();
-  await registry?.stop();
-  await lab?.down();
+  await stopSwarmFixture(f, lab, async () => registry?.stop());
 }, 180_000);
 
 describe('image updates on a Swarm', () => {
