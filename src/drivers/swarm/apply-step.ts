@@ -15,7 +15,7 @@ import type { Action } from '../plan-action.js';
 import type { Step, StepResult } from '../resources.js';
 import type { ActualNetwork } from '../../model/actual-state.js';
 import { admitSwarmNetwork, admitSwarmService } from './admission.js';
-import { serviceCondition } from './health.js';
+import { isFailureOf, serviceCondition } from './health.js';
 import type { SwarmServiceState } from './live.js';
 import { readSwarmService } from './list-actual.js';
 import type { DesiredSwarmNetwork, DesiredSwarmService } from './resources.js';
@@ -141,7 +141,11 @@ export function judgeRollout(
   const c = serviceCondition(live, nowMs);
   if (c.kind === 'converged') return { done: true };
   // A failure of another spec (Swarm rolled it back to this one) is not this step's.
-  if (c.kind === 'progressing' || (!ours && c.failedHash !== step.desired?.hash))
+  const desired = step.desired && {
+    hash: step.desired.hash,
+    spec: (step.desired.body as DesiredSwarmService | undefined)?.spec ?? {},
+  };
+  if (c.kind === 'progressing' || (!ours && !(desired && isFailureOf(c, desired))))
     return { progressing: true, retryAfterMs: WATCH_INTERVAL_MS, reason: `${action.name}: ${c.reason}` };
   const failureAction = (live.spec.UpdateConfig?.FailureAction ?? 'rollback') as
     'pause' | 'continue' | 'rollback';

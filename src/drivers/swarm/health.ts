@@ -17,23 +17,30 @@ export const FAILED_TASKS_LIMIT = 3;
 export type ServiceCondition =
   | { kind: 'converged' }
   | { kind: 'progressing'; reason: string }
-  | { kind: 'failed'; reason: string; /** the spec hash that failed */ failedHash: string };
+  | {
+      kind: 'failed';
+      reason: string;
+      /** The spec hash that failed ('' when the engine no longer names it: see rolledBackFrom). */
+      failedHash: string;
+      /** The config hash of the spec that failed, as its tasks carry it. */
+      failedConfigHash: string;
+    };
 
 const FAILED_UPDATE = new Set(['paused', 'rollback_started', 'rollback_paused', 'rollback_completed']);
 
 export function serviceCondition(s: SwarmServiceState, nowMs: number): ServiceCondition {
   const hash = labelsOf(s.spec)[SPEC_HASH] ?? '';
+  const configHash = labelsOf(s.spec)[LABEL.configHash] ?? '';
   const update = s.updateStatus;
   if (update && FAILED_UPDATE.has(update.state)) {
-    // During and after a rollback the engine swapped the specs: the failed one is the previous.
-    const failedHash = update.state === 'paused' ? hash : (labelsOf(s.previousSpec)[SPEC_HASH] ?? '');
+    const paused = update.state === 'paused';
     return {
       kind: 'failed',
-      failedHash,
+      failedHash: paused ? hash : (labelsOf(s.previousSpec)[SPEC_HASH] ?? ''),
+      failedConfigHash: paused ? configHash : (rolledBackFrom(s) ?? ''),
       reason: `update ${update.state.replace('_', ' ')}: ${update.message}${taskErrors(s)}`,
     };
   }
-  const configHash = labelsOf(s.spec)[LABEL.configHash] ?? '';
   const current = s.tasks.filter((t) => t.configHash === configHash);
   const desired = replicasOf(s);
   const running = current.filter((t) => t.desiredState === 'running' && t.state === 'running').length;
@@ -42,11 +49,17 @@ export function serviceCondition(s: SwarmServiceState, nowMs: number): ServiceCo
     return {
       kind: 'failed',
       failedHash: hash,
+      failedConfigHash: configHash,
       reason: `task ${s.name}.${stuck.slot} cannot be scheduled: ${stuck.err}`,
     };
   const failed = current.filter((t) => t.state === 'failed' || t.state === 'rejected');
   if (running === 0 && desired > 0 && failed.length >= FAILED_TASKS_LIMIT)
-    return { kind: 'failed', failedHash: hash, reason: `tasks of ${s.name} keep failing${taskErrors(s)}` };
+    return {
+      kind: 'failed',
+      failedHash: hash,
+      failedConfigHash: configHash,
+      reason: `tasks of ${s.name} keep failing${taskErrors(s)}`,
+    };
   if (update?.state === 'updating')
     return {
       kind: 'progressing',
@@ -58,6 +71,37 @@ export function serviceCondition(s: SwarmServiceState, nowMs: number): ServiceCo
       reason: `${running}/${desired} tasks running${stuck ? `: ${stuck.err}` : ''}`,
     };
   return { kind: 'converged' };
+}
+
+/**
+ * The config hash of the spec Swarm rolled back from. On a rollback the engine swaps the previous
+ * spec back in and forgets the failed one (PreviousSpec becomes empty), but it keeps the update's
+ * start time, and the failed spec's tasks (task history) still carry its config hash: the newest
+ * task since that start whose hash is not the one running now.
+ */
+export function rolledBackFrom(s: SwarmServiceState): string | undefined {
+  const update = s.updateStatus;
+  if (!update?.state.startsWith('rollback')) return undefined;
+  const previous = labelsOf(s.previousSpec)[LABEL.configHash];
+  if (previous) return previous;
+  const current = labelsOf(s.spec)[LABEL.configHash] ?? '';
+  return latestFirst(s.tasks).find(
+    (t) => t.createdAt >= (update.startedAt ?? 0) && t.configHash !== '' && t.configHash !== current,
+  )?.configHash;
+}
+
+/**
+ * Whether a failure is the desired spec's own: by its spec hash when the engine still names it,
+ * else by its config hash (after a rollback). A failure of another spec (Swarm rolled it back to
+ * the desired one, or a newer commit changed the service since) is not.
+ */
+export function isFailureOf(
+  c: Extract<ServiceCondition, { kind: 'failed' }>,
+  desired: { hash: string; spec: { Labels?: Record<string, string> } },
+): boolean {
+  if (c.failedHash !== '') return c.failedHash === desired.hash;
+  const configHash = labelsOf(desired.spec)[LABEL.configHash] ?? '';
+  return c.failedConfigHash !== '' && c.failedConfigHash === configHash;
 }
 
 /** The service's health for the project status: failures Degraded, a shortfall Progressing. */

@@ -98,7 +98,13 @@ function serviceState(
     spec: withNetworkNames(s.Spec ?? {}, networkNames),
     ...(s.PreviousSpec ? { previousSpec: withNetworkNames(s.PreviousSpec, networkNames) } : {}),
     ...(s.UpdateStatus?.State
-      ? { updateStatus: { state: s.UpdateStatus.State, message: s.UpdateStatus.Message ?? '' } }
+      ? {
+          updateStatus: {
+            state: s.UpdateStatus.State,
+            message: s.UpdateStatus.Message ?? '',
+            startedAt: Date.parse(s.UpdateStatus.StartedAt ?? '') || 0,
+          },
+        }
       : {}),
     updatedAt: Date.parse(s.UpdatedAt ?? '') || 0,
     tasks,

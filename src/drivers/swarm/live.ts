@@ -28,7 +28,8 @@ export interface SwarmServiceState {
   version: number;
   spec: Docker.ServiceSpec;
   previousSpec?: Docker.ServiceSpec;
-  updateStatus?: { state: string; message: string };
+  /** `startedAt` (ms): when the update began; a rollback keeps it (the rolled-back tasks are newer). */
+  updateStatus?: { state: string; message: string; startedAt?: number };
   /** When the spec last changed (ms), the start of a convergence deadline. */
   updatedAt: number;
   tasks: SwarmTask[];

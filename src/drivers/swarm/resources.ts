@@ -9,7 +9,7 @@ import type { ActualNetwork, ActualState } from '../../model/actual-state.js';
 import type { NetworkSpec, ServiceSpec } from '../../stack/model.js';
 import type { Action } from '../plan-action.js';
 import type { DesiredResource, DesiredState, LiveResource, Step } from '../resources.js';
-import { serviceCondition } from './health.js';
+import { isFailureOf, serviceCondition } from './health.js';
 import { labelsOf, type SwarmServiceState } from './live.js';
 import { serviceName, SPEC_HASH } from './names.js';
 import { comparable, swarmNetworkSpec, swarmServiceSpec } from './service-spec.js';
@@ -137,7 +137,7 @@ export function swarmDrift(
   const condition = serviceCondition(state, nowMs);
   if (condition.kind === 'converged') return [];
   // Another spec failed (Swarm rolled it back to this one): what is desired is what runs.
-  if (condition.kind === 'failed' && condition.failedHash !== desired.hash) return [];
+  if (condition.kind === 'failed' && !isFailureOf(condition, { hash: desired.hash, spec: want })) return [];
   return [condition.reason];
 }
 
@@ -187,12 +187,20 @@ export function swarmActionsOf(step: Step, all: readonly LiveResource[] = []): A
   // Same hash and spec: the step only reports how the engine's own rollout goes. Compared without
   // the commit labels, as drift is: a service an older commit last changed is not rewritten
   // (and all its tasks restarted) because a node went away and its tasks are being rescheduled.
-  if (
-    step.live?.hash === step.desired?.hash &&
-    specMatches(comparable((step.desired?.body as DesiredSwarmService).spec), live.spec)
-  )
+  const want = (step.desired?.body as DesiredSwarmService | undefined)?.spec;
+  if (step.live?.hash === step.desired?.hash && want && specMatches(comparable(want), live.spec))
+    return [{ kind: 'watch', service, name, reason: step.why }];
+  // The desired spec is the one Swarm just rolled back: judged (failed), never sent again in a
+  // loop. Only a spec that differs from it (a new commit, or the last healthy one) is sent.
+  if (want && step.desired && rolledBackSpec(live, { hash: step.desired.hash, spec: want }))
     return [{ kind: 'watch', service, name, reason: step.why }];
   return [{ kind: 'recreate', service, replica: 0, name, containerId: live.id }];
+}
+
+function rolledBackSpec(live: SwarmServiceState, desired: Parameters<typeof isFailureOf>[1]): boolean {
+  // No clock: only the engine's own verdicts (a rollback or a pause) decide here, never a deadline.
+  const condition = serviceCondition(live, 0);
+  return condition.kind === 'failed' && isFailureOf(condition, desired);
 }
 
 /** A missing revision is created; one nothing desires is removed once retention lets it go. */
