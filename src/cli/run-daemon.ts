@@ -114,7 +114,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   daemon.onPass((name, outcome) => {
     const project = daemon.project(name)?.config;
     if (!project) return;
-    publisher.passFinished(project, outcome.status, outcome.passId);
+    // A repeated idle pass has the verdict the last full pass reported (the memo ends when it changes).
+    if (!outcome.repeated) publisher.passFinished(project, outcome.status, outcome.passId);
     void previews
       .afterPass(name)
       .catch((err: unknown) => log.error({ project: name, err }, 'previews failed'));

@@ -28,6 +28,9 @@ export function observePasses(
       metrics.countAction(name, action.kind, action.ok ? 'ok' : 'failed');
     if (status.lastResult === 'converged' || status.lastResult === 'applied')
       metrics.setLastSuccess(name, Date.now());
+    // A repeated idle pass (idle-memo.ts) found what the last pass found: same status, same
+    // containers, no action, nothing new for the history. Most passes are these.
+    if (outcome.repeated) return;
     metrics.setSuspended(name, status.suspended === true);
     if (outcome.driftRepairs > 0) metrics.countDriftRepairs(name, outcome.driftRepairs);
     // Automatic rollbacks (a failed rollout) only: an operator's rollback is counted and recorded
