@@ -99,12 +99,43 @@ export interface ActualState {
   fileObjects?: ActualFileObject[];
 }
 
+/** Each round's list split by project once (a round's list is shared by all its passes, read-only). */
+const byProject = new WeakMap<ActualState, Map<string, ActualState>>();
+
+/**
+ * One project's part of a list. A round's passes all ask of the same list: it is split once, not
+ * filtered per project (hundreds of projects times thousands of containers per poll tick).
+ */
 export function actualForProject(all: ActualState, project: string): ActualState {
+  let index = byProject.get(all);
+  if (!index) {
+    index = splitByProject(all);
+    byProject.set(all, index);
+  }
+  return index.get(project) ?? emptyActual(all);
+}
+
+function emptyActual(all: ActualState): ActualState {
   return {
-    containers: all.containers.filter((c) => c.project === project),
-    networks: all.networks.filter((n) => n.project === project),
-    volumes: all.volumes.filter((v) => v.project === project),
-    ...(all.units ? { units: all.units.filter((u) => u.project === project) } : {}),
-    ...(all.fileObjects ? { fileObjects: all.fileObjects.filter((o) => o.project === project) } : {}),
+    containers: [],
+    networks: [],
+    volumes: [],
+    ...(all.units ? { units: [] } : {}),
+    ...(all.fileObjects ? { fileObjects: [] } : {}),
   };
+}
+
+function splitByProject(all: ActualState): Map<string, ActualState> {
+  const index = new Map<string, ActualState>();
+  const of = (project: string) => {
+    let part = index.get(project);
+    if (!part) index.set(project, (part = emptyActual(all)));
+    return part;
+  };
+  for (const c of all.containers) of(c.project).containers.push(c);
+  for (const n of all.networks) of(n.project).networks.push(n);
+  for (const v of all.volumes) of(v.project).volumes.push(v);
+  for (const u of all.units ?? []) of(u.project).units?.push(u);
+  for (const o of all.fileObjects ?? []) of(o.project).fileObjects?.push(o);
+  return index;
 }
