@@ -18,7 +18,13 @@ import { docker, listProjectContainers, removeProject, waitFor } from '../helper
 import { startExtraEngine, type ExtraEngine } from '../helpers/extra-engine.js';
 import { lsRemote } from '../helpers/git-server.js';
 import { BUSYBOX_IMAGE } from '../helpers/images.js';
-import { HARDENING, LIMITS, projectFixture, type ProjectFixture } from '../helpers/project-fixture.js';
+import {
+  HARDENING,
+  LIMITS,
+  projectFixture,
+  waitStatusNote,
+  type ProjectFixture,
+} from '../helpers/project-fixture.js';
 import { runSpin } from '../helpers/spin-cli.js';
 import type { ProjectStatus } from '../../src/status/project-status.js';
 
@@ -192,6 +198,20 @@ describe('dev on the host engine, prod on a second engine', () => {
     expect(one.status).toBe(200);
     expect(one.body.status.environment).toEqual({ project: f.project, name: 'prod' });
     expect(one.body.containers.map((c) => c.name)).toEqual([`${prod}_app_1`]);
+    // Every CLI command takes `<project>/<env>`.
+    const synced = await runSpin(
+      ['sync', `${f.project}/prod`, '--server', f.daemon?.apiUrl ?? '', '--token', TOKEN, '--json'],
+      { timeoutMs: 180_000 },
+    );
+    expect(synced.code, synced.stderr).toBe(0);
+    expect((JSON.parse(synced.stdout) as { status: ProjectStatus }).status).toMatchObject({
+      project: prod,
+      engine: 'lab',
+      appliedCommit: v1,
+    });
+    // Each environment's commit status has its own context.
+    await waitStatusNote(f, v1, `spin/${f.project}/dev`, (e) => e.state === 'success', 120_000);
+    await waitStatusNote(f, v1, `spin/${f.project}/prod`, (e) => e.state === 'success', 120_000);
   }, 400_000);
 
   it('a commit on main deploys to dev only', async () => {
@@ -215,6 +235,8 @@ describe('dev on the host engine, prod on a second engine', () => {
       240_000,
     );
     expect(failed.health).toBe('Degraded');
+    const note = await waitStatusNote(f, bad, `spin/${f.project}/dev`, (e) => e.state === 'failure', 120_000);
+    expect(note.description).toMatch(/^rolled back: /);
     await waitFor(() => onHost(dev), {
       until: (list) => runs(list).join() === `${dev}_app_1 running ${v2} v2 dev science`,
       timeoutMs: 120_000,
@@ -312,6 +334,15 @@ describe('dev on the host engine, prod on a second engine', () => {
       180_000,
     );
     expect(stillDown.appliedCommit).toBe(v2);
+    // The commit that waits for the engine says so on its own commit status.
+    const waiting = await waitStatusNote(
+      f,
+      v4,
+      `spin/${f.project}/prod`,
+      (e) => e.state === 'error',
+      120_000,
+    );
+    expect(waiting.description).toMatch(/^Spin could not act: lab: /);
     expect((await f.statusOf(dev))?.health).toBe('Healthy');
 
     await engine.start();
@@ -323,5 +354,6 @@ describe('dev on the host engine, prod on a second engine', () => {
     });
     expect(await onHost(prod)).toEqual([]);
     expect(await f.statusOf(dev)).toMatchObject({ appliedCommit: v4, health: 'Healthy' });
+    await waitStatusNote(f, v4, `spin/${f.project}/prod`, (e) => e.state === 'success', 120_000);
   }, 600_000);
 });
