@@ -25,7 +25,7 @@ import {
   waitStatusNote,
   type ProjectFixture,
 } from '../helpers/project-fixture.js';
-import { runSpin } from '../helpers/spin-cli.js';
+import { runSpin, type CliResult } from '../helpers/spin-cli.js';
 import type { ProjectStatus } from '../../src/status/project-status.js';
 
 let lab: ExtraEngine | undefined;
@@ -36,6 +36,8 @@ let prod: string;
 let v1: string;
 let v2: string;
 let bad: string;
+/** `spin status --config` before the daemon ever ran. */
+let beforeStart: CliResult;
 /** A token scoped to the project (role operate): it must reach the project's environments. */
 const TOKEN = `spin-test-${randomBytes(16).toString('hex')}`;
 
@@ -153,6 +155,8 @@ beforeAll(async () => {
       },
     ],
   });
+  // Before any pass, `spin status` already shows the environments as such.
+  beforeStart = await runSpin(['status', '--config', f.configFile]);
   await f.startDaemon();
 }, 300_000);
 
@@ -164,6 +168,10 @@ afterAll(async () => {
 
 describe('dev on the host engine, prod on a second engine', () => {
   it('each environment runs on its own engine with its own env; status and API carry the environment', async () => {
+    expect(beforeStart.code, beforeStart.stderr).toBe(0);
+    expect(beforeStart.stdout).toMatch(new RegExp(`^${f.project}/dev\\s+Unknown\\s+Unknown`, 'm'));
+    expect(beforeStart.stdout).toMatch(new RegExp(`^${f.project}/prod\\s+Unknown\\s+Unknown`, 'm'));
+
     const devStatus = await f.waitStatusOf(dev, converged(v1), 'dev deployed v1', 180_000);
     const prodStatus = await f.waitStatusOf(prod, converged(v1), 'prod deployed v1', 180_000);
     expect(devStatus).toMatchObject({ engine: 'host', environment: { project: f.project, name: 'dev' } });
