@@ -399,7 +399,9 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
           { project: name ?? '', from, to, commit: commit || undefined },
         );
         if (!outcome.ok) return json(outcome.status, { error: outcome.error, reason: outcome.reason });
-        return json(200, outcome);
+        // The documented body (docs/environments.md), which `spin promote --json` prints as is.
+        const { ok: _ok, ...promoted } = outcome;
+        return json(200, promoted);
       },
     },
     ...secretRoutes(daemon),

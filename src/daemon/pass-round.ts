@@ -120,14 +120,24 @@ export class PassRound {
       log.error({ engine: engineName, reason }, 'engine unavailable');
       const message = `${engineName}: ${reason}`;
       await Promise.all(
-        taken.map(([name, runtime, reason]) =>
-          this.finishPass(
+        taken.map(async ([name, runtime, reason]) => {
+          const outcome = this.errorOutcome(
             name,
-            runtime,
-            reason,
-            this.errorOutcome(name, 'EngineUnavailable', message, ENGINE_RETRY_MS, passIds.get(name)),
-          ),
-        ),
+            'EngineUnavailable',
+            message,
+            ENGINE_RETRY_MS,
+            passIds.get(name),
+          );
+          // Git answers even when the engine does not: the status says which commit waits for
+          // the engine (e.g. one just promoted to prod), not the head of the last pass that ran,
+          // and the commit status's `error` lands on that commit.
+          const head = await withTimeout(
+            heads.get(name) ?? Promise.resolve(undefined),
+            this.deps.config().passTimeoutMs,
+          );
+          if (head?.ok) outcome.status = { ...outcome.status, desiredCommit: head.value };
+          return this.finishPass(name, runtime, reason, outcome);
+        }),
       );
       return;
     }

@@ -26,11 +26,16 @@ export class DaemonReadView {
     return this.registry.names().map((name) => this.live(name));
   }
 
-  /** The recorded status, with what the running pass is doing now (a pull's progress). */
+  /**
+   * The recorded status, with what the running pass is doing now (a pull's progress); before its
+   * first pass an environment's unit already says which environment it is.
+   */
   private live(name: string): ProjectStatus {
-    const status = this.statuses.current(name);
-    const progress = this.registry.get(name)?.progress;
-    return progress ? { ...status, progress } : status;
+    let status = this.statuses.current(name);
+    const runtime = this.registry.get(name);
+    const environment = runtime?.ctx.project.environment;
+    if (environment && !status.environment) status = { ...status, environment };
+    return runtime?.progress ? { ...status, progress: runtime.progress } : status;
   }
 
   projectNames(): string[] {

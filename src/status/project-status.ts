@@ -80,6 +80,14 @@ export interface ProjectStatus {
   retry?: { commit: string; attempts: number };
 }
 
-export function unknownStatus(project: string): ProjectStatus {
-  return { project, sync: 'Unknown', health: 'Unknown', healthReason: 'not reconciled yet', services: {} };
+/** Before the first pass; an environment's unit says already which one it is (`<project>/<env>`). */
+export function unknownStatus(project: string, environment?: ProjectStatus['environment']): ProjectStatus {
+  return {
+    project,
+    ...(environment ? { environment } : {}),
+    sync: 'Unknown',
+    health: 'Unknown',
+    healthReason: 'not reconciled yet',
+    services: {},
+  };
 }

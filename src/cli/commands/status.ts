@@ -32,8 +32,13 @@ export function registerStatus(program: Command): void {
 async function fromStateDir(file: string): Promise<ProjectStatus[]> {
   const config = await requireConfig(file);
   const store = new StatusStore(config.stateDir);
-  const names = config.projects.map((p) => p.name).sort();
-  return Promise.all(names.map(async (name) => (await store.read(name)) ?? unknownStatus(name)));
+  const projects = new Map(config.projects.map((p) => [p.name, p]));
+  const names = [...projects.keys()].sort();
+  return Promise.all(
+    names.map(
+      async (name) => (await store.read(name)) ?? unknownStatus(name, projects.get(name)?.environment),
+    ),
+  );
 }
 
 async function fromServer(server = DEFAULT_SERVER, token?: string): Promise<ProjectStatus[]> {

@@ -9,6 +9,7 @@ import { PersistedStatuses } from '../../../src/daemon/status-persistence.js';
 import type { Driver } from '../../../src/drivers/driver.js';
 import type { GitSource } from '../../../src/git/index.js';
 import type { PassOutcome } from '../../../src/reconciler/reconcile-project.js';
+import { unknownStatus } from '../../../src/status/project-status.js';
 import type { ProjectContext } from '../../../src/reconciler/reconcile-project.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { makeTempDir, removeTempDir } from '../../helpers/tmp.js';
@@ -119,6 +120,33 @@ describe('PassRound', () => {
     const wake = queue.wakeTime('web') ?? Infinity;
     expect(wake).toBeGreaterThanOrEqual(before);
     expect(wake).toBeLessThan(before + 60_000);
+    queue.stop();
+  });
+
+  it('with the engine away, the status names the head git found (a commit just promoted), or keeps the last one when git fails too', async () => {
+    const { round, queue, statuses, add } = setup(dir);
+    add('moved');
+    const stuck = add('stuck');
+    stuck.ctx.source = {
+      resolveHead: () => Promise.reject(new Error('git server unreachable')),
+    } as unknown as GitSource;
+    for (const name of ['moved', 'stuck'])
+      statuses.set(name, { ...unknownStatus(name), desiredCommit: 'old', appliedCommit: 'old' });
+    const [moved, still] = [queue.wait('moved'), queue.wait('stuck')];
+    await round.run([
+      ['moved', 'poll'],
+      ['stuck', 'poll'],
+    ]);
+    expect((await moved).status).toMatchObject({
+      desiredCommit: 'c0ffee',
+      appliedCommit: 'old',
+      lastError: { reason: 'EngineUnavailable' },
+    });
+    expect(statuses.get('moved')?.desiredCommit).toBe('c0ffee');
+    expect((await still).status).toMatchObject({
+      desiredCommit: 'old',
+      lastError: { reason: 'EngineUnavailable' },
+    });
     queue.stop();
   });
 

@@ -65,6 +65,19 @@ describe('PersistedStatuses and the read view', () => {
     expect(view.currentConfig().stateDir).toBe(dir);
   });
 
+  it('shows an environment as such before its first pass', () => {
+    const registry = new ProjectRegistry();
+    const view = new DaemonReadView(registry, new PersistedStatuses(dir), () => ({}) as SpinConfig);
+    const unit = runtime('gateway--dev');
+    unit.ctx.project.environment = { project: 'gateway', name: 'dev' };
+    registry.add(unit);
+    registry.add(runtime('web'));
+    expect(view.allStatuses().map((s) => [s.project, s.sync, s.environment])).toEqual([
+      ['gateway--dev', 'Unknown', { project: 'gateway', name: 'dev' }],
+      ['web', 'Unknown', undefined],
+    ]);
+  });
+
   it('loads what an earlier process wrote, and writes an idle pass again only once a minute', async () => {
     const store = new StatusStore(dir);
     await store.write({ ...new PersistedStatuses(dir).current('web'), sync: 'Synced', suspended: true });
