@@ -1,23 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { serviceCondition, serviceHealth } from '../../../src/drivers/swarm/health.js';
-import type { SwarmServiceState, SwarmTask } from '../../../src/drivers/swarm/live.js';
+import type { SwarmServiceState } from '../../../src/drivers/swarm/live.js';
+import { swarmTask } from '../../helpers/swarm-task.js';
 
 /** Swarm's own verdicts, judged: a rolled-back or paused update is a failure, never "deployed". */
-const task = (over: Partial<SwarmTask> = {}): SwarmTask => ({
-  id: 't',
-  slot: 1,
-  nodeId: 'n',
-  state: 'running',
-  desiredState: 'running',
-  err: '',
-  message: '',
-  containerId: 'c',
-  configHash: 'new',
-  commit: 'c1',
-  createdAt: 0,
-  updatedAt: 0,
-  ...over,
-});
+const task = swarmTask;
 const service = (over: Partial<SwarmServiceState> = {}): SwarmServiceState => ({
   id: 's',
   name: 'p_web',

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { judgeRollout } from '../../../src/drivers/swarm/apply-step.js';
 import { rolledBackFrom, serviceCondition } from '../../../src/drivers/swarm/health.js';
 import type { SwarmServiceState, SwarmTask } from '../../../src/drivers/swarm/live.js';
+import { swarmTask } from '../../helpers/swarm-task.js';
 import {
   swarmActionsOf,
   swarmDrift,
@@ -26,21 +27,15 @@ const spec = (hash: string, config: string): Docker.ServiceSpec => ({
   UpdateConfig: { Parallelism: 1, Order: 'stop-first', FailureAction: 'rollback' },
 });
 
-const task = (configHash: string, createdAt: number, over: Partial<SwarmTask> = {}): SwarmTask => ({
-  id: `t-${configHash}-${createdAt}`,
-  slot: 1,
-  nodeId: 'n',
-  state: 'running',
-  desiredState: 'running',
-  err: '',
-  message: '',
-  containerId: 'c',
-  configHash,
-  commit: '',
-  createdAt,
-  updatedAt: createdAt,
-  ...over,
-});
+const task = (configHash: string, createdAt: number, over: Partial<SwarmTask> = {}): SwarmTask =>
+  swarmTask({
+    id: `t-${configHash}-${createdAt}`,
+    configHash,
+    commit: '',
+    createdAt,
+    updatedAt: createdAt,
+    ...over,
+  });
 
 /** H1/c1 runs again; H2/c2 was tried from UPDATE_START and rolled back. */
 const rolledBack = (over: Partial<SwarmServiceState> = {}): SwarmServiceState => ({

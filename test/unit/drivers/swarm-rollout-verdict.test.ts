@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { judgeRollout } from '../../../src/drivers/swarm/apply-step.js';
 import type { SwarmServiceState } from '../../../src/drivers/swarm/live.js';
+import { swarmTask } from '../../helpers/swarm-task.js';
 import type { Step } from '../../../src/drivers/resources.js';
 
 /**
@@ -24,22 +25,7 @@ const rolledBack: SwarmServiceState = {
   },
   updateStatus: { state: 'rollback_completed', message: 'rollback completed' },
   updatedAt: 0,
-  tasks: [
-    {
-      id: 't',
-      slot: 1,
-      nodeId: 'n',
-      state: 'running',
-      desiredState: 'running',
-      err: '',
-      message: '',
-      containerId: 'c',
-      configHash: 'old',
-      commit: 'c1',
-      createdAt: 0,
-      updatedAt: 0,
-    },
-  ],
+  tasks: [swarmTask({ configHash: 'old' })],
 };
 
 describe('Swarm rollout verdict', () => {
