@@ -144,13 +144,15 @@ export function checkTargetGate(
   const findings = sortDiagnostics([...verdict.diagnostics]);
   const quoted = findings.slice(0, FINDINGS_QUOTED).map(formatDiagnostic);
   const more = findings.length - quoted.length;
+  // Findings may come from the schema, prod's env (interpolation) or the engine's last gate as
+  // well as from the policy: the policy is named, the findings say which rule.
   const why =
     verdict.refusal === 'untrusted'
       ? `it is not signed as ${to} requires (${verdict.reason})`
-      : `${to}'s policy '${toPolicy}' refuses it: ${quoted.join('; ')}${more > 0 ? ` (and ${more} more)` : ''}`;
+      : `${quoted.join('; ')}${more > 0 ? ` (and ${more} more)` : ''}`;
   return refuse(
     'refused-by-target',
-    `commit ${commit.slice(0, 12)} would be refused by ${to}'s gate: ${why}; nothing was moved, ${to} keeps running what it runs`,
+    `commit ${commit.slice(0, 12)} would be refused by ${to}'s gate (policy '${toPolicy}'): ${why}; nothing was moved, ${to} keeps running what it runs`,
   );
 }
 

@@ -127,7 +127,7 @@ describe('checkTargetGate', () => {
     });
     expect(choice).toMatchObject({ ok: false, reason: 'refused-by-target' });
     expect(!choice.ok && choice.message).toBe(
-      `commit ${B.slice(0, 12)} would be refused by gw/prod's gate: gw/prod's policy 'strict' refuses it: ` +
+      `commit ${B.slice(0, 12)} would be refused by gw/prod's gate (policy 'strict'): ` +
         'compose.yaml:4:12: image.registry: image "ghcr.io/x:1" comes from ghcr.io; ' +
         'compose.yaml:9:12: image.latest: image "x:latest" uses the moving tag; ' +
         'nothing was moved, gw/prod keeps running what it runs',
@@ -155,7 +155,7 @@ describe('checkTargetGate', () => {
     });
     expect(choice).toMatchObject({ ok: false, reason: 'refused-by-target' });
     expect(!choice.ok && choice.message).toContain(
-      "would be refused by gw/prod's gate: it is not signed as gw/prod requires (not signed by a trusted key)",
+      "would be refused by gw/prod's gate (policy 'strict'): it is not signed as gw/prod requires (not signed by a trusted key)",
     );
   });
 });
