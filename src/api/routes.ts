@@ -393,6 +393,7 @@ export function buildRoutes(deps: ApiDeps, options: RouteOptions): Route[] {
             project: (n) => daemon.project(n),
             projectNames: () => daemon.projectNames(),
             trigger: (n) => daemon.trigger(n),
+            gate: (n, c) => daemon.gateNow(n, c),
             store,
             log: options.log,
           },

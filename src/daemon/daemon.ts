@@ -5,6 +5,8 @@ import type { PassOutcome } from '../reconciler/reconcile-project.js';
 import type { Action } from '../reconciler/plan.js';
 import { previewPlan, type PlanPreview } from '../reconciler/preview.js';
 import { previewDiff, type DiffPreview } from '../reconciler/diff-preview.js';
+import { commitReads } from '../reconciler/commit-reads.js';
+import { gateCommit, type GateVerdict } from '../reconciler/gate.js';
 import type { ActualContainer } from '../model/actual-state.js';
 import type { ProjectStatus } from '../status/project-status.js';
 import type { Logger } from '../util/logger.js';
@@ -234,6 +236,26 @@ export class Daemon {
       trustCache: runtime.ctx.trustCache,
       purpose,
     });
+  }
+
+  /**
+   * The project's own gate on `commit` (already in its source's cache), as its next pass would
+   * run it, changing nothing: secrets previewed, not written; the engine's pure rules, no call to
+   * the engine (a promotion is judged even while the engine is down).
+   */
+  gateNow(name: string, commit: string): Promise<GateVerdict> {
+    const runtime = this.registry.get(name);
+    if (!runtime) return Promise.reject(new Error(`unknown project '${name}'`));
+    const { ctx } = runtime;
+    const reads = commitReads({
+      project: ctx.project,
+      source: ctx.source,
+      engine: ctx.driver,
+      trustCache: ctx.trustCache,
+      desiredCache: ctx.desiredCache,
+      secrets: { mode: 'preview' },
+    });
+    return gateCommit(commit, reads);
   }
 
   /**

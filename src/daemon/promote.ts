@@ -1,7 +1,13 @@
 import { displayName, environmentUnitName } from '../config/environments.js';
 import type { ProjectConfig } from '../config/types.js';
 import { SourceError, type GitSource } from '../git/index.js';
-import { checkBranchMove, choosePromotion, type Refusal } from '../reconciler/promotion.js';
+import {
+  checkBranchMove,
+  checkTargetGate,
+  choosePromotion,
+  type Refusal,
+  type TargetGateVerdict,
+} from '../reconciler/promotion.js';
 import type { HistoryStore } from '../store/history-store.js';
 import type { Logger } from '../util/logger.js';
 
@@ -10,6 +16,11 @@ export interface PromoteDeps {
   project(name: string): { config: ProjectConfig; source: GitSource } | undefined;
   projectNames(): string[];
   trigger(name: string): boolean;
+  /**
+   * The unit's own gate (schema, its policy, its trust rule) on a commit its source can read,
+   * changing nothing: what its next pass would say of the commit.
+   */
+  gate(name: string, commit: string): Promise<TargetGateVerdict>;
   store: Pick<HistoryStore, 'lastGoodCommits' | 'listPasses' | 'recordEvent'>;
   log: Logger;
 }
@@ -22,7 +33,16 @@ export interface PromoteRequest {
 }
 
 export type PromoteOutcome =
-  | { ok: true; commit: string; from: string; to: string; branch: string; previous: string }
+  | {
+      ok: true;
+      commit: string;
+      from: string;
+      to: string;
+      branch: string;
+      /** Where the branch was; null when this promotion created it. */
+      previous: string | null;
+      created: boolean;
+    }
   | {
       ok: false;
       status: 404 | 409 | 502;
@@ -35,8 +55,10 @@ const PASSES_READ = 500;
 
 /**
  * `spin promote`: fast-forward the `to` environment's branch to a commit deployed healthy in
- * `from`, by a push through the git source (as semver image updates push); the `to`
- * environment's own gate then deploys it. Every refusal says why; nothing moves then.
+ * `from` (or create the branch there, the first time), by a push through the git source (as
+ * semver image updates push). The `to` environment's own gate is run on the commit first: a
+ * commit its stricter policy or signing rule refuses is refused here and the branch stays, rather
+ * than moved onto a commit its next pass would refuse. Every refusal says why; nothing moves then.
  */
 export async function promote(deps: PromoteDeps, request: PromoteRequest): Promise<PromoteOutcome> {
   const unit = (env: string) => {
@@ -77,19 +99,27 @@ export async function promote(deps: PromoteDeps, request: PromoteRequest): Promi
     const facts = await source.inspectMove(choice.commit, `refs/heads/${from.config.branch}`);
     const move = checkBranchMove(toName, to.config.branch, { commit: choice.commit, ...facts });
     if (!move.ok) return { ok: false, status: 409, reason: move.reason, error: move.message };
+    const gate = checkTargetGate(
+      toName,
+      to.config.policyName,
+      choice.commit,
+      await deps.gate(to.config.name, choice.commit),
+    );
+    if (!gate.ok) return { ok: false, status: 409, reason: gate.reason, error: gate.message };
     await source.pushBranch(choice.commit);
+    const previous = facts.head ?? null;
+    const created = move.creates;
+    const short = choice.commit.slice(0, 12);
     deps.store.recordEvent(
       to.config.name,
       'promoted',
-      `promoted ${choice.commit.slice(0, 12)} from ${fromName}`,
-      {
-        commit: choice.commit,
-        from: fromName,
-        previous: facts.head,
-      },
+      created
+        ? `promoted ${short} from ${fromName}, creating branch ${to.config.branch}`
+        : `promoted ${short} from ${fromName}`,
+      { commit: choice.commit, from: fromName, previous, created },
     );
     deps.log.info(
-      { project: to.config.name, commit: choice.commit, from: fromName, previous: facts.head },
+      { project: to.config.name, commit: choice.commit, from: fromName, previous, created },
       'promoted',
     );
     deps.trigger(to.config.name);
@@ -99,7 +129,8 @@ export async function promote(deps: PromoteDeps, request: PromoteRequest): Promi
       from: fromName,
       to: toName,
       branch: to.config.branch,
-      previous: facts.head,
+      previous,
+      created,
     };
   } catch (err) {
     if (!(err instanceof SourceError)) throw err;

@@ -128,8 +128,13 @@ export class HttpGitSource implements GitSource {
   }
 
   async inspectMove(commit: string, sourceRef: string): Promise<BranchMoveFacts> {
-    const head = await this.resolveHead();
+    const head = await this.resolveHead().catch((err: unknown) => {
+      // No deploy branch yet: a first promotion creates it (still a push the server checks).
+      if (err instanceof SourceError && err.code === 'branch-missing') return undefined;
+      throw err;
+    });
     await this.ensureCommit(sourceRef, commit);
+    if (head === undefined) return { head, headIsAncestor: false };
     if (head === commit) return { head, headIsAncestor: true };
     const headIsAncestor = await git.isDescendent({
       fs,

@@ -38,13 +38,15 @@ export interface GitSource {
    */
   commitToBranch?(change: CommitChange): Promise<string>;
   /**
-   * Where the deploy branch is on the remote now, and whether moving it to `commit` (fetched
-   * from `sourceRef` when the cache lacks it) is a fast-forward. For `spin promote`.
+   * Where the deploy branch is on the remote now (undefined: not there yet), and whether moving
+   * it to `commit` (fetched from `sourceRef` when the cache lacks it) is a fast-forward. For
+   * `spin promote`.
    */
   inspectMove?(commit: string, sourceRef: string): Promise<BranchMoveFacts>;
   /**
    * Moves the deploy branch on the remote to `commit`, already readable here: a push that the
-   * server and isomorphic-git refuse unless it is a fast-forward of the branch as it is now.
+   * server and isomorphic-git refuse unless it is a fast-forward of the branch as it is now (or,
+   * for a branch that does not exist, unless it still does not: the server checks the old value).
    */
   pushBranch?(commit: string): Promise<void>;
   /**
@@ -59,7 +61,8 @@ export interface GitSource {
 
 /** What the git source found for a branch move (see GitSource.inspectMove). */
 export interface BranchMoveFacts {
-  head: string;
+  /** Undefined when the remote has no such branch yet (a first promotion creates it). */
+  head: string | undefined;
   headIsAncestor: boolean;
 }
 

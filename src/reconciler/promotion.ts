@@ -1,4 +1,5 @@
 import type { Health } from '../model/health.js';
+import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../stack/diagnostics.js';
 import type { PassResult } from '../store/types.js';
 
 /**
@@ -36,9 +37,13 @@ export type Refusal =
   | 'failed-in-source'
   | 'never-healthy'
   | 'not-fast-forward'
-  | 'already-there';
+  | 'already-there'
+  | 'refused-by-target';
 
-export type PromotionChoice = { ok: true; commit: string } | { ok: false; reason: Refusal; message: string };
+export type PromotionRefusal = { ok: false; reason: Refusal; message: string };
+export type PromotionChoice = { ok: true; commit: string } | PromotionRefusal;
+/** The push to make: `creates` when the target branch does not exist yet (its first promotion). */
+export type BranchMoveChoice = { ok: true; commit: string; creates: boolean } | PromotionRefusal;
 
 const SHA_PREFIX = /^[0-9a-f]{7,40}$/;
 
@@ -91,14 +96,19 @@ export function choosePromotion(request: PromotionRequest): PromotionChoice {
 /** What git says about moving the target branch from `head` to `commit`. */
 export interface BranchMove {
   commit: string;
-  /** The target branch's head now. */
-  head: string;
-  /** Whether `head` is an ancestor of `commit` (so the move is a fast-forward). */
+  /** The target branch's head now; undefined when the remote has no such branch yet. */
+  head: string | undefined;
+  /** Whether `head` is an ancestor of `commit` (so the move is a fast-forward); false without a head. */
   headIsAncestor: boolean;
 }
 
-/** The push to make, or why not: production only ever moves forward, onto what was proved. */
-export function checkBranchMove(to: string, toBranch: string, move: BranchMove): PromotionChoice {
+/**
+ * The push to make, or why not: production only ever moves forward, onto what was proved. A
+ * branch that does not exist yet is created at the commit (a GitOps user's first promotion):
+ * there is nothing on it to lose, and the commit was already proved in the source environment.
+ */
+export function checkBranchMove(to: string, toBranch: string, move: BranchMove): BranchMoveChoice {
+  if (move.head === undefined) return { ok: true, commit: move.commit, creates: true };
   if (move.head === move.commit) {
     return refuse('already-there', `${to}'s branch '${toBranch}' is already at ${move.commit.slice(0, 12)}`);
   }
@@ -108,7 +118,42 @@ export function checkBranchMove(to: string, toBranch: string, move: BranchMove):
       `moving '${toBranch}' from ${move.head.slice(0, 12)} to ${move.commit.slice(0, 12)} is not a fast-forward: ${toBranch} has commits that ${move.commit.slice(0, 12)} does not contain (or it is older); merge ${toBranch} into the source branch and let it deploy healthy first`,
     );
   }
-  return { ok: true, commit: move.commit };
+  return { ok: true, commit: move.commit, creates: false };
+}
+
+/** What the target environment's own gate (schema, its policy, its trust rule) said of the commit. */
+export type TargetGateVerdict =
+  | { ok: true }
+  | { ok: false; refusal: 'untrusted' | 'invalid'; reason: string; diagnostics: readonly Diagnostic[] };
+
+/** Located findings quoted in a refusal; the rest are counted (the gate's full list is in prod's own pass). */
+const FINDINGS_QUOTED = 5;
+
+/**
+ * Whether the target environment would deploy the commit: its gate is run before the branch
+ * moves, so a commit its stricter policy (or signing rule) refuses is refused here, with the
+ * located findings, and the target branch stays where it is.
+ */
+export function checkTargetGate(
+  to: string,
+  toPolicy: string,
+  commit: string,
+  verdict: TargetGateVerdict,
+): PromotionChoice {
+  if (verdict.ok) return { ok: true, commit };
+  const findings = sortDiagnostics([...verdict.diagnostics]);
+  const quoted = findings.slice(0, FINDINGS_QUOTED).map(formatDiagnostic);
+  const more = findings.length - quoted.length;
+  // Findings may come from the schema, prod's env (interpolation) or the engine's last gate as
+  // well as from the policy: the policy is named, the findings say which rule.
+  const why =
+    verdict.refusal === 'untrusted'
+      ? `it is not signed as ${to} requires (${verdict.reason})`
+      : `${quoted.join('; ')}${more > 0 ? ` (and ${more} more)` : ''}`;
+  return refuse(
+    'refused-by-target',
+    `commit ${commit.slice(0, 12)} would be refused by ${to}'s gate (policy '${toPolicy}'): ${why}; nothing was moved, ${to} keeps running what it runs`,
+  );
 }
 
 /** A pass that proved the commit bad: refused, failed, or deployed but not healthy. */
@@ -116,6 +161,6 @@ function isFailure(pass: PromotionPass): boolean {
   return pass.result === 'refused' || pass.result === 'failed' || pass.health === 'Degraded';
 }
 
-function refuse(reason: Refusal, message: string): PromotionChoice {
+function refuse(reason: Refusal, message: string): PromotionRefusal {
   return { ok: false, reason, message };
 }

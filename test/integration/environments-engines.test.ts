@@ -283,6 +283,7 @@ describe('dev on the host engine, prod on a second engine', () => {
       to: `${f.project}/prod`,
       branch: 'production',
       previous: v1,
+      created: false,
     });
     expect(await productionHead()).toBe(v2);
     await f.waitStatusOf(prod, converged(v2), 'prod deployed the promoted commit', 180_000);

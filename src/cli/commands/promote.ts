@@ -14,12 +14,15 @@ interface Promoted {
   from: string;
   to: string;
   branch: string;
-  previous: string;
+  /** null when the promotion created the branch. */
+  previous: string | null;
+  created: boolean;
 }
 
 /**
  * `spin promote`: through the daemon (role operate on the project), fast-forward the `--to`
- * environment's branch to a commit deployed healthy in `--from` (docs/environments.md).
+ * environment's branch (or create it) to a commit deployed healthy in `--from` that the `--to`
+ * environment's own gate accepts (docs/environments.md).
  */
 export function registerPromote(program: Command): void {
   serverOptions(
@@ -51,10 +54,15 @@ export function registerPromote(program: Command): void {
         return err.exitCode;
       }
       if (options.json) printJson({ promoted: true, ...body });
-      else
+      else {
+        const moved =
+          body.previous === null
+            ? `created ${body.branch} at it`
+            : `${body.branch} moved from ${body.previous.slice(0, 12)}`;
         console.log(
-          `promoted ${body.commit.slice(0, 12)} from ${body.from} to ${body.to}: ${body.branch} moved from ${body.previous.slice(0, 12)}; ${body.to} deploys it at its next pass`,
+          `promoted ${body.commit.slice(0, 12)} from ${body.from} to ${body.to}: ${moved}; ${body.to} deploys it at its next pass`,
         );
+      }
       return EXIT.ok;
     }),
   );

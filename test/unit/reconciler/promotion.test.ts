@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   checkBranchMove,
+  checkTargetGate,
   choosePromotion,
   type PromotionRequest,
 } from '../../../src/reconciler/promotion.js';
+import type { Diagnostic } from '../../../src/stack/diagnostics.js';
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);
@@ -79,6 +81,7 @@ describe('checkBranchMove', () => {
     expect(checkBranchMove('gw/prod', 'production', { commit: B, head: A, headIsAncestor: true })).toEqual({
       ok: true,
       commit: B,
+      creates: false,
     });
     const behind = checkBranchMove('gw/prod', 'production', { commit: A, head: B, headIsAncestor: false });
     expect(behind).toMatchObject({ ok: false, reason: 'not-fast-forward' });
@@ -89,5 +92,70 @@ describe('checkBranchMove', () => {
       ok: false,
       reason: 'already-there',
     });
+  });
+
+  it('creates a target branch that does not exist yet at the commit (the first promotion)', () => {
+    expect(
+      checkBranchMove('gw/prod', 'production', { commit: B, head: undefined, headIsAncestor: false }),
+    ).toEqual({ ok: true, commit: B, creates: true });
+  });
+});
+
+describe('checkTargetGate', () => {
+  const finding = (line: number, rule: string, message: string): Diagnostic => ({
+    file: 'compose.yaml',
+    line,
+    column: 12,
+    rule,
+    message,
+    path: '',
+  });
+
+  it("passes a commit the target environment's gate admits", () => {
+    expect(checkTargetGate('gw/prod', 'strict', B, { ok: true })).toEqual({ ok: true, commit: B });
+  });
+
+  it("refuses a commit the target's policy refuses, quoting the located findings in order", () => {
+    const choice = checkTargetGate('gw/prod', 'strict', B, {
+      ok: false,
+      refusal: 'invalid',
+      reason: 'image.registry: …',
+      diagnostics: [
+        finding(9, 'image.latest', 'image "x:latest" uses the moving tag'),
+        finding(4, 'image.registry', 'image "ghcr.io/x:1" comes from ghcr.io'),
+      ],
+    });
+    expect(choice).toMatchObject({ ok: false, reason: 'refused-by-target' });
+    expect(!choice.ok && choice.message).toBe(
+      `commit ${B.slice(0, 12)} would be refused by gw/prod's gate (policy 'strict'): ` +
+        'compose.yaml:4:12: image.registry: image "ghcr.io/x:1" comes from ghcr.io; ' +
+        'compose.yaml:9:12: image.latest: image "x:latest" uses the moving tag; ' +
+        'nothing was moved, gw/prod keeps running what it runs',
+    );
+  });
+
+  it('quotes the first few findings and counts the rest', () => {
+    const many = Array.from({ length: 8 }, (_, i) => finding(i + 1, 'ports.range', `port ${i}`));
+    const choice = checkTargetGate('gw/prod', 'strict', B, {
+      ok: false,
+      refusal: 'invalid',
+      reason: 'ports.range: port 0',
+      diagnostics: many,
+    });
+    expect(!choice.ok && choice.message).toContain('compose.yaml:5:12: ports.range: port 4 (and 3 more)');
+    expect(!choice.ok && choice.message).not.toContain('port 5');
+  });
+
+  it("refuses a commit the target's signing rule refuses, with the signature verdict", () => {
+    const choice = checkTargetGate('gw/prod', 'strict', B, {
+      ok: false,
+      refusal: 'untrusted',
+      reason: 'not signed by a trusted key',
+      diagnostics: [],
+    });
+    expect(choice).toMatchObject({ ok: false, reason: 'refused-by-target' });
+    expect(!choice.ok && choice.message).toContain(
+      "would be refused by gw/prod's gate (policy 'strict'): it is not signed as gw/prod requires (not signed by a trusted key)",
+    );
   });
 });
