@@ -9,7 +9,7 @@
  */
 import type { ImageUpdateState } from '../model/image.js';
 import type { Action } from './plan.js';
-import type { ImageMemory, ImageUpdate } from './image-pins.js';
+import { imageMemory, type ImageMemory, type ImageUpdate } from './image-pins.js';
 
 /** Once per memory: what the last status (written by this or an earlier process) remembered. */
 export function restoreImageMemory(memory: ImageMemory, saved: ImageUpdateState | undefined): void {
@@ -21,6 +21,13 @@ export function restoreImageMemory(memory: ImageMemory, saved: ImageUpdateState 
   for (const { ref, digest, from, message } of saved?.rejected ?? []) {
     if (!memory.rejected.has(ref)) memory.rejected.set(ref, { digest, message, ...(from ? { from } : {}) });
   }
+}
+
+/** A memory holding only what a status kept (for a plan made outside the project's passes). */
+export function imageMemoryOf(saved: ImageUpdateState | undefined): ImageMemory {
+  const memory = imageMemory();
+  restoreImageMemory(memory, saved);
+  return memory;
 }
 
 /** What the status keeps of the memory (sorted, for stable files); undefined when nothing. */
