@@ -235,6 +235,7 @@ export class Daemon {
       commit,
       trustCache: runtime.ctx.trustCache,
       purpose,
+      imageUpdates: this.statuses.get(name)?.imageUpdates,
     });
   }
 

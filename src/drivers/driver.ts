@@ -41,7 +41,7 @@ export interface StepContext {
   onPullProgress?(progress: PullProgress): void;
   /**
    * Wait for every new unit's readiness within the step instead of answering `progressing`: for
-   * an image update, which the pass that found the moved digest judges and undoes itself.
+   * an image update on a driver that cannot leave one on its way (`Driver.resumesImageUpdates`).
    */
   awaitReadiness?: boolean;
   /** Runs `work` once per apply for `key` (e.g. pulling an image several steps need). */
@@ -57,6 +57,13 @@ export interface StepContext {
  * engine for drift. It decides nothing about *whether* to act: that is the planner's.
  */
 export interface Driver extends EngineRules {
+  /**
+   * Whether an image update may be left on its way like any rollout: a later pass that pins the
+   * digest the update moves to finds the rollout in flight on the engine and judges it (Docker:
+   * the `-next` container of that hash). Without it the pass that finds a moved digest waits for
+   * the verdict within the step (`StepContext.awaitReadiness`) and undoes a failure itself.
+   */
+  readonly resumesImageUpdates?: boolean;
   /**
    * Everything Spin manages on this engine, all projects, in as few calls as the engine allows
    * (Docker: one container list, one network and one volume list). `containersOnly`: skip what

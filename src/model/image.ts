@@ -76,3 +76,34 @@ export function imagePullErrorOf(err: unknown): ImagePullError | undefined {
   }
   return undefined;
 }
+
+/**
+ * An image update (a followed tag's digest moved) whose rollout a pass started and a later pass
+ * judges: the service runs `to` on its new units while `from` still runs on the old ones.
+ */
+export interface ImageUpdateInFlight {
+  service: string;
+  ref: string;
+  from: string;
+  to: string;
+  /** When the pass that found the moved digest started the rollout (ISO time). */
+  since: string;
+}
+
+/** A digest whose rollout failed: not tried again until the tag moves on; `from` runs instead. */
+export interface RejectedImage {
+  ref: string;
+  digest: string;
+  /** The digest that ran before the update, which the service goes back to. */
+  from?: string;
+  message: string;
+}
+
+/**
+ * What a project's passes must not forget about image updates across a restart (the engine alone
+ * cannot tell an update in flight from a stray, nor say which digest failed): in the status file.
+ */
+export interface ImageUpdateState {
+  inFlight?: ImageUpdateInFlight[];
+  rejected?: RejectedImage[];
+}

@@ -1,5 +1,5 @@
 import type { ActualContainer } from '../model/actual-state.js';
-import { ImagePullError, type ImagePin } from '../model/image.js';
+import { ImagePullError, type ImageUpdateInFlight, type ImagePin } from '../model/image.js';
 import type { ServiceSpec } from '../stack/model.js';
 import { pinnedConfigHash } from './hash.js';
 import type { DesiredState } from './plan.js';
@@ -21,11 +21,19 @@ export interface PinOptions {
    * until the tag moves on (the service keeps what it runs).
    */
   rejected?: ReadonlyMap<string, RejectedDigest>;
+  /**
+   * Image updates an earlier pass started, by service: such a service is pinned to the digest it
+   * moves to (its new units are the rollout in flight, judged by this pass, not strays), and is
+   * not checked again until the update is settled.
+   */
+  inFlight?: ReadonlyMap<string, Pick<ImageUpdateInFlight, 'ref' | 'from' | 'to'>>;
 }
 
 /** A digest whose rollout failed, and why (shown while the tag still points to it). */
 export interface RejectedDigest {
   digest: string;
+  /** What ran before the update: a service still found running the rejected digest goes back to it. */
+  from?: string;
   message: string;
 }
 
@@ -36,7 +44,9 @@ export interface PinResult {
   desired: DesiredState;
   pins: Record<string, ImagePin>;
   /** Services whose followed tag moved: what they ran and what they move to. */
-  moved: { service: string; ref: string; from: string; to: string }[];
+  moved: ImageUpdate[];
+  /** Image updates an earlier pass started that this pass continues (`PinOptions.inFlight`). */
+  continued: ImageUpdate[];
   /**
    * References that could not be resolved. `running`: the service keeps the digest its replicas
    * run (an update check failed); otherwise the service cannot be deployed.
@@ -46,7 +56,18 @@ export interface PinResult {
   checked: { ref: string; digest?: string }[];
 }
 
-/** The digest a service's replicas run for this reference: the lowest running replica's. */
+/** A service moving from the digest it ran to the one its followed tag names now. */
+export interface ImageUpdate {
+  service: string;
+  ref: string;
+  from: string;
+  to: string;
+}
+
+/**
+ * The digest a service's replicas run for this reference: the lowest running replica's, the
+ * oldest unit of a replica first (a newer one beside it is a rollout that has not proven itself).
+ */
 export function runningDigest(
   service: string,
   ref: string,
@@ -54,7 +75,7 @@ export function runningDigest(
 ): string | undefined {
   const pinned = containers
     .filter((c) => c.service === service && c.imageRef === ref && c.imageDigest)
-    .sort((a, b) => rank(a) - rank(b) || a.replica - b.replica);
+    .sort((a, b) => rank(a) - rank(b) || a.replica - b.replica || a.createdAt - b.createdAt);
   return pinned[0]?.imageDigest;
 }
 
@@ -68,6 +89,7 @@ export async function pinImages(
 ): Promise<PinResult> {
   const pins: Record<string, ImagePin> = {};
   const moved: PinResult['moved'] = [];
+  const continued: PinResult['continued'] = [];
   const failures: PinResult['failures'] = [];
   const checked: PinResult['checked'] = [];
   const digests: Record<string, string | undefined> = {};
@@ -81,10 +103,18 @@ export async function pinImages(
   };
   for (const [name, spec] of Object.entries(desired.model.services)) {
     const ref = spec.image;
-    const running = runningDigest(name, ref, containers);
+    const rejected = options.rejected?.get(ref);
+    const found = runningDigest(name, ref, containers);
+    // Still running a digest whose update failed (its undo on its way): what ran before it runs.
+    const running =
+      found !== undefined && found === rejected?.digest && rejected.from ? rejected.from : found;
     const due = options.updatesDue(spec);
+    const flying = options.inFlight?.get(name);
     let pin: ImagePin | undefined;
-    if (running && !due) {
+    if (flying && flying.ref === ref) {
+      pin = { ref, digest: flying.to };
+      continued.push({ service: name, ref, from: flying.from, to: flying.to });
+    } else if (running && !due) {
       pin = { ref, digest: running };
     } else {
       try {
@@ -99,7 +129,7 @@ export async function pinImages(
         if (running) pin = { ref, digest: running, note: `update check failed: ${error.message}` };
       }
       if (pin && running && pin.digest && pin.digest !== running) {
-        if (options.rejected?.get(ref)?.digest === pin.digest) {
+        if (rejected?.digest === pin.digest) {
           pin = { ref, digest: running, note: `${pin.digest} failed its rollout; kept ${running}` };
         } else {
           moved.push({ service: name, ref, from: running, to: pin.digest });
@@ -114,6 +144,7 @@ export async function pinImages(
     desired: withDigests(desired, digests),
     pins,
     moved,
+    continued,
     failures,
     checked,
   };
@@ -137,6 +168,10 @@ export interface ImageMemory {
   updateDue?: boolean;
   /** Digests whose rollout failed, by reference: not tried again until the tag moves on. */
   rejected: Map<string, RejectedDigest>;
+  /** Image updates started by a pass and judged by later ones, by service. */
+  inFlight: Map<string, ImageUpdateInFlight>;
+  /** Set once `rejected` and `inFlight` were read back from the last status (after a restart). */
+  restored?: boolean;
   /** References found to have no digest (built on the engine): not looked up again. */
   unpinned: Map<string, ImagePin>;
   /**
@@ -147,7 +182,7 @@ export interface ImageMemory {
 }
 
 export function imageMemory(): ImageMemory {
-  return { rejected: new Map(), unpinned: new Map() };
+  return { rejected: new Map(), unpinned: new Map(), inFlight: new Map() };
 }
 
 /** One image update a pass attempted, for logs, history and metrics. */

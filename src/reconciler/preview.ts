@@ -9,6 +9,8 @@ import { describePlan, planSteps, type Action } from './plan.js';
 import { registryAuthFor } from '../config/registry-auth.js';
 import { projectSecretReader } from '../secrets/project-secret.js';
 import { pinImages } from './image-pins.js';
+import { imageMemoryOf } from './image-update-memory.js';
+import type { ImageUpdateState } from '../model/image.js';
 import { actualForProject, type ActualState } from '../model/actual-state.js';
 
 export interface PlanPreview {
@@ -39,6 +41,11 @@ export async function previewPlan(input: {
    * reported in `trust`, the plan made anyway.
    */
   purpose?: 'deploy' | 'review';
+  /**
+   * What the project's status remembers of image updates: one in flight is pinned to the digest
+   * it moves to (its new units are awaited, not strays), a rejected digest back to the old one.
+   */
+  imageUpdates?: ImageUpdateState;
 }): Promise<PlanPreview> {
   const { project } = input;
   const commit = input.commit ?? (await input.source.resolveHead());
@@ -68,7 +75,10 @@ export async function previewPlan(input: {
   const actual = actualForProject(input.actual ?? (await input.driver.listActual()), project.name);
   // Pinned as a pass would pin them (what runs keeps its digest; no update checks), so a
   // pinned service does not show as a recreate. An image that cannot be resolved plans unpinned.
+  const images = imageMemoryOf(input.imageUpdates);
   const { desired } = await pinImages(verdict.desired, actual.containers, {
+    rejected: images.rejected,
+    inFlight: images.inFlight,
     resolve: async (ref, fresh) =>
       input.driver.resolveImage
         ? input.driver.resolveImage(ref, {

@@ -48,9 +48,17 @@ import {
   pinImages,
   withDigests,
   type ImageMemory,
+  type ImageUpdate,
   type ImageUpdateRecord,
   type PinResult,
 } from './image-pins.js';
+import {
+  dropStaleInFlight,
+  markInFlight,
+  restoreImageMemory,
+  savedImageUpdates,
+  settledImageUpdates,
+} from './image-update-memory.js';
 
 export interface ProjectContext {
   project: ProjectConfig;
@@ -160,6 +168,9 @@ class Pass {
 
   async run(): Promise<PassOutcome> {
     const { previous, ctx } = this;
+    // After a restart (or a config reload), the image updates in flight and the rejected digests
+    // the last status kept.
+    if (ctx.images) restoreImageMemory(ctx.images, previous?.imageUpdates);
     let head: string;
     try {
       head = await ctx.source.resolveHead();
@@ -198,7 +209,7 @@ class Pass {
     }
     let pinning: PinResult;
     try {
-      pinning = await this.pinImages(verdict.desired, updatesDue);
+      pinning = await this.pinImages(verdict.desired, updatesDue, true);
     } catch (err) {
       if (!isEngineUnavailable(err)) throw err;
       return this.finish(
@@ -225,9 +236,17 @@ class Pass {
    * Pins every service's image to a manifest digest (image-pins.ts): what its replicas run, or
    * the tag resolved now with the project's registry login. A failed update check keeps what runs.
    */
-  private async pinImages(desired: DesiredState, updatesDue: boolean): Promise<PinResult> {
+  private async pinImages(
+    desired: DesiredState,
+    updatesDue: boolean,
+    continueUpdates = false,
+  ): Promise<PinResult> {
     const { ctx } = this;
     const memory = ctx.images;
+    if (memory && continueUpdates) dropStaleInFlight(memory, desired.model.services);
+    // Only the head continues an image update in flight; a rollback or an operator's pinned
+    // commit runs what runs, and the update is forgotten (a later check finds the tag moved again).
+    if (memory && !continueUpdates) memory.inFlight.clear();
     const result = await pinImages(desired, this.actual.containers, {
       resolve: async (ref, fresh) => {
         if (!ctx.driver.resolveImage) return { ref };
@@ -241,6 +260,7 @@ class Pass {
       updatesDue: (spec) =>
         updatesDue && (spec.imageUpdates === 'digest' || ctx.project.imageUpdates === 'digest'),
       rejected: memory?.rejected,
+      ...(continueUpdates && memory ? { inFlight: memory.inFlight } : {}),
     });
     // A tag that moved on from a digest that failed its rollout gets a fresh chance.
     for (const { ref, digest } of result.checked) {
@@ -375,7 +395,12 @@ class Pass {
     const { ctx, previous } = this;
     const plan = this.plan(desired);
     const { actions } = plan;
-    if (actions.length === 0) return this.converged(head, desired, []);
+    const moved = pinning?.moved ?? [];
+    const updates = [...moved, ...(pinning?.continued ?? [])];
+    if (actions.length === 0) {
+      this.settleImageUpdates(updates, [], undefined);
+      return this.converged(head, desired, []);
+    }
 
     // A plan that picks up a rollout an earlier pass started continues it: no drift, no new deploy.
     const continues = actions.some((a) => a.kind === 'await');
@@ -388,47 +413,72 @@ class Pass {
     }
     if (!actions.every((a) => a.kind === 'await')) ctx.onDeployStart?.(head, actions);
     let applied: ApplyOutcome;
-    const moved = pinning?.moved ?? [];
     try {
-      // An image update is judged (and undone) by the pass that found the moved digest: a later
-      // pass pins what runs, so it could not tell an update in flight from a stray.
-      applied = await this.applyOrThrow(desired, plan, moved.length > 0);
+      // A driver that cannot leave an image update on its way has it judged (and undone) by the
+      // pass that found the moved digest; otherwise later passes judge it (image-update-memory.ts).
+      const awaitUpdate = moved.length > 0 && ctx.driver.resumesImageUpdates !== true;
+      applied = await this.applyOrThrow(desired, plan, awaitUpdate);
     } catch (err) {
-      if (pinning && moved.length > 0) return this.imageUpdateFailed(head, err, actions, pinning);
+      if (pinning && updates.length > 0) return this.imageUpdateFailed(head, err, actions, pinning, updates);
       return this.applyFailed(head, err, actions, desired);
     }
-    for (const m of moved) {
-      ctx.log.info(
-        { project: ctx.project.name, service: m.service, ref: m.ref, from: m.from, to: m.to },
-        'image updated',
-      );
-      this.imageUpdates.push({ ...m, ok: true });
-    }
+    this.settleImageUpdates(updates, actions, applied.progressing);
     const outcome = await this.converged(head, desired, actions, applied.progressing);
     outcome.driftRepairs = drift;
     return outcome;
   }
 
   /**
-   * A followed tag moved and its rollout failed: the services go back to the digests they ran
-   * (planned against what runs now), the commit stays applied, and a digest that failed its
-   * health gate is not tried again until the tag moves on. A pull that failed is retried at the
-   * next check.
+   * The image updates this pass applied that are rolled out (logged, recorded for history) are
+   * forgotten; the others stay in flight for a later pass to judge.
+   */
+  private settleImageUpdates(
+    updates: ImageUpdate[],
+    actions: Action[],
+    progressing: ApplyOutcome['progressing'],
+  ): void {
+    const { ctx } = this;
+    if (updates.length === 0) return;
+    // Awaited within the step (a driver that cannot leave one on its way): what did not fail is done.
+    const settled =
+      ctx.driver.resumesImageUpdates === true
+        ? settledImageUpdates(updates, { progressing: progressing !== undefined, actions })
+        : updates;
+    for (const m of settled) {
+      ctx.images?.inFlight.delete(m.service);
+      ctx.log.info(
+        { project: ctx.project.name, service: m.service, ref: m.ref, from: m.from, to: m.to },
+        'image updated',
+      );
+      this.imageUpdates.push({ ...m, ok: true });
+    }
+    const open = updates.filter((u) => !settled.includes(u));
+    if (ctx.images && open.length > 0) markInFlight(ctx.images, open, this.started);
+  }
+
+  /**
+   * A followed tag moved and its rollout failed (in this pass, or judged by this pass after an
+   * earlier one started it): the services go back to the digests they ran (planned against what
+   * runs now), the commit stays applied, and a digest that failed its health gate is not tried
+   * again until the tag moves on. A pull that failed is retried at the next check.
    */
   private async imageUpdateFailed(
     head: string,
     err: unknown,
     actions: Action[],
     pinning: PinResult,
+    updates: ImageUpdate[],
   ): Promise<PassOutcome> {
     const { ctx } = this;
     const reason = err instanceof RolloutError ? err.reason : errorMessage(err);
     const digests: Record<string, string | undefined> = {};
     for (const [service, pin] of Object.entries(pinning.pins)) digests[service] = pin.digest;
-    for (const m of pinning.moved) {
+    for (const m of updates) {
       digests[m.service] = m.from;
+      ctx.images?.inFlight.delete(m.service);
       const message = `image update of ${m.service} ${m.from.slice(0, 19)} -> ${m.to.slice(0, 19)} failed: ${reason}; rolled back`;
-      if (err instanceof RolloutError) ctx.images?.rejected.set(m.ref, { digest: m.to, message });
+      if (err instanceof RolloutError)
+        ctx.images?.rejected.set(m.ref, { digest: m.to, from: m.from, message });
       this.imageUpdates.push({ ...m, ok: false, reason });
       if (this.pins)
         this.pins[m.service] = {
@@ -447,9 +497,7 @@ class Pass {
     const undo = undoPlan.actions;
     const applyError =
       undo.length > 0 ? await this.apply(back, undoPlan, 'image update rolled back') : undefined;
-    const what = pinning.moved
-      .map((m) => `${m.service} ${m.from.slice(0, 19)} -> ${m.to.slice(0, 19)}`)
-      .join(', ');
+    const what = updates.map((m) => `${m.service} ${m.from.slice(0, 19)} -> ${m.to.slice(0, 19)}`).join(', ');
     const error =
       applyError ??
       lastError('ImageUpdateFailed', `image update of ${what} failed: ${reason}; rolled back`, head);
@@ -788,6 +836,8 @@ class Pass {
     });
     const images = this.pins ?? this.previous?.images;
     if (images && Object.keys(images).length > 0) status.images = images;
+    const imageUpdates = this.ctx.images ? savedImageUpdates(this.ctx.images) : this.previous?.imageUpdates;
+    if (imageUpdates) status.imageUpdates = imageUpdates;
     // A rollback or a pinned commit still on its way is looked at again as soon as it asked.
     const { progressing } = this;
     const requeue = progressing ? Math.min(requeueAfterMs, progressing.retryAfterMs) : requeueAfterMs;

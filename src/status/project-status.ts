@@ -1,7 +1,7 @@
 import type { Diagnostic } from '../stack/diagnostics.js';
 import type { Health, HealthVerdict } from '../model/health.js';
 import type { PlanSummary } from '../model/plan-summary.js';
-import type { ImagePin, ImagePullReason } from '../model/image.js';
+import type { ImagePin, ImagePullReason, ImageUpdateState } from '../model/image.js';
 
 export type SyncState = 'Synced' | 'OutOfSync' | 'Unknown';
 
@@ -71,6 +71,12 @@ export interface ProjectStatus {
    * runs (no digest for an image built on the engine, with a note saying so).
    */
   images?: Record<string, ImagePin>;
+  /**
+   * Image updates still being rolled out and digests whose rollout failed (image-update-memory.ts):
+   * kept here so that a restarted daemon judges an update in flight and does not try a failed
+   * digest again.
+   */
+  imageUpdates?: ImageUpdateState;
   /**
    * What the pass running now is doing (`pulling reg/web:1: 2/3 layers, 4.1/6.0 MB`); only in the
    * daemon's live answers (API, `spin sync`), never persisted.

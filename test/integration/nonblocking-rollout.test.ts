@@ -102,8 +102,14 @@ describe('a rollout that is slow to become ready', () => {
     await docker()
       .getContainer(victim?.id as string)
       .remove({ force: true });
+    // Repaired means under its own name: a new replica runs as `-next` until it has proven itself
+    // (a moment, or longer on a loaded machine), then takes it.
     const repaired = await waitFor(() => containersOf(other), {
-      until: (l) => l.length === 1 && l[0]?.id !== victim?.id && l[0]?.state === 'running',
+      until: (l) =>
+        l.length === 1 &&
+        l[0]?.id !== victim?.id &&
+        l[0]?.state === 'running' &&
+        l[0]?.name === `${other}_app_1`,
       timeoutMs: 60_000,
       description: 'the other project repaired',
     });

@@ -4,6 +4,7 @@ import { describeEngineError } from '../../drivers/engine-error.js';
 import { createGitSource } from '../../git/index.js';
 import { describeAction } from '../../reconciler/apply.js';
 import { previewPlan, type PlanPreview } from '../../reconciler/preview.js';
+import { StatusStore } from '../../status/store.js';
 import { errorMessage } from '../../util/errors.js';
 import { requireConfig } from '../load-config.js';
 import { CliError, EXIT, printJson, shortSha } from '../output.js';
@@ -41,7 +42,9 @@ export function registerPlan(program: Command): void {
         });
         let plan: PlanPreview;
         try {
-          plan = await previewPlan({ project, source, driver });
+          // The image updates the daemon's last status remembers, so the plan pins as it does.
+          const status = await new StatusStore(config.stateDir).read(project.name).catch(() => undefined);
+          plan = await previewPlan({ project, source, driver, imageUpdates: status?.imageUpdates });
         } catch (err) {
           throw new CliError(errorMessage(err), EXIT.invalid);
         }

@@ -21,6 +21,8 @@ export class ContainerEngine implements Driver {
   readonly capabilities = dockerRules.capabilities;
   readonly admitCommit = dockerRules.admitCommit;
   readonly admissionContext = dockerRules.admissionContext;
+  /** A later pass pinned to the new digest finds the update's `-next` containers and judges them. */
+  readonly resumesImageUpdates = true;
 
   /** Present only when the container driver resolves images: a test double without registries pins nothing. */
   readonly resolveImage?: (

@@ -11,6 +11,7 @@ import {
   isMemoisable,
   repeatsIdlePass,
 } from '../../../src/reconciler/idle-memo.js';
+import { imageMemory } from '../../../src/reconciler/image-pins.js';
 import { reconcileProject, type ProjectContext } from '../../../src/reconciler/reconcile-project.js';
 import type { ProjectStatus } from '../../../src/status/project-status.js';
 import { createLogger } from '../../../src/util/logger.js';
@@ -130,9 +131,7 @@ describe.each(ENGINES)('repeating an idle pass (%s)', (_shape, makeEngine) => {
 
   it('makes a full pass when an image-update check is due', async () => {
     const idle = await settled();
-    ctx.images = { updateDue: true, unpinned: new Map(), rejected: new Map() } as NonNullable<
-      ProjectContext['images']
-    >;
+    ctx.images = { ...imageMemory(), updateDue: true };
     const next = await pass(idle.status);
     expect(next.repeated).toBeUndefined();
     expect(ctx.images.updateDue).toBe(false);
