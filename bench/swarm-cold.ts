@@ -13,13 +13,15 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type Docker from 'dockerode';
 import { startSwarmLab, type SwarmLab } from '../test/helpers/swarm-lab.js';
 import { actionPhases } from './cold.js';
 import { timedCommand } from './lib/engine.js';
 import type { BenchResult } from './lib/report.js';
 import { startSpinProject } from './lib/spin-project.js';
-import { EMPTY_SPIN_STACK, serviceName } from './lib/stacks.js';
+import { EMPTY_SPIN_STACK, SLEEPER_COMMAND, SLEEPER_IMAGE, serviceName, serviceNames } from './lib/stacks.js';
 import {
+  STACK_NAMESPACE,
   movedServices,
   removeStack,
   specVersions,
@@ -29,7 +31,7 @@ import {
   waitConverged,
   type SwarmStack,
 } from './lib/swarm.js';
-import { loadAverage, median, onCleanup, round, runCleanup, uniqueName } from './lib/util.js';
+import { loadAverage, mapLimit, median, onCleanup, round, runCleanup, uniqueName } from './lib/util.js';
 
 const SERVICES = 20;
 const TIMEOUT_MS = 180_000;
@@ -60,16 +62,19 @@ export async function benchSwarmCold(opts: SwarmColdOptions): Promise<BenchResul
     console.error(`  swarm lab ${lab.name} up (manager ${lab.manager})`);
     const spinRuns: Run[] = [];
     const peerRuns: Run[] = [];
+    const floorRuns: number[] = [];
     for (let rep = 0; rep < opts.reps; rep++) {
       // Another service each repetition, as in `change`.
       const changed = serviceName((rep * 7) % SERVICES);
       spinRuns.push(await spinOnce(lab, changed));
       peerRuns.push(await stackDeployOnce(lab, changed));
+      floorRuns.push(await floorOnce(lab));
       const [s, p] = [spinRuns.at(-1) as Run, peerRuns.at(-1) as Run];
       console.error(
         `  swarm rep ${rep + 1} (load ${(await loadAverage())[0]}): cold spin ${s.coldMs.toFixed(0)} ms, stack deploy ${p.coldMs.toFixed(0)} ms; ` +
           `change of ${changed}: spin ${s.changeMs.toFixed(0)} ms (moved: ${s.moved.join(' ')}), ` +
-          `stack deploy ${p.changeMs.toFixed(0)} ms (moved: ${p.moved.length} services)`,
+          `stack deploy ${p.changeMs.toFixed(0)} ms (moved: ${p.moved.length} services); ` +
+          `floor ${floorRuns.at(-1)?.toFixed(0)} ms`,
       );
     }
     const med = (runs: Run[], key: 'coldMs' | 'changeMs') => median(runs.map((r) => r[key]));
@@ -89,6 +94,15 @@ export async function benchSwarmCold(opts: SwarmColdOptions): Promise<BenchResul
           ratioKind: 'spin/compose',
           goal: '<= 1.0x stack deploy',
           pass: spinCold <= peerCold,
+        },
+        {
+          bench: 'swarm-cold',
+          metric: `Swarm floor: the same ${SERVICES} services created straight through the manager's API`,
+          unit: 's',
+          spin: median(floorRuns) / 1000,
+          compose: peerCold / 1000,
+          ratio: median(floorRuns) / peerCold,
+          ratioKind: 'spin/compose',
         },
         {
           bench: 'swarm-cold',
@@ -115,6 +129,7 @@ export async function benchSwarmCold(opts: SwarmColdOptions): Promise<BenchResul
         lab: lab.name,
         spinRuns: spinRuns.map(rounded),
         stackDeployRuns: peerRuns.map(rounded),
+        floorRunsMs: floorRuns.map((v) => round(v)),
       },
       notes: [
         'swarm-cold: the compose column is `docker stack deploy` (CLI 20.10) on the same two-node lab, timed to the same condition',
@@ -205,6 +220,49 @@ async function stackDeployOnce(lab: SwarmLab, changed: string): Promise<Run> {
     const change = await deploy({ services: SERVICES, revisions: { [changed]: '2' } });
     const moved = movedServices(before, specVersions(await stackView(lab.managerDocker, namespace)));
     return { coldMs: cold.ms, changeMs: change.ms, changed, moved };
+  } finally {
+    await runCleanup(teardown);
+  }
+}
+
+/**
+ * The floor: the stack's overlay network and the same 20 services created straight through the
+ * manager's API (8 requests in flight), nothing else, timed to the same condition: what Swarm
+ * itself takes to converge them on this lab.
+ */
+async function floorOnce(lab: SwarmLab): Promise<number> {
+  const namespace = uniqueName('bench-swc-floor');
+  const manager = lab.managerDocker;
+  const teardown = () => removeStack(manager, [lab.managerDocker, lab.workerDocker], namespace);
+  onCleanup(teardown);
+  const labels = { [STACK_NAMESPACE]: namespace };
+  try {
+    const t0 = performance.now();
+    const network = await manager.createNetwork({
+      Name: `${namespace}_default`,
+      Driver: 'overlay',
+      Labels: labels,
+    });
+    await mapLimit(serviceNames(SERVICES), 8, (name) =>
+      manager.createService({
+        Name: `${namespace}_${name}`,
+        Labels: labels,
+        TaskTemplate: {
+          ContainerSpec: {
+            Image: SLEEPER_IMAGE,
+            Args: SLEEPER_COMMAND,
+            Env: [`SERVICE=${name}`, 'REVISION=1'],
+            CapabilityDrop: ['ALL'],
+            StopGracePeriod: 1_000_000_000,
+          },
+          Resources: { Limits: { MemoryBytes: 16 * 1024 * 1024, NanoCPUs: 100_000_000 } },
+          Networks: [{ Target: network.id, Aliases: [name] }],
+        },
+        Mode: { Replicated: { Replicas: 1 } },
+      } as Docker.CreateServiceOptions),
+    );
+    const done = await waitConverged(manager, namespace, { services: SERVICES }, TIMEOUT_MS);
+    return done.atPerf - t0;
   } finally {
     await runCleanup(teardown);
   }
