@@ -18,13 +18,25 @@ import { formatTable, type BenchResult } from './lib/report.js';
 import { errorText, loadAverage, runAllCleanups } from './lib/util.js';
 import { benchPolling } from './polling.js';
 import { benchSteady } from './steady.js';
+import { benchSwarmCold } from './swarm-cold.js';
+import { benchSwarmSteady } from './swarm-steady.js';
 import { benchTicks } from './ticks.js';
 import { benchValidate } from './validate.js';
 
 const execFileP = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '..');
 const RESULTS = path.join(ROOT, 'bench/results');
-const ALL = ['cold', 'change', 'steady', 'polling', 'validate', 'ticks', 'drift'] as const;
+const ALL = [
+  'cold',
+  'change',
+  'steady',
+  'polling',
+  'validate',
+  'ticks',
+  'drift',
+  'swarm-cold',
+  'swarm-steady',
+] as const;
 type BenchName = (typeof ALL)[number];
 
 interface Options {
@@ -227,6 +239,10 @@ function runOne(name: BenchName, options: Options): Promise<BenchResult> {
       return benchValidate({});
     case 'drift':
       return benchDrift({ reps: options.reps });
+    case 'swarm-cold':
+      return benchSwarmCold({ reps: options.reps });
+    case 'swarm-steady':
+      return benchSwarmSteady();
     case 'ticks':
       return benchTicks({
         profileDir: options.profileDaemon ? path.join(RESULTS, `ticks-daemon-${Date.now()}`) : undefined,

@@ -41,7 +41,14 @@ const SECRET = 'bench-webhook-secret';
 export async function startSpinProject(
   project: string,
   initialStack: string,
-  opts: { repo: 'local' | 'http'; dockerHost?: string },
+  opts: {
+    repo: 'local' | 'http';
+    dockerHost?: string;
+    /** More daemon config (e.g. `engines:`, `defaultEngine:`, `policies:` for a Swarm engine). */
+    config?: Record<string, unknown>;
+    /** More settings of the project's entry (e.g. `policy:`). */
+    project?: Record<string, unknown>;
+  },
 ): Promise<SpinProject> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), `spin-bench-${project}-`));
   let daemon: DaemonProcess | undefined;
@@ -92,10 +99,12 @@ export async function startSpinProject(
       // Nothing but the watcher or the webhook may trigger the measured pass.
       pollInterval: '1h',
       ...(opts.dockerHost ? { docker: { host: opts.dockerHost } } : {}),
+      ...opts.config,
       projects: [
         {
           name: project,
           repo,
+          ...opts.project,
           ...(opts.repo === 'http' ? { webhookSecret: SECRET, previews: { branches: false } } : {}),
         },
       ],

@@ -1,7 +1,9 @@
 /**
- * One round's look at a Swarm: one service list, one task list, one network list, whatever the
- * number of projects. Tasks become the round's containers (what the API, metrics and `spin logs`
- * show), services its units (what the planner pairs with the desired ones).
+ * One round's look at a Swarm: one service list and one task list, whatever the number of
+ * projects; networks (and secrets and configs) on a full list, or when a service names a network
+ * id the engine's `NetworkNames` has not seen. Tasks become the round's containers (what the
+ * API, metrics and `spin logs` show), services its units (what the planner pairs with the
+ * desired ones).
  */
 import type Docker from 'dockerode';
 import type {
@@ -15,22 +17,34 @@ import type {
 import { LABEL } from '../../stack/names.js';
 import type { SwarmServiceState, SwarmTask } from './live.js';
 import { OBJECT_LABEL } from './names.js';
+import { NetworkNames, referencedNetworks } from './network-names.js';
 
 const MANAGED = `${LABEL.managed}=true`;
 
 export async function listSwarm(
   docker: Docker,
   options: { containersOnly?: boolean } = {},
+  known: NetworkNames = new NetworkNames(),
 ): Promise<ActualState> {
-  const [services, tasks, networks, fileObjects] = await Promise.all([
+  const full = !options.containersOnly;
+  const listNetworks = () => docker.listNetworks({ filters: { label: [MANAGED] } });
+  const [services, tasks, fullNetworks, fileObjects] = await Promise.all([
     docker.listServices({ filters: { label: [MANAGED] } }),
     docker.listTasks({}) as Promise<RawTask[]>,
-    // Always listed (one cheap call): live specs name networks by id, and drift compares names.
-    docker.listNetworks({ filters: { label: [MANAGED] } }),
-    // Like networks on Docker: only when the caller keeps no earlier list (engine-snapshot.ts).
-    options.containersOnly ? Promise.resolve([]) : listFileObjects(docker),
+    // Like networks and volumes on Docker: only when the caller keeps no earlier list
+    // (engine-snapshot.ts).
+    full ? listNetworks() : Promise.resolve(undefined),
+    full ? listFileObjects(docker) : Promise.resolve([]),
   ]);
-  const networkNames = new Map(networks.map((n) => [n.Id, n.Name]));
+  // Live specs name networks by id, and drift compares names: a steady round knows them all.
+  const referenced = referencedNetworks(services);
+  let networks = fullNetworks;
+  if (networks) known.learn(networks, referenced, false);
+  else if (!known.covers(referenced)) {
+    networks = await listNetworks();
+    known.learn(networks, referenced, true);
+  }
+  const networkNames = known.map;
   const byService = new Map<string, SwarmTask[]>();
   const containers: ActualContainer[] = [];
   const ours = new Map(services.map((s) => [s.ID, s]));
@@ -59,7 +73,7 @@ export async function listSwarm(
     });
   }
   const actualNetworks: ActualNetwork[] = [];
-  for (const n of networks) {
+  for (const n of networks ?? []) {
     const labels = n.Labels ?? {};
     const project = labels[LABEL.project];
     const key = labels[LABEL.network];
@@ -67,7 +81,7 @@ export async function listSwarm(
   }
   return {
     containers,
-    networks: options.containersOnly ? [] : actualNetworks,
+    networks: full ? actualNetworks : [],
     volumes: [],
     units,
     fileObjects,

@@ -10,6 +10,7 @@ import { watchSwarmEvents } from './events.js';
 import { serviceHealth } from './health.js';
 import type { SwarmServiceState } from './live.js';
 import { listSwarm } from './list-actual.js';
+import { NetworkNames } from './network-names.js';
 import { swarmTaskLogs } from './logs.js';
 import { observeSwarm, renderSwarm, swarmActionsOf, swarmDrift } from './resources.js';
 import { swarmRules } from './rules.js';
@@ -33,6 +34,8 @@ export class SwarmDriver implements Driver {
   readonly admitCommit = swarmRules.admitCommit;
   readonly admissionContext = swarmRules.admissionContext;
   private readonly now: () => number;
+  /** Kept between rounds: a steady round lists services and tasks only. */
+  private readonly networkNames = new NetworkNames();
 
   constructor(
     readonly docker: Docker,
@@ -42,7 +45,7 @@ export class SwarmDriver implements Driver {
   }
 
   listActual(options?: { containersOnly?: boolean }): Promise<ActualState> {
-    return listSwarm(this.docker, options);
+    return listSwarm(this.docker, options, this.networkNames);
   }
   /**
    * Asked of the manager (its distribution endpoint reaches the registry with the project's
