@@ -75,6 +75,12 @@ export interface PortSpec {
   published?: number;
   hostIp?: string;
   protocol: 'tcp' | 'udp' | 'sctp';
+  /**
+   * Long syntax `mode: host`: on a Swarm, published on the node that runs the task, not through
+   * the routing mesh (`ingress`, the default, kept out of the model so hashes do not move). A
+   * single Docker engine publishes on its host either way.
+   */
+  mode?: 'host';
 }
 
 export type MountSpec =

@@ -62,7 +62,9 @@ function longForm(item: Record<string, unknown>): Parsed {
     item.published === undefined || item.published === '' ? undefined : String(item.published);
   const hostIp = typeof item.host_ip === 'string' && item.host_ip !== '' ? item.host_ip : undefined;
   const protocol = typeof item.protocol === 'string' ? item.protocol.toLowerCase() : 'tcp';
-  return expand(String(item.target), published, hostIp, protocol, `target ${String(item.target)}`);
+  const parsed = expand(String(item.target), published, hostIp, protocol, `target ${String(item.target)}`);
+  if ('error' in parsed || item.mode !== 'host') return parsed;
+  return parsed.map((spec) => ({ ...spec, mode: 'host' as const }));
 }
 
 function expand(

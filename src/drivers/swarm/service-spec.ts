@@ -113,8 +113,9 @@ function specWithoutHash({
         Protocol: p.protocol,
         TargetPort: p.target,
         PublishedPort: p.published,
-        // Through the routing mesh on every node (a host IP is refused: unsupported-fields.ts).
-        PublishMode: 'ingress',
+        // Through the routing mesh on every node, or `mode: host` on the node that runs the task
+        // (a host IP is refused either way: unsupported-fields.ts).
+        PublishMode: p.mode === 'host' ? 'host' : 'ingress',
       })),
     },
   };

@@ -115,6 +115,12 @@ describe('normalise', () => {
         [{ target: 80, published: 8080, hostIp: '0.0.0.0', protocol: 'udp' }],
       ],
       ['{ target: "443" }', [{ target: 443, protocol: 'tcp' }]],
+      // Published on the node that runs the task (Swarm); the routing mesh, the default, is not kept.
+      [
+        '{ target: 80, published: 8080, mode: host }',
+        [{ target: 80, published: 8080, protocol: 'tcp', mode: 'host' }],
+      ],
+      ['{ target: 80, published: 8080, mode: ingress }', [{ target: 80, published: 8080, protocol: 'tcp' }]],
     ])('%s', (port, expected) => {
       expect(web([`ports: [${port}]`]).ports).toEqual(expected);
     });
