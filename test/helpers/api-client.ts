@@ -59,6 +59,20 @@ export async function callApi<T = unknown>(
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** A project's history events, newest first (`GET /api/v1/projects/P/history`, no token). */
+export async function projectHistory(
+  baseUrl: string,
+  project: string,
+): Promise<{ events: { kind: string; message: string }[] }> {
+  return (
+    await callApi<{ events: { kind: string; message: string }[] }>(
+      baseUrl,
+      'GET',
+      `/api/v1/projects/${encodeURIComponent(project)}/history`,
+    )
+  ).body;
+}
+
 function closedUnderneath(err: unknown): boolean {
   const cause = (err as { cause?: { code?: string } }).cause;
   return cause?.code === 'UND_ERR_SOCKET' || cause?.code === 'ECONNRESET';

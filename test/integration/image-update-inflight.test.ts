@@ -18,7 +18,7 @@ import { docker, execIn, listProjectContainers, requireDocker, waitFor } from '.
 import { BUSYBOX_IMAGE } from '../helpers/images.js';
 import { HARDENING, LIMITS, projectFixture, type ProjectFixture } from '../helpers/project-fixture.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
-import { callApi } from '../helpers/api-client.js';
+import { projectHistory } from '../helpers/api-client.js';
 import { spinJson } from '../helpers/spin-cli.js';
 
 const run = promisify(execFile);
@@ -84,14 +84,7 @@ async function nextContainer(digest: string, description: string) {
   return list.find((c) => c.name === nextName()) as (typeof list)[number];
 }
 
-const historyOf = async () =>
-  (
-    await callApi<{ events: { kind: string; message: string }[] }>(
-      f.daemon?.apiUrl ?? '',
-      'GET',
-      `/api/v1/projects/${f.project}/history`,
-    )
-  ).body;
+const historyOf = () => projectHistory(f.daemon?.apiUrl ?? '', f.project);
 
 beforeAll(async () => {
   await requireDocker();

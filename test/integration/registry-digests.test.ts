@@ -9,7 +9,7 @@ import { listProjectContainers, requireDocker, waitFor } from '../helpers/docker
 import { BUSYBOX_IMAGE, WEB_IMAGE, WEB_IMAGE_V2 } from '../helpers/images.js';
 import { HARDENING, LIMITS, projectFixture, type ProjectFixture } from '../helpers/project-fixture.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
-import { callApi } from '../helpers/api-client.js';
+import { projectHistory } from '../helpers/api-client.js';
 import { spinJson } from '../helpers/spin-cli.js';
 
 let registry: TestRegistry;
@@ -52,14 +52,7 @@ const allRun = async (digest: string) => {
   );
 };
 
-const historyOf = async () =>
-  (
-    await callApi<{ events: { kind: string; message: string }[] }>(
-      f.daemon?.apiUrl ?? '',
-      'GET',
-      `/api/v1/projects/${f.project}/history`,
-    )
-  ).body;
+const historyOf = () => projectHistory(f.daemon?.apiUrl ?? '', f.project);
 
 beforeAll(async () => {
   await requireDocker();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Docker from 'dockerode';
-import { callApi } from '../helpers/api-client.js';
+import { projectHistory } from '../helpers/api-client.js';
 import { waitFor } from '../helpers/docker.js';
 import { BUSYBOX_IMAGE, WEB_IMAGE, WEB_IMAGE_V2 } from '../helpers/images.js';
 import { LIMITS, projectFixture, type ProjectFixture } from '../helpers/project-fixture.js';
@@ -75,14 +75,7 @@ async function allRun(digest: string): Promise<boolean> {
   return true;
 }
 
-const historyOf = async () =>
-  (
-    await callApi<{ events: { kind: string; message: string }[] }>(
-      f.daemon?.apiUrl ?? '',
-      'GET',
-      `/api/v1/projects/${f.project}/history`,
-    )
-  ).body;
+const historyOf = () => projectHistory(f.daemon?.apiUrl ?? '', f.project);
 
 beforeAll(async () => {
   lab = await startSwarmLab('swupd');
