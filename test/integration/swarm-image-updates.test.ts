@@ -11,8 +11,9 @@ import { swarmConfig, stopSwarmFixture } from '../helpers/swarm-fixture.js';
 /**
  * Image updates without a commit on a real two-node Swarm (issue 18): a service that follows its
  * tag (`x-spin: { imageUpdates: digest }`) moves, by Swarm's own rolling update, to the digest
- * the tag names now, on both nodes; a broken new image fails Swarm's health-gated update and the
- * service ends on the digest it ran, with ImageUpdateFailed naming both digests.
+ * the tag names now, on both nodes, without holding the pass that sent it (a later pass judges
+ * it); a broken new image fails Swarm's health-gated update and the service ends on the digest it
+ * ran, with ImageUpdateFailed naming both digests.
  */
 let lab: SwarmLab;
 let registry: TestRegistry;
@@ -113,6 +114,14 @@ describe('image updates on a Swarm', () => {
   it('moves every task on both nodes to the digest the tag moved to, and records both', async () => {
     second = await registry.push(WEB_IMAGE_V2, `lab/${f.project}`, '1');
     expect(second).not.toBe(first);
+    // The pass that sends the update does not wait for Swarm's rollout: it ends with the update
+    // in flight (kept in the status), and a later pass judges it.
+    const during = await f.waitStatus(
+      (s) => s.imageUpdates?.inFlight?.some((u) => u.service === 'web' && u.to === second) === true,
+      'the update in flight between passes',
+      300_000,
+    );
+    expect(during.imageUpdates?.inFlight?.[0]?.from).toBe(first);
     await waitFor(() => allRun(second), {
       timeoutMs: 300_000,
       description: 'both tasks on the new digest',
@@ -126,6 +135,7 @@ describe('image updates on a Swarm', () => {
     const history = await historyOf();
     const update = history.events.find((e) => e.kind === 'image-update');
     expect(update?.message).toContain(`${first} -> ${second} rolled out`);
+    expect((await f.status())?.imageUpdates?.inFlight).toBeUndefined();
   }, 420_000);
 
   it('ends a broken new image back on the digest that ran, with ImageUpdateFailed', async () => {

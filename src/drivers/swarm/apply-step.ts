@@ -3,10 +3,8 @@
  * it out by its update_config) and answers `progressing`; later passes `watch` the service until
  * its tasks run (`done`) or Swarm paused or rolled the update back (`failed`, not retryable, with
  * the task errors). Every spec is judged by the last gate right before it is sent. An image
- * update (`awaitReadiness`) is the exception: its step watches the rollout through to its end, so
- * the pass that found the moved digest judges it and, when it failed, updates the service back.
+ * update is no exception (`SwarmDriver.resumesImageUpdates`): a later pass judges it too.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { describeFinding } from '../../policy/admission/index.js';
 import type { StepContext } from '../driver.js';
@@ -17,7 +15,6 @@ import type { ActualNetwork } from '../../model/actual-state.js';
 import { admitSwarmNetwork, admitSwarmService } from './admission.js';
 import { isFailureOf, serviceCondition } from './health.js';
 import type { SwarmServiceState } from './live.js';
-import { readSwarmService } from './list-actual.js';
 import type { DesiredSwarmNetwork, DesiredSwarmService } from './resources.js';
 import { createFileObject, removeFileObject, withObjectIds } from './object-calls.js';
 
@@ -91,11 +88,9 @@ async function applyAction(
       const auth = image && ctx.registryAuth ? await ctx.registryAuth(image) : undefined;
       // Swarm wants each secret's and config's id besides its name: looked up right before sending.
       const sent = await withObjectIds(docker, desired.spec);
-      let id: string;
       if (action.kind === 'create') {
         // Two arguments: with one, dockerode's promise form sends the whole spec as X-Registry-Auth.
-        const created = await (docker.createService as unknown as CreateService).call(docker, auth, sent);
-        id = (created as { ID?: string; id?: string }).ID ?? (created as { id?: string }).id ?? '';
+        await (docker.createService as unknown as CreateService).call(docker, auth, sent);
       } else {
         const live = step.live?.body as SwarmServiceState;
         const spec = keepForceUpdate(sent, live.spec);
@@ -104,10 +99,7 @@ async function applyAction(
         const options = { ...spec, _query: { version: live.version } };
         const service = docker.getService(live.id);
         await (service.update as unknown as UpdateService).call(service, auth, options);
-        id = live.id;
       }
-      // An image update is judged by the pass that found the moved digest (it undoes a failure).
-      if (ctx.awaitReadiness && id) return awaitRollout(docker, id, action, step, now);
       return {
         progressing: true,
         retryAfterMs: WATCH_INTERVAL_MS,
@@ -127,16 +119,14 @@ async function applyAction(
 
 /**
  * How a rollout Swarm runs is doing: done, still on its way, or failed (paused or rolled back).
- * `ours`: the step itself just sent this spec, and the engine resets UpdateStatus on every update,
- * so any failure seen since is this spec's (after a rollback the engine does not always keep the
- * failed spec as PreviousSpec, so its hash cannot be compared).
+ * A failure is this step's only when it is its desired spec's (`isFailureOf`: by spec hash, or
+ * after a rollback by the config hash the failed spec's tasks carry).
  */
 export function judgeRollout(
   live: SwarmServiceState,
   action: { service: string; name: string },
   step: Step,
   nowMs: number,
-  ours = false,
 ): StepResult {
   const c = serviceCondition(live, nowMs);
   if (c.kind === 'converged') return { done: true };
@@ -145,7 +135,7 @@ export function judgeRollout(
     hash: step.desired.hash,
     spec: (step.desired.body as DesiredSwarmService | undefined)?.spec ?? {},
   };
-  if (c.kind === 'progressing' || (!ours && !(desired && isFailureOf(c, desired))))
+  if (c.kind === 'progressing' || !(desired && isFailureOf(c, desired)))
     return { progressing: true, retryAfterMs: WATCH_INTERVAL_MS, reason: `${action.name}: ${c.reason}` };
   const failureAction = (live.spec.UpdateConfig?.FailureAction ?? 'rollback') as
     'pause' | 'continue' | 'rollback';
@@ -155,40 +145,6 @@ export function judgeRollout(
     reason: `rollout of ${action.service} failed: ${c.reason}`,
     rollout: { unit: action.service, reason: c.reason, failureAction },
   };
-}
-
-/**
- * Bound on waiting for Swarm's rollout within one pass, under the daemon's default pass timeout
- * (5m): a rollout still not done then is called failed, and the pass updates the service back.
- */
-export const AWAIT_ROLLOUT_MS = 180_000;
-
-/**
- * Watches the service just handed to Swarm until its rollout converges or fails (by its
- * update_config: Swarm's own rollback or pause), reading it afresh every WATCH_INTERVAL_MS.
- */
-async function awaitRollout(
-  docker: Docker,
-  id: string,
-  action: { service: string; name: string },
-  step: Step,
-  now: () => number,
-): Promise<StepResult> {
-  const deadline = now() + AWAIT_ROLLOUT_MS;
-  for (;;) {
-    await sleep(WATCH_INTERVAL_MS);
-    const result = judgeRollout(await readSwarmService(docker, id), action, step, now(), true);
-    if (!('progressing' in result)) return result;
-    if (now() >= deadline) {
-      const reason = `not done after ${AWAIT_ROLLOUT_MS / 1000}s (${result.reason})`;
-      return {
-        failed: true,
-        retryable: false,
-        reason: `rollout of ${action.service} failed: ${reason}`,
-        rollout: { unit: action.service, reason, failureAction: 'rollback' },
-      };
-    }
-  }
 }
 
 /** dockerode's two-argument forms, which its types omit: the login first, then the spec. */

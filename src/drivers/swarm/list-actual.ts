@@ -88,18 +88,6 @@ export async function listSwarm(
   };
 }
 
-/**
- * One service and its tasks read now, for a step that waits on its rollout within the pass
- * (an image update: apply-step.ts). Networks keep their ids: only the rollout is judged.
- */
-export async function readSwarmService(docker: Docker, id: string): Promise<SwarmServiceState> {
-  const [service, tasks] = await Promise.all([
-    docker.getService(id).inspect() as Promise<Docker.Service>,
-    docker.listTasks({ filters: { service: [id] } }) as Promise<RawTask[]>,
-  ]);
-  return serviceState(service, tasks.filter((t) => t.ServiceID === id).map(taskOf), new Map());
-}
-
 function serviceState(
   s: Docker.Service,
   tasks: SwarmTask[],

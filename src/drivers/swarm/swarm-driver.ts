@@ -33,6 +33,11 @@ export class SwarmDriver implements Driver {
   readonly capabilities = swarmRules.capabilities;
   readonly admitCommit = swarmRules.admitCommit;
   readonly admissionContext = swarmRules.admissionContext;
+  /**
+   * An image update is a service update like any other: later passes watch it and tie a rollback
+   * to its spec by the config hash its tasks carry (health.ts `rolledBackFrom`).
+   */
+  readonly resumesImageUpdates = true;
   private readonly now: () => number;
   /** Kept between rounds: a steady round lists services and tasks only. */
   private readonly networkNames = new NetworkNames();
