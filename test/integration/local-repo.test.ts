@@ -48,7 +48,8 @@ afterAll(async () => {
 describe('a local repository', () => {
   it('deploys from a subfolder of a repository on disk', async () => {
     const containers = await waitFor(() => listProjectContainers(project), {
-      until: (list) => list.length === 1 && list[0]?.state === 'running',
+      // A new replica starts as `<name>-next` and takes its name once ready: wait for that.
+      until: (list) => list.length === 1 && list[0]?.state === 'running' && !list[0].name.endsWith('-next'),
       timeoutMs: 20_000,
     });
     expect(containers[0]?.name).toBe(`${project}_app_1`);

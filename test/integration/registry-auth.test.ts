@@ -94,8 +94,10 @@ describe('a private registry', () => {
   });
 
   it('says ImageNotFound for a tag that was never pushed', async () => {
-    await writeFile(passwordFile, `${PASSWORD}\n`);
+    // The right password only once the daemon has moved on from tag 2, which it would deploy.
     const sha = await f.push({ 'compose.yaml': stack(`${registry.host}/${repository}:9`) }, 'tag 9');
+    await f.waitStatus((s) => s.desiredCommit === sha, 'tag 9 seen', 90_000);
+    await writeFile(passwordFile, `${PASSWORD}\n`);
     const s = await f.waitStatus(
       (s) => s.desiredCommit === sha && s.lastError?.reason === 'ImageNotFound',
       'not found',
