@@ -8,7 +8,8 @@
  * Both clocks stop when the manager's lists first show every service's one task running with
  * that revision (polled every 200 ms for both: the 20.10 CLI has no `--detach=false`). Then one
  * service's environment changes (a commit; the edited file deployed again): the same clock, and
- * which services' spec versions moved. Runs alternate Spin/peer; each starts from an empty lab.
+ * which services' spec versions moved. The three (Spin, peer, floor) run in turn, in an order that
+ * rotates every repetition; each starts from an empty lab.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -66,9 +67,15 @@ export async function benchSwarmCold(opts: SwarmColdOptions): Promise<BenchResul
     for (let rep = 0; rep < opts.reps; rep++) {
       // Another service each repetition, as in `change`.
       const changed = serviceName((rep * 7) % SERVICES);
-      spinRuns.push(await spinOnce(lab, changed));
-      peerRuns.push(await stackDeployOnce(lab, changed));
-      floorRuns.push(await floorOnce(lab));
+      // The order turns each repetition: whichever runs first follows the previous repetition's
+      // teardown, whose after-effects (the worker still releasing the overlay's addresses and
+      // sandboxes) would otherwise always slow the same tool.
+      const runs = [
+        async () => spinRuns.push(await spinOnce(lab as SwarmLab, changed)),
+        async () => peerRuns.push(await stackDeployOnce(lab as SwarmLab, changed)),
+        async () => floorRuns.push(await floorOnce(lab as SwarmLab)),
+      ];
+      for (let i = 0; i < runs.length; i++) await runs[(rep + i) % runs.length]?.();
       const [s, p] = [spinRuns.at(-1) as Run, peerRuns.at(-1) as Run];
       console.error(
         `  swarm rep ${rep + 1} (load ${(await loadAverage())[0]}): cold spin ${s.coldMs.toFixed(0)} ms, stack deploy ${p.coldMs.toFixed(0)} ms; ` +
