@@ -174,8 +174,17 @@ function getOnce(
   });
 }
 
-async function readBody(res: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of res) chunks.push(chunk as Buffer);
-  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+/** The whole body. Plain listeners, not `for await`: an async iterator per poll is measurable. */
+function readBody(res: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+    res.once('error', reject);
+    // A reply cut short (the socket closed mid-body) never ends: Node 20 says so with `error`;
+    // a `close` before the reply was complete covers any other way it stops.
+    res.once('close', () => {
+      if (!res.complete) reject(new RefAdvertisementError('the connection closed before the reply ended'));
+    });
+  });
 }

@@ -551,20 +551,22 @@ class Pass {
       lastDurationMs: now - this.started,
     };
     memo.status = status;
-    // The same line as any idle pass's, so log readers see one line per pass whatever ran.
-    this.ctx.log.debug(
-      {
-        project: status.project,
-        commit: status.desiredCommit,
-        result: status.lastResult,
-        sync: status.sync,
-        health: status.health,
-        actions: 0,
-        durationMs: status.lastDurationMs,
-        repeated: true,
-      },
-      'reconcile pass',
-    );
+    // The same line as any idle pass's, so log readers see one line per pass whatever ran (its
+    // fields are gathered only when debug is on: this runs at every idle poll of every project).
+    if (this.ctx.log.isLevelEnabled('debug'))
+      this.ctx.log.debug(
+        {
+          project: status.project,
+          commit: status.desiredCommit,
+          result: status.lastResult,
+          sync: status.sync,
+          health: status.health,
+          actions: 0,
+          durationMs: status.lastDurationMs,
+          repeated: true,
+        },
+        'reconcile pass',
+      );
     return {
       status,
       actions: [],

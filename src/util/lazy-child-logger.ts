@@ -12,10 +12,13 @@ const noop = (): void => {};
 export function lazyChildLogger(log: Logger, bindings: Bindings): Logger {
   let child: Logger | undefined;
   const made = (): Logger => (child ??= log.child(bindings));
+  const isLevelEnabled = (level: string): boolean => log.isLevelEnabled(level);
   return new Proxy(log, {
     get(_target, key) {
       if (child === undefined && typeof key === 'string' && LEVELS.has(key) && !log.isLevelEnabled(key))
         return noop;
+      // A child logs at its parent's level: asking needs no child.
+      if (child === undefined && key === 'isLevelEnabled') return isLevelEnabled;
       const target = made();
       const value: unknown = Reflect.get(target, key, target);
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;

@@ -1,16 +1,23 @@
 /** Small promise helpers of the reconcile loop. */
 
-/** Resolves with the value, or undefined when `ms` passes first (the promise keeps running). */
-export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
+/**
+ * Resolves with the value, or undefined when `ms` passes first (the promise keeps running). Runs
+ * twice per pass of every project: one promise and one timer, no race or async wrapper.
+ */
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  return new Promise<T | undefined>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms, undefined);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
   });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };

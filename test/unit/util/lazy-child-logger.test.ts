@@ -50,6 +50,9 @@ describe('lazyChildLogger', () => {
     const child = lazyChildLogger(counting, { pass: 'p-2' });
     child.debug('not shown');
     child.trace('not shown either');
+    // Asking for a level (what a caller does before gathering a debug line's fields) makes none.
+    expect(child.isLevelEnabled('debug')).toBe(false);
+    expect(child.isLevelEnabled('info')).toBe(true);
     expect(made).toBe(0);
     child.error({ env: { SECRET: 'value' } }, 'shown');
     expect(made).toBe(1);
