@@ -23,6 +23,21 @@ export class RefAdvertisementError extends Error {
   status?: number;
 }
 
+/** A hex digit's value, or NaN (a byte read straight from the buffer, no string made). */
+function hexDigit(byte: number): number {
+  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
+  if (byte >= 0x61 && byte <= 0x66) return byte - 0x57;
+  if (byte >= 0x41 && byte <= 0x46) return byte - 0x37;
+  return Number.NaN;
+}
+
+/** The four hex digits of a pkt-line's length at `offset`; NaN when they are not hex. */
+function pktLength(body: Buffer, offset: number): number {
+  let length = 0;
+  for (let i = offset; i < offset + 4; i++) length = length * 16 + hexDigit(body[i] as number);
+  return length;
+}
+
 /** Parses a smart-HTTP ref advertisement (pkt-lines). Peeled tag lines (`^{}`) are left out. */
 export function parseRefAdvertisement(body: Buffer): RefAdvertisement {
   const refs: GitRef[] = [];
@@ -30,7 +45,7 @@ export function parseRefAdvertisement(body: Buffer): RefAdvertisement {
   let offset = 0;
   let sawService = false;
   while (offset + 4 <= body.length) {
-    const length = Number.parseInt(body.toString('latin1', offset, offset + 4), 16);
+    const length = pktLength(body, offset);
     if (
       !Number.isInteger(length) ||
       (length > 0 && length < 4) ||

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 /**
  * A short id for one reconcile pass: its log lines carry it (`pass`), its history row stores it
@@ -7,5 +7,7 @@ import { randomBytes } from 'node:crypto';
  * the bounded history of one project.
  */
 export function newPassId(): string {
-  return randomBytes(4).toString('hex');
+  // A UUID's first 8 hex digits are random, and randomUUID draws from a cached pool: one is
+  // made at every poll of every project, where a randomBytes call each went to OpenSSL.
+  return randomUUID().slice(0, 8);
 }

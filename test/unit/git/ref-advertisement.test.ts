@@ -51,5 +51,16 @@ describe('parseRefAdvertisement', () => {
     expect(() => parseRefAdvertisement(Buffer.from(head + pkt('xyz refs/heads/main\n')))).toThrow(
       /malformed ref line/,
     );
+    // A length that is not four hex digits, or shorter than its own four bytes.
+    for (const bad of ['00zz', '0x1f', ' 01f', '0002'])
+      expect(() => parseRefAdvertisement(Buffer.from(head + bad + 'rest'))).toThrow(/malformed pkt-line/);
+  });
+
+  it('reads lengths in either case of hex digits', () => {
+    const line = `${A} refs/heads/main\n`;
+    const upper = (Buffer.byteLength(line) + 4).toString(16).toUpperCase().padStart(4, '0');
+    expect(upper).toMatch(/[A-F]/);
+    const body = pkt('# service=git-upload-pack\n') + '0000' + upper + line + '0000';
+    expect(parseRefAdvertisement(Buffer.from(body)).refs).toEqual([{ ref: 'refs/heads/main', oid: A }]);
   });
 });
