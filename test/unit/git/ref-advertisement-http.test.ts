@@ -1,8 +1,10 @@
 /**
- * A poll on a kept-alive socket the server has dropped fails at once with a reset; that is retried
- * once on a fresh socket, and nothing else is (a real HTTP server that drops chosen requests).
+ * The poll over a real HTTP server. A poll on a kept-alive socket the server has dropped fails at
+ * once with a reset; that is retried once on a fresh socket, and nothing else is. The body is read
+ * from the response's events: one sent in several chunks is put together, and a reply cut off
+ * mid-body fails the poll instead of hanging it.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fetchRefAdvertisement } from '../../../src/git/ref-advertisement.js';
@@ -12,23 +14,29 @@ const OID = 'a'.repeat(40);
 const ADVERT =
   pkt('# service=git-upload-pack\n') + '0000' + pkt(`${OID} refs/heads/main\0agent=git/2.39\n`) + '0000';
 
+const TYPE = { 'content-type': 'application/x-git-upload-pack-advertisement' };
 let server: Server | undefined;
+
+async function listen(handler: RequestListener): Promise<string> {
+  server = createServer(handler);
+  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return `http://127.0.0.1:${port}/repo.git`;
+}
 
 /** Serves the advertisement, except that requests whose number `drop` says are cut off. */
 async function serve(drop: (n: number) => boolean): Promise<{ url: string; seen: () => number }> {
   let n = 0;
-  server = createServer((req, res) => {
+  const url = await listen((req, res) => {
     n += 1;
     if (drop(n)) {
       req.socket.destroy();
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/x-git-upload-pack-advertisement' });
+    res.writeHead(200, TYPE);
     res.end(ADVERT);
   });
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/repo.git`, seen: () => n };
+  return { url, seen: () => n };
 }
 
 afterEach(async () => {
@@ -57,5 +65,26 @@ describe('fetchRefAdvertisement on a dropped keep-alive socket', () => {
     await fetchRefAdvertisement(url);
     await expect(fetchRefAdvertisement(url)).rejects.toMatchObject({ code: 'ECONNRESET' });
     expect(seen()).toBe(3);
+  });
+});
+
+describe('fetchRefAdvertisement body', () => {
+  it('puts a body sent in several chunks together', async () => {
+    const url = await listen((_req, res) => {
+      res.writeHead(200, TYPE);
+      const half = Math.floor(ADVERT.length / 2);
+      res.write(ADVERT.slice(0, half));
+      setTimeout(() => res.end(ADVERT.slice(half)), 50);
+    });
+    expect((await fetchRefAdvertisement(url)).refs).toEqual([{ ref: 'refs/heads/main', oid: OID }]);
+  });
+
+  it('fails a reply cut off before its end', async () => {
+    const url = await listen((_req, res) => {
+      res.writeHead(200, { ...TYPE, 'content-length': String(ADVERT.length + 100) });
+      res.write(ADVERT);
+      setTimeout(() => res.socket?.destroy(), 50);
+    });
+    await expect(fetchRefAdvertisement(url, { timeoutMs: 10_000 })).rejects.toThrow();
   });
 });
