@@ -1,5 +1,8 @@
+import fs from 'node:fs';
+import git from 'isomorphic-git';
 import * as openpgp from 'openpgp';
 import { hexId } from '../../src/trust/keys.js';
+import type { WorkingCopy } from './git-server.js';
 
 /** A real OpenPGP key made for a test (curve25519: fast to generate). */
 export interface TestKey {
@@ -30,4 +33,43 @@ export async function makeKey(name: string, options: { gpg?: boolean } = {}): Pr
     keyId: hexId(key.getKeyID()),
     fingerprint: hexId(key.getFingerprint()),
   };
+}
+
+/**
+ * Writes `files` into the working copy, commits the staged tree with isomorphic-git, signed by
+ * `key` (detached OpenPGP signature, onSign), and pushes `main`; returns the commit.
+ */
+export async function pushSigned(
+  repo: WorkingCopy,
+  key: TestKey,
+  files: Record<string, string>,
+  message: string,
+): Promise<string> {
+  await repo.writeFiles(files);
+  await repo.git(['add', '-A']);
+  const tree = (await repo.git(['write-tree'])).trim();
+  const parent = await repo.head().then(
+    (sha) => [sha],
+    () => [],
+  );
+  const who = { name: 'Maintainer', email: 'maintainer@example.org' };
+  const oid = await git.commit({
+    fs,
+    dir: repo.dir,
+    message: `${message}\n`,
+    author: who,
+    committer: who,
+    tree,
+    parent,
+    signingKey: key.armoredPrivate,
+    onSign: async ({ payload }) => ({
+      signature: (await openpgp.sign({
+        message: await openpgp.createMessage({ text: payload }),
+        signingKeys: key.privateKey,
+        detached: true,
+      })) as string,
+    }),
+  });
+  await repo.push();
+  return oid;
 }

@@ -9,17 +9,14 @@
  *   deploy branch does not move, and a later check does not push the same proposal again.
  */
 import { execFile } from 'node:child_process';
-import fs from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import git from 'isomorphic-git';
-import * as openpgp from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireDocker, waitFor } from '../helpers/docker.js';
 import { lsRemote } from '../helpers/git-server.js';
 import { WEB_IMAGE, WEB_IMAGE_V2 } from '../helpers/images.js';
-import { makeKey, type TestKey } from '../helpers/pgp.js';
+import { makeKey, pushSigned as pushSignedCommit, type TestKey } from '../helpers/pgp.js';
 import { HARDENING, LIMITS, projectFixture, type ProjectFixture } from '../helpers/project-fixture.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { callApi } from '../helpers/api-client.js';
@@ -51,34 +48,8 @@ const stack = (tag: string) => `services:
 ${HARDENING}`;
 
 /** The researcher's first commit, signed by the maintainer (the project requires signatures). */
-async function pushSigned(files: Record<string, string>, message: string): Promise<string> {
-  await f.repo.writeFiles(files);
-  await f.repo.git(['add', '-A']);
-  const tree = (await f.repo.git(['write-tree'])).trim();
-  const who = { name: 'Maintainer', email: 'maintainer@example.org' };
-  await git.commit({
-    fs,
-    dir: f.repo.dir,
-    message: `${message}\n`,
-    author: who,
-    committer: who,
-    tree,
-    parent: await f.repo.head().then(
-      (sha) => [sha],
-      () => [],
-    ),
-    signingKey: maintainer.armoredPrivate,
-    onSign: async ({ payload }) => ({
-      signature: (await openpgp.sign({
-        message: await openpgp.createMessage({ text: payload }),
-        signingKeys: maintainer.privateKey,
-        detached: true,
-      })) as string,
-    }),
-  });
-  await f.repo.push();
-  return f.repo.head();
-}
+const pushSigned = (files: Record<string, string>, message: string) =>
+  pushSignedCommit(f.repo, maintainer, files, message);
 
 const remote = () => lsRemote(f.server.repoUrl(f.project));
 const logCount = (msg: string) =>

@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import git from 'isomorphic-git';
-import * as openpgp from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listProjectContainers } from '../helpers/docker.js';
 import {
@@ -9,7 +7,7 @@ import {
   waitStatusNote,
   type ProjectFixture,
 } from '../helpers/project-fixture.js';
-import { makeKey, type TestKey } from '../helpers/pgp.js';
+import { makeKey, pushSigned as pushSignedCommit, type TestKey } from '../helpers/pgp.js';
 import { runSpin } from '../helpers/spin-cli.js';
 
 /**
@@ -23,36 +21,10 @@ let stranger: TestKey;
 let context: string;
 let signed: string;
 
-/** Writes `files`, then commits the staged tree with isomorphic-git, signed by `key`; pushes main. */
+/** A commit signed by `key`, pushed to main; `expect`s the working copy's head to be it. */
 async function pushSigned(key: TestKey, files: Record<string, string>, message: string): Promise<string> {
-  await f.repo.writeFiles(files);
-  await f.repo.git(['add', '-A']);
-  const tree = (await f.repo.git(['write-tree'])).trim();
-  const parent = await f.repo.head().then(
-    (sha) => [sha],
-    () => [],
-  );
-  const who = { name: 'Maintainer', email: 'maintainer@example.org' };
-  const oid = await git.commit({
-    fs,
-    dir: f.repo.dir,
-    message: `${message}\n`,
-    author: who,
-    committer: who,
-    tree,
-    parent,
-    signingKey: key.armoredPrivate,
-    onSign: async ({ payload }) => {
-      const signature = await openpgp.sign({
-        message: await openpgp.createMessage({ text: payload }),
-        signingKeys: key.privateKey,
-        detached: true,
-      });
-      return { signature: signature as string };
-    },
-  });
+  const oid = await pushSignedCommit(f.repo, key, files, message);
   expect(await f.repo.head()).toBe(oid);
-  await f.repo.push();
   return oid;
 }
 
