@@ -44,6 +44,28 @@ export function runSpin(
   });
 }
 
+/** `spin promote PROJECT --from dev --to prod [COMMIT] --json` against a daemon's API with a token. */
+export function promoteDevToProd(
+  project: string,
+  server: { apiUrl: string; token: string },
+  ...args: string[]
+): Promise<CliResult> {
+  return runSpin([
+    'promote',
+    project,
+    '--from',
+    'dev',
+    '--to',
+    'prod',
+    ...args,
+    '--server',
+    server.apiUrl,
+    '--token',
+    server.token,
+    '--json',
+  ]);
+}
+
 export async function spinJson<T>(args: string[]): Promise<T> {
   const result = await runSpin([...args, '--json']);
   if (result.code !== 0) throw new Error(`spin ${args.join(' ')} exited ${result.code}: ${result.stderr}`);

@@ -25,7 +25,7 @@ import {
   waitStatusNote,
   type ProjectFixture,
 } from '../helpers/project-fixture.js';
-import { runSpin, type CliResult } from '../helpers/spin-cli.js';
+import { promoteDevToProd, runSpin, type CliResult } from '../helpers/spin-cli.js';
 import type { ProjectStatus } from '../../src/status/project-status.js';
 
 let lab: ExtraEngine | undefined;
@@ -114,20 +114,7 @@ const converged = (commit: string) => (s: ProjectStatus) =>
   s.appliedCommit === commit && s.health === 'Healthy' && s.sync === 'Synced' && s.lastError === undefined;
 
 const promote = (...args: string[]) =>
-  runSpin([
-    'promote',
-    f.project,
-    '--from',
-    'dev',
-    '--to',
-    'prod',
-    ...args,
-    '--server',
-    f.daemon?.apiUrl ?? '',
-    '--token',
-    TOKEN,
-    '--json',
-  ]);
+  promoteDevToProd(f.project, { apiUrl: f.daemon?.apiUrl ?? '', token: TOKEN }, ...args);
 
 beforeAll(async () => {
   lab = await startExtraEngine();

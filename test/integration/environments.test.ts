@@ -20,7 +20,7 @@ import {
   waitStatusNote,
   type ProjectFixture,
 } from '../helpers/project-fixture.js';
-import { runSpin } from '../helpers/spin-cli.js';
+import { promoteDevToProd, runSpin } from '../helpers/spin-cli.js';
 
 let f: ProjectFixture;
 let dev: string;
@@ -36,20 +36,7 @@ const productionHead = async () => (await lsRemote(f.server.repoUrl(f.project)))
 const marks = async (unit: string) =>
   (await listProjectContainers(unit)).map((c) => `${c.name} ${c.state} ${c.labels['spin.commit'] ?? ''}`);
 const promote = (...args: string[]) =>
-  runSpin([
-    'promote',
-    f.project,
-    '--from',
-    'dev',
-    '--to',
-    'prod',
-    ...args,
-    '--server',
-    f.daemon!.apiUrl,
-    '--token',
-    TOKEN,
-    '--json',
-  ]);
+  promoteDevToProd(f.project, { apiUrl: f.daemon!.apiUrl, token: TOKEN }, ...args);
 
 beforeAll(async () => {
   await requireDocker();

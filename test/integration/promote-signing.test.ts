@@ -13,7 +13,7 @@ import { listProjectContainers, removeProject, requireDocker } from '../helpers/
 import { lsRemote } from '../helpers/git-server.js';
 import { makeKey, pushSigned, type TestKey } from '../helpers/pgp.js';
 import { markedStack, projectFixture, type ProjectFixture } from '../helpers/project-fixture.js';
-import { runSpin } from '../helpers/spin-cli.js';
+import { promoteDevToProd } from '../helpers/spin-cli.js';
 
 let f: ProjectFixture;
 let maintainer: TestKey;
@@ -23,20 +23,7 @@ const TOKEN = `spin-test-${randomBytes(16).toString('hex')}`;
 
 const productionHead = async () => (await lsRemote(f.server.repoUrl(f.project)))['refs/heads/production'];
 const promote = (...args: string[]) =>
-  runSpin([
-    'promote',
-    f.project,
-    '--from',
-    'dev',
-    '--to',
-    'prod',
-    ...args,
-    '--server',
-    f.daemon!.apiUrl,
-    '--token',
-    TOKEN,
-    '--json',
-  ]);
+  promoteDevToProd(f.project, { apiUrl: f.daemon!.apiUrl, token: TOKEN }, ...args);
 const devRuns = (commit: string, what: string) =>
   f.waitStatusOf(
     dev,
