@@ -23,6 +23,7 @@ import { PersistedStatuses } from './status-persistence.js';
 import type { WakeReason } from './work-queue.js';
 import { schedule, type ScheduledTask } from 'node-cron';
 import { imageMemory } from '../reconciler/image-pins.js';
+import { RepairLane } from '../reconciler/repair-lane.js';
 import { withTimeout } from '../util/promises.js';
 
 /**
@@ -412,6 +413,7 @@ export class Daemon {
         checkouts: {},
         idle: {},
         images: imageMemory(),
+        repairLane: new RepairLane(),
         onProgress: (progress) => {
           runtime.progress = progress;
         },
@@ -474,6 +476,9 @@ export class Daemon {
     // stale: container events do not change them, and a pass whose action fails on one that an
     // operator removed marks them stale for its retry (PassRound).
     this.markDue(event.project, 'replan');
+    // The running pass may repair it now, beside its own steps, rather than after them: the
+    // pass marked dirty above still follows (repair-lane.ts).
+    if (event.resource && this.queue.isRunning(event.project)) runtime.ctx.repairLane?.request(event.resource);
   }
 
   /** The resync (and an engine reconnect): every project replans; those whose poll is due poll. */

@@ -54,6 +54,11 @@ export class PassQueue<O> {
     });
   }
 
+  /** Whether a pass of `name` runs (taken by a round and not yet released). */
+  isRunning(name: string): boolean {
+    return this.due.isProcessing(name);
+  }
+
   hasWaiters(name: string): boolean {
     return (this.waiters.get(name)?.length ?? 0) > 0;
   }

@@ -143,4 +143,9 @@ export interface DriftEvent {
   id?: string;
   /** When the engine says it happened (ms since the epoch), for the latency trace in debug logs. */
   at?: number;
+  /**
+   * The key of the resource it concerns, as this driver renders it (`render`), when the event
+   * tells: a pass that runs may repair that resource beside its own steps (repair-lane.ts).
+   */
+  resource?: string;
 }

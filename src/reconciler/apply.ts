@@ -16,7 +16,11 @@ export { describeAction } from '../drivers/plan-action.js';
 /** Steps (Docker: services) rolled out at the same time when they do not depend on each other. */
 export const STEP_CONCURRENCY = 8;
 
-export type ApplyContext = Omit<StepContext, 'once'> & { driver: Driver };
+export type ApplyContext = Omit<StepContext, 'once'> & {
+  driver: Driver;
+  /** Told when a step has ended (done, progressing or failed): the repair lane may take it. */
+  onStepEnded?(key: string): void;
+};
 
 /** An engine call failed: the next pass retries (with backoff) from whatever then runs. */
 export class ApplyError extends Error {
@@ -53,7 +57,7 @@ export async function applyPlan(steps: PlannedStep[], ctx: ApplyContext): Promis
   for (const wave of waves) {
     const inWave = steps.filter((s) => s.wave === wave);
     for (const part of [inWave.filter((s) => s.op === 'delete'), inWave.filter((s) => s.op !== 'delete')]) {
-      progressing.push(...(await runDag(part, ctx.driver, stepCtx)));
+      progressing.push(...(await runDag(part, ctx.driver, stepCtx, ctx.onStepEnded)));
       // A later step may rely on one that is still on its way: it waits for a later pass.
       if (progressing.length > 0) return { progressing: soonest(progressing) };
     }
@@ -72,7 +76,12 @@ function soonest(list: Progressing[]): { retryAfterMs: number; reason: string } 
  * Runs the steps as a dependency DAG with bounded parallelism; rethrows the first failure.
  * Returns the progressing answers; the steps that depend on those are not run.
  */
-async function runDag(steps: PlannedStep[], driver: Driver, ctx: StepContext): Promise<Progressing[]> {
+async function runDag(
+  steps: PlannedStep[],
+  driver: Driver,
+  ctx: StepContext,
+  onStepEnded?: (key: string) => void,
+): Promise<Progressing[]> {
   const byKey = new Map(steps.map((s) => [s.key, s]));
   const pending = new Set(byKey.keys());
   const done = new Set<string>();
@@ -109,10 +118,12 @@ async function runDag(steps: PlannedStep[], driver: Driver, ctx: StepContext): P
             (result) => {
               if (result) progressing.set(key, result);
               done.add(key);
+              onStepEnded?.(key);
             },
             (err: unknown) => {
               failure ??= err;
               done.add(key);
+              onStepEnded?.(key);
             },
           ),
         );

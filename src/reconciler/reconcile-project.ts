@@ -13,7 +13,8 @@ import type { LastError, ProjectStatus } from '../status/project-status.js';
 import { errorMessage } from '../util/errors.js';
 import type { SignatureVerdict } from '../trust/index.js';
 import type { Logger } from '../util/logger.js';
-import { applyPlan, describeAction, type ApplyOutcome } from './apply.js';
+import { applyPlan, describeAction, type ApplyContext, type ApplyOutcome } from './apply.js';
+import type { RepairLane } from './repair-lane.js';
 import { RolloutError } from '../drivers/rollout-error.js';
 import { collectCheckouts, materialiseBindSources } from './bind-sources.js';
 import {
@@ -85,6 +86,8 @@ export interface ProjectContext {
   onProgress?(progress: string): void;
   /** Told when a pass starts changing the engine for a commit (commit status `pending`). */
   onDeployStart?(commit: string, actions: Action[], passId?: string): void;
+  /** Drift the engine reports while a pass runs, repaired beside it (repair-lane.ts). */
+  repairLane?: RepairLane;
 }
 
 export interface PassOutcome {
@@ -136,7 +139,11 @@ export async function reconcileProject(
   previous: ProjectStatus | undefined,
 ): Promise<PassOutcome> {
   const pass = new Pass(ctx, actualForProject(actualAll, ctx.project.name), previous);
-  return pass.run();
+  try {
+    return await pass.run();
+  } finally {
+    ctx.repairLane?.reset();
+  }
 }
 
 /** Executes what `chooseRun` and `chooseAfterFailure` decide; observes and acts, decides nothing. */
@@ -150,6 +157,8 @@ class Pass {
   private readonly imageCommits: ImageCommitRecord[] = [];
   /** The soonest a step of this pass asked to be looked at again (it did not wait for it). */
   private progressing: { retryAfterMs: number; reason: string } | undefined;
+  /** What side repairs (repair-lane.ts) did beside this pass's own plan: drift repairs all. */
+  private readonly sideActions: Action[] = [];
 
   constructor(
     private readonly ctx: ProjectContext,
@@ -424,7 +433,7 @@ class Pass {
     }
     this.settleImageUpdates(updates, actions, applied.progressing);
     const outcome = await this.converged(head, desired, actions, applied.progressing);
-    outcome.driftRepairs = drift;
+    outcome.driftRepairs += drift;
     return outcome;
   }
 
@@ -709,9 +718,9 @@ class Pass {
     }
   }
 
-  private plan(desired: DesiredState): Plan {
+  private plan(desired: DesiredState, actual = this.actual): Plan {
     const pruneAllowed = this.ctx.project.policy.volumes?.prune === true;
-    return planSteps(this.ctx.driver, desired, this.actual, { pruneAllowed });
+    return planSteps(this.ctx.driver, desired, actual, { pruneAllowed });
   }
 
   private async applyOrThrow(
@@ -730,7 +739,7 @@ class Pass {
         stackDir: ctx.project.path,
       },
     );
-    const outcome = await applyPlan(plan.steps, {
+    const applyContext: ApplyContext = {
       driver: ctx.driver,
       awaitReadiness,
       desired,
@@ -756,12 +765,61 @@ class Pass {
           outcome.ok ? 'action done' : 'action failed',
         );
       },
-    });
-    const { progressing } = outcome;
+    };
+    // While this plan applies, drift of a resource it does not act on (any more) is repaired
+    // beside it, not after it: the lane is closed (its repairs awaited) before the pass judges.
+    const lane = ctx.repairLane;
+    lane?.open(
+      plan.steps.map((s) => s.key),
+      (key) => this.repairBeside(desired, key, applyContext),
+    );
+    let outcome: ApplyOutcome;
+    try {
+      outcome = await applyPlan(plan.steps, { ...applyContext, onStepEnded: (key) => lane?.release(key) });
+    } finally {
+      await lane?.close();
+    }
+    this.noteProgressing(outcome.progressing);
+    return outcome;
+  }
+
+  private noteProgressing(progressing: ApplyOutcome['progressing']): void {
     if (progressing && (!this.progressing || progressing.retryAfterMs < this.progressing.retryAfterMs)) {
       this.progressing = progressing;
     }
-    return outcome;
+  }
+
+  /**
+   * One side repair (repair-lane.ts): `key`'s steps alone, planned with this pass's desired state
+   * against the containers that run now (networks and volumes as this pass listed them). A
+   * failure is logged and left to the pass that follows, which retries with backoff.
+   */
+  private async repairBeside(desired: DesiredState, key: string, applyContext: ApplyContext): Promise<void> {
+    const { ctx } = this;
+    try {
+      const listed = await ctx.driver.listActual({ containersOnly: true });
+      const now: ActualState = {
+        ...actualForProject(listed, ctx.project.name),
+        networks: this.actual.networks,
+        volumes: this.actual.volumes,
+        ...(this.actual.fileObjects ? { fileObjects: this.actual.fileObjects } : {}),
+      };
+      // Never a deletion: removing is the pass's, planned against its whole desired state.
+      const steps = this.plan(desired, now).steps.filter((s) => s.key === key && s.op !== 'delete');
+      if (steps.length === 0) return;
+      const actions = steps.flatMap((s) => s.actions);
+      ctx.log.warn(
+        { project: ctx.project.name, commit: desired.commit, repairs: actions.map(describeAction) },
+        'drift repaired beside the running pass',
+      );
+      this.sideActions.push(...actions);
+      this.noteProgressing((await applyPlan(steps, applyContext)).progressing);
+    } catch (err) {
+      ctx.log.warn(
+        { project: ctx.project.name, resource: key, err: errorMessage(err) },
+        'side repair failed; the next pass retries',
+      );
+    }
   }
 
   /** Applies and relists; returns the error as a status value instead of throwing. */
@@ -827,7 +885,8 @@ class Pass {
   }
 
   /** Summarises the pass once, from where it ended, and logs it. */
-  private finish(mark: PassMark, health: HealthFields, actions: Action[] = []): PassOutcome {
+  private finish(mark: PassMark, health: HealthFields, ownActions: Action[] = []): PassOutcome {
+    const actions = [...ownActions, ...this.sideActions];
     const { status, requeueAfterMs, rolledBack } = passStatus(mark, {
       project: this.ctx.project.name,
       previous: this.previous,
@@ -862,7 +921,7 @@ class Pass {
       actions,
       requeueAfterMs: requeue,
       ...(progressing ? { progressing } : {}),
-      driftRepairs: 0,
+      driftRepairs: this.sideActions.length,
       rolledBack,
       containers: this.actual.containers,
       actionResults: [...this.actionResults],

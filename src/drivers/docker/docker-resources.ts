@@ -30,7 +30,8 @@ export interface DesiredService {
 const NETWORK = 'network';
 const VOLUME = 'volume';
 const SERVICE = 'service';
-const serviceKey = (name: string) => `${SERVICE}/${name}`;
+/** A service's resource key (its containers' `spin.service` label names it). */
+export const serviceKey = (name: string) => `${SERVICE}/${name}`;
 
 export function renderDocker(desired: DesiredState): DesiredResource[] {
   const { model } = desired;

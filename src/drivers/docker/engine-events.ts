@@ -1,5 +1,6 @@
 import { LABEL } from '../../stack/names.js';
 import type { DriftEvent } from '../driver.js';
+import { serviceKey } from './docker-resources.js';
 
 /**
  * Docker container events that mean a managed container drifted from what Spin made it. Not
@@ -18,6 +19,8 @@ export interface DockerEvent {
   id?: string;
   /** When the engine says it happened (ms since the epoch), for the latency trace in debug logs. */
   at?: number;
+  /** The service resource the container belongs to (its `spin.service` label). */
+  resource?: string;
 }
 
 export function parseEvent(line: string): DockerEvent | undefined {
@@ -31,7 +34,15 @@ export function parseEvent(line: string): DockerEvent | undefined {
     const project = attributes[LABEL.project];
     if (!project || !raw.Action) return undefined;
     const at = typeof raw.timeNano === 'number' ? raw.timeNano / 1e6 : undefined;
-    return { project, action: raw.Action, name: attributes.name ?? '', id: raw.Actor?.ID, at };
+    const service = attributes[LABEL.service];
+    return {
+      project,
+      action: raw.Action,
+      name: attributes.name ?? '',
+      id: raw.Actor?.ID,
+      at,
+      ...(service ? { resource: serviceKey(service) } : {}),
+    };
   } catch {
     return undefined;
   }

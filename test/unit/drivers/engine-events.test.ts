@@ -14,6 +14,11 @@ describe('Docker engine events', () => {
     expect(parseEvent('not json')).toBeUndefined();
   });
 
+  it('names the service resource a container belongs to, so a running pass can repair it beside its steps', () => {
+    const attributes = { [LABEL.project]: 'web', [LABEL.service]: 'app', name: 'web-app-1' };
+    expect(driftOf(parseEvent(line('die', attributes))!)).toMatchObject({ resource: 'service/app' });
+  });
+
   it('counts stops, removals, renames and updates as drift, not signals, health or exec events', () => {
     for (const action of ['create', 'die', 'stop', 'destroy', 'rename', 'pause', 'update']) {
       expect(driftOf(parseEvent(line(action))!)).toMatchObject({ kind: 'drift', project: 'web', action });

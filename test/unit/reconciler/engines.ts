@@ -24,7 +24,7 @@ const refused = () =>
   Object.assign(new Error('connect ECONNREFUSED /var/run/docker.sock'), { code: 'ECONNREFUSED' });
 
 /** Docker's resource shape (a service resource of per-replica containers) on containers in memory. */
-class ContainerMemory extends MemoryDriver {
+export class ContainerMemory extends MemoryDriver {
   containers: ActualContainer[] = [];
   crashes: (image: string) => boolean = () => false;
   down = false;

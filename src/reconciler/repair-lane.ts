@@ -1,0 +1,101 @@
+/**
+ * Repairs beside a running pass. A project's passes never overlap (the work queue), so drift that
+ * the engine reports while a pass is busy with another resource (a rollout's readiness wait, a
+ * slow create) would wait for that pass to end, and then for the pass it marks dirty. The lane
+ * lets that pass repair the drifted resource at once, by itself: a side repair lists what runs,
+ * plans with the pass's own desired state and applies only the steps of the asked resources.
+ *
+ * The lane only ever touches resources the pass is not acting on: a resource is claimed from
+ * the moment the pass plans a step for it until that step has ended, and a request for a claimed
+ * one waits for its release. The event also marked the project dirty, so the pass that follows
+ * recomputes everything anyway: the lane is a shortcut, never the only way a repair happens, and
+ * a side repair that fails is left to that pass (with its backoff). Bookkeeping only: what a
+ * repair does is the pass's `repair` function.
+ */
+
+/**
+ * At most this many side repairs of one resource in one pass: a container that keeps crashing is
+ * not restarted in a tight loop; the pass's own retry (with backoff) takes over.
+ */
+export const MAX_SIDE_REPAIRS_PER_PASS = 3;
+
+export type SideRepair = (key: string) => Promise<void>;
+
+export class RepairLane {
+  /** Resources asked for that the lane has not started (claimed, or no pass applying yet). */
+  private readonly pending = new Set<string>();
+  /** Resources with a step of the pass still to run or running. */
+  private claimed = new Set<string>();
+  private readonly running = new Map<string, Promise<void>>();
+  /** Asked again while its side repair ran: it runs once more afterwards. */
+  private readonly again = new Set<string>();
+  private readonly started = new Map<string, number>();
+  private repair: SideRepair | undefined;
+
+  /**
+   * The engine reported drift of `key` while the project's pass runs. Started now when the pass
+   * is applying and does not claim it; otherwise kept until it can be (or the pass ends).
+   */
+  request(key: string): void {
+    if (this.running.has(key)) {
+      this.again.add(key);
+      return;
+    }
+    this.pending.add(key);
+    this.startPending();
+  }
+
+  /** The pass applies: `claimed` are the keys of its steps; `repair` repairs one other key. */
+  open(claimed: Iterable<string>, repair: SideRepair): void {
+    this.claimed = new Set(claimed);
+    this.repair = repair;
+    this.startPending();
+  }
+
+  /**
+   * The pass's step for `key` ended: the lane may repair it from now on. What was asked while the
+   * step ran is dropped: those events are mostly the step's own actions, and the pass that
+   * follows (the project is dirty) judges any that were not.
+   */
+  release(key: string): void {
+    if (this.claimed.delete(key)) this.pending.delete(key);
+  }
+
+  /** The pass stops applying: no new side repairs; waits for those running. */
+  async close(): Promise<void> {
+    this.repair = undefined;
+    this.claimed.clear();
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+  }
+
+  /** The pass ended: what was asked is the next pass's (the event marked the project dirty). */
+  reset(): void {
+    this.pending.clear();
+    this.again.clear();
+    this.started.clear();
+  }
+
+  /** Resources with a side repair in flight (tests, debug). */
+  get inFlight(): string[] {
+    return [...this.running.keys()];
+  }
+
+  private startPending(): void {
+    const repair = this.repair;
+    if (!repair) return;
+    for (const key of [...this.pending]) {
+      if (this.claimed.has(key) || this.running.has(key)) continue;
+      this.pending.delete(key);
+      const count = this.started.get(key) ?? 0;
+      if (count >= MAX_SIDE_REPAIRS_PER_PASS) continue;
+      this.started.set(key, count + 1);
+      const run = repair(key)
+        .catch(() => {})
+        .finally(() => {
+          this.running.delete(key);
+          if (this.again.delete(key)) this.request(key);
+        });
+      this.running.set(key, run);
+    }
+  }
+}

@@ -1,0 +1,245 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ContainerRequest } from '../../../src/drivers/docker/container-driver.js';
+import type { GitSource } from '../../../src/git/index.js';
+import { MAX_SIDE_REPAIRS_PER_PASS, RepairLane } from '../../../src/reconciler/repair-lane.js';
+import { reconcileProject, type ProjectContext } from '../../../src/reconciler/reconcile-project.js';
+import { createLogger } from '../../../src/util/logger.js';
+import { ContainerMemory } from './engines.js';
+import { desiredOf, model, service } from './fixtures.js';
+import { localProject } from './local-project.js';
+import { engineOn } from './memory-driver.js';
+
+/** A promise with its resolve, to hold a repair or a step until the test lets it go. */
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open = () => {};
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('RepairLane (bookkeeping)', () => {
+  it('starts a request at once when the pass applies and does not claim the resource', async () => {
+    const lane = new RepairLane();
+    const ran: string[] = [];
+    lane.open(['service/a'], async (key) => {
+      ran.push(key);
+    });
+    lane.request('service/b');
+    await lane.close();
+    expect(ran).toEqual(['service/b']);
+  });
+
+  it('keeps a request that comes before the pass applies, and starts it when the pass opens', async () => {
+    const lane = new RepairLane();
+    const ran: string[] = [];
+    lane.request('service/b');
+    expect(ran).toEqual([]);
+    lane.open([], async (key) => {
+      ran.push(key);
+    });
+    await lane.close();
+    expect(ran).toEqual(['service/b']);
+  });
+
+  it('never repairs a resource the pass claims; its release drops what was asked meanwhile', async () => {
+    const lane = new RepairLane();
+    const ran: string[] = [];
+    lane.open(['service/a'], async (key) => {
+      ran.push(key);
+    });
+    lane.request('service/a');
+    await tick();
+    expect(ran).toEqual([]);
+    // Asked while the pass's own step on it ran: mostly that step's own events.
+    lane.release('service/a');
+    await tick();
+    expect(ran).toEqual([]);
+    // Asked after the step ended: repaired beside the rest of the pass.
+    lane.request('service/a');
+    await lane.close();
+    expect(ran).toEqual(['service/a']);
+  });
+
+  it('runs one repair per resource at a time, once more when asked again meanwhile', async () => {
+    const lane = new RepairLane();
+    const held = gate();
+    let running = 0;
+    let most = 0;
+    let runs = 0;
+    lane.open([], async () => {
+      runs++;
+      running++;
+      most = Math.max(most, running);
+      await held.promise;
+      running--;
+    });
+    lane.request('service/b');
+    lane.request('service/b');
+    lane.request('service/b');
+    expect(lane.inFlight).toEqual(['service/b']);
+    held.open();
+    await waitUntil(() => runs === 2);
+    await lane.close();
+    expect(most).toBe(1);
+    expect(runs).toBe(2);
+  });
+
+  it('repairs one resource at most a bounded number of times per pass (a crash loop waits for the pass)', async () => {
+    const lane = new RepairLane();
+    let runs = 0;
+    lane.open([], async () => {
+      runs++;
+    });
+    for (let i = 0; i < MAX_SIDE_REPAIRS_PER_PASS + 3; i++) {
+      lane.request('service/b');
+      await lane.close();
+      lane.open([], async () => {
+        runs++;
+      });
+    }
+    await lane.close();
+    expect(runs).toBe(MAX_SIDE_REPAIRS_PER_PASS);
+    // The next pass starts afresh.
+    lane.reset();
+    lane.open([], async () => {
+      runs++;
+    });
+    lane.request('service/b');
+    await lane.close();
+    expect(runs).toBe(MAX_SIDE_REPAIRS_PER_PASS + 1);
+  });
+
+  it('starts nothing after it is closed: a request waits for the next pass (or is reset)', async () => {
+    const lane = new RepairLane();
+    const ran: string[] = [];
+    lane.open([], async (key) => {
+      ran.push(key);
+    });
+    await lane.close();
+    lane.request('service/b');
+    await tick();
+    expect(ran).toEqual([]);
+    lane.reset();
+    lane.open([], async (key) => {
+      ran.push(key);
+    });
+    await lane.close();
+    expect(ran).toEqual([]);
+  });
+
+  it('close waits for the repairs in flight, and a failed repair does not fail the pass', async () => {
+    const lane = new RepairLane();
+    const held = gate();
+    let finished = false;
+    lane.open([], async (key) => {
+      await held.promise;
+      finished = true;
+      if (key === 'service/b') throw new Error('engine said no');
+    });
+    lane.request('service/b');
+    const closing = lane.close();
+    await tick();
+    expect(finished).toBe(false);
+    held.open();
+    await closing;
+    expect(finished).toBe(true);
+  });
+});
+
+/** Containers in memory whose create of `slow` waits for the test (a pass busy with a rollout). */
+class HeldCreates extends ContainerMemory {
+  hold?: Promise<void>;
+  /** The pass is inside its held create. */
+  holding = false;
+  override async createContainer(request: ContainerRequest): Promise<string> {
+    if (request.spec.name === 'slow' && this.hold) {
+      this.holding = true;
+      await this.hold;
+    }
+    return super.createContainer(request);
+  }
+}
+
+describe('a pass repairs drift beside its own steps', () => {
+  const P = 'laneproj';
+  const COMMIT = 'a'.repeat(40);
+  const desired = desiredOf(model(P, [service('a'), service('slow')]), COMMIT);
+  let dir: string;
+  let memory: HeldCreates;
+  let ctx: ProjectContext;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'spin-lane-'));
+    memory = new HeldCreates(P);
+    ctx = {
+      project: localProject(P, dir),
+      source: {
+        gitdir: dir,
+        resolveHead: async () => COMMIT,
+        readerAt: () => ({ readFile: async () => undefined }),
+      } as unknown as GitSource,
+      driver: engineOn(memory),
+      stateDir: dir,
+      log: createLogger({ level: 'silent' }),
+      desiredCache: new Map([[COMMIT, { ok: true, desired, warnings: [] }]]),
+      repairLane: new RepairLane(),
+    };
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('starts a stopped service while the pass is still creating another one, and counts it', async () => {
+    const first = await reconcileProject(ctx, await memory.listActual(), undefined);
+    expect(first.status.health).toBe('Healthy');
+
+    // `slow` was removed (its re-creation will hang in the pass) and then `a` stops mid-pass.
+    memory.containers = memory.containers.filter((c) => c.service !== 'slow');
+    const held = gate();
+    memory.hold = held.promise;
+    const pass = reconcileProject(ctx, await memory.listActual(), first.status);
+    await waitUntil(() => memory.holding);
+    const a = memory.containers.find((c) => c.service === 'a');
+    if (!a) throw new Error('a is not running');
+    a.state = 'exited';
+    ctx.repairLane?.request('service/a');
+    // `a` is started again while the pass's own step (creating `slow`) is still held.
+    await waitUntil(() => memory.calls.includes(`start ${P}_a_1`));
+    expect(memory.calls.filter((c) => c.startsWith(`create ${P}_slow_1`))).toHaveLength(1);
+    held.open();
+    const outcome = await pass;
+    expect(outcome.actions.map((x) => x.kind).sort()).toEqual(['create', 'start']);
+    expect(outcome.driftRepairs).toBe(2);
+    expect(outcome.status.health).toBe('Healthy');
+    expect(memory.containers.every((c) => c.state === 'running')).toBe(true);
+  });
+
+  it('leaves a service the pass is acting on to the pass', async () => {
+    const first = await reconcileProject(ctx, await memory.listActual(), undefined);
+    memory.containers = memory.containers.filter((c) => c.service !== 'slow');
+    const held = gate();
+    memory.hold = held.promise;
+    const pass = reconcileProject(ctx, await memory.listActual(), first.status);
+    await waitUntil(() => memory.holding);
+    const before = memory.calls.length;
+    ctx.repairLane?.request('service/slow');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // No side list, no side action: the claimed step is the pass's alone.
+    expect(memory.calls.length).toBe(before);
+    held.open();
+    const outcome = await pass;
+    expect(outcome.actions.map((x) => x.kind)).toEqual(['create']);
+    expect(memory.containers.filter((c) => c.service === 'slow')).toHaveLength(1);
+  });
+});
+
+async function waitUntil(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  if (!condition()) throw new Error('condition not met');
+}
