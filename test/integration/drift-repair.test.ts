@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driftStages, formatStages, summariseStages, type TraceLine } from '../../bench/lib/drift-stages.js';
 import { containerName } from '../../src/stack/names.js';
 import { docker, listProjectContainers, removeProject, waitFor } from '../helpers/docker.js';
+import { watchEngineEvents } from '../helpers/engine-events.js';
 import { projectFixture, sleeperStack, type ProjectFixture } from '../helpers/project-fixture.js';
 
 /**
@@ -18,14 +19,6 @@ const FOLDERS = ['p1', 'p2', 'p3', 'p4'];
 const DISRUPTIONS = 100;
 let f: ProjectFixture;
 let projects: string[] = [];
-
-interface EngineEventSeen {
-  action: string;
-  name: string;
-  id: string;
-  at: number;
-  seenAt: number;
-}
 
 beforeAll(async () => {
   f = await projectFixture('drift', {
@@ -53,39 +46,6 @@ afterAll(async () => {
   for (const project of projects.slice(1)) await removeProject(project);
 });
 
-/** The engine's own event stream for the test's projects, with the engine's timestamps (ms). */
-async function watchEvents(prefix: string) {
-  const events: EngineEventSeen[] = [];
-  const stream = await docker().getEvents({
-    filters: { type: ['container'], label: ['spin.managed=true'] },
-  });
-  let buffer = '';
-  stream.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    let newline: number;
-    while ((newline = buffer.indexOf('\n')) >= 0) {
-      const raw = JSON.parse(buffer.slice(0, newline)) as {
-        Action: string;
-        id?: string;
-        timeNano: number;
-        Actor?: { ID?: string; Attributes?: { name?: string } };
-      };
-      buffer = buffer.slice(newline + 1);
-      if (!(raw.Actor?.Attributes?.name ?? '').startsWith(prefix)) continue;
-      events.push({
-        action: raw.Action,
-        // A replacement starts under its temporary name and takes the replica's once ready: the
-        // same container, so its `start` counts for the replica.
-        name: (raw.Actor?.Attributes?.name ?? '').replace(/-next$/, ''),
-        id: raw.Actor?.ID ?? raw.id ?? '',
-        at: raw.timeNano / 1e6,
-        seenAt: Date.now(),
-      });
-    }
-  });
-  return { events, close: () => (stream as unknown as { destroy(): void }).destroy() };
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function percentile(values: number[], p: number): number {
@@ -107,7 +67,7 @@ describe('drift repair from engine events (poll 1h, resync yearly)', () => {
         `${project} deployed`,
       );
     }
-    const watch = await watchEvents(f.project);
+    const watch = await watchEngineEvents(f.project);
     const names = projects.flatMap((project) =>
       SERVICES.map((service) => ({ project, name: containerName(project, service, 1) })),
     );
@@ -164,6 +124,7 @@ describe('drift repair from engine events (poll 1h, resync yearly)', () => {
         startedAt: (l.time as number) - ((l.durationMs as number) ?? 0),
       }));
     const toAction: number[] = [];
+    const fromRepairable: number[] = [];
     const toRunning: number[] = [];
     let duringPass = 0;
     for (const d of disruptions) {
@@ -175,6 +136,11 @@ describe('drift repair from engine events (poll 1h, resync yearly)', () => {
       toRunning.push(start.at - first.at);
       const repair = actions.find((a) => a.action.includes(d.name) && a.startedAt >= first.at - 5);
       if (repair) toAction.push(repair.startedAt - first.at);
+      // The first event a repair can act on (`die`, `destroy`): before it the container still runs.
+      const repairable = watch.events.find(
+        (e) => e.name === d.name && e.at >= first.at && ['die', 'stop', 'destroy'].includes(e.action),
+      );
+      if (repair && repairable) fromRepairable.push(repair.startedAt - repairable.at);
       // Another container's repair action was in flight when this disruption hit the engine.
       if (
         actions.some(
@@ -183,9 +149,12 @@ describe('drift repair from engine events (poll 1h, resync yearly)', () => {
       )
         duringPass++;
     }
+    const beside = (f.daemon?.logs ?? []).filter((l) => l.msg === 'drift repaired beside the running pass');
     console.log(
-      `drift repair, ${disruptions.length} disruptions (${duringPass} while another repair ran):\n` +
+      `drift repair, ${disruptions.length} disruptions (${duringPass} while another repair ran, ` +
+        `${beside.length} side repairs beside a running pass):\n` +
         `  engine event -> first repair action: ${summary(toAction)}\n` +
+        `  die/destroy  -> first repair action: ${summary(fromRepairable)}\n` +
         `  engine event -> container started:   ${summary(toRunning)}\n` +
         `  stages (see bench/lib/drift-stages.ts):\n` +
         formatStages(
