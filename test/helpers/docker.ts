@@ -206,26 +206,38 @@ export async function execIn(
   return { stdout: Buffer.concat(chunks).toString(), exitCode: info.ExitCode ?? -1 };
 }
 
+/** One event of the engine's stream, as the API sends it (the fields tests read). */
+export interface RawEngineEvent {
+  Action: string;
+  id?: string;
+  timeNano: number;
+  Actor?: { ID?: string; Attributes?: { name?: string } };
+}
+
+/** Calls `onEvent` for each event of an engine event stream (one JSON object a line). */
+export function onEventLines(stream: NodeJS.ReadableStream, onEvent: (event: RawEngineEvent) => void): void {
+  let buffer = '';
+  stream.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    let newline: number;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      onEvent(JSON.parse(line) as RawEngineEvent);
+    }
+  });
+}
+
 /** Counts engine events about a project's containers while `during` runs (engine writes show up here). */
 export async function countContainerEvents(project: string, during: () => Promise<void>): Promise<string[]> {
   const stream = await docker().getEvents({
     filters: { type: ['container'], label: [`spin.project=${project}`] },
   });
   const seen: string[] = [];
-  let buffer = '';
-  stream.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    let newline: number;
-    while ((newline = buffer.indexOf('\n')) >= 0) {
-      const event = JSON.parse(buffer.slice(0, newline)) as {
-        Action: string;
-        Actor?: { Attributes?: { name?: string } };
-      };
-      buffer = buffer.slice(newline + 1);
-      // exec_* and health_status come from healthchecks and tests, not from Spin writing.
-      if (!event.Action.startsWith('exec_') && !event.Action.startsWith('health_status')) {
-        seen.push(`${event.Action} ${event.Actor?.Attributes?.name ?? ''}`);
-      }
+  onEventLines(stream, (event) => {
+    // exec_* and health_status come from healthchecks and tests, not from Spin writing.
+    if (!event.Action.startsWith('exec_') && !event.Action.startsWith('health_status')) {
+      seen.push(`${event.Action} ${event.Actor?.Attributes?.name ?? ''}`);
     }
   });
   try {

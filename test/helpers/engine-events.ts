@@ -1,4 +1,4 @@
-import { docker } from './docker.js';
+import { docker, onEventLines } from './docker.js';
 
 /** One event of the engine's own stream, as an outside observer saw it. */
 export interface EngineEventSeen {
@@ -21,29 +21,17 @@ export async function watchEngineEvents(prefix: string) {
   const stream = await docker().getEvents({
     filters: { type: ['container'], label: ['spin.managed=true'] },
   });
-  let buffer = '';
-  stream.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    let newline: number;
-    while ((newline = buffer.indexOf('\n')) >= 0) {
-      const raw = JSON.parse(buffer.slice(0, newline)) as {
-        Action: string;
-        id?: string;
-        timeNano: number;
-        Actor?: { ID?: string; Attributes?: { name?: string } };
-      };
-      buffer = buffer.slice(newline + 1);
-      if (!(raw.Actor?.Attributes?.name ?? '').startsWith(prefix)) continue;
-      events.push({
-        action: raw.Action,
-        // A replacement starts under its temporary name and takes the replica's once ready: the
-        // same container, so its `start` counts for the replica.
-        name: (raw.Actor?.Attributes?.name ?? '').replace(/-next$/, ''),
-        id: raw.Actor?.ID ?? raw.id ?? '',
-        at: raw.timeNano / 1e6,
-        seenAt: Date.now(),
-      });
-    }
+  onEventLines(stream, (raw) => {
+    if (!(raw.Actor?.Attributes?.name ?? '').startsWith(prefix)) return;
+    events.push({
+      action: raw.Action,
+      // A replacement starts under its temporary name and takes the replica's once ready: the
+      // same container, so its `start` counts for the replica.
+      name: (raw.Actor?.Attributes?.name ?? '').replace(/-next$/, ''),
+      id: raw.Actor?.ID ?? raw.id ?? '',
+      at: raw.timeNano / 1e6,
+      seenAt: Date.now(),
+    });
   });
   return { events, close: () => (stream as unknown as { destroy(): void }).destroy() };
 }
