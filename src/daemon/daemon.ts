@@ -478,7 +478,8 @@ export class Daemon {
     this.markDue(event.project, 'replan');
     // The running pass may repair it now, beside its own steps, rather than after them: the
     // pass marked dirty above still follows (repair-lane.ts).
-    if (event.resource && this.queue.isRunning(event.project)) runtime.ctx.repairLane?.request(event.resource);
+    if (event.resource && this.queue.isRunning(event.project))
+      runtime.ctx.repairLane?.request(event.resource);
   }
 
   /** The resync (and an engine reconnect): every project replans; those whose poll is due poll. */

@@ -813,7 +813,8 @@ class Pass {
         'drift repaired beside the running pass',
       );
       this.sideActions.push(...actions);
-      this.noteProgressing((await applyPlan(steps, applyContext)).progressing);
+      // A repair looks briefly and leaves a slow start to a later pass, whatever the pass waits for.
+      this.noteProgressing((await applyPlan(steps, { ...applyContext, awaitReadiness: false })).progressing);
     } catch (err) {
       ctx.log.warn(
         { project: ctx.project.name, resource: key, err: errorMessage(err) },
