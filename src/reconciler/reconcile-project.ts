@@ -139,10 +139,16 @@ export async function reconcileProject(
   previous: ProjectStatus | undefined,
 ): Promise<PassOutcome> {
   const pass = new Pass(ctx, actualForProject(actualAll, ctx.project.name), previous);
+  const lane = ctx.repairLane;
   try {
-    return await pass.run();
+    const outcome = await pass.run();
+    // Repairs started while the pass judged what runs belong to it too.
+    await lane?.drain();
+    return pass.withLateRepairs(outcome);
   } finally {
-    ctx.repairLane?.reset();
+    // Never two writers at once: a pass that threw still waits for its side repairs.
+    await lane?.close();
+    lane?.reset();
   }
 }
 
@@ -159,6 +165,8 @@ class Pass {
   private progressing: { retryAfterMs: number; reason: string } | undefined;
   /** What side repairs (repair-lane.ts) did beside this pass's own plan: drift repairs all. */
   private readonly sideActions: Action[] = [];
+  /** How many side actions and action results the outcome `finish` made already holds. */
+  private reported = { sideActions: 0, actionResults: 0 };
 
   constructor(
     private readonly ctx: ProjectContext,
@@ -766,9 +774,11 @@ class Pass {
         );
       },
     };
-    // While this plan applies, drift of a resource it does not act on (any more) is repaired
-    // beside it, not after it: the lane is closed (its repairs awaited) before the pass judges.
+    // From here until the pass ends, drift of a resource this plan does not act on (any more) is
+    // repaired beside it, not after it (repair-lane.ts). An earlier apply's repairs (a rollback
+    // after a failed rollout) end first: one writer per resource.
     const lane = ctx.repairLane;
+    await lane?.close();
     lane?.open(
       plan.steps.map((s) => s.key),
       (key) => this.repairBeside(desired, key, applyContext),
@@ -776,11 +786,29 @@ class Pass {
     let outcome: ApplyOutcome;
     try {
       outcome = await applyPlan(plan.steps, { ...applyContext, onStepEnded: (key) => lane?.release(key) });
-    } finally {
+    } catch (err) {
+      // A failure is handled (retry, rollback) against a list with no side repair in flight.
       await lane?.close();
+      throw err;
     }
     this.noteProgressing(outcome.progressing);
     return outcome;
+  }
+
+  /**
+   * The outcome with what side repairs did after `finish` summarised the pass (they ran while it
+   * judged what runs; the pass the project's dirty mark brings judges them).
+   */
+  withLateRepairs(outcome: PassOutcome): PassOutcome {
+    const late = this.sideActions.slice(this.reported.sideActions);
+    const results = this.actionResults.slice(this.reported.actionResults);
+    if (late.length === 0 && results.length === 0) return outcome;
+    return {
+      ...outcome,
+      actions: [...outcome.actions, ...late],
+      driftRepairs: outcome.driftRepairs + late.length,
+      actionResults: [...(outcome.actionResults ?? []), ...results],
+    };
   }
 
   private noteProgressing(progressing: ApplyOutcome['progressing']): void {
@@ -794,9 +822,14 @@ class Pass {
    * against the containers that run now (networks and volumes as this pass listed them). A
    * failure is logged and left to the pass that follows, which retries with backoff.
    */
-  private async repairBeside(desired: DesiredState, key: string, applyContext: ApplyContext): Promise<void> {
+  private async repairBeside(
+    desired: DesiredState,
+    key: string,
+    applyContext: ApplyContext,
+  ): Promise<boolean> {
     const { ctx } = this;
     try {
+      const listStarted = Date.now();
       const listed = await ctx.driver.listActual({ containersOnly: true });
       const now: ActualState = {
         ...actualForProject(listed, ctx.project.name),
@@ -806,7 +839,11 @@ class Pass {
       };
       // Never a deletion: removing is the pass's, planned against its whole desired state.
       const steps = this.plan(desired, now).steps.filter((s) => s.key === key && s.op !== 'delete');
-      if (steps.length === 0) return;
+      ctx.log.debug(
+        { project: ctx.project.name, resource: key, steps: steps.length, listMs: Date.now() - listStarted },
+        'side repair planned',
+      );
+      if (steps.length === 0) return false;
       const actions = steps.flatMap((s) => s.actions);
       ctx.log.warn(
         { project: ctx.project.name, commit: desired.commit, repairs: actions.map(describeAction) },
@@ -815,11 +852,13 @@ class Pass {
       this.sideActions.push(...actions);
       // A repair looks briefly and leaves a slow start to a later pass, whatever the pass waits for.
       this.noteProgressing((await applyPlan(steps, { ...applyContext, awaitReadiness: false })).progressing);
+      return true;
     } catch (err) {
       ctx.log.warn(
         { project: ctx.project.name, resource: key, err: errorMessage(err) },
         'side repair failed; the next pass retries',
       );
+      return true;
     }
   }
 
@@ -888,6 +927,7 @@ class Pass {
   /** Summarises the pass once, from where it ended, and logs it. */
   private finish(mark: PassMark, health: HealthFields, ownActions: Action[] = []): PassOutcome {
     const actions = [...ownActions, ...this.sideActions];
+    this.reported = { sideActions: this.sideActions.length, actionResults: this.actionResults.length };
     const { status, requeueAfterMs, rolledBack } = passStatus(mark, {
       project: this.ctx.project.name,
       previous: this.previous,

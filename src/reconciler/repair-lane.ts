@@ -5,21 +5,25 @@
  * lets that pass repair the drifted resource at once, by itself: a side repair lists what runs,
  * plans with the pass's own desired state and applies only the steps of the asked resources.
  *
- * The lane only ever touches resources the pass is not acting on: a resource is claimed from
- * the moment the pass plans a step for it until that step has ended, and a request for a claimed
- * one waits for its release. The event also marked the project dirty, so the pass that follows
+ * The lane is open from the moment a pass starts applying a plan until the pass ends (or handles
+ * a failure), and only ever touches resources the pass is not acting on: a resource is claimed
+ * from the moment the pass plans a step for it until that step has ended (a step left for a later
+ * pass stays claimed), and a request for a claimed one is left to the pass. The event also marked the project dirty, so the pass that follows
  * recomputes everything anyway: the lane is a shortcut, never the only way a repair happens, and
  * a side repair that fails is left to that pass (with its backoff). Bookkeeping only: what a
  * repair does is the pass's `repair` function.
  */
 
 /**
- * At most this many side repairs of one resource in one pass: a container that keeps crashing is
- * not restarted in a tight loop; the pass's own retry (with backoff) takes over.
+ * At most this many side repairs that acted on one resource in one pass: a container that keeps
+ * crashing is not restarted in a tight loop; the pass's own retry (with backoff) takes over. One
+ * that found nothing to do (a `die` listed before the container is down, a step's own events)
+ * costs one list and does not count.
  */
 export const MAX_SIDE_REPAIRS_PER_PASS = 3;
 
-export type SideRepair = (key: string) => Promise<void>;
+/** Repairs one resource; true when it acted (a plan with steps), false when nothing was to do. */
+export type SideRepair = (key: string) => Promise<boolean>;
 
 export class RepairLane {
   /** Resources asked for that the lane has not started (claimed, or no pass applying yet). */
@@ -29,7 +33,8 @@ export class RepairLane {
   private readonly running = new Map<string, Promise<void>>();
   /** Asked again while its side repair ran: it runs once more afterwards. */
   private readonly again = new Set<string>();
-  private readonly started = new Map<string, number>();
+  /** Side repairs that acted, by resource, in this pass. */
+  private readonly acted = new Map<string, number>();
   private repair: SideRepair | undefined;
 
   /**
@@ -61,7 +66,17 @@ export class RepairLane {
     if (this.claimed.delete(key)) this.pending.delete(key);
   }
 
-  /** The pass stops applying: no new side repairs; waits for those running. */
+  /**
+   * The pass is done with its own steps: side repairs are still taken while any runs (a service
+   * stopped meanwhile does not wait for another's slow start), and the lane closes once none does.
+   */
+  async drain(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+    this.repair = undefined;
+    this.claimed.clear();
+  }
+
+  /** The pass applies again or handles a failure: no new side repairs; waits for those running. */
   async close(): Promise<void> {
     this.repair = undefined;
     this.claimed.clear();
@@ -72,7 +87,7 @@ export class RepairLane {
   reset(): void {
     this.pending.clear();
     this.again.clear();
-    this.started.clear();
+    this.acted.clear();
   }
 
   /** Resources with a side repair in flight (tests, debug). */
@@ -86,11 +101,17 @@ export class RepairLane {
     for (const key of [...this.pending]) {
       if (this.claimed.has(key) || this.running.has(key)) continue;
       this.pending.delete(key);
-      const count = this.started.get(key) ?? 0;
-      if (count >= MAX_SIDE_REPAIRS_PER_PASS) continue;
-      this.started.set(key, count + 1);
+      if ((this.acted.get(key) ?? 0) >= MAX_SIDE_REPAIRS_PER_PASS) continue;
       const run = repair(key)
-        .catch(() => {})
+        .then(
+          (acted) => {
+            if (acted) this.acted.set(key, (this.acted.get(key) ?? 0) + 1);
+          },
+          // The repair logs its own failure; one that failed did act.
+          () => {
+            this.acted.set(key, (this.acted.get(key) ?? 0) + 1);
+          },
+        )
         .finally(() => {
           this.running.delete(key);
           if (this.again.delete(key)) this.request(key);

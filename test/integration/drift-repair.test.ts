@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driftStages, formatStages, summariseStages, type TraceLine } from '../../bench/lib/drift-stages.js';
 import { containerName } from '../../src/stack/names.js';
@@ -124,7 +125,8 @@ describe('drift repair from engine events (poll 1h, resync yearly)', () => {
         startedAt: (l.time as number) - ((l.durationMs as number) ?? 0),
       }));
     const toAction: number[] = [];
-    const fromRepairable: number[] = [];
+    const fromDie: number[] = [];
+    const fromDown: number[] = [];
     const toRunning: number[] = [];
     let duringPass = 0;
     for (const d of disruptions) {
@@ -136,11 +138,15 @@ describe('drift repair from engine events (poll 1h, resync yearly)', () => {
       toRunning.push(start.at - first.at);
       const repair = actions.find((a) => a.action.includes(d.name) && a.startedAt >= first.at - 5);
       if (repair) toAction.push(repair.startedAt - first.at);
-      // The first event a repair can act on (`die`, `destroy`): before it the container still runs.
-      const repairable = watch.events.find(
-        (e) => e.name === d.name && e.at >= first.at && ['die', 'stop', 'destroy'].includes(e.action),
-      );
-      if (repair && repairable) fromRepairable.push(repair.startedAt - repairable.at);
+      // The container's `die`, and the event that says it is down: a stopped one's `stop` (until
+      // then the engine still lists it running), a removed one's `destroy` (its name is taken
+      // until then). A repair can act only after the latter.
+      const after = (action: string) =>
+        watch.events.find((e) => e.name === d.name && e.at >= first.at && e.action === action);
+      const die = after('die');
+      const down = after(d.op === 'stop' ? 'stop' : 'destroy');
+      if (repair && die) fromDie.push(repair.startedAt - die.at);
+      if (repair && down) fromDown.push(repair.startedAt - down.at);
       // Another container's repair action was in flight when this disruption hit the engine.
       if (
         actions.some(
@@ -154,7 +160,8 @@ describe('drift repair from engine events (poll 1h, resync yearly)', () => {
       `drift repair, ${disruptions.length} disruptions (${duringPass} while another repair ran, ` +
         `${beside.length} side repairs beside a running pass):\n` +
         `  engine event -> first repair action: ${summary(toAction)}\n` +
-        `  die/destroy  -> first repair action: ${summary(fromRepairable)}\n` +
+        `  die -> first repair action:          ${summary(fromDie)}\n` +
+        `  stop or destroy -> first repair action: ${summary(fromDown)}\n` +
         `  engine event -> container started:   ${summary(toRunning)}\n` +
         `  stages (see bench/lib/drift-stages.ts):\n` +
         formatStages(
@@ -163,6 +170,10 @@ describe('drift repair from engine events (poll 1h, resync yearly)', () => {
           ),
         ),
     );
+    // DRIFT_DUMP=file keeps the raw material (disruptions, engine events, daemon log) to study a tail.
+    const dump = process.env.DRIFT_DUMP;
+    if (dump)
+      writeFileSync(dump, JSON.stringify({ disruptions, events: watch.events, logs: f.daemon?.logs }));
     expect(disruptions.filter((d) => d.op === 'stop')).toHaveLength(50);
     expect(disruptions.filter((d) => d.op === 'rm')).toHaveLength(50);
     expect(toRunning).toHaveLength(100);

@@ -27,9 +27,7 @@ describe('RepairLane (bookkeeping)', () => {
   it('starts a request at once when the pass applies and does not claim the resource', async () => {
     const lane = new RepairLane();
     const ran: string[] = [];
-    lane.open(['service/a'], async (key) => {
-      ran.push(key);
-    });
+    lane.open(['service/a'], async (key) => ran.push(key) > 0);
     lane.request('service/b');
     await lane.close();
     expect(ran).toEqual(['service/b']);
@@ -40,9 +38,7 @@ describe('RepairLane (bookkeeping)', () => {
     const ran: string[] = [];
     lane.request('service/b');
     expect(ran).toEqual([]);
-    lane.open([], async (key) => {
-      ran.push(key);
-    });
+    lane.open([], async (key) => ran.push(key) > 0);
     await lane.close();
     expect(ran).toEqual(['service/b']);
   });
@@ -50,9 +46,7 @@ describe('RepairLane (bookkeeping)', () => {
   it('never repairs a resource the pass claims; its release drops what was asked meanwhile', async () => {
     const lane = new RepairLane();
     const ran: string[] = [];
-    lane.open(['service/a'], async (key) => {
-      ran.push(key);
-    });
+    lane.open(['service/a'], async (key) => ran.push(key) > 0);
     lane.request('service/a');
     await tick();
     expect(ran).toEqual([]);
@@ -78,6 +72,7 @@ describe('RepairLane (bookkeeping)', () => {
       most = Math.max(most, running);
       await held.promise;
       running--;
+      return true;
     });
     lane.request('service/b');
     lane.request('service/b');
@@ -93,44 +88,68 @@ describe('RepairLane (bookkeeping)', () => {
   it('repairs one resource at most a bounded number of times per pass (a crash loop waits for the pass)', async () => {
     const lane = new RepairLane();
     let runs = 0;
-    lane.open([], async () => {
+    const acting = async () => {
       runs++;
-    });
+      return true;
+    };
     for (let i = 0; i < MAX_SIDE_REPAIRS_PER_PASS + 3; i++) {
+      lane.open([], acting);
       lane.request('service/b');
       await lane.close();
-      lane.open([], async () => {
-        runs++;
-      });
     }
-    await lane.close();
     expect(runs).toBe(MAX_SIDE_REPAIRS_PER_PASS);
     // The next pass starts afresh.
     lane.reset();
-    lane.open([], async () => {
-      runs++;
-    });
+    lane.open([], acting);
     lane.request('service/b');
     await lane.close();
     expect(runs).toBe(MAX_SIDE_REPAIRS_PER_PASS + 1);
   });
 
+  it('does not count a repair that found nothing to do (a die listed before the container is down)', async () => {
+    const lane = new RepairLane();
+    let runs = 0;
+    for (let i = 0; i < MAX_SIDE_REPAIRS_PER_PASS + 3; i++) {
+      lane.open([], async () => ++runs < 0);
+      lane.request('service/b');
+      await lane.close();
+    }
+    expect(runs).toBe(MAX_SIDE_REPAIRS_PER_PASS + 3);
+  });
+
   it('starts nothing after it is closed: a request waits for the next pass (or is reset)', async () => {
     const lane = new RepairLane();
     const ran: string[] = [];
-    lane.open([], async (key) => {
-      ran.push(key);
-    });
+    lane.open([], async (key) => ran.push(key) > 0);
     await lane.close();
     lane.request('service/b');
     await tick();
     expect(ran).toEqual([]);
     lane.reset();
-    lane.open([], async (key) => {
-      ran.push(key);
-    });
+    lane.open([], async (key) => ran.push(key) > 0);
     await lane.close();
     expect(ran).toEqual([]);
+  });
+
+  it('drain takes new requests while a repair runs, and closes once none does', async () => {
+    const lane = new RepairLane();
+    const held = gate();
+    const ran: string[] = [];
+    lane.open([], async (key) => {
+      ran.push(key);
+      if (key === 'service/b') await held.promise;
+      return true;
+    });
+    lane.request('service/b');
+    const draining = lane.drain();
+    lane.request('service/c');
+    await tick();
+    expect(ran).toEqual(['service/b', 'service/c']);
+    held.open();
+    await draining;
+    lane.request('service/d');
+    await tick();
+    expect(ran).toEqual(['service/b', 'service/c']);
   });
 
   it('close waits for the repairs in flight, and a failed repair does not fail the pass', async () => {
@@ -141,6 +160,7 @@ describe('RepairLane (bookkeeping)', () => {
       await held.promise;
       finished = true;
       if (key === 'service/b') throw new Error('engine said no');
+      return true;
     });
     lane.request('service/b');
     const closing = lane.close();
@@ -217,6 +237,29 @@ describe('a pass repairs drift beside its own steps', () => {
     expect(outcome.actions.map((x) => x.kind).sort()).toEqual(['create', 'start']);
     expect(outcome.driftRepairs).toBe(2);
     expect(outcome.status.health).toBe('Healthy');
+    expect(memory.containers.every((c) => c.state === 'running')).toBe(true);
+  });
+
+  it('repairs drift reported while the pass judges what runs, and counts it in that pass', async () => {
+    const first = await reconcileProject(ctx, await memory.listActual(), undefined);
+    memory.containers = memory.containers.filter((c) => c.service !== 'slow');
+    // The pass's list after its apply: `a` stops just then, and the engine says so.
+    const list = memory.listActual.bind(memory);
+    let lists = 0;
+    memory.listActual = async () => {
+      const actual = await list();
+      if (++lists === 1) {
+        const a = memory.containers.find((c) => c.service === 'a');
+        if (a) a.state = 'exited';
+        ctx.repairLane?.request('service/a');
+      }
+      return actual;
+    };
+    const outcome = await reconcileProject(ctx, await list(), first.status);
+    expect(memory.calls).toContain(`start ${P}_a_1`);
+    expect(outcome.actions.map((x) => x.kind).sort()).toEqual(['create', 'start']);
+    expect(outcome.driftRepairs).toBe(2);
+    expect(outcome.actionResults?.map((r) => r.kind).sort()).toEqual(['create', 'start']);
     expect(memory.containers.every((c) => c.state === 'running')).toBe(true);
   });
 
