@@ -1,6 +1,6 @@
 import { lazyChildLogger } from '../util/lazy-child-logger.js';
 import type { SpinConfig } from '../config/types.js';
-import { withResolveHead, type AdvertisementMemo } from '../git/index.js';
+import type { AdvertisementMemo } from '../git/index.js';
 import { reconcileProject, type PassOutcome } from '../reconciler/reconcile-project.js';
 import type { ActualState } from '../model/actual-state.js';
 import type { Action } from '../reconciler/plan.js';
@@ -151,7 +151,7 @@ export class PassRound {
           const passId = passIds.get(name);
           const ctx = {
             ...runtime.ctx,
-            source: withResolveHead(runtime.ctx.source, () => unsettle(head)),
+            head: () => unsettle(head),
             log: lazyChildLogger(runtime.ctx.log, { pass: passId }),
             onDeployStart: (commit: string, actions: Action[]) =>
               runtime.ctx.onDeployStart?.(commit, actions, passId),

@@ -88,6 +88,11 @@ export interface ProjectContext {
   onDeployStart?(commit: string, actions: Action[], passId?: string): void;
   /** Drift the engine reports while a pass runs, repaired beside it (repair-lane.ts). */
   repairLane?: RepairLane;
+  /**
+   * The head this pass deploys, when the caller already asked for it (the daemon's round shares
+   * one ref advertisement per repository); otherwise the pass asks the source.
+   */
+  head?: () => Promise<string>;
 }
 
 export interface PassOutcome {
@@ -142,12 +147,13 @@ export async function reconcileProject(
   const lane = ctx.repairLane;
   try {
     const outcome = await pass.run();
-    // Repairs started while the pass judged what runs belong to it too.
-    await lane?.drain();
+    // Repairs started while the pass judged what runs belong to it too. (Most passes never
+    // applied: nothing to wait for, and nothing to await on the hot path of an idle poll.)
+    if (lane?.isOpen) await lane.drain();
     return pass.withLateRepairs(outcome);
   } finally {
     // Never two writers at once: a pass that threw still waits for its side repairs.
-    await lane?.close();
+    if (lane?.isOpen) await lane.close();
     lane?.reset();
   }
 }
@@ -190,7 +196,7 @@ class Pass {
     if (ctx.images) restoreImageMemory(ctx.images, previous?.imageUpdates);
     let head: string;
     try {
-      head = await ctx.source.resolveHead();
+      head = await (ctx.head ? ctx.head() : ctx.source.resolveHead());
     } catch (err) {
       const reason = !(err instanceof SourceError)
         ? 'InternalError'

@@ -85,9 +85,14 @@ export class RepairLane {
 
   /** The pass ended: what was asked is the next pass's (the event marked the project dirty). */
   reset(): void {
-    this.pending.clear();
-    this.again.clear();
-    this.acted.clear();
+    if (this.pending.size > 0) this.pending.clear();
+    if (this.again.size > 0) this.again.clear();
+    if (this.acted.size > 0) this.acted.clear();
+  }
+
+  /** Whether a pass opened the lane and it is not closed yet, or a side repair still runs. */
+  get isOpen(): boolean {
+    return this.repair !== undefined || this.running.size > 0;
   }
 
   /** Resources with a side repair in flight (tests, debug). */
