@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   cloneWorkingCopy,
@@ -190,6 +191,19 @@ services:
     stop_grace_period: 1s
     deploy: { ${LIMITS} }
 ${healthcheck}${HARDENING}${options.privileged ? '    privileged: true\n' : ''}`;
+}
+
+/**
+ * The `api` section that lets `token` operate the fixture's project (spin promote, sync, ...):
+ * the token is written to a file of the fixture's, as an operator's token file would be.
+ */
+export async function operateTokenApi(
+  f: Pick<ProjectFixture, 'tmp' | 'project'>,
+  token: string,
+): Promise<{ tokens: { file: string; projects: string[]; role: 'operate' }[] }> {
+  const file = path.join(f.tmp, 'operate.token');
+  await writeFile(file, `${token}\n`, { mode: 0o600 });
+  return { tokens: [{ file, projects: [f.project], role: 'operate' }] };
 }
 
 /** One entry of a `refs/notes/spin` note (docs/statuses.md). */

@@ -10,8 +10,6 @@
  * engine is back.
  */
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callApi } from '../helpers/api-client.js';
 import { docker, listProjectContainers, removeProject, waitFor } from '../helpers/docker.js';
@@ -24,6 +22,7 @@ import {
   projectFixture,
   waitStatusNote,
   type ProjectFixture,
+  operateTokenApi,
 } from '../helpers/project-fixture.js';
 import { promoteDevToProd, runSpin, type CliResult } from '../helpers/spin-cli.js';
 import type { ProjectStatus } from '../../src/status/project-status.js';
@@ -123,13 +122,11 @@ beforeAll(async () => {
   prod = `${f.project}--prod`;
   v1 = await f.push({ 'compose.yaml': stack('v1') }, 'v1');
   await f.repo.git(['push', '--quiet', 'origin', 'main:production']);
-  const tokenFile = path.join(f.tmp, 'operate.token');
-  await writeFile(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
   await f.writeConfig({
     ...f.config,
     engines: { host: { host: 'unix:///var/run/docker.sock' }, lab: { host: lab.tcp, tls: lab.tls } },
     defaultEngine: 'host',
-    api: { tokens: [{ file: tokenFile, projects: [f.project], role: 'operate' }] },
+    api: await operateTokenApi(f, TOKEN),
     projects: [
       {
         name: f.project,

@@ -8,8 +8,6 @@
  * prod's policy refuses, are refused and prod keeps running what it ran.
  */
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callApi } from '../helpers/api-client.js';
 import { listProjectContainers, removeProject, requireDocker } from '../helpers/docker.js';
@@ -19,6 +17,7 @@ import {
   projectFixture,
   waitStatusNote,
   type ProjectFixture,
+  operateTokenApi,
 } from '../helpers/project-fixture.js';
 import { promoteDevToProd, runSpin } from '../helpers/spin-cli.js';
 
@@ -53,11 +52,9 @@ beforeAll(async () => {
   prod = `${f.project}--prod`;
   // Only main: production is created by the first promotion.
   first = await f.push({ 'compose.yaml': markedStack('v1') }, 'v1');
-  const tokenFile = path.join(f.tmp, 'operate.token');
-  await writeFile(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
   await f.writeConfig({
     ...f.config,
-    api: { tokens: [{ file: tokenFile, projects: [f.project], role: 'operate' }] },
+    api: await operateTokenApi(f, TOKEN),
   });
   await f.startDaemon();
 }, 120_000);

@@ -6,13 +6,16 @@
  * reason, and production is not even created; a signed one is promoted and prod runs it.
  */
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listProjectContainers, removeProject, requireDocker } from '../helpers/docker.js';
 import { lsRemote } from '../helpers/git-server.js';
 import { makeKey, pushSigned, type TestKey } from '../helpers/pgp.js';
-import { markedStack, projectFixture, type ProjectFixture } from '../helpers/project-fixture.js';
+import {
+  markedStack,
+  projectFixture,
+  type ProjectFixture,
+  operateTokenApi,
+} from '../helpers/project-fixture.js';
 import { promoteDevToProd } from '../helpers/spin-cli.js';
 
 let f: ProjectFixture;
@@ -45,11 +48,9 @@ beforeAll(async () => {
   });
   dev = `${f.project}--dev`;
   prod = `${f.project}--prod`;
-  const tokenFile = path.join(f.tmp, 'operate.token');
-  await writeFile(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
   await f.writeConfig({
     ...f.config,
-    api: { tokens: [{ file: tokenFile, projects: [f.project], role: 'operate' }] },
+    api: await operateTokenApi(f, TOKEN),
   });
 }, 120_000);
 
