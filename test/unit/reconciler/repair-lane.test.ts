@@ -263,6 +263,34 @@ describe('a pass repairs drift beside its own steps', () => {
     expect(memory.containers.every((c) => c.state === 'running')).toBe(true);
   });
 
+  it("sends a side repair's create through the driver's last gate: refused, nothing is created", async () => {
+    const first = await reconcileProject(ctx, await memory.listActual(), undefined);
+    memory.containers = memory.containers.filter((c) => c.service !== 'slow');
+    const held = gate();
+    memory.hold = held.promise;
+    const pass = reconcileProject(ctx, await memory.listActual(), first.status);
+    await waitUntil(() => memory.holding);
+    // `a` is removed mid-pass, and the gate refuses the request that would recreate it.
+    memory.refused.add('a');
+    memory.containers = memory.containers.filter((c) => c.service !== 'a');
+    const judged: string[] = [];
+    const admit = memory.admitContainer.bind(memory);
+    memory.admitContainer = (request) => {
+      judged.push(request.spec.name);
+      admit(request);
+    };
+    const before = memory.calls.length;
+    ctx.repairLane?.request('service/a');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    held.open();
+    const outcome = await pass;
+    expect(judged).toContain('a');
+    expect(memory.calls.slice(before).some((c) => c.startsWith(`create ${P}_a_1`))).toBe(false);
+    expect(memory.containers.some((c) => c.service === 'a')).toBe(false);
+    // The pass itself is not failed by it; the next pass retries with backoff.
+    expect(outcome.status.appliedCommit).toBe(COMMIT);
+  });
+
   it('leaves a service the pass is acting on to the pass', async () => {
     const first = await reconcileProject(ctx, await memory.listActual(), undefined);
     memory.containers = memory.containers.filter((c) => c.service !== 'slow');
