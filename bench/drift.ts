@@ -162,7 +162,7 @@ export async function benchDrift(opts: DriftOptions): Promise<BenchResult> {
       { length: opts.reps * 2 },
       (_, i) => (i % 2 === 0 ? 'stop' : 'rm') as 'stop' | 'rm',
     );
-    const disruptions: { op: string; project: string; name: string; at: number }[] = [];
+    const disruptions: { op: 'stop' | 'rm'; project: string; name: string; at: number }[] = [];
     for (const [i, op] of ops.entries()) {
       const name = names[i % names.length] as string;
       const container = engine().getContainer(await runningId(name));

@@ -18,7 +18,11 @@
  * - passStart: listed → the project's pass starts (its head, a pass slot);
  * - plan: pass start → actions planned;
  * - prepare: planned → the first repair action starts (bind sources, dependencies, admission);
- * - toAction: the engine's event → the first repair action (the figure the issue bounds at 1 s);
+ * - toAction: the engine's event → the first repair action;
+ * - firstCall: the event after which the engine lists the container down (a stopped one's `stop`,
+ *   a removed one's `destroy`) → the repair's first engine call: the container list its plan came
+ *   from (the round's list, or a side repair's own). Issue 13 bounds this at 1 s. Negative when
+ *   that list went out between the `die` and the `stop` and already saw the container exited;
  * - toRunning: the engine's event → the engine's `start` of the repaired container;
  * - floorDrift: the engine's event → an outside observer received the first event a repair can
  *   act on (`die`, `stop`, `destroy`): the engine's own part of toAction (the container's time to
@@ -48,6 +52,10 @@ export interface Disruption {
   name: string;
   /** When the disrupting call was made. */
   at: number;
+  /** `docker stop` or `docker rm -f`: which event says the container is down. */
+  op?: 'stop' | 'rm';
+  /** The container's service (matches a side repair's `service/<name>` resource). */
+  service?: string;
 }
 
 export const STAGES = [
@@ -61,6 +69,7 @@ export const STAGES = [
   'plan',
   'prepare',
   'toAction',
+  'firstCall',
   'toRunning',
   'floorDrift',
   'own',
@@ -104,6 +113,12 @@ export function driftStages(d: Disruption, events: ObservedEvent[], logs: TraceL
     out.floorDrift = drift.seenAt - E;
     if (A !== undefined) out.own = A - drift.seenAt;
   }
+  if (A !== undefined) {
+    const call = repairListStart(d, logs, E, A);
+    const op = d.op;
+    const down = op && events.find((e) => e.name === d.name && e.at >= E && e.action === DOWN[op]);
+    if (call !== undefined && down) out.firstCall = call - down.at;
+  }
   if (!received) return out;
   const R = received.time;
   out.settle = Math.max(0, Number(received.engineAt) - E);
@@ -130,6 +145,32 @@ export function driftStages(d: Disruption, events: ObservedEvent[], logs: TraceL
     out.prepare = A - planned.time;
   }
   return out;
+}
+
+/** The event after which the engine lists a disrupted container down. */
+const DOWN = { stop: 'stop', rm: 'destroy' } as const;
+
+/**
+ * When the container list behind the repair action at `A` was sent: a side repair's own list
+ * (`side repair planned` with steps, for the disrupted service) when one planned it after the
+ * event, else the list of the round whose pass acted.
+ */
+function repairListStart(d: Disruption, logs: TraceLine[], E: number, A: number): number | undefined {
+  const side = lastBefore(
+    logs,
+    A,
+    (l) =>
+      l.msg === 'side repair planned' &&
+      l.project === d.project &&
+      d.service !== undefined &&
+      l.resource === `service/${d.service}` &&
+      Number(l.steps) > 0 &&
+      l.time >= E,
+  );
+  if (side) return side.time - Number(side.listMs ?? 0);
+  const pass = lastBefore(logs, A, (l) => l.msg === 'pass started' && l.project === d.project);
+  const listed = pass && logs.find((l) => l.msg === 'engine listed' && l.round === pass.round);
+  return listed ? listed.time - Number(listed.durationMs ?? 0) : undefined;
 }
 
 function lastBefore(logs: TraceLine[], t: number, match: (l: TraceLine) => boolean): TraceLine | undefined {
