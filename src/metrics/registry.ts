@@ -100,6 +100,14 @@ export interface MetricsOptions {
 
 const SECONDS = 1000;
 
+/**
+ * How often the event-loop delay (nodejs_eventloop_lag_*) is sampled. prom-client's default, 10 ms,
+ * arms a timer that wakes the daemon 100 times a second, even with nothing to do. On a 2-core host
+ * busy with other work, those wake-ups were a fifth or more of the CPU of an idle poll (issue 13,
+ * bench/README.md, "Session 11"). At 100 ms a stall of 100 ms or more is still always seen.
+ */
+export const EVENT_LOOP_SAMPLE_MS = 100;
+
 /** The latest per-project values, written into their gauges when /metrics is scraped. */
 interface ProjectGauges {
   containers: Record<string, number | undefined>;
@@ -119,7 +127,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   // An own registry, not prom-client's global one: two daemons in one test process (or a library
   // user with their own metrics) must not collide on names.
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  if (options.defaultMetrics ?? true)
+    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   const reg = { registers: [registry] };
 
   const passDuration = new Histogram({

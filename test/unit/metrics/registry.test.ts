@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { createMetrics, webhookOutcome } from '../../../src/metrics/registry.js';
+import perfHooks from 'node:perf_hooks';
+import { describe, expect, it, vi } from 'vitest';
+import { createMetrics, EVENT_LOOP_SAMPLE_MS, webhookOutcome } from '../../../src/metrics/registry.js';
 import { parseExposition, sampleValue } from './exposition.js';
 
 async function scrape(metrics: ReturnType<typeof createMetrics>) {
@@ -44,6 +45,21 @@ describe('metrics registry', () => {
     expect([...families.keys()].filter((n) => /^spin_(process|nodejs)_/.test(n))).toEqual([]);
     for (const family of families.values()) expect(family.help, family.name).toBeTruthy();
     expect(sampleValue(families, 'spin_build_info', { version: '9.8.7', revision: 'abc1234' })).toBe(1);
+  });
+
+  it("samples the event loop delay every 100 ms, not at prom-client's 100 wake-ups a second", async () => {
+    const monitor = vi.spyOn(perfHooks, 'monitorEventLoopDelay');
+    try {
+      const metrics = createMetrics();
+      expect(monitor).toHaveBeenCalledTimes(1);
+      expect(monitor.mock.calls[0]?.[0]?.resolution).toBe(EVENT_LOOP_SAMPLE_MS);
+      expect(EVENT_LOOP_SAMPLE_MS).toBeGreaterThanOrEqual(100);
+      // Still exposed under the standard names.
+      const { body } = await metrics.render();
+      expect(body).toMatch(/^nodejs_eventloop_lag_p99_seconds /m);
+    } finally {
+      monitor.mockRestore();
+    }
   });
 
   it('counts webhook deliveries by a bounded outcome, all zero-initialised', async () => {
