@@ -479,7 +479,7 @@ export class Daemon {
     // The running pass may repair it now, beside its own steps, rather than after them: the
     // pass marked dirty above still follows (repair-lane.ts).
     if (event.resource && this.queue.isRunning(event.project))
-      runtime.ctx.repairLane?.request(event.resource);
+      runtime.ctx.repairLane?.request(event.resource, event.outside === true);
   }
 
   /** The resync (and an engine reconnect): every project replans; those whose poll is due poll. */

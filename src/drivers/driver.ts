@@ -148,4 +148,10 @@ export interface DriftEvent {
    * tells: a pass that runs may repair that resource beside its own steps (repair-lane.ts).
    */
   resource?: string;
+  /**
+   * True when an API client stopped or removed the container (`docker stop`, `kill`, `rm -f`), as
+   * opposed to its process ending by itself (a crash, an exit): such a stop needs a repair every
+   * time, while a crash loop must not be restarted in a tight loop (repair-lane.ts).
+   */
+  outside?: boolean;
 }

@@ -22,6 +22,14 @@
  */
 export const MAX_SIDE_REPAIRS_PER_PASS = 3;
 
+/**
+ * Side repairs asked for by a stop from outside (`docker stop`, `rm -f`: `DriftEvent.outside`) do
+ * not count toward that cap: each such stop needs its repair now, however many came before in
+ * this pass, or the repair waited for a pass kept open by the stops themselves. They have their
+ * own, larger bound, so that someone stopping a container in a loop cannot hold a pass open.
+ */
+export const MAX_OUTSIDE_REPAIRS_PER_PASS = 10;
+
 /** Repairs one resource; true when it acted (a plan with steps), false when nothing was to do. */
 export type SideRepair = (key: string) => Promise<boolean>;
 
@@ -33,15 +41,20 @@ export class RepairLane {
   private readonly running = new Map<string, Promise<void>>();
   /** Asked again while its side repair ran: it runs once more afterwards. */
   private readonly again = new Set<string>();
-  /** Side repairs that acted, by resource, in this pass. */
+  /** Side repairs that acted, by resource, in this pass: those for crashes, for outside stops. */
   private readonly acted = new Map<string, number>();
+  private readonly actedOutside = new Map<string, number>();
+  /** Resources whose next side repair is for a stop from outside (see MAX_OUTSIDE_REPAIRS_PER_PASS). */
+  private readonly outside = new Set<string>();
   private repair: SideRepair | undefined;
 
   /**
    * The engine reported drift of `key` while the project's pass runs. Started now when the pass
    * is applying and does not claim it; otherwise kept until it can be (or the pass ends).
+   * `outside`: an API client stopped or removed it, rather than its process ending by itself.
    */
-  request(key: string): void {
+  request(key: string, outside = false): void {
+    if (outside) this.outside.add(key);
     if (this.running.has(key)) {
       this.again.add(key);
       return;
@@ -63,7 +76,10 @@ export class RepairLane {
    * follows (the project is dirty) judges any that were not.
    */
   release(key: string): void {
-    if (this.claimed.delete(key)) this.pending.delete(key);
+    if (this.claimed.delete(key)) {
+      this.pending.delete(key);
+      this.outside.delete(key);
+    }
   }
 
   /**
@@ -88,6 +104,8 @@ export class RepairLane {
     if (this.pending.size > 0) this.pending.clear();
     if (this.again.size > 0) this.again.clear();
     if (this.acted.size > 0) this.acted.clear();
+    if (this.actedOutside.size > 0) this.actedOutside.clear();
+    if (this.outside.size > 0) this.outside.clear();
   }
 
   /** Whether a pass opened the lane and it is not closed yet, or a side repair still runs. */
@@ -106,16 +124,20 @@ export class RepairLane {
     for (const key of [...this.pending]) {
       if (this.claimed.has(key) || this.running.has(key)) continue;
       this.pending.delete(key);
-      if ((this.acted.get(key) ?? 0) >= MAX_SIDE_REPAIRS_PER_PASS) continue;
+      const byOutside = this.outside.delete(key);
+      const counts = byOutside ? this.actedOutside : this.acted;
+      const cap = byOutside ? MAX_OUTSIDE_REPAIRS_PER_PASS : MAX_SIDE_REPAIRS_PER_PASS;
+      if ((counts.get(key) ?? 0) >= cap) continue;
+      const countActed = (): void => {
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      };
       const run = repair(key)
         .then(
           (acted) => {
-            if (acted) this.acted.set(key, (this.acted.get(key) ?? 0) + 1);
+            if (acted) countActed();
           },
           // The repair logs its own failure; one that failed did act.
-          () => {
-            this.acted.set(key, (this.acted.get(key) ?? 0) + 1);
-          },
+          countActed,
         )
         .finally(() => {
           this.running.delete(key);

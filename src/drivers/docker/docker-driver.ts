@@ -22,7 +22,7 @@ import { volumeCreateOptions } from './volume-spec.js';
 import { errorMessage } from '../../util/errors.js';
 import { parseDurationMs } from '../../util/units.js';
 import { toActualContainer, toActualNetwork, toActualVolume, toRuntimeSettings } from './actual.js';
-import { driftOf, parseEvent } from './engine-events.js';
+import { OutsideStops, driftOf, parseEvent } from './engine-events.js';
 import { readEngineLogs } from './log-frames.js';
 import type { ImagePin, PullProgress, RegistryAuth } from '../../model/image.js';
 import { pinnedImage } from '../../util/image-ref.js';
@@ -346,6 +346,7 @@ export class DockerDriver implements ContainerDriver {
   }
 
   watchEvents(onEvent: (event: EngineEvent) => void): () => void {
+    const outsideStops = new OutsideStops();
     return watchEventLines({
       open: () => {
         this.count('events');
@@ -355,7 +356,7 @@ export class DockerDriver implements ContainerDriver {
         const event = parseEvent(line);
         if (!event) return;
         if (event.action === 'update' && event.id) this.suspects.add(event.id);
-        const drift = driftOf(event);
+        const drift = driftOf(event, outsideStops.judge(event));
         if (drift) onEvent(drift);
       },
       onConnected: () => onEvent({ kind: 'reconnected' }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { driftOf, parseEvent } from '../../../src/drivers/docker/engine-events.js';
+import { OutsideStops, driftOf, parseEvent } from '../../../src/drivers/docker/engine-events.js';
 import { LABEL } from '../../../src/stack/names.js';
 
 const line = (
@@ -36,5 +36,75 @@ describe('Docker engine events', () => {
     ]) {
       expect(driftOf(parseEvent(line(action))!)).toBeUndefined();
     }
+  });
+
+  describe('stops from outside (an API client) against a process that ended by itself', () => {
+    const event = (action: string, id = 'c1', at = 1_000) => ({
+      project: 'web',
+      action,
+      name: 'web-app-1',
+      id,
+      at,
+    });
+    /** The drift events a sequence of engine actions yields, and whether each came from outside. */
+    const judged = (stops: OutsideStops, actions: Array<[string, string?, number?]>) =>
+      actions.flatMap(([action, id, at]) => {
+        const e = event(action, id, at);
+        const drift = driftOf(e, stops.judge(e));
+        return drift ? [`${drift.action}${drift.outside ? ' (outside)' : ''}`] : [];
+      });
+
+    it('docker stop -t 1 (kill, kill, die, stop) and docker rm -f (kill, die, destroy) are from outside', () => {
+      expect(judged(new OutsideStops(), [['kill'], ['kill'], ['die'], ['stop']])).toEqual([
+        'die (outside)',
+        'stop (outside)',
+      ]);
+      expect(judged(new OutsideStops(), [['kill'], ['die'], ['destroy']])).toEqual([
+        'die (outside)',
+        'destroy (outside)',
+      ]);
+    });
+
+    it('a crash loop, an exit or an OOM kill is not: its die comes without a kill', () => {
+      const stops = new OutsideStops();
+      expect(judged(stops, [['die'], ['start'], ['die'], ['oom'], ['die']])).toEqual(['die', 'die', 'die']);
+      // A kill is told apart per container, and it explains one die only.
+      expect(judged(stops, [['kill', 'c2'], ['die'], ['die', 'c2'], ['die', 'c2']])).toEqual([
+        'die',
+        'die (outside)',
+        'die',
+      ]);
+    });
+
+    it('a kill long before the die (a signal the container survived) does not explain a later crash', () => {
+      const stops = new OutsideStops();
+      expect(
+        judged(stops, [
+          ['kill', 'c1', 0],
+          ['die', 'c1', 11 * 60_000],
+        ]),
+      ).toEqual(['die']);
+    });
+
+    it('removing a crashed container is from outside; a create or rename is not a stop', () => {
+      expect(judged(new OutsideStops(), [['die'], ['destroy'], ['create'], ['rename']])).toEqual([
+        'die',
+        'destroy (outside)',
+        'create',
+        'rename',
+      ]);
+    });
+
+    it('keeps a bounded memory of kills whose die never came', () => {
+      const stops = new OutsideStops();
+      for (let i = 0; i < 5_000; i++) stops.judge(event('kill', `k${i}`));
+      // The oldest were forgotten, the newest are still known.
+      expect(
+        judged(stops, [
+          ['die', 'k0'],
+          ['die', 'k4999'],
+        ]),
+      ).toEqual(['die', 'die (outside)']);
+    });
   });
 });

@@ -4,7 +4,11 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ContainerRequest } from '../../../src/drivers/docker/container-driver.js';
 import type { GitSource } from '../../../src/git/index.js';
-import { MAX_SIDE_REPAIRS_PER_PASS, RepairLane } from '../../../src/reconciler/repair-lane.js';
+import {
+  MAX_OUTSIDE_REPAIRS_PER_PASS,
+  MAX_SIDE_REPAIRS_PER_PASS,
+  RepairLane,
+} from '../../../src/reconciler/repair-lane.js';
 import { reconcileProject, type ProjectContext } from '../../../src/reconciler/reconcile-project.js';
 import { createLogger } from '../../../src/util/logger.js';
 import { ContainerMemory } from './engines.js';
@@ -104,6 +108,82 @@ describe('RepairLane (bookkeeping)', () => {
     lane.request('service/b');
     await lane.close();
     expect(runs).toBe(MAX_SIDE_REPAIRS_PER_PASS + 1);
+  });
+
+  it('repairs every stop from outside past the crash cap, up to its own bound (docker stop in a loop)', async () => {
+    const lane = new RepairLane();
+    let runs = 0;
+    lane.open([], async () => ++runs > 0);
+    // A crash loop has used the cap of crash repairs in this pass...
+    for (let i = 0; i < MAX_SIDE_REPAIRS_PER_PASS + 2; i++) {
+      lane.request('service/b');
+      await lane.drain();
+      lane.open([], async () => ++runs > 0);
+    }
+    expect(runs).toBe(MAX_SIDE_REPAIRS_PER_PASS);
+    // ...and still each `docker stop` of it is repaired now, not when the pass ends,
+    for (let i = 0; i < MAX_OUTSIDE_REPAIRS_PER_PASS + 2; i++) {
+      lane.request('service/b', true);
+      await lane.drain();
+      lane.open([], async () => ++runs > 0);
+    }
+    // up to a bound, so that stopping it in a loop cannot keep a pass open for ever.
+    expect(runs).toBe(MAX_SIDE_REPAIRS_PER_PASS + MAX_OUTSIDE_REPAIRS_PER_PASS);
+    // The crash cap still holds, and the next pass starts both afresh.
+    lane.request('service/b');
+    await lane.drain();
+    expect(runs).toBe(MAX_SIDE_REPAIRS_PER_PASS + MAX_OUTSIDE_REPAIRS_PER_PASS);
+    lane.reset();
+    lane.open([], async () => ++runs > 0);
+    lane.request('service/b');
+    lane.request('service/c', true);
+    await lane.close();
+    expect(runs).toBe(MAX_SIDE_REPAIRS_PER_PASS + MAX_OUTSIDE_REPAIRS_PER_PASS + 2);
+  });
+
+  it('runs an outside stop that comes while a crash repair of the same resource runs, past the crash cap', async () => {
+    const lane = new RepairLane();
+    let runs = 0;
+    for (let i = 0; i < MAX_SIDE_REPAIRS_PER_PASS - 1; i++) {
+      lane.open([], async () => ++runs > 0);
+      lane.request('service/b');
+      await lane.close();
+    }
+    const held = gate();
+    lane.open([], async () => {
+      runs++;
+      await held.promise;
+      return true;
+    });
+    // The last crash repair the cap allows runs; a `docker stop` comes meanwhile.
+    lane.request('service/b');
+    lane.request('service/b', true);
+    held.open();
+    await lane.drain();
+    expect(runs).toBe(MAX_SIDE_REPAIRS_PER_PASS + 1);
+    // Another crash now finds the cap used.
+    lane.open([], async () => ++runs > 0);
+    lane.request('service/b');
+    await lane.close();
+    expect(runs).toBe(MAX_SIDE_REPAIRS_PER_PASS + 1);
+  });
+
+  it('forgets that a stop came from outside when the pass takes the resource back', async () => {
+    const lane = new RepairLane();
+    let runs = 0;
+    for (let i = 0; i < MAX_SIDE_REPAIRS_PER_PASS; i++) {
+      lane.open([], async () => ++runs > 0);
+      lane.request('service/b');
+      await lane.close();
+    }
+    lane.open(['service/b'], async () => ++runs > 0);
+    // Asked while the pass's own step on it ran (its own stop, seen as one from outside): dropped.
+    lane.request('service/b', true);
+    lane.release('service/b');
+    // A crash after the step ended finds the crash cap used.
+    lane.request('service/b');
+    await lane.close();
+    expect(runs).toBe(MAX_SIDE_REPAIRS_PER_PASS);
   });
 
   it('does not count a repair that found nothing to do (a die listed before the container is down)', async () => {
