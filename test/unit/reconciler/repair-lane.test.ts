@@ -295,16 +295,24 @@ describe('a pass repairs drift beside its own steps', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('starts a stopped service while the pass is still creating another one, and counts it', async () => {
+  /**
+   * A first pass deploys both services; then `slow` is removed and a second pass starts, which
+   * hangs in its re-creation of `slow` until the test opens `held`.
+   */
+  async function passHeldInSlowCreate() {
     const first = await reconcileProject(ctx, await memory.listActual(), undefined);
     expect(first.status.health).toBe('Healthy');
-
-    // `slow` was removed (its re-creation will hang in the pass) and then `a` stops mid-pass.
     memory.containers = memory.containers.filter((c) => c.service !== 'slow');
     const held = gate();
     memory.hold = held.promise;
     const pass = reconcileProject(ctx, await memory.listActual(), first.status);
     await waitUntil(() => memory.holding);
+    return { pass, held };
+  }
+
+  it('starts a stopped service while the pass is still creating another one, and counts it', async () => {
+    // `slow` was removed (its re-creation hangs in the pass) and then `a` stops mid-pass.
+    const { pass, held } = await passHeldInSlowCreate();
     const a = memory.containers.find((c) => c.service === 'a');
     if (!a) throw new Error('a is not running');
     a.state = 'exited';
@@ -344,12 +352,7 @@ describe('a pass repairs drift beside its own steps', () => {
   });
 
   it("sends a side repair's create through the driver's last gate: refused, nothing is created", async () => {
-    const first = await reconcileProject(ctx, await memory.listActual(), undefined);
-    memory.containers = memory.containers.filter((c) => c.service !== 'slow');
-    const held = gate();
-    memory.hold = held.promise;
-    const pass = reconcileProject(ctx, await memory.listActual(), first.status);
-    await waitUntil(() => memory.holding);
+    const { pass, held } = await passHeldInSlowCreate();
     // `a` is removed mid-pass, and the gate refuses the request that would recreate it.
     memory.refused.add('a');
     memory.containers = memory.containers.filter((c) => c.service !== 'a');
@@ -372,12 +375,7 @@ describe('a pass repairs drift beside its own steps', () => {
   });
 
   it('leaves a service the pass is acting on to the pass', async () => {
-    const first = await reconcileProject(ctx, await memory.listActual(), undefined);
-    memory.containers = memory.containers.filter((c) => c.service !== 'slow');
-    const held = gate();
-    memory.hold = held.promise;
-    const pass = reconcileProject(ctx, await memory.listActual(), first.status);
-    await waitUntil(() => memory.holding);
+    const { pass, held } = await passHeldInSlowCreate();
     const before = memory.calls.length;
     ctx.repairLane?.request('service/slow');
     await new Promise((resolve) => setTimeout(resolve, 50));
