@@ -62,5 +62,6 @@ HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
 # exact group added at run time (`--group-add $(stat -c %g /var/run/docker.sock)`), and access to
 # the socket is root-equivalent on the host anyway. Treat this container as privileged.
 # Node runs as PID 1; the daemon handles SIGTERM/SIGINT itself and exits 0 (`docker stop`).
-ENTRYPOINT ["node", "bin/spin"]
+# Node's flags for the daemon: src/cli/daemon-node-flags.ts.
+ENTRYPOINT ["node", "--min-semi-space-size=16", "bin/spin"]
 CMD ["daemon", "--config", "/etc/spin/spin.yaml"]

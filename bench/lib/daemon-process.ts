@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { DAEMON_NODE_FLAGS } from '../../src/cli/daemon-node-flags.js';
 import { sleep } from './util.js';
 
 /** Which `spin` the process benchmarks run; `--spin-bin` (e.g. a build of an older commit) overrides. */
@@ -49,7 +50,8 @@ export async function startDaemonProcess(
   delete env.SPIN_LOG_LEVEL;
   const child = spawn(
     process.execPath,
-    [...nodeArgs, spinBin, 'daemon', '--config', configFile, '--log-level', logLevel],
+    // Started as contrib/spin.service and the image start it.
+    [...DAEMON_NODE_FLAGS, ...nodeArgs, spinBin, 'daemon', '--config', configFile, '--log-level', logLevel],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       env,
