@@ -50,7 +50,7 @@ export async function startDaemonProcess(
   delete env.SPIN_LOG_LEVEL;
   const child = spawn(
     process.execPath,
-    // Started as contrib/spin.service and the image start it.
+    // Started the way contrib/spin.service and the image start it.
     [...DAEMON_NODE_FLAGS, ...nodeArgs, spinBin, 'daemon', '--config', configFile, '--log-level', logLevel],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
