@@ -85,7 +85,7 @@ fi
 
 # --- 3. the unit -------------------------------------------------------------------------------
 install -d -m 0755 "$UNIT_DIR"
-sed -e "s#/usr/bin/node /opt/spin/#$NODE $PREFIX/#" -e "s#file:///opt/spin/#file://$PREFIX/#g" \
+sed -e "s#^ExecStart=/usr/bin/node \([^/]*\)/opt/spin/#ExecStart=$NODE \1$PREFIX/#" -e "s#file:///opt/spin/#file://$PREFIX/#g" \
   -e "s#/etc/spin/#$ETC/#g" contrib/spin.service >"$UNIT_DIR/spin.service.tmp"
 mv "$UNIT_DIR/spin.service.tmp" "$UNIT_DIR/spin.service"
 log "unit written: $UNIT_DIR/spin.service"
